@@ -1,0 +1,15 @@
+/* Crash-safe file replacement: write a temporary file in the same folder,
+ * fsync it, rename it over the target and fsync the folder, so a reader (or
+ * a restart after kill -9) sees either the old content or the new, whole. */
+#ifndef CASCADE_COMMON_ATOMIC_FILE_H
+#define CASCADE_COMMON_ATOMIC_FILE_H
+
+#include <stddef.h>
+
+int atomic_write_file(const char *path, const void *data, size_t length, unsigned int mode);
+/* fsyncs the folder holding path, making a rename or create in it durable. */
+int fsync_parent_directory(const char *path);
+/* Reads a whole file into a NUL-terminated malloc'd buffer (at most max_length bytes). */
+int read_whole_file(const char *path, size_t max_length, char **data, size_t *length);
+
+#endif

@@ -27,6 +27,8 @@ struct report_sources {
 	struct meter_error meter_error;
 	struct cpu_occupancy *cpu;           /* NULL when no CPU source works */
 	struct meter_error cpu_error;
+	struct cpu_occupancy *reference;     /* /proc/stat over the same intervals */
+	struct cpu_occupancy_result reference_result;
 };
 
 static const char *shaper_name(uint32_t shaper)
@@ -109,14 +111,17 @@ static json_t *status_json(struct report_sources *sources)
 
 static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupancy_result *cpu, bool have_interval)
 {
+	bool have_reference = have_interval && sources->reference != NULL;
+
 	if (sources->cpu == NULL)
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->cpu_error.message);
-	return json_pack("{s:b, s:s, s:b, s:s, s:o, s:I, s:I, s:f}", "available", 1, "source",
+	return json_pack("{s:b, s:s, s:b, s:s, s:o, s:I, s:I, s:f, s:o}", "available", 1, "source",
 			 cpu->from_proc_stat ? "proc_stat" : "ebpf", "fallback", cpu->from_proc_stat, "fallback_reason",
 			 cpu_occupancy_fallback_reason(sources->cpu), "occupancy_basis_points",
 			 have_interval ? json_integer(cpu->interval_basis_points) : json_null(), "window_basis_points",
 			 (json_int_t)cpu->window_basis_points, "cpu_count", (json_int_t)cpu->cpu_count,
-			 "interval_seconds", (double)cpu->interval_ns / 1e9);
+			 "interval_seconds", (double)cpu->interval_ns / 1e9, "proc_stat_basis_points",
+			 have_reference ? json_integer(sources->reference_result.interval_basis_points) : json_null());
 }
 
 static void print_json(struct report_sources *sources, const struct report_frame *previous,
@@ -210,6 +215,12 @@ static void open_cpu(const struct meter_cli *cli, struct report_sources *sources
 		options.pin_dir = meter_pin_dir(cli->pin_dir);
 	if (cpu_occupancy_open(&options, &sources->cpu, &sources->cpu_error) < 0)
 		sources->cpu = NULL;
+	if (cli->json) {
+		struct cpu_occupancy_options reference = { .force_proc_stat = true };
+
+		if (cpu_occupancy_open(&reference, &sources->reference, NULL) < 0)
+			sources->reference = NULL;
+	}
 }
 
 int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned long count, bool top)
@@ -248,6 +259,8 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 		now->time_ns = monotonic_ns();
 		if (sources.cpu != NULL)
 			cpu_occupancy_sample(sources.cpu, &cpu, &sources.cpu_error);
+		if (sources.reference != NULL)
+			cpu_occupancy_sample(sources.reference, &sources.reference_result, NULL);
 		if (refresh)
 			printf("\033[H\033[2J");
 		if (cli->json)
@@ -263,5 +276,6 @@ out:
 	free(frames[1].groups);
 	egress_meter_close(sources.meter);
 	cpu_occupancy_close(sources.cpu);
+	cpu_occupancy_close(sources.reference);
 	return status;
 }

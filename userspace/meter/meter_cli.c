@@ -61,6 +61,12 @@ static int usage_error(const struct meter_cli *cli, const char *format, const ch
 	return EXIT_USAGE;
 }
 
+/* getopt is silent (opterr = 0): name the option it refused. */
+static int bad_option(const struct meter_cli *cli, char **argv)
+{
+	return usage_error(cli, "unknown option or missing value: '%s'", argv[optind - 1]);
+}
+
 static int failed(const struct meter_cli *cli, const struct meter_error *error)
 {
 	meter_cli_print_error(cli, error->message[0] ? error->message : "failed");
@@ -117,7 +123,7 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 			attach.max_prefixes = (uint32_t)value;
 			break;
 		case 'n': with_cpu = false; break;
-		default: return usage_error(cli, "attach: bad option%s", NULL);
+		default: return bad_option(cli, argv);
 		}
 	}
 	if (optind != argc)
@@ -154,7 +160,7 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "+u", options, NULL)) != -1) {
 		if (option != 'u')
-			return usage_error(cli, "detach: bad option%s", NULL);
+			return bad_option(cli, argv);
 		unpin = true;
 	}
 	if (optind != argc)
@@ -325,7 +331,7 @@ static int command_report(const struct meter_cli *cli, int argc, char **argv, bo
 				return usage_error(cli, "bad --count '%s': give 1..1000000", optarg);
 			count = (unsigned long)value;
 			break;
-		default: return usage_error(cli, "bad option for %s", top ? "top" : "show");
+		default: return bad_option(cli, argv);
 		}
 	}
 	if (optind != argc)
@@ -344,6 +350,7 @@ int meter_cli_main(int argc, char **argv)
 	int option;
 
 	log_init("cascade-meter");
+	opterr = 0;
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "+d:jh", options, NULL)) != -1) {
 		switch (option) {
@@ -354,7 +361,7 @@ int meter_cli_main(int argc, char **argv)
 			break;
 		case 'j': cli.json = true; break;
 		case 'h': print_usage(stdout, cli.program); return EXIT_SUCCESS;
-		default: return usage_error(&cli, "unknown option%s", NULL);
+		default: return bad_option(&cli, argv);
 		}
 	}
 	if (optind >= argc)

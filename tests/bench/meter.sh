@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --caps) caps=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "meter.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

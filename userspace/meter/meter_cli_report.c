@@ -173,7 +173,7 @@ static void print_table(struct report_sources *sources, const struct report_fram
 	else if (previous == NULL)
 		printf("cpu: (no interval; use --interval)\n");
 	else
-		printf("cpu: %u.%02u%% over %.2f s, %u.%02u%% over the last %.0f s (%s, %u CPUs)\n",
+		printf("cpu: %u.%02u%% over %.2f s, %u.%02u%% over the last %.1f s (%s, %u CPUs)\n",
 		       cpu->interval_basis_points / 100, cpu->interval_basis_points % 100, (double)cpu->interval_ns / 1e9,
 		       cpu->window_basis_points / 100, cpu->window_basis_points % 100, (double)cpu->window_ns / 1e9,
 		       cpu->from_proc_stat ? "/proc/stat fallback" : "eBPF", cpu->cpu_count);

@@ -113,7 +113,7 @@ for cap in $caps; do
   bytes=$((cap_bytes * 4))   # about 4 seconds
   start_traffic_server capserver 9000 1
   result=$(in_client "$TRAFFIC" fetch --connect 198.18.0.1:9000 --bind 198.18.0.2 --bytes "$bytes")
-  stop_daemon capserver >/dev/null
+  wait_traffic_server capserver >/dev/null
   measured=$(grep -oE 'rate_bytes_per_second=[0-9]+' <<<"$result" | cut -d= -f2)
   awk -v c="$cap" -v cb="$cap_bytes" -v m="$measured" \
     'BEGIN { printf "cap %-8s = %d B/s: client measured %d B/s, ratio %.4f\n", c, cb, m, m / cb }'

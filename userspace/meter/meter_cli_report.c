@@ -235,7 +235,10 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 		count = refresh ? 3600 : 10;
 	if (egress_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
 		sources.meter = NULL;
-	open_cpu(cli, &sources);
+	if (interval_ms > 0)
+		open_cpu(cli, &sources);
+	else
+		meter_error_set(&sources.cpu_error, -EINVAL, "no interval: occupancy needs --interval");
 	if (sources.meter == NULL && sources.cpu == NULL) {
 		meter_cli_print_error(cli, sources.meter_error.message);
 		return EXIT_FAILURE;

@@ -195,6 +195,8 @@ char *api_metrics_text(struct controller *controller, size_t store_pending)
 	EMIT("# TYPE cascade_acs_groups gauge\ncascade_acs_groups %zu\n", controller->group_count);
 	EMIT("# TYPE cascade_acs_sessions_open gauge\ncascade_acs_sessions_open %zu\n", controller->open_sessions);
 	EMIT("# TYPE cascade_acs_store_pending gauge\ncascade_acs_store_pending %zu\n", store_pending);
+	EMIT("# TYPE cascade_acs_replies_waiting gauge\ncascade_acs_replies_waiting %lu\n",
+	     (unsigned long)__atomic_load_n(&m->replies_waiting, __ATOMIC_RELAXED));
 	EMIT("# TYPE cascade_acs_http_requests_total counter\ncascade_acs_http_requests_total %lu\n",
 	     (unsigned long)m->http_requests);
 	EMIT("# TYPE cascade_acs_informs_total counter\ncascade_acs_informs_total %lu\n", (unsigned long)m->informs);

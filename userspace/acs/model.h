@@ -145,6 +145,7 @@ struct metrics {
 	uint64_t faults_received, faults_sent, overload_rejections, auth_failures;
 	uint64_t rpcs_sent, connection_requests, connection_request_failures;
 	uint64_t commits, commit_rows;
+	uint64_t replies_waiting; /* replies held for a commit right now */
 };
 
 struct store;

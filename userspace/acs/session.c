@@ -62,13 +62,18 @@ void sessions_expire(struct controller *controller)
 		session_end(controller, expired[i]);
 }
 
+/* The cookie names a session unambiguously (a client may carry several
+ * devices' sessions over one pooled connection), so it wins; the
+ * connection's session serves clients that send no cookie. */
 static struct session *session_lookup(struct controller *controller, struct session *connection_session,
 				      const char *cookie)
 {
+	struct session *session = cookie && *cookie ? hashmap_get(&controller->sessions, cookie) : NULL;
+
+	if (session)
+		return session;
 	if (connection_session && !connection_session->ended)
 		return connection_session;
-	if (cookie && *cookie)
-		return hashmap_get(&controller->sessions, cookie);
 	return NULL;
 }
 

@@ -43,6 +43,7 @@ static void usage(FILE *stream)
 		"  --no-attributes           Informs carry only the ConnectionRequestURL (ACS must probe)\n"
 		"  --max-occupancy N         random CPU occupancy up to N (percent x100, default 5000)\n"
 		"  --cache-size SIZE         free space reported (default 1G)\n"
+		"  --occupancy I=V,...       fixed occupancy V (percent x100) for device number I\n"
 		"Behaviour:\n"
 		"  --listen HOST:PORT        connection-request and image server (default 127.0.0.1:0)\n"
 		"  --advertise-host HOST     host put in URLs given to the ACS (default: the listen host)\n"
@@ -60,6 +61,9 @@ static void usage(FILE *stream)
 		"  --fault-devices LIST      downloads end with TransferComplete fault 9010\n"
 		"  --stall-devices LIST      downloads are accepted but never finish\n"
 		"  --dead-servers LIST       file servers answer 503\n"
+		"Records:\n"
+		"  --ack-log FILE            append \"SERIAL inform N\" / \"SERIAL transfer KEY\" for every\n"
+		"                            Inform / TransferComplete the ACS acknowledged (crash tests)\n"
 		"Other:\n"
 		"  --seed N                  random seed for occupancy and bandwidth (default 1)\n"
 		"  --verbose                 debug logging\n"
@@ -76,7 +80,7 @@ enum option_code {
 	OPTION_CACHE_SIZE, OPTION_LISTEN, OPTION_ADVERTISE_HOST, OPTION_CONCURRENCY, OPTION_PERIODIC, OPTION_RAMP,
 	OPTION_DURATION, OPTION_EXIT_AFTER_BOOTSTRAP, OPTION_SESSIONS_ONLY, OPTION_NO_COOKIES, OPTION_USERNAME,
 	OPTION_PASSWORD, OPTION_CR_USERNAME, OPTION_CR_PASSWORD, OPTION_STORE, OPTION_FAULT_DEVICES,
-	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE,
+	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE, OPTION_ACK_LOG, OPTION_OCCUPANCY,
 };
 
 static const struct option long_options[] = {
@@ -115,6 +119,8 @@ static const struct option long_options[] = {
 	{ "stall-devices", required_argument, NULL, OPTION_STALL_DEVICES },
 	{ "dead-servers", required_argument, NULL, OPTION_DEAD_SERVERS },
 	{ "seed", required_argument, NULL, OPTION_SEED },
+	{ "ack-log", required_argument, NULL, OPTION_ACK_LOG },
+	{ "occupancy", required_argument, NULL, OPTION_OCCUPANCY },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -203,6 +209,8 @@ static int parse_options(int argc, char **argv, struct swarm_options *options)
 		case OPTION_DEAD_SERVERS: options->dead_servers = optarg; break;
 		case OPTION_SEED: result = number("seed", optarg, 0, 4000000000LL, &options->seed); break;
 		case OPTION_VERBOSE: options->verbose = true; break;
+		case OPTION_ACK_LOG: options->ack_log = optarg; break;
+		case OPTION_OCCUPANCY: options->occupancy_list = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -252,6 +260,8 @@ static bool in_share(unsigned int index, unsigned int salt, double ratio)
 	return (double)(hash % 10000) < ratio * 10000.0;
 }
 
+static int set_occupancies(struct swarm *swarm, const char *list);
+
 static int setup_devices(struct swarm *swarm)
 {
 	const struct swarm_options *options = &swarm->options;
@@ -284,11 +294,40 @@ static int setup_devices(struct swarm *swarm)
 	}
 	if (mark_devices(swarm, options->fault_devices, "fault-devices", offsetof(struct swarm_device, fault_downloads)) < 0 ||
 	    mark_devices(swarm, options->stall_devices, "stall-devices", offsetof(struct swarm_device, stall_downloads)) < 0 ||
-	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0)
+	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0 ||
+	    set_occupancies(swarm, options->occupancy_list) < 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < options->devices; i++)
 		swarm_schedule(swarm, &swarm->devices[i],
 			       now + (uint64_t)(options->ramp_seconds * 1000.0 * i / options->devices));
+	return 0;
+}
+
+/* Applies "I=V,..." occupancy overrides. */
+static int set_occupancies(struct swarm *swarm, const char *list)
+{
+	char copy[4096], *word, *save = NULL;
+
+	if (!list)
+		return 0;
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		char *equals = strchr(word, '=');
+		long long index, value;
+
+		if (!equals)
+			goto bad;
+		*equals = '\0';
+		if (parse_integer(word, 0, (long long)swarm->options.devices - 1, &index) < 0 ||
+		    parse_integer(equals + 1, 0, 10000, &value) < 0)
+			goto bad;
+		swarm->devices[index].occupancy = (uint32_t)value;
+		continue;
+bad:
+		fprintf(stderr, "cascade-swarm: --occupancy wants DEVICE=PERCENTx100 pairs, not \"%s\"\n", word);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -334,6 +373,14 @@ int main(int argc, char **argv)
 		log_error("cannot create --store folder %s: %s", swarm.options.store_dir, strerror(errno));
 		return 1;
 	}
+	if (swarm.options.ack_log) {
+		swarm.ack_log = fopen(swarm.options.ack_log, "a");
+		if (!swarm.ack_log) {
+			log_error("cannot open --ack-log %s: %s", swarm.options.ack_log, strerror(errno));
+			return 1;
+		}
+		setvbuf(swarm.ack_log, NULL, _IOLBF, 0);
+	}
 	cwmp_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (swarm_loop_init(&swarm) < 0)
@@ -353,6 +400,8 @@ out:
 	server_stop(&swarm);
 	swarm_loop_destroy(&swarm);
 	free_devices(&swarm);
+	if (swarm.ack_log)
+		fclose(swarm.ack_log);
 	curl_global_cleanup();
 	return status;
 }

@@ -336,6 +336,9 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 	switch (message->type) {
 	case CWMP_INFORM_RESPONSE:
 		swarm->stats.informs++;
+		device->acknowledged_informs++;
+		if (swarm->ack_log)
+			fprintf(swarm->ack_log, "%s inform %lu\n", device->serial, (unsigned long)device->acknowledged_informs);
 		device->hold_requests = message->hold_requests;
 		if (device->transfer_pending && !device->hold_requests)
 			send_transfer_complete(swarm, device);
@@ -344,6 +347,8 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 		return;
 	case CWMP_TRANSFER_COMPLETE_RESPONSE:
 		swarm->stats.transfer_completes++;
+		if (swarm->ack_log)
+			fprintf(swarm->ack_log, "%s transfer %s\n", device->serial, device->transfer_command_key);
 		device->transfer_pending = false;
 		free(device->transfer_command_key);
 		device->transfer_command_key = NULL;

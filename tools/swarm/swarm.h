@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/sha256.h"
 #include "cwmp/cwmp.h"
@@ -43,6 +44,8 @@ struct swarm_options {
 	const char *fault_devices;   /* "1,5,9": downloads end in fault 9010 */
 	const char *stall_devices;   /* accept Download, never finish */
 	const char *dead_servers;    /* file servers answering 503 */
+	const char *occupancy_list;  /* "I=V,...": fixed occupancy for some devices */
+	const char *ack_log;         /* file: one line per acknowledged Inform / TransferComplete */
 	unsigned int seed;
 	bool verbose;
 };
@@ -89,6 +92,7 @@ struct swarm_device {
 	/* timers */
 	uint64_t due_ms;
 	size_t heap_index;
+	uint64_t acknowledged_informs;
 };
 
 struct swarm_stats {
@@ -116,6 +120,7 @@ struct swarm {
 	uint64_t started_ms;
 	bool stopping;
 	unsigned int bootstrapped;
+	FILE *ack_log;
 	struct swarm_stats stats;
 };
 

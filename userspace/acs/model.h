@@ -38,6 +38,7 @@ struct device {
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
 	uint64_t connection_requested_ms;
+	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
 };
 
 struct group {

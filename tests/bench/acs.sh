@@ -15,7 +15,7 @@ devices=${DEVICES:-100000}
 groups=${GROUPS_COUNT:-1000}
 duration=${DURATION:-20}
 concurrency=${CONCURRENCY:-256}
-synchronous=${SYNCHRONOUS:-full}
+synchronous=${SYNCHRONOUS:-normal}
 threads=${THREADS:-2}
 work=$(mktemp -d /tmp/cascade-bench-acs.XXXXXX)
 acs_pid=""
@@ -47,13 +47,13 @@ rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$acs_pid/status")
 peak_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$acs_pid/status")
 
 sha=$(printf 'bench' | sha256sum | cut -d' ' -f1)
-campaign=$(curl -s -X POST --data-binary "{\"image\":\"fw.bin\",\"origin_url\":\"http://127.0.0.1:9/fw.bin\",\"size\":1048576,\"sha256\":\"$sha\"}" \
-  "http://127.0.0.1:$api_port/api/campaigns")
+curl -s -o "$work/campaign.json" -X POST --data-binary "{\"image\":\"fw.bin\",\"origin_url\":\"http://127.0.0.1:9/fw.bin\",\"size\":1048576,\"sha256\":\"$sha\"}" \
+  "http://127.0.0.1:$api_port/api/campaigns"
 peak_after_campaign_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$acs_pid/status")
 
 jq -c -n --argjson registered "$registered" --argjson register_ms "$register_ms" \
   --slurpfile sessions "$work/sessions.json" --argjson rss "$rss_kib" --argjson peak "$peak_kib" \
-  --argjson peak_campaign "$peak_after_campaign_kib" --argjson campaign "$campaign" \
+  --argjson peak_campaign "$peak_after_campaign_kib" --slurpfile campaign "$work/campaign.json" \
   --arg synchronous "$synchronous" --argjson threads "$threads" --argjson concurrency "$concurrency" \
   '{devices: $registered, register_seconds: ($register_ms / 1000), db_synchronous: $synchronous,
     acs_threads: $threads, concurrency: $concurrency,
@@ -61,5 +61,5 @@ jq -c -n --argjson registered "$registered" --argjson register_ms "$register_ms"
     sessions: $sessions[0].sessions, failed_sessions: $sessions[0].failed_sessions, overloads: $sessions[0].overloads,
     acs_rss_mib: ($rss / 1024 | floor), acs_peak_rss_mib: ($peak / 1024 | floor),
     acs_peak_rss_after_campaign_mib: ($peak_campaign / 1024 | floor),
-    campaign_devices: $campaign.devices, campaign_groups: $campaign.groups,
-    masters_queued_ms: $campaign.masters_queued_ms}'
+    campaign_devices: $campaign[0].devices, campaign_groups: $campaign[0].groups,
+    masters_queued_ms: $campaign[0].masters_queued_ms}'

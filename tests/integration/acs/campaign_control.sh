@@ -10,7 +10,7 @@ echo "t0ken-$$" >"$TEST_DIR/token"
 start_origin
 make_image fw.bin 262144
 ACS_EXTRA_ARGS="--api-token-file $TEST_DIR/token" start_acs acs "[campaign]" "fanout = 1" "tick = 100ms" \
-  "[connection_request]" "retry_interval = 1s" || { not_ok "acs starts"; finish; }
+  "[connection_request]" "retry_interval = 1s" "username = acs" "password = cr-secret" || { not_ok "acs starts"; finish; }
 ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" --token-file "$TEST_DIR/token" "$@"; }
 
 check_equal "API without the token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/api/devices")"
@@ -20,7 +20,8 @@ output=$("$CASCADE_BIN/cascadectl" --api "$API_URL" devices 2>&1); status=$?
 if [ $status -eq 1 ] && grep -q 'refused the request (401).*--token-file' <<<"$output"; then ok "cascadectl names the missing token"
 else not_ok "cascadectl names the missing token" "$status: $output"; fi
 
-start_swarm swarm --devices 10 --groups 1 --file-server-ratio 0.2 --concurrency 8
+# the devices only open sessions when asked: Digest-authenticated connection requests drive the campaign
+start_swarm swarm --devices 10 --groups 1 --file-server-ratio 0.2 --concurrency 8 --cr-username acs --cr-password cr-secret
 wait_until 30 bash -c "ctl() { '$CASCADE_BIN/cascadectl' --api '$API_URL' --token-file '$TEST_DIR/token' \"\$@\"; }; test \"\$(ctl devices --json | jq .total)\" = 10" \
   && ok "10 devices registered" || not_ok "devices registered"
 
@@ -35,6 +36,10 @@ else not_ok "pausing twice is refused" "$status: $output"; fi
 ctl campaign resume 1 >/dev/null && ok "resume"
 if ctl campaign watch 1 --interval 0.2 --timeout 60 >/dev/null; then ok "campaign 1 finishes after resume"; else not_ok "campaign 1 finishes after resume"; fi
 check_equal "all 10 devices done" 10 "$(ctl --json campaign status 1 | jq .counts.done)"
+check_equal "every connection request passed the devices' Digest check" 0 \
+  "$(curl -s -H "Authorization: Bearer t0ken-$$" "$API_URL/metrics" | awk '/^cascade_acs_connection_request_failures_total/ {print $2}')"
+check_equal "a connection request without the password is refused by a device" 401 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$(ctl devices --json | jq -r '.devices[0].connection_request_url')")"
 
 make_image fw2.bin 262144
 ctl campaign start --file "$TEST_DIR/origin/fw2.bin" --origin "$ORIGIN_URL/fw2.bin" >/dev/null && ok "campaign 2 started"

@@ -89,6 +89,18 @@ rm -f "$TEST_DIR/jar"
 post "$(inform_xml PROBE1 "2 PERIODIC" urn:dslforum-org:cwmp-1-2 "$crurl")" >/dev/null
 check_equal "a probed device is not probed again" 204 "$(post "")"
 
+stop_daemon acs
+ACS_PORTS_CWMP="" ACS_PORTS_API=""
+start_acs hold "[acs]" "hold_requests = true" || not_ok "acs with hold_requests starts"
+rm -f "$TEST_DIR/jar"
+post "$(inform_xml HOLD1 "0 BOOTSTRAP" urn:dslforum-org:cwmp-1-2 "$crurl")" >/dev/null
+check "hold_requests: InformResponse holds the device's requests while the ACS has its own" \
+  grep -q '<cwmp:HoldRequests SOAP-ENV:mustUnderstand="1">1</cwmp:HoldRequests>' "$TEST_DIR/body"
+check_equal "hold_requests: the empty POST gets the ACS's request" 200 "$(post "")"
+rm -f "$TEST_DIR/jar"
+post "$(inform_xml HOLD2)" >/dev/null
+if grep -q 'HoldRequests' "$TEST_DIR/body"; then not_ok "hold_requests: no hold when nothing is queued"; else ok "hold_requests: no hold when nothing is queued"; fi
+
 check_equal "GET on the CWMP port is refused" 405 "$(curl -s -o /dev/null -w '%{http_code}' "$CWMP_URL")"
-stop_daemon acs && ok "cascade-acs stops cleanly"
+stop_daemon hold && ok "cascade-acs stops cleanly"
 finish

@@ -238,6 +238,44 @@ static void test_failover_and_fallback(void **state)
 	assert_int_equal(fixture->devices[1]->member->role, ROLE_SLAVE);
 }
 
+static void test_busy_master_replaced(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 1);
+	struct campaign_group *group = &campaign->groups[0];
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	struct device *slave = NULL;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	for (int i = 1; i < 8 && !slave; i++)
+		if (fixture->devices[i]->member->state == MEMBER_QUEUED)
+			slave = fixture->devices[i];
+	assert_non_null(slave);
+	run_rpcs(fixture, slave, &message, &scratch, &set_count);
+	assert_int_equal(slave->member->source_device_id, fixture->devices[0]->id);
+	/* the serving master's Inform reports occupancy over the limit */
+	fixture->devices[0]->cpu_occupancy = 9500;
+	campaign_on_inform(&fixture->controller, fixture->devices[0], fixture->batch);
+	assert_ptr_equal(group->master->device, fixture->devices[1]);
+	assert_int_equal(group->bad_master_count, 1);
+	assert_int_equal(fixture->devices[0]->member->state, MEMBER_DONE); /* it keeps its own image */
+	/* the slave fetching from it was device 1, now the master: re-pointed to the origin */
+	assert_ptr_equal(slave, fixture->devices[1]);
+	assert_int_equal(slave->member->role, ROLE_MASTER);
+	assert_int_equal(slave->member->state, MEMBER_QUEUED);
+	assert_string_equal(run_rpcs(fixture, fixture->devices[1], &message, &scratch, &set_count),
+			    "http://origin:8081/fw.bin");
+	transfer_complete(fixture, fixture->devices[1], 0);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1);
+	for (int i = 2; i < 8; i++)
+		if (fixture->devices[i]->member->state == MEMBER_QUEUED)
+			assert_string_equal(run_rpcs(fixture, fixture->devices[i], &message, &scratch, &set_count),
+					    "http://10.0.0.1:8080/images/fw.bin?group=1");
+}
+
 static void test_pause_and_cancel(void **state)
 {
 	struct fixture *fixture = *state;
@@ -341,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_masters_first_then_slaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spv_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failover_and_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_master_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),

@@ -124,6 +124,9 @@ struct swarm {
 	struct swarm_stats stats;
 };
 
+/* options.c: parses the command line (exits 0 after --help); 0 or -EINVAL. */
+int swarm_parse_options(int argc, char **argv, struct swarm_options *options);
+
 /* loop.c */
 int swarm_loop_init(struct swarm *swarm);
 int swarm_run(struct swarm *swarm);

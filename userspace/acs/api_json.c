@@ -74,7 +74,7 @@ json_t *api_groups_json(struct controller *controller)
 		const struct device *master;
 		json_t *masters = json_array();
 
-		if (!group)
+		if (!group || group->count == 0) /* emptied groups (devices moved on) are not shown */
 			continue;
 		master = policy_elect(controller, group, 0);
 		for (size_t c = 0; c < controller->campaign_count; c++) {

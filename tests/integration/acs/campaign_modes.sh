@@ -48,6 +48,10 @@ run_campaign() {
 run_campaign 1 url fw-1.bin "$sha_one"
 run_campaign 2 spv fw-2.bin "$sha_two"
 check_equal "stock devices were never sent X_CASCADE parameters (no faults)" 0 "$(sqlite3 "$TEST_DIR/acs.db" 'select count(*) from faults')"
+master_url=$(api GET /api/devices | jq -r '[.devices[] | select(.file_server.enable)][0].file_server.url')
+curl -s -r 100- -o "$TEST_DIR/tail" -w '%{http_code}' "$master_url/images/fw-2.bin" >"$TEST_DIR/range-status"
+check_equal "a master serves its image with Range (206), as slaves resume with it" 206 "$(cat "$TEST_DIR/range-status")"
+check "the ranged bytes are the image's tail" cmp -s "$TEST_DIR/tail" <(tail -c +101 "$TEST_DIR/origin/fw-2.bin")
 status=$(ctl campaign status 2)
 check "cascadectl campaign status shows the group masters" grep -q 'group 1: 10 devices, master' <<<"$status"
 stop_daemon swarm

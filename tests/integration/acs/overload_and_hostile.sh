@@ -28,6 +28,8 @@ expect_fault "truncated envelope" 8003 "<s:Envelope xmlns:s=\"http://schemas.xml
 expect_fault "unknown method" 8000 "$(envelope '<cwmp:FactoryReset/>')"
 expect_fault "wrong cwmp namespace" 8006 "$(envelope '<x:Inform xmlns:x="urn:dslforum-org:cwmp-7-7"/>')"
 expect_fault "Inform missing DeviceId" 8003 "$(envelope '<cwmp:Inform><Event/><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>x</CurrentTime><RetryCount>0</RetryCount></cwmp:Inform>')"
+long_serial=$(head -c 200 /dev/zero | tr '\0' 'S')
+expect_fault "an over-long SerialNumber" 8003 "$(inform_xml "$long_serial")"
 deep=$(printf '<a>%.0s' $(seq 1 100))$(printf '</a>%.0s' $(seq 1 100))
 expect_fault "deep nesting" 8004 "$(envelope "<cwmp:GetRPCMethods>$deep</cwmp:GetRPCMethods>")"
 expect_fault "TransferComplete outside a session" 8003 "$(envelope '<cwmp:TransferComplete><CommandKey>k</CommandKey><FaultStruct><FaultCode>0</FaultCode><FaultString/></FaultStruct></cwmp:TransferComplete>')"

@@ -72,10 +72,11 @@ json_t *api_groups_json(struct controller *controller)
 	for (size_t i = 0; i < controller->group_count; i++) {
 		const struct group *group = controller->groups[i];
 		const struct device *master;
-		json_t *masters = json_array();
+		json_t *masters;
 
 		if (!group || group->count == 0) /* emptied groups (devices moved on) are not shown */
 			continue;
+		masters = json_array();
 		master = policy_elect(controller, group, 0);
 		for (size_t c = 0; c < controller->campaign_count; c++) {
 			const struct campaign *campaign = controller->campaigns[c];

@@ -1,0 +1,268 @@
+/* cwmp_decode: checks a received SOAP envelope against the hostile-input
+ * rules (size, no DOCTYPE, well-formed UTF-8 XML, depth), reads the cwmp
+ * header and hands the single Body element to the RPC decoders. */
+#include "cwmp/decoder.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <libxml/parser.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_libxml2(void)
+{
+	xmlInitParser();
+}
+
+void cwmp_init(void)
+{
+	pthread_once(&init_once, init_libxml2);
+}
+
+void cwmp_message_free(struct cwmp_message *message)
+{
+	if (message)
+		cwmp_arena_free(message->arena);
+}
+
+static bool namespace_is(const xmlNode *node, const char *href)
+{
+	return node->ns && node->ns->href && strcmp((const char *)node->ns->href, href) == 0;
+}
+
+/* The cwmp version of an element's namespace, or -1. */
+static int element_version(const xmlNode *node)
+{
+	if (!node->ns || !node->ns->href)
+		return -1;
+	for (int version = 0; version < CWMP_VERSION_COUNT; version++)
+		if (strcmp((const char *)node->ns->href, cwmp_namespace((enum cwmp_version)version)) == 0)
+			return version;
+	return -1;
+}
+
+/* Rejects trees deeper than the limit, walking without recursion. */
+static int check_depth(struct decoder *decoder, xmlNode *root)
+{
+	xmlNode *node = root;
+	unsigned int depth = 1;
+
+	while (node) {
+		if (node->type == XML_ELEMENT_NODE && depth > decoder->limits->max_depth)
+			return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+					    "elements nested deeper than %u", decoder->limits->max_depth);
+		if (node->type == XML_ELEMENT_NODE && node->children) {
+			node = node->children;
+			depth++;
+			continue;
+		}
+		while (node && !node->next && node != root) {
+			node = node->parent;
+			depth--;
+		}
+		if (!node || node == root)
+			break;
+		node = node->next;
+	}
+	return 0;
+}
+
+static int header_flag(struct decoder *decoder, xmlNode *node, bool *value)
+{
+	const char *text;
+	int result = element_text(decoder, node, &text);
+
+	return result < 0 ? result : text_to_boolean(decoder, (const char *)node->name, text, value);
+}
+
+static bool must_understand(xmlNode *node)
+{
+	xmlChar *value = xmlGetNsProp(node, (const xmlChar *)"mustUnderstand", (const xmlChar *)SOAP_ENVELOPE_NS);
+	bool set = value && (strcmp((const char *)value, "1") == 0 || strcmp((const char *)value, "true") == 0);
+
+	xmlFree(value);
+	return set;
+}
+
+static int decode_header(struct decoder *decoder, xmlNode *header, int *header_version)
+{
+	int result;
+
+	for (xmlNode *node = first_element(header); node; node = next_element(node)) {
+		int version = element_version(node);
+
+		if (version < 0) {
+			if (must_understand(node))
+				return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+						    "header %s must be understood but is not supported",
+						    (const char *)node->name);
+			continue;
+		}
+		*header_version = version;
+		if (element_is(node, "ID")) {
+			result = element_text(decoder, node, &decoder->message->id);
+		} else if (element_is(node, "HoldRequests")) {
+			result = header_flag(decoder, node, &decoder->message->hold_requests);
+		} else if (element_is(node, "NoMoreRequests")) {
+			result = header_flag(decoder, node, &decoder->message->no_more_requests);
+		} else if (must_understand(node)) {
+			return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+					    "header %s must be understood but is not supported",
+					    (const char *)node->name);
+		} else {
+			result = 0;
+		}
+		if (result < 0)
+			return result;
+	}
+	return 0;
+}
+
+static int decode_body(struct decoder *decoder, xmlNode *body, int header_version)
+{
+	xmlNode *rpc = first_element(body);
+	int version;
+
+	if (!rpc)
+		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is empty");
+	if (next_element(rpc))
+		return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+				    "SOAP Body holds more than one element (MaxEnvelopes is 1)");
+	if (namespace_is(rpc, SOAP_ENVELOPE_NS) && element_is(rpc, "Fault")) {
+		xmlNode *detail = child_element(rpc, "detail");
+		xmlNode *cwmp_fault = detail ? child_element(detail, "Fault") : NULL;
+
+		version = cwmp_fault ? element_version(cwmp_fault) : -1;
+		if (version < 0)
+			version = header_version >= 0 ? header_version : CWMP_VERSION_1_0;
+		decoder->message->version = (enum cwmp_version)version;
+		return decode_fault(decoder, rpc);
+	}
+	version = element_version(rpc);
+	if (version < 0)
+		return decoder_fail(decoder, CWMP_ERROR_VERSION, -EPROTONOSUPPORT,
+				    "%s is not in a urn:dslforum-org:cwmp-1-0/1-1/1-2 namespace (found \"%.80s\")",
+				    (const char *)rpc->name,
+				    rpc->ns && rpc->ns->href ? (const char *)rpc->ns->href : "none");
+	decoder->message->version = (enum cwmp_version)version;
+	return decode_rpc(decoder, rpc);
+}
+
+static int parse_document(struct decoder *decoder, const void *data, size_t length, xmlDoc **document)
+{
+	xmlParserCtxt *context;
+	const xmlError *problem;
+
+	if (memmem(data, length, "<!DOCTYPE", 9) || memmem(data, length, "<!ENTITY", 8))
+		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+				    "DOCTYPE and ENTITY declarations are not allowed");
+	context = xmlNewParserCtxt();
+	if (!context)
+		return decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+	*document = xmlCtxtReadMemory(context, data, (int)length, NULL, "UTF-8",
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+					      XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
+	if (!*document) {
+		problem = xmlCtxtGetLastError(context);
+		decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "not well-formed XML (line %d): %.120s",
+			     problem ? problem->line : 0,
+			     problem && problem->message ? problem->message : "parse error");
+		if (decoder->error) {
+			/* libxml2 messages end with a newline; drop it. */
+			char *newline = strchr(decoder->error->message, '\n');
+
+			if (newline)
+				*newline = '\0';
+		}
+		xmlFreeParserCtxt(context);
+		return -EINVAL;
+	}
+	xmlFreeParserCtxt(context);
+	if ((*document)->intSubset || (*document)->extSubset) {
+		xmlFreeDoc(*document);
+		*document = NULL;
+		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "a DTD is not allowed");
+	}
+	return 0;
+}
+
+int cwmp_decode(const void *data, size_t length, const struct cwmp_limits *limits,
+		struct cwmp_message **message, struct cwmp_error *error)
+{
+	struct cwmp_limits default_limits;
+	struct cwmp_error ignored;
+	struct decoder decoder = { 0 };
+	xmlDoc *document = NULL;
+	xmlNode *root, *part, *header = NULL, *body = NULL;
+	int header_version = -1, result;
+
+	cwmp_init();
+	*message = NULL;
+	if (!error)
+		error = &ignored;
+	memset(error, 0, sizeof(*error));
+	if (!limits) {
+		cwmp_limits_default(&default_limits);
+		limits = &default_limits;
+	}
+	decoder.limits = limits;
+	decoder.error = error;
+	if (!data || length == 0)
+		return decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "empty document");
+	if (length > limits->max_document_bytes || length > INT_MAX)
+		return decoder_fail(&decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+				    "document of %zu bytes is over the %zu byte limit", length,
+				    limits->max_document_bytes);
+	decoder.arena = cwmp_arena_new();
+	if (!decoder.arena)
+		return decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+	decoder.message = cwmp_arena_alloc(decoder.arena, sizeof(*decoder.message));
+	if (!decoder.message) {
+		result = decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	decoder.message->arena = decoder.arena;
+	result = parse_document(&decoder, data, length, &document);
+	if (result < 0)
+		goto fail;
+	root = xmlDocGetRootElement(document);
+	if (!root || !element_is(root, "Envelope") || !namespace_is(root, SOAP_ENVELOPE_NS)) {
+		result = decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+				      "root element is not a SOAP 1.1 Envelope");
+		goto fail;
+	}
+	result = check_depth(&decoder, root);
+	if (result < 0)
+		goto fail;
+	for (part = first_element(root); part; part = next_element(part)) {
+		if (!namespace_is(part, SOAP_ENVELOPE_NS))
+			continue;
+		if (element_is(part, "Header") && !header && !body)
+			header = part;
+		else if (element_is(part, "Body") && !body)
+			body = part;
+	}
+	if (!body) {
+		result = decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is missing");
+		goto fail;
+	}
+	if (header) {
+		result = decode_header(&decoder, header, &header_version);
+		if (result < 0)
+			goto fail;
+	}
+	result = decode_body(&decoder, body, header_version);
+	if (result < 0)
+		goto fail;
+	xmlFreeDoc(document);
+	*message = decoder.message;
+	return 0;
+fail:
+	if (document)
+		xmlFreeDoc(document);
+	cwmp_arena_free(decoder.arena);
+	return result;
+}

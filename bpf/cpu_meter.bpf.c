@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* CPU occupancy meter: on every context switch, charge the time the CPU
- * spent running a non-idle task to that CPU's busy counter. Userspace reads
- * two snapshots and turns the busy delta into occupancy. */
+/* CPU occupancy meter: on every context switch, charge the time the CPU has
+ * spent running a non-idle task (pid != 0) since the previous switch to that
+ * CPU's busy counter, and remember whether the task now switched in is busy,
+ * so userspace can add the still-running stretch when it samples. Userspace
+ * turns two samples into occupancy over the interval (userspace/meter/). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-
-struct cpu_busy {
-	__u64 busy_ns;          /* nanoseconds spent in non-idle tasks */
-	__u64 last_switch_ns;   /* when the running task was switched in */
-};
+#include "meter_types.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -27,9 +25,10 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *previous, struct
 
 	if (busy == NULL)
 		return 0;
-	if (previous->pid != 0 && busy->last_switch_ns != 0)
+	if (busy->last_switch_ns != 0 && previous->pid != 0 && now > busy->last_switch_ns)
 		busy->busy_ns += now - busy->last_switch_ns;
 	busy->last_switch_ns = now;
+	busy->running_busy = next->pid != 0;
 	return 0;
 }
 

@@ -1,0 +1,115 @@
+/* Types and constants shared by the eBPF meters (bpf/group_meter.bpf.c,
+ * bpf/cpu_meter.bpf.c) and their userspace loader (userspace/meter/). The
+ * BPF side gets the __u32-style types from vmlinux.h, userspace from
+ * <linux/types.h>. Every map value is a named struct so that
+ * `bpftool map dump pinned /sys/fs/bpf/cascade/<map>` prints named fields.
+ * Changing a struct here changes the pinned maps' layout: a loader built from
+ * a different layout refuses the old pins (detach with --unpin first). */
+#ifndef CASCADE_BPF_METER_TYPES_H
+#define CASCADE_BPF_METER_TYPES_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Attribution by socket mark: cascade-master sets SO_MARK to
+ * METER_MARK_TAG | group on each slave connection. */
+#define METER_MARK_TAG_MASK   0xFF000000u
+#define METER_MARK_TAG        0xCA000000u
+#define METER_MARK_GROUP_MASK 0x00FFFFFFu
+
+#define METER_GROUP_UNATTRIBUTED 0u          /* the bucket for everything else */
+#define METER_GROUP_MAX          0x00FFFFFFu /* group ids are 1..METER_GROUP_MAX */
+
+/* Map sizes (entries). Prefix tries may be made smaller at attach time. */
+#define METER_MAX_GROUPS        65536  /* group_stats */
+#define METER_MAX_PREFIXES      16384  /* prefix_v4, prefix_v6 (each) */
+#define METER_MAX_CAPS          4096   /* group_caps, group_pacing */
+#define METER_MAX_PORTS         8      /* meter_config.ports */
+
+/* The htb root qdisc the rate cap creates when fq is missing: handle ca:0,
+ * one leaf class ca:N per capped group. */
+#define METER_HTB_MAJOR         0xCAu
+
+/* group_stats: key = group id (__u32), value per CPU; userspace sums CPUs.
+ * bytes and packets count what left through tc egress, as the shaper and
+ * the wire see it: bytes = the frame lengths (L2+L3+L4 headers and payload)
+ * with a GSO packet counted as its segments (skb->wire_len), packets = the
+ * segments. dropped_* count packets the EDT pacer dropped past its horizon. */
+struct group_counters {
+	__u64 bytes;
+	__u64 packets;
+	__u64 dropped_bytes;
+	__u64 dropped_packets;
+};
+
+/* prefix_v4 / prefix_v6: LPM trie keys (destination prefix -> group id). */
+struct prefix_v4_key {
+	__u32 prefixlen;
+	__u8 address[4];
+};
+
+struct prefix_v6_key {
+	__u32 prefixlen;
+	__u8 address[16];
+};
+
+/* group_caps: key = group id. rate_bytes_per_second is the cap as set (the
+ * payload rate a slave measures); shaper_bytes_per_second is the same cap
+ * in frame bytes (scaled by frame/payload of a full-size segment), which the
+ * shaper enforces. class_id is the htb class (ca:N) the program steers the
+ * group's packets to by setting skb->priority. */
+struct group_cap {
+	__u64 rate_bytes_per_second;
+	__u64 shaper_bytes_per_second;
+	__u32 class_id;
+	__u32 reserved;
+};
+
+/* group_pacing: key = group id; EDT state of a capped group (fq only). */
+struct group_pacing {
+	__u64 next_departure_ns;
+};
+
+enum meter_shaper {
+	METER_SHAPER_NONE = 0,   /* counting only, no cap possible */
+	METER_SHAPER_HTB = 1,    /* skb->priority -> htb class ca:N (no fq here) */
+	METER_SHAPER_EDT = 2,    /* skb->tstamp pacing, enforced by an fq root */
+};
+
+#define METER_CONFIG_CREATED_CLSACT 0x1u /* the loader created the clsact qdisc */
+#define METER_CONFIG_CREATED_ROOT   0x2u /* the loader created the htb root qdisc */
+#define METER_CONFIG_ATTACHED       0x4u /* the tc filter is in place */
+
+/* meter_config: one entry (key 0). Read by the program on every packet
+ * (ports, shaper, horizon_ns); the rest is the loader's own state, pinned so
+ * that any later process can detach cleanly. */
+struct meter_config {
+	__u32 ifindex;               /* the interface the filter is on */
+	__u32 l2_header_bytes;       /* 14 on Ethernet and loopback, 0 on raw IP */
+	__u32 shaper;                /* enum meter_shaper */
+	__u32 flags;                 /* METER_CONFIG_* */
+	__u64 horizon_ns;            /* EDT: packets due later than this are dropped */
+	__u32 mtu;                   /* interface MTU when the shaper was chosen */
+	__u32 port_count;            /* 0: count every packet; else only these */
+	__u16 ports[METER_MAX_PORTS];/* server source ports, host byte order */
+};
+
+/* meter_events: one per-CPU entry (key 0) of things that went wrong. */
+struct meter_events {
+	__u64 group_table_full;      /* packets not counted: group_stats was full */
+	__u64 pacing_table_full;     /* capped packets sent unpaced: group_pacing full */
+};
+
+/* cpu_busy: one per-CPU entry (key 0). busy_ns is the time the CPU ran a
+ * non-idle task up to last_switch_ns; when running_busy is 1 the task
+ * switched in at last_switch_ns is still running and not yet charged.
+ * Times are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns). */
+struct cpu_busy {
+	__u64 busy_ns;
+	__u64 last_switch_ns;
+	__u32 running_busy;
+	__u32 reserved;
+};
+
+#endif

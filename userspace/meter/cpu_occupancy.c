@@ -1,0 +1,287 @@
+/* The CPU occupancy meter: the sched_switch program (shared through pins or
+ * private), the /proc/stat fallback, and the window of samples that turns
+ * cumulative busy time into the average occupancy a device reports. */
+#include "meter/cpu_occupancy.h"
+#include "meter_types.h"
+#include "common/clock.h"
+#include "cpu_meter.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#define LINK_PIN_NAME "cpu_meter"
+#define MAP_PIN_NAME  "cpu_busy"
+
+struct occupancy_sample {
+	uint64_t time_ns;
+	uint64_t busy_ns;
+	uint64_t total_ns;
+};
+
+struct cpu_occupancy {
+	enum cpu_occupancy_source source;
+	char fallback_reason[METER_ERROR_MESSAGE_SIZE];
+	struct cpu_meter *skeleton;     /* private meter only */
+	int map_fd;
+	uint64_t window_ns;
+	uint32_t cpu_count;
+	struct occupancy_sample samples[CPU_OCCUPANCY_MAX_SAMPLES];
+	size_t first, count;            /* ring of samples, oldest first */
+};
+
+/* Busy and total time of all CPUs from the eBPF map. */
+static int read_ebpf(struct cpu_occupancy *meter, uint64_t *busy_ns, uint64_t *total_ns)
+{
+	int cpus = meter_possible_cpus();
+	struct cpu_busy *values = calloc((size_t)cpus, sizeof(*values));
+	__u32 zero = 0;
+	uint64_t now, busy = 0;
+	int result = 0;
+
+	if (values == NULL)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(meter->map_fd, &zero, values) < 0) {
+		result = -errno;
+		goto out;
+	}
+	now = monotonic_ns();
+	for (int cpu = 0; cpu < cpus; cpu++) {
+		busy += values[cpu].busy_ns;
+		/* The task running now has not been charged yet. */
+		if (values[cpu].running_busy && values[cpu].last_switch_ns != 0 && now > values[cpu].last_switch_ns)
+			busy += now - values[cpu].last_switch_ns;
+	}
+	*busy_ns = busy;
+	*total_ns = now * meter->cpu_count;
+out:
+	free(values);
+	return result;
+}
+
+static int read_totals(struct cpu_occupancy *meter, uint64_t *busy_ns, uint64_t *total_ns)
+{
+	if (meter->source == CPU_OCCUPANCY_SOURCE_EBPF)
+		return read_ebpf(meter, busy_ns, total_ns);
+	return cpu_occupancy_read_proc_stat(busy_ns, total_ns);
+}
+
+static int attach_private(struct cpu_occupancy *meter, struct meter_error *error)
+{
+	struct cpu_meter *skeleton = cpu_meter__open_and_load();
+	int result;
+
+	if (skeleton == NULL)
+		return meter_error_set(error, -errno ? -errno : -EINVAL, "cannot load the CPU meter: %s",
+				       strerror(errno));
+	result = cpu_meter__attach(skeleton);
+	if (result < 0) {
+		cpu_meter__destroy(skeleton);
+		return meter_error_set(error, result, "cannot attach the CPU meter to sched_switch: %s",
+				       strerror(-result));
+	}
+	meter->skeleton = skeleton;
+	meter->map_fd = bpf_map__fd(skeleton->maps.cpu_busy);
+	return 0;
+}
+
+/* Reuses the pinned meter when its link is pinned; -ENOENT otherwise. */
+static int reuse_pinned(struct cpu_occupancy *meter, const char *pin_dir)
+{
+	char path[512];
+	int link_fd;
+
+	if (meter_pin_path(pin_dir, LINK_PIN_NAME, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	link_fd = bpf_obj_get(path);
+	if (link_fd < 0)
+		return -errno;
+	close(link_fd);
+	if (meter_pin_path(pin_dir, MAP_PIN_NAME, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	meter->map_fd = bpf_obj_get(path);
+	return meter->map_fd < 0 ? -errno : 0;
+}
+
+static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struct meter_error *error)
+{
+	char link_path[512], map_path[512];
+	struct cpu_meter *skeleton;
+	int result = meter_prepare_pin_dir(pin_dir, error);
+
+	if (result < 0)
+		return result;
+	if (reuse_pinned(meter, pin_dir) == 0)
+		return 0;
+	meter_pin_path(pin_dir, LINK_PIN_NAME, link_path, sizeof(link_path));
+	meter_pin_path(pin_dir, MAP_PIN_NAME, map_path, sizeof(map_path));
+	unlink(map_path);   /* a map left without its link holds stale switch times */
+	skeleton = cpu_meter__open();
+	if (skeleton == NULL)
+		return meter_error_set(error, -ENOMEM, "cannot open the CPU meter program");
+	bpf_map__set_pin_path(skeleton->maps.cpu_busy, map_path);
+	result = cpu_meter__load(skeleton);
+	if (result < 0) {
+		result = meter_error_set(error, result, "cannot load the CPU meter: %s", strerror(-result));
+		goto out;
+	}
+	result = cpu_meter__attach(skeleton);
+	if (result < 0) {
+		result = meter_error_set(error, result, "cannot attach the CPU meter to sched_switch: %s",
+					 strerror(-result));
+		goto out;
+	}
+	result = bpf_link__pin(skeleton->links.on_sched_switch, link_path);
+	if (result < 0) {
+		/* Another process pinned its meter first: use that one. */
+		cpu_meter__destroy(skeleton);
+		skeleton = NULL;
+		if (reuse_pinned(meter, pin_dir) == 0)
+			return 0;
+		return meter_error_set(error, result, "cannot pin the CPU meter at %s: %s", link_path, strerror(-result));
+	}
+	meter->map_fd = dup(bpf_map__fd(skeleton->maps.cpu_busy));
+	result = meter->map_fd < 0 ? meter_error_set(error, -errno, "dup: %s", strerror(errno)) : 0;
+out:
+	cpu_meter__destroy(skeleton);   /* the pinned link keeps it attached */
+	return result;
+}
+
+static int open_ebpf(struct cpu_occupancy *meter, const char *pin_dir, struct meter_error *error)
+{
+	int result;
+
+	meter_route_libbpf_logs();
+	if ((result = meter_check_privileges(false, error)) < 0 || (result = meter_check_btf(error)) < 0)
+		return result;
+	if (pin_dir == NULL)
+		return attach_private(meter, error);
+	return attach_pinned(meter, pin_dir, error);
+}
+
+static void append_sample(struct cpu_occupancy *meter, const struct occupancy_sample *sample)
+{
+	if (meter->count == CPU_OCCUPANCY_MAX_SAMPLES) {
+		meter->first = (meter->first + 1) % CPU_OCCUPANCY_MAX_SAMPLES;
+		meter->count--;
+	}
+	meter->samples[(meter->first + meter->count) % CPU_OCCUPANCY_MAX_SAMPLES] = *sample;
+	meter->count++;
+}
+
+static const struct occupancy_sample *sample_at(const struct cpu_occupancy *meter, size_t index)
+{
+	return &meter->samples[(meter->first + index) % CPU_OCCUPANCY_MAX_SAMPLES];
+}
+
+int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_occupancy **meter_out,
+		       struct meter_error *error)
+{
+	struct cpu_occupancy *meter = calloc(1, sizeof(*meter));
+	struct occupancy_sample first;
+	struct meter_error reason = { 0 };
+	int result = -EINVAL;
+
+	if (meter == NULL)
+		return meter_error_set(error, -ENOMEM, "out of memory");
+	meter_error_clear(error);
+	meter->map_fd = -1;
+	meter->window_ns = (uint64_t)(options->window_seconds ? options->window_seconds
+							       : CPU_OCCUPANCY_DEFAULT_WINDOW_SECONDS) * 1000000000ull;
+	meter->cpu_count = (uint32_t)get_nprocs();
+	if (meter->cpu_count == 0)
+		meter->cpu_count = 1;
+	meter->source = CPU_OCCUPANCY_SOURCE_EBPF;
+	if (options->force_proc_stat)
+		meter_error_set(&reason, -ENOTSUP, "eBPF not requested (forced /proc/stat)");
+	else
+		result = open_ebpf(meter, options->pin_dir, &reason);
+	if (options->force_proc_stat || result < 0) {
+		meter->source = CPU_OCCUPANCY_SOURCE_PROC_STAT;
+		snprintf(meter->fallback_reason, sizeof(meter->fallback_reason), "%s", reason.message);
+		if (error != NULL)
+			*error = reason;
+	}
+	first.time_ns = monotonic_ns();
+	result = read_totals(meter, &first.busy_ns, &first.total_ns);
+	if (result < 0) {
+		cpu_occupancy_close(meter);
+		return meter_error_set(error, result, "cannot read CPU time: %s", strerror(-result));
+	}
+	append_sample(meter, &first);
+	*meter_out = meter;
+	return 0;
+}
+
+int cpu_occupancy_sample(struct cpu_occupancy *meter, struct cpu_occupancy_result *result,
+			 struct meter_error *error)
+{
+	struct occupancy_sample now;
+	const struct occupancy_sample *previous, *base;
+	int status;
+
+	now.time_ns = monotonic_ns();
+	status = read_totals(meter, &now.busy_ns, &now.total_ns);
+	if (status < 0)
+		return meter_error_set(error, status, "cannot read CPU time: %s", strerror(-status));
+	previous = sample_at(meter, meter->count - 1);
+	memset(result, 0, sizeof(*result));
+	result->source = meter->source;
+	result->from_proc_stat = meter->source == CPU_OCCUPANCY_SOURCE_PROC_STAT;
+	result->cpu_count = meter->cpu_count;
+	result->interval_ns = now.time_ns - previous->time_ns;
+	result->interval_basis_points = cpu_occupancy_basis_points(previous->busy_ns, previous->total_ns,
+								   now.busy_ns, now.total_ns);
+	append_sample(meter, &now);
+	/* Keep one sample at or before the window's start as its base. */
+	while (meter->count > 2 && sample_at(meter, 1)->time_ns + meter->window_ns <= now.time_ns) {
+		meter->first = (meter->first + 1) % CPU_OCCUPANCY_MAX_SAMPLES;
+		meter->count--;
+	}
+	base = sample_at(meter, 0);
+	result->window_ns = now.time_ns - base->time_ns;
+	result->window_basis_points = cpu_occupancy_basis_points(base->busy_ns, base->total_ns, now.busy_ns,
+								 now.total_ns);
+	return 0;
+}
+
+enum cpu_occupancy_source cpu_occupancy_source(const struct cpu_occupancy *meter)
+{
+	return meter->source;
+}
+
+const char *cpu_occupancy_fallback_reason(const struct cpu_occupancy *meter)
+{
+	return meter->fallback_reason;
+}
+
+void cpu_occupancy_close(struct cpu_occupancy *meter)
+{
+	if (meter == NULL)
+		return;
+	if (meter->skeleton != NULL)
+		cpu_meter__destroy(meter->skeleton);
+	else if (meter->map_fd >= 0)
+		close(meter->map_fd);
+	free(meter);
+}
+
+int cpu_occupancy_detach(const char *pin_dir, struct meter_error *error)
+{
+	static const char *const names[] = { LINK_PIN_NAME, MAP_PIN_NAME };
+	char path[512];
+
+	for (size_t index = 0; index < sizeof(names) / sizeof(names[0]); index++) {
+		if (meter_pin_path(pin_dir, names[index], path, sizeof(path)) < 0)
+			return meter_error_set(error, -ENAMETOOLONG, "pin directory name too long");
+		if (unlink(path) < 0 && errno != ENOENT)
+			return meter_error_set(error, -errno, "cannot remove %s: %s", path, strerror(errno));
+	}
+	rmdir(meter_pin_dir(pin_dir));   /* only when empty */
+	return 0;
+}

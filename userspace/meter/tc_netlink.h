@@ -1,0 +1,37 @@
+/* Traffic-control state the meter reads and changes through libnl-route:
+ * the interface's root qdisc (is it fq? the default? our htb?), the htb
+ * root ca:0 and its leaf classes ca:N that shape capped groups when the
+ * kernel has no fq, and the filters left on the clsact hook. */
+#ifndef CASCADE_METER_TC_NETLINK_H
+#define CASCADE_METER_TC_NETLINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "meter/meter_error.h"
+
+struct tc_root_qdisc {
+	bool present;        /* false: no root qdisc dumped (should not happen) */
+	bool is_default;     /* the kernel's own (handle 0: noqueue, mq, pfifo_fast...) */
+	bool is_ours;        /* htb with handle ca:0 */
+	bool is_fq;          /* fq, or mq whose children are all fq: EDT works */
+	uint32_t handle;
+	char kind[32];
+};
+
+int tc_inspect_root(uint32_t ifindex, struct tc_root_qdisc *root, struct meter_error *error);
+/* Replaces the default root qdisc by htb ca:0 (default class: none, so
+ * unclassified packets go out directly, unshaped). */
+int tc_htb_root_create(uint32_t ifindex, struct meter_error *error);
+/* Deletes htb ca:0; the kernel puts its default qdisc back. */
+int tc_htb_root_delete(uint32_t ifindex, struct meter_error *error);
+/* Creates or changes leaf class class_id (ca:N) with rate = ceil. */
+int tc_htb_class_set(uint32_t ifindex, uint32_t class_id, uint64_t frame_bytes_per_second,
+		     uint32_t frame_bytes, struct meter_error *error);
+int tc_htb_class_delete(uint32_t ifindex, uint32_t class_id, struct meter_error *error);
+/* Packets the class's queue dropped; -ENOENT when the class is gone. */
+int tc_htb_class_drops(uint32_t ifindex, uint32_t class_id, uint64_t *drops);
+/* Filters on the clsact hook (ingress and egress together). */
+int tc_clsact_filter_count(uint32_t ifindex, unsigned int *count, struct meter_error *error);
+
+#endif

@@ -1,0 +1,157 @@
+/* HTTP Basic and Digest authentication of CWMP devices with libmicrohttpd,
+ * against a shared credential or a per-device credentials file. */
+#include "acs/auth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+struct credential {
+	char *username, *password, *device_key;
+};
+
+struct credentials {
+	struct credential *entries;
+	size_t count;
+};
+
+void credentials_free(struct credentials *credentials)
+{
+	if (!credentials)
+		return;
+	for (size_t i = 0; i < credentials->count; i++) {
+		free(credentials->entries[i].username);
+		free(credentials->entries[i].password);
+		free(credentials->entries[i].device_key);
+	}
+	free(credentials->entries);
+	free(credentials);
+}
+
+int credentials_load(const char *path, struct credentials **result)
+{
+	struct credentials *credentials = calloc(1, sizeof(*credentials));
+	char line[1024];
+	unsigned int number = 0;
+	FILE *file;
+
+	*result = NULL;
+	if (!credentials)
+		return -ENOMEM;
+	if (!path || !*path) {
+		*result = credentials;
+		return 0;
+	}
+	file = fopen(path, "r");
+	if (!file) {
+		log_error("cannot read credentials file %s: %s", path, strerror(errno));
+		free(credentials);
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), file) && number < 10000000) {
+		char username[256], password[256], device_key[512];
+		struct credential *bigger;
+		int fields;
+
+		number++;
+		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		device_key[0] = '\0';
+		fields = sscanf(line, "%255s %255s %511s", username, password, device_key);
+		if (fields < 2) {
+			log_error("%s:%u: expected USERNAME PASSWORD [DEVICE-KEY]", path, number);
+			fclose(file);
+			credentials_free(credentials);
+			return -EINVAL;
+		}
+		bigger = realloc(credentials->entries, (credentials->count + 1) * sizeof(*bigger));
+		if (!bigger) {
+			fclose(file);
+			credentials_free(credentials);
+			return -ENOMEM;
+		}
+		credentials->entries = bigger;
+		bigger[credentials->count].username = strdup(username);
+		bigger[credentials->count].password = strdup(password);
+		bigger[credentials->count].device_key = device_key[0] ? strdup(device_key) : NULL;
+		credentials->count++;
+	}
+	fclose(file);
+	*result = credentials;
+	return 0;
+}
+
+/* The password for username (and the device it is bound to), or NULL. */
+static const char *password_for(const struct acs_config *config, const struct credentials *credentials,
+				const char *username, const char **device_key)
+{
+	*device_key = NULL;
+	if (!username)
+		return NULL;
+	for (size_t i = 0; credentials && i < credentials->count; i++) {
+		if (strcmp(credentials->entries[i].username, username) == 0) {
+			*device_key = credentials->entries[i].device_key;
+			return credentials->entries[i].password;
+		}
+	}
+	if (config->auth_username[0] && strcmp(config->auth_username, username) == 0)
+		return config->auth_password;
+	return NULL;
+}
+
+static enum auth_result challenge(const struct acs_config *config, struct MHD_Connection *connection, bool stale)
+{
+	static const char text[] = "authentication required\n";
+	struct MHD_Response *response =
+		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result queued;
+
+	if (!response)
+		return AUTH_ERROR;
+	if (config->auth_mode == ACS_AUTH_BASIC)
+		queued = MHD_queue_basic_auth_fail_response(connection, config->auth_realm, response);
+	else
+		queued = MHD_queue_auth_fail_response2(connection, config->auth_realm, "cascade", response, stale,
+						       MHD_DIGEST_ALG_MD5);
+	MHD_destroy_response(response);
+	return queued == MHD_YES ? AUTH_REJECTED : AUTH_ERROR;
+}
+
+enum auth_result auth_check(const struct acs_config *config, const struct credentials *credentials,
+			    struct MHD_Connection *connection, const char **device_key)
+{
+	const char *expected;
+	char *username, *password = NULL;
+	int status;
+
+	*device_key = NULL;
+	if (config->auth_mode == ACS_AUTH_NONE)
+		return AUTH_OK;
+	if (config->auth_mode == ACS_AUTH_BASIC) {
+		bool good;
+
+		username = MHD_basic_auth_get_username_password(connection, &password);
+		expected = password_for(config, credentials, username, device_key);
+		good = expected && password && strcmp(expected, password) == 0;
+		if (username)
+			MHD_free(username);
+		if (password)
+			MHD_free(password);
+		return good ? AUTH_OK : challenge(config, connection, false);
+	}
+	username = MHD_digest_auth_get_username(connection);
+	expected = password_for(config, credentials, username, device_key);
+	if (!expected) {
+		if (username)
+			MHD_free(username);
+		return challenge(config, connection, false);
+	}
+	status = MHD_digest_auth_check2(connection, config->auth_realm, username, expected, 300, MHD_DIGEST_ALG_MD5);
+	MHD_free(username);
+	if (status == MHD_YES)
+		return AUTH_OK;
+	return challenge(config, connection, status == MHD_INVALID_NONCE);
+}

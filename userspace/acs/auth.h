@@ -1,0 +1,28 @@
+/* Device authentication for the CWMP port: HTTP Basic or Digest (MD5, as
+ * TR-069 CPEs speak it), with one shared credential from the config file
+ * and/or per-device credentials from a file of lines
+ * "USERNAME PASSWORD [OUI-ProductClass-Serial]" ('#' comments). */
+#ifndef CASCADE_ACS_AUTH_H
+#define CASCADE_ACS_AUTH_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "acs/config.h"
+
+struct credentials;
+
+/* Loads the per-device credentials file (path may be empty). */
+int credentials_load(const char *path, struct credentials **credentials);
+void credentials_free(struct credentials *credentials);
+
+enum auth_result {
+	AUTH_OK = 0,       /* proceed; *device_key names the bound device or NULL */
+	AUTH_REJECTED = 1, /* a 401 challenge was queued */
+	AUTH_ERROR = -1,   /* could not queue a reply: close the connection */
+};
+
+enum auth_result auth_check(const struct acs_config *config, const struct credentials *credentials,
+			    struct MHD_Connection *connection, const char **device_key);
+
+#endif

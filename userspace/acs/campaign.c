@@ -1,0 +1,385 @@
+/* Starting and steering campaigns: device selection, per-group master
+ * election, pause / resume / cancel, and the RPCs a member's device is sent
+ * (SetParameterValues of X_CASCADE_ImageSHA256 and, in spv mode,
+ * X_CASCADE_MasterURL, then the Download). */
+#include "acs/campaign.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+struct campaign *campaign_by_id(struct controller *controller, uint32_t id)
+{
+	if (id == 0 || id > controller->campaign_count)
+		return NULL;
+	return controller->campaigns[id - 1];
+}
+
+void campaign_free(struct campaign *campaign)
+{
+	if (!campaign)
+		return;
+	for (size_t i = 0; i < campaign->group_count; i++) {
+		free(campaign->groups[i].members);
+		free(campaign->groups[i].bad_masters);
+	}
+	free(campaign->groups);
+	free(campaign->members);
+	free(campaign->image_name);
+	free(campaign->origin_url);
+	free(campaign->sha256);
+	free(campaign->selector);
+	free(campaign);
+}
+
+/* One "field=value" term of a selector matched against a device. */
+static int selector_term_matches(const struct device *device, const char *term, bool *matches)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} fields[] = {
+		{ "manufacturer", offsetof(struct device, manufacturer) },
+		{ "oui", offsetof(struct device, oui) },
+		{ "product_class", offsetof(struct device, product_class) },
+		{ "hardware_version", offsetof(struct device, hardware_version) },
+		{ "software_version", offsetof(struct device, software_version) },
+		{ "location", offsetof(struct device, location) },
+	};
+	const char *equals = strchr(term, '=');
+
+	if (!equals)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *value;
+
+		if (strlen(fields[i].name) != (size_t)(equals - term) ||
+		    strncmp(term, fields[i].name, (size_t)(equals - term)) != 0)
+			continue;
+		value = *(char *const *)((const char *)device + fields[i].offset);
+		*matches = value && strcmp(value, equals + 1) == 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int selector_matches(const struct device *device, const char *selector, bool *matches)
+{
+	char copy[1024], *term, *save = NULL;
+
+	*matches = true;
+	if (!selector || !*selector)
+		return 0;
+	if (snprintf(copy, sizeof(copy), "%s", selector) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (term = strtok_r(copy, ",", &save); term; term = strtok_r(NULL, ",", &save)) {
+		bool term_matches;
+		int result = selector_term_matches(device, term, &term_matches);
+
+		if (result < 0)
+			return result;
+		if (!term_matches)
+			*matches = false;
+	}
+	return 0;
+}
+
+static bool device_selected(const struct device *device, const struct campaign_request *request)
+{
+	bool matches;
+
+	if (!device || !device->group || member_active(device->member))
+		return false;
+	if (request->group_id && device->group->id != request->group_id)
+		return false;
+	return selector_matches(device, request->selector, &matches) == 0 && matches;
+}
+
+static int validate(const struct controller *controller, const struct campaign_request *request, char *error,
+		    size_t error_size)
+{
+	struct device probe = { 0 };
+	bool ignored;
+
+	if (!request->image_name || !*request->image_name || strchr(request->image_name, '/') ||
+	    strchr(request->image_name, '?') || strlen(request->image_name) > 200) {
+		snprintf(error, error_size, "image name must be a plain file name (no '/' or '?')");
+		return -EINVAL;
+	}
+	if (!request->origin_url || strncmp(request->origin_url, "http", 4) != 0 || strlen(request->origin_url) > 900) {
+		snprintf(error, error_size, "origin_url must be an http:// or https:// URL");
+		return -EINVAL;
+	}
+	if (!request->sha256 || strlen(request->sha256) != 64 ||
+	    strspn(request->sha256, "0123456789abcdefABCDEF") != 64) {
+		snprintf(error, error_size, "sha256 must be 64 hex digits");
+		return -EINVAL;
+	}
+	if (request->image_size == 0) {
+		snprintf(error, error_size, "size must be a positive number of bytes");
+		return -EINVAL;
+	}
+	if (request->group_id && !group_by_id((struct controller *)controller, request->group_id)) {
+		snprintf(error, error_size, "no group %u", request->group_id);
+		return -ENOENT;
+	}
+	if (selector_matches(&probe, request->selector, &ignored) < 0) {
+		snprintf(error, error_size,
+			 "selector must be field=value[,field=value] over manufacturer, oui, product_class, "
+			 "hardware_version, software_version, location");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int build_members(struct controller *controller, struct campaign *campaign,
+			 const struct campaign_request *request)
+{
+	size_t selected = 0, group_slots = controller->group_count + 1;
+	int32_t *group_index = malloc(group_slots * sizeof(*group_index));
+	size_t *group_sizes;
+
+	if (!group_index)
+		return -ENOMEM;
+	memset(group_index, 0xff, group_slots * sizeof(*group_index));
+	for (size_t i = 0; i < controller->device_count; i++) {
+		struct device *device = controller->devices[i];
+
+		if (!device_selected(device, request))
+			continue;
+		selected++;
+		if (group_index[device->group->id] < 0)
+			group_index[device->group->id] = (int32_t)campaign->group_count++;
+	}
+	campaign->members = calloc(selected ? selected : 1, sizeof(*campaign->members));
+	campaign->groups = calloc(campaign->group_count ? campaign->group_count : 1, sizeof(*campaign->groups));
+	group_sizes = calloc(campaign->group_count ? campaign->group_count : 1, sizeof(*group_sizes));
+	if (!campaign->members || !campaign->groups || !group_sizes) {
+		free(group_sizes);
+		free(group_index);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < controller->device_count; i++) {
+		struct device *device = controller->devices[i];
+
+		if (device_selected(device, request))
+			group_sizes[group_index[device->group->id]]++;
+	}
+	for (size_t g = 0; g < campaign->group_count; g++) {
+		campaign->groups[g].campaign = campaign;
+		campaign->groups[g].members = calloc(group_sizes[g] ? group_sizes[g] : 1, sizeof(struct campaign_member *));
+		if (!campaign->groups[g].members) {
+			free(group_sizes);
+			free(group_index);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < controller->device_count; i++) {
+		struct device *device = controller->devices[i];
+		struct campaign_member *member;
+		struct campaign_group *group;
+
+		if (!device_selected(device, request))
+			continue;
+		group = &campaign->groups[group_index[device->group->id]];
+		group->group = device->group;
+		member = &campaign->members[campaign->member_count++];
+		member->device = device;
+		member->group = group;
+		member->state = MEMBER_PENDING;
+		member->since_ms = monotonic_ms();
+		group->members[group->member_count++] = member;
+		device->member = member;
+	}
+	campaign->counts[MEMBER_PENDING] = campaign->member_count;
+	free(group_sizes);
+	free(group_index);
+	return 0;
+}
+
+static int add_campaign(struct controller *controller, struct campaign *campaign)
+{
+	if (controller->campaign_count == controller->campaign_capacity) {
+		size_t wanted = controller->campaign_capacity ? controller->campaign_capacity * 2 : 16;
+		struct campaign **bigger = realloc(controller->campaigns, wanted * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		controller->campaigns = bigger;
+		controller->campaign_capacity = wanted;
+	}
+	controller->campaigns[controller->campaign_count++] = campaign;
+	return 0;
+}
+
+int campaign_start(struct controller *controller, const struct campaign_request *request, struct store_batch *batch,
+		   struct campaign **result, char *error, size_t error_size)
+{
+	struct campaign *campaign;
+	int status = validate(controller, request, error, error_size);
+
+	*result = NULL;
+	if (status < 0)
+		return status;
+	campaign = calloc(1, sizeof(*campaign));
+	if (!campaign)
+		return -ENOMEM;
+	campaign->id = (uint32_t)controller->campaign_count + 1;
+	campaign->image_name = strdup(request->image_name);
+	campaign->origin_url = strdup(request->origin_url);
+	campaign->sha256 = strdup(request->sha256);
+	campaign->selector = strdup(request->selector ? request->selector : "");
+	campaign->image_size = request->image_size;
+	campaign->mode = request->mode;
+	campaign->fanout = request->fanout ? request->fanout : controller->config.default_fanout;
+	campaign->state = CAMPAIGN_RUNNING;
+	campaign->created_at = realtime_seconds();
+	campaign->started_monotonic_ms = monotonic_ms();
+	for (char *c = campaign->sha256; c && *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
+	if (!campaign->image_name || !campaign->origin_url || !campaign->sha256 || !campaign->selector ||
+	    build_members(controller, campaign, request) < 0 || add_campaign(controller, campaign) < 0) {
+		for (size_t i = 0; i < campaign->member_count; i++)
+			campaign->members[i].device->member = NULL;
+		campaign_free(campaign);
+		snprintf(error, error_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (campaign->member_count == 0)
+		campaign->state = CAMPAIGN_DONE;
+	store_batch_campaign(batch, campaign);
+	/* Masters first: every group's master gets its Download queued now. */
+	for (size_t g = 0; g < campaign->group_count; g++) {
+		struct campaign_group *group = &campaign->groups[g];
+		struct campaign_member *master = campaign_elect(controller, group);
+
+		if (master) {
+			master->role = ROLE_MASTER;
+			master->was_master = true;
+			group->master = master;
+			member_dispatch(controller, master, batch);
+			campaign->masters_to_save++;
+		} else {
+			group->fallback_origin = true;
+		}
+		store_batch_campaign_group(batch, group);
+	}
+	for (size_t i = 0; i < campaign->member_count; i++)
+		if (campaign->members[i].role == ROLE_SLAVE)
+			store_batch_member(batch, campaign, &campaign->members[i]);
+	for (size_t g = 0; g < campaign->group_count; g++)
+		group_pump(controller, &campaign->groups[g], batch);
+	log_info("campaign %u started: %s, %zu devices in %zu groups, mode %s, fan-out %u", campaign->id,
+		 campaign->image_name, campaign->member_count, campaign->group_count, campaign_mode_name(campaign->mode),
+		 campaign->fanout);
+	*result = campaign;
+	return 0;
+}
+
+int campaign_control(struct controller *controller, struct campaign *campaign, const char *action,
+		     struct store_batch *batch)
+{
+	if (strcmp(action, "pause") == 0) {
+		if (campaign->state != CAMPAIGN_RUNNING)
+			return -EALREADY;
+		campaign->state = CAMPAIGN_PAUSED;
+	} else if (strcmp(action, "resume") == 0) {
+		if (campaign->state != CAMPAIGN_PAUSED)
+			return -EALREADY;
+		campaign->state = CAMPAIGN_RUNNING;
+		for (size_t i = 0; i < campaign->member_count; i++)
+			if (campaign->members[i].state == MEMBER_QUEUED)
+				connection_request(controller, campaign->members[i].device);
+		for (size_t g = 0; g < campaign->group_count; g++)
+			group_pump(controller, &campaign->groups[g], batch);
+	} else if (strcmp(action, "cancel") == 0) {
+		if (campaign->state == CAMPAIGN_CANCELLED || campaign->state == CAMPAIGN_DONE)
+			return -EALREADY;
+		for (size_t i = 0; i < campaign->member_count; i++)
+			if (campaign->members[i].state <= MEMBER_DOWNLOADING)
+				member_set_state(campaign, &campaign->members[i], MEMBER_CANCELLED, batch);
+		campaign->state = CAMPAIGN_CANCELLED;
+	} else {
+		return -EINVAL;
+	}
+	log_info("campaign %u: %s", campaign->id, campaign_state_name(campaign->state));
+	store_batch_campaign(batch, campaign);
+	campaign_check_done(controller, campaign, batch);
+	return 0;
+}
+
+/* The URL this member downloads from now. */
+static void member_url(struct controller *controller, const struct campaign_member *member, char *url, size_t size)
+{
+	struct campaign *campaign = member->group->campaign;
+	struct device *source = member->source_device_id ? device_by_id(controller, member->source_device_id) : NULL;
+	size_t base_length;
+
+	if (!source || !source->file_server_url || !*source->file_server_url) {
+		snprintf(url, size, "%s", campaign->origin_url);
+		return;
+	}
+	base_length = strlen(source->file_server_url);
+	while (base_length && source->file_server_url[base_length - 1] == '/')
+		base_length--;
+	snprintf(url, size, "%.*s/images/%s?group=%u", (int)base_length, source->file_server_url, campaign->image_name,
+		 member->group->group->id);
+}
+
+enum awaiting campaign_next_rpc(struct controller *controller, struct device *device, struct cwmp_message *message,
+				struct rpc_scratch *scratch)
+{
+	struct campaign_member *member = device->member;
+	struct campaign *campaign;
+	bool spv;
+
+	if (!member_active(member) || member->state != MEMBER_QUEUED || member->step == STEP_SENT)
+		return AWAIT_NOTHING;
+	campaign = member->group->campaign;
+	if (campaign->state != CAMPAIGN_RUNNING)
+		return AWAIT_NOTHING;
+	member_url(controller, member, scratch->url, sizeof(scratch->url));
+	spv = campaign->mode == CAMPAIGN_MODE_SPV && member->role == ROLE_SLAVE && device->cascade_capable &&
+	      !member->plain_download;
+	if (member->step == STEP_SET_PARAMETERS) {
+		size_t count = 0;
+
+		snprintf(scratch->names[0], sizeof(scratch->names[0]), "%sX_CASCADE_ImageSHA256", device->root);
+		scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[0], campaign->sha256,
+									      "xsd:string" };
+		if (spv) {
+			snprintf(scratch->names[1], sizeof(scratch->names[1]), "%sX_CASCADE_MasterURL", device->root);
+			scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[1], scratch->url,
+										      "xsd:string" };
+		}
+		snprintf(scratch->command_key, sizeof(scratch->command_key), "cascade-c%u-d%u-a%u", campaign->id,
+			 device->id, member->attempts);
+		message->type = CWMP_SET_PARAMETER_VALUES;
+		message->body.set_parameter_values.parameters = scratch->parameters;
+		message->body.set_parameter_values.parameter_count = count;
+		message->body.set_parameter_values.parameter_key = scratch->command_key;
+		return AWAIT_SET_PARAMETERS;
+	}
+	snprintf(scratch->command_key, sizeof(scratch->command_key), "cascade-c%u-d%u-a%u", campaign->id, device->id,
+		 member->attempts);
+	message->type = CWMP_DOWNLOAD;
+	message->body.download = (struct cwmp_download){
+		.command_key = scratch->command_key,
+		.file_type = CWMP_FILE_TYPE_FIRMWARE,
+		.url = spv ? "" : scratch->url,
+		.username = "",
+		.password = "",
+		.file_size = campaign->image_size,
+		.target_file_name = campaign->image_name,
+		.delay_seconds = 0,
+		.success_url = "",
+		.failure_url = "",
+	};
+	member->step = STEP_SENT;
+	return AWAIT_DOWNLOAD;
+}

@@ -1,0 +1,223 @@
+/* Campaign member bookkeeping: state changes with per-state counts and
+ * in-flight slots, dispatching a member (its RPCs queued and a connection
+ * request sent), pumping a group's pending slaves up to the fan-out cap, and
+ * master failover (re-election among the group's members, re-pointing of
+ * unfinished slaves, fallback to the origin after too many failed masters). */
+#include "acs/campaign.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+static const char *const member_state_names[MEMBER_STATE_COUNT] = {
+	"pending", "queued", "downloading", "done", "failed", "cancelled",
+};
+
+const char *member_state_name(enum member_state state)
+{
+	return (unsigned int)state < MEMBER_STATE_COUNT ? member_state_names[state] : "unknown";
+}
+
+const char *campaign_state_name(enum campaign_state state)
+{
+	static const char *const names[] = { "running", "paused", "cancelled", "done" };
+
+	return (unsigned int)state < 4 ? names[state] : "unknown";
+}
+
+const char *campaign_mode_name(enum campaign_mode mode)
+{
+	return mode == CAMPAIGN_MODE_SPV ? "spv" : "url";
+}
+
+static bool in_flight_state(enum member_state state)
+{
+	return state == MEMBER_QUEUED || state == MEMBER_DOWNLOADING;
+}
+
+bool member_active(const struct campaign_member *member)
+{
+	return member && member->state <= MEMBER_DOWNLOADING && member->group &&
+	       (member->group->campaign->state == CAMPAIGN_RUNNING || member->group->campaign->state == CAMPAIGN_PAUSED);
+}
+
+void member_set_state(struct campaign *campaign, struct campaign_member *member, enum member_state state,
+		      struct store_batch *batch)
+{
+	struct campaign_group *group = member->group;
+	bool slave_slot_before = member->role == ROLE_SLAVE && in_flight_state(member->state);
+	bool slave_slot_after = member->role == ROLE_SLAVE && in_flight_state(state);
+
+	campaign->counts[member->state]--;
+	campaign->counts[state]++;
+	if (slave_slot_before && !slave_slot_after && group->in_flight)
+		group->in_flight--;
+	if (!slave_slot_before && slave_slot_after)
+		group->in_flight++;
+	member->state = state;
+	member->since_ms = monotonic_ms();
+	if (state == MEMBER_PENDING && member->group->next_pending > 0)
+		member->group->next_pending = 0;
+	if (batch)
+		store_batch_member(batch, campaign, member);
+}
+
+/* Changes a member's role, keeping the in-flight count right. */
+static void member_set_role(struct campaign_member *member, enum member_role role)
+{
+	struct campaign_group *group = member->group;
+
+	if (member->role == role)
+		return;
+	if (in_flight_state(member->state)) {
+		if (role == ROLE_SLAVE)
+			group->in_flight++;
+		else if (group->in_flight)
+			group->in_flight--;
+	}
+	member->role = role;
+	if (role == ROLE_MASTER)
+		member->was_master = true;
+}
+
+void member_dispatch(struct controller *controller, struct campaign_member *member, struct store_batch *batch)
+{
+	struct campaign_group *group = member->group;
+	struct campaign *campaign = group->campaign;
+
+	member->attempts++;
+	member->step = member->device->cascade_capable ? STEP_SET_PARAMETERS : STEP_DOWNLOAD;
+	member->plain_download = false;
+	if (member->role == ROLE_MASTER || group->fallback_origin || !group->master)
+		member->source_device_id = 0;
+	else
+		member->source_device_id = group->master->device->id;
+	member_set_state(campaign, member, MEMBER_QUEUED, batch);
+	connection_request(controller, member->device);
+}
+
+void group_pump(struct controller *controller, struct campaign_group *group, struct store_batch *batch)
+{
+	struct campaign *campaign = group->campaign;
+	bool source_ready = group->fallback_origin || (group->master && group->master->state == MEMBER_DONE);
+
+	if (campaign->state != CAMPAIGN_RUNNING || !source_ready)
+		return;
+	while (group->in_flight < campaign->fanout && group->next_pending < group->member_count) {
+		struct campaign_member *member = group->members[group->next_pending];
+
+		if (member->state == MEMBER_PENDING && member->role == ROLE_SLAVE)
+			member_dispatch(controller, member, batch);
+		else
+			group->next_pending++;
+	}
+}
+
+static bool is_bad_master(const struct campaign_group *group, uint32_t device_id)
+{
+	for (size_t i = 0; i < group->bad_master_count; i++)
+		if (group->bad_masters[i] == device_id)
+			return true;
+	return false;
+}
+
+struct campaign_member *campaign_elect(struct controller *controller, struct campaign_group *group)
+{
+	uint64_t now = realtime_seconds();
+	struct campaign_member *best = NULL;
+
+	for (size_t i = 0; i < group->member_count; i++) {
+		struct campaign_member *candidate = group->members[i];
+
+		if (candidate->state == MEMBER_FAILED || candidate->state == MEMBER_CANCELLED ||
+		    is_bad_master(group, candidate->device->id) ||
+		    !policy_eligible(&controller->config, candidate->device, group->campaign->image_size, now))
+			continue;
+		if (!best || policy_compare(candidate->device, best->device) < 0)
+			best = candidate;
+	}
+	return best;
+}
+
+/* Puts the new master to work: a device that already holds the image
+ * serves at once, any other downloads it from the origin first. */
+static void install_master(struct controller *controller, struct campaign_group *group,
+			   struct campaign_member *master, struct store_batch *batch)
+{
+	member_set_role(master, ROLE_MASTER);
+	group->master = master;
+	group->serve_failures = 0;
+	log_info("campaign %u group %u: master is %s", group->campaign->id, group->group->id, master->device->key);
+	if (master->state == MEMBER_DONE) {
+		store_batch_member(batch, group->campaign, master);
+		return;
+	}
+	if (in_flight_state(master->state) && master->attempts)
+		master->attempts--; /* re-pointed, not failed */
+	member_dispatch(controller, master, batch);
+}
+
+void master_failed(struct controller *controller, struct campaign_group *group, const char *reason,
+		   struct store_batch *batch)
+{
+	struct campaign *campaign = group->campaign;
+	struct campaign_member *old = group->master, *next;
+	uint32_t old_id = old ? old->device->id : 0;
+	uint32_t *bigger;
+
+	if (!old)
+		return;
+	log_warn("campaign %u group %u: master %s failed (%s)", campaign->id, group->group->id, old->device->key,
+		 reason);
+	bigger = realloc(group->bad_masters, (group->bad_master_count + 1) * sizeof(*bigger));
+	if (bigger) {
+		group->bad_masters = bigger;
+		group->bad_masters[group->bad_master_count++] = old_id;
+	}
+	group->failed_masters++;
+	group->master = NULL;
+	member_set_role(old, ROLE_SLAVE);
+	if (in_flight_state(old->state)) {
+		if (old->attempts >= controller->config.max_attempts)
+			member_set_state(campaign, old, MEMBER_FAILED, batch);
+		else
+			member_set_state(campaign, old, MEMBER_PENDING, batch);
+	} else {
+		store_batch_member(batch, campaign, old);
+	}
+	/* Slaves still fetching from the failed master start over elsewhere. */
+	for (size_t i = 0; i < group->member_count; i++) {
+		struct campaign_member *member = group->members[i];
+
+		if (member->role != ROLE_SLAVE || !in_flight_state(member->state) || member->source_device_id != old_id)
+			continue;
+		if (member->attempts)
+			member->attempts--;
+		member_set_state(campaign, member, MEMBER_PENDING, batch);
+	}
+	next = group->failed_masters >= controller->config.max_failed_masters ? NULL : campaign_elect(controller, group);
+	if (next) {
+		install_master(controller, group, next, batch);
+	} else {
+		group->fallback_origin = true;
+		log_warn("campaign %u group %u: no master left, slaves fall back to the origin", campaign->id,
+			 group->group->id);
+	}
+	store_batch_campaign_group(batch, group);
+	group_pump(controller, group, batch);
+}
+
+void campaign_check_done(struct controller *controller, struct campaign *campaign, struct store_batch *batch)
+{
+	(void)controller;
+	if (campaign->state != CAMPAIGN_RUNNING)
+		return;
+	if (campaign->counts[MEMBER_PENDING] + campaign->counts[MEMBER_QUEUED] + campaign->counts[MEMBER_DOWNLOADING])
+		return;
+	campaign->state = CAMPAIGN_DONE;
+	log_info("campaign %u done: %zu done, %zu failed", campaign->id, campaign->counts[MEMBER_DONE],
+		 campaign->counts[MEMBER_FAILED]);
+	store_batch_campaign(batch, campaign);
+}

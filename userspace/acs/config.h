@@ -1,0 +1,72 @@
+/* cascade-acs configuration: defaults, the inih config file and the
+ * grouping / election / campaign policies it carries. */
+#ifndef CASCADE_ACS_CONFIG_H
+#define CASCADE_ACS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum acs_auth_mode { ACS_AUTH_NONE = 0, ACS_AUTH_BASIC, ACS_AUTH_DIGEST };
+
+/* Attributes a grouping key may use. */
+enum group_key_part {
+	GROUP_KEY_MANUFACTURER = 1 << 0,
+	GROUP_KEY_OUI = 1 << 1,
+	GROUP_KEY_PRODUCT_CLASS = 1 << 2,
+	GROUP_KEY_HARDWARE_VERSION = 1 << 3,
+	GROUP_KEY_SOFTWARE_VERSION = 1 << 4,
+	GROUP_KEY_LOCATION = 1 << 5,
+};
+
+struct acs_config {
+	char cwmp_address[128];
+	char api_address[128];
+	char database[512];
+	char api_token_file[512];
+	char log_level[16];
+	unsigned int threads;            /* CWMP server threads */
+	unsigned int max_sessions;       /* open sessions before 503 */
+	unsigned int max_pending_writes; /* unsaved writes before 503 */
+	unsigned int retry_after_seconds;
+	uint64_t session_timeout_ms;
+	bool db_synchronous_full;
+	bool hold_requests; /* HoldRequests in InformResponse while RPCs are queued */
+	size_t max_request_bytes;
+
+	enum acs_auth_mode auth_mode;
+	char auth_realm[64];
+	char auth_username[128];
+	char auth_password[128];
+	char credentials_file[512]; /* lines: USERNAME PASSWORD [DEVICE-KEY] */
+
+	char connection_request_username[128];
+	char connection_request_password[128];
+	unsigned int connection_request_concurrency;
+	uint64_t connection_request_timeout_ms;
+	uint64_t connection_request_retry_ms;
+
+	unsigned int group_keys; /* enum group_key_part bits */
+	unsigned int max_group_size; /* 0: unlimited */
+
+	bool election_require_file_server;
+	unsigned int election_max_occupancy; /* percent x100 */
+	uint64_t election_max_inform_age_ms;
+
+	unsigned int default_fanout;
+	uint64_t stall_timeout_ms;
+	uint64_t disappear_timeout_ms;
+	unsigned int max_failed_masters;
+	unsigned int max_attempts;
+	unsigned int master_serve_failures;
+	uint64_t tick_ms;
+};
+
+void acs_config_defaults(struct acs_config *config);
+/* Reads an inih file over the current values; returns 0 or -EINVAL with
+ * the offending line logged. */
+int acs_config_load(struct acs_config *config, const char *path);
+/* Parses "manufacturer,hardware_version,..." into group_key_part bits. */
+int acs_config_parse_group_keys(const char *text, unsigned int *keys);
+
+#endif

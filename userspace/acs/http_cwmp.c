@@ -1,0 +1,271 @@
+/* The CWMP HTTP server: libmicrohttpd with an epoll thread pool. Each POST
+ * body is collected (size-capped), authenticated (Basic/Digest, once per
+ * session), handed to the session engine, and - when the request changed
+ * durable state - the connection is suspended until the store has committed
+ * the change, so an acknowledged Inform or TransferComplete survives a
+ * kill -9. */
+#include "acs/http.h"
+#include "acs/auth.h"
+#include "acs/session.h"
+#include "acs/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+
+enum request_stage { STAGE_RECEIVING = 0, STAGE_WAITING_COMMIT, STAGE_READY };
+
+struct connection_state {
+	struct session *session;
+};
+
+struct cwmp_request {
+	struct controller *controller;
+	struct MHD_Connection *connection;
+	char *body;
+	size_t length, capacity;
+	bool too_large;
+	const char *device_key;
+	struct cwmp_reply reply;
+	int stage;
+	int commit_result;
+};
+
+static void on_commit(void *argument, int result)
+{
+	struct cwmp_request *request = argument;
+
+	request->commit_result = result;
+	__atomic_store_n(&request->stage, STAGE_READY, __ATOMIC_RELEASE);
+	MHD_resume_connection(request->connection);
+}
+
+static enum MHD_Result send_reply(struct cwmp_request *request)
+{
+	struct cwmp_reply *reply = &request->reply;
+	struct MHD_Response *response;
+	enum MHD_Result result;
+	char header[128];
+
+	if (request->commit_result < 0) { /* nothing was acknowledged: let the device retry */
+		free(reply->body);
+		reply->body = NULL;
+		reply->length = 0;
+		reply->http_status = 503;
+		reply->retry_after = request->controller->config.retry_after_seconds;
+		reply->cookie[0] = '\0';
+	}
+	response = MHD_create_response_from_buffer(reply->length, reply->body ? reply->body : (void *)"",
+						   MHD_RESPMEM_PERSISTENT);
+	if (!response)
+		return MHD_NO;
+	if (reply->body)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/xml; charset=\"utf-8\"");
+	if (reply->cookie[0]) {
+		snprintf(header, sizeof(header), "%s=%s; Path=/; HttpOnly", SESSION_COOKIE_NAME, reply->cookie);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_SET_COOKIE, header);
+	}
+	if (reply->http_status == 503) {
+		snprintf(header, sizeof(header), "%u", reply->retry_after ? reply->retry_after : 5);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, header);
+	}
+	result = MHD_queue_response(request->connection, (unsigned int)reply->http_status, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
+static void peer_address(struct MHD_Connection *connection, char *text, size_t size)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char *colon;
+
+	text[0] = '\0';
+	if (!info || !info->client_addr)
+		return;
+	format_socket_address(info->client_addr, text, size);
+	colon = strrchr(text, ':');
+	if (colon)
+		*colon = '\0';
+}
+
+static struct connection_state *state_of(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+static enum MHD_Result start_request(struct controller *controller, struct MHD_Connection *connection,
+				     const char *method, void **context)
+{
+	struct connection_state *state = state_of(connection);
+	struct cwmp_request *request;
+	const char *device_key = NULL;
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+		static const char text[] = "CWMP wants POST\n";
+
+		return http_reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", text, sizeof(text) - 1);
+	}
+	if (controller->config.auth_mode != ACS_AUTH_NONE &&
+	    !session_known(controller, state ? state->session : NULL,
+			   MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME))) {
+		enum auth_result result = auth_check(&controller->config, controller->credentials, connection, &device_key);
+
+		if (result == AUTH_REJECTED) {
+			__atomic_add_fetch(&controller->metrics.auth_failures, 1, __ATOMIC_RELAXED);
+			return MHD_YES;
+		}
+		if (result == AUTH_ERROR)
+			return MHD_NO;
+	}
+	request = calloc(1, sizeof(*request));
+	if (!request)
+		return MHD_NO;
+	request->controller = controller;
+	request->connection = connection;
+	request->device_key = device_key;
+	*context = request;
+	return MHD_YES;
+}
+
+static void append_body(struct cwmp_request *request, const char *data, size_t size)
+{
+	size_t limit = request->controller->config.max_request_bytes;
+
+	if (request->too_large || request->length + size > limit) {
+		request->too_large = true;
+		return;
+	}
+	if (request->length + size > request->capacity) {
+		size_t wanted = request->capacity ? request->capacity : 4096;
+		char *bigger;
+
+		while (wanted < request->length + size)
+			wanted *= 2;
+		bigger = realloc(request->body, wanted);
+		if (!bigger) {
+			request->too_large = true;
+			return;
+		}
+		request->body = bigger;
+		request->capacity = wanted;
+	}
+	memcpy(request->body + request->length, data, size);
+	request->length += size;
+}
+
+static enum MHD_Result handle_request(void *argument, struct MHD_Connection *connection, const char *url,
+				      const char *method, const char *version, const char *upload_data,
+				      size_t *upload_data_size, void **context)
+{
+	struct controller *controller = argument;
+	struct cwmp_request *request = *context;
+	struct connection_state *state;
+	struct store_batch *batch = NULL;
+	struct cwmp_exchange exchange;
+	char address[80];
+	int stage;
+
+	(void)url;
+	(void)version;
+	if (!request)
+		return start_request(controller, connection, method, context);
+	stage = __atomic_load_n(&request->stage, __ATOMIC_ACQUIRE);
+	if (stage == STAGE_READY)
+		return send_reply(request);
+	if (stage == STAGE_WAITING_COMMIT)
+		return MHD_YES;
+	if (*upload_data_size) {
+		append_body(request, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (request->too_large) {
+		static const char text[] = "CWMP envelope too large\n";
+
+		return http_reply(connection, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", text, sizeof(text) - 1);
+	}
+	state = state_of(connection);
+	if (!state)
+		return MHD_NO;
+	peer_address(connection, address, sizeof(address));
+	exchange = (struct cwmp_exchange){
+		.body = request->body ? request->body : "",
+		.length = request->length,
+		.cookie = MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME),
+		.address = address,
+		.bound_device_key = request->device_key,
+		.connection_session = &state->session,
+	};
+	if (session_handle(controller, &exchange, &request->reply, &batch) < 0)
+		return MHD_NO;
+	if (!batch)
+		return send_reply(request);
+	request->stage = STAGE_WAITING_COMMIT;
+	MHD_suspend_connection(connection);
+	store_submit(controller->store, batch, on_commit, request);
+	return MHD_YES;
+}
+
+static void request_completed(void *argument, struct MHD_Connection *connection, void **context,
+			      enum MHD_RequestTerminationCode code)
+{
+	struct cwmp_request *request = *context;
+
+	(void)argument;
+	(void)connection;
+	(void)code;
+	if (!request)
+		return;
+	free(request->body);
+	free(request->reply.body);
+	free(request);
+	*context = NULL;
+}
+
+static void connection_notified(void *argument, struct MHD_Connection *connection, void **socket_context,
+				enum MHD_ConnectionNotificationCode code)
+{
+	struct controller *controller = argument;
+	struct connection_state *state = *socket_context;
+
+	(void)connection;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct connection_state));
+		return;
+	}
+	if (state) {
+		session_release(controller, state->session);
+		free(state);
+		*socket_context = NULL;
+	}
+}
+
+int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon, uint16_t *port)
+{
+	static unsigned char nonce_random[32];
+	struct MHD_OptionItem options[] = {
+		{ MHD_OPTION_THREAD_POOL_SIZE, controller->config.threads, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, 60000, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, controller },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notified, controller },
+		{ MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random },
+		{ MHD_OPTION_NONCE_NC_SIZE, 65536, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
+		return -EIO;
+	*daemon = http_start_daemon(controller->config.cwmp_address,
+				    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+				    handle_request, controller, options, port);
+	return *daemon ? 0 : -EADDRNOTAVAIL;
+}

@@ -1,0 +1,211 @@
+/* The controller's in-memory model: devices, groups, campaigns and CWMP
+ * sessions, all guarded by one lock (struct controller.lock). SQLite (see
+ * store.h) is the durable copy; the model is rebuilt from it at start. */
+#ifndef CASCADE_ACS_MODEL_H
+#define CASCADE_ACS_MODEL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acs/config.h"
+#include "acs/hashmap.h"
+#include "cwmp/cwmp.h"
+
+struct group;
+struct campaign_member;
+
+struct device {
+	uint32_t id;
+	char *key; /* OUI-ProductClass-SerialNumber */
+	char *manufacturer, *oui, *product_class, *serial_number;
+	char *hardware_version, *software_version, *location;
+	char *connection_request_url, *file_server_url;
+	char *root; /* "Device." or "InternetGatewayDevice." */
+	char *last_address, *last_events, *last_fault_string;
+	bool file_server_enable;
+	bool cascade_capable;   /* reported X_CASCADE_ parameters */
+	bool attributes_probed; /* GetParameterValues fallback ran */
+	bool has_occupancy;
+	uint32_t cpu_occupancy; /* percent x100 */
+	uint64_t cache_size;
+	uint32_t bandwidth;
+	uint64_t last_inform; /* unix seconds */
+	uint64_t inform_count;
+	uint32_t last_fault_code;
+	struct group *group;
+	size_t group_index;
+	struct campaign_member *member; /* active campaign membership, or NULL */
+	uint64_t connection_requested_ms;
+};
+
+struct group {
+	uint32_t id;
+	char *key; /* policy key, "#N" partition suffix when split */
+	struct device **devices;
+	size_t count, capacity;
+};
+
+enum member_state {
+	MEMBER_PENDING = 0, /* waiting (slave: for its master) */
+	MEMBER_QUEUED,      /* RPCs ready for the device's next session */
+	MEMBER_DOWNLOADING, /* Download accepted, TransferComplete awaited */
+	MEMBER_DONE,
+	MEMBER_FAILED,
+	MEMBER_CANCELLED,
+	MEMBER_STATE_COUNT
+};
+
+enum member_role { ROLE_SLAVE = 0, ROLE_MASTER = 1 };
+
+enum campaign_mode { CAMPAIGN_MODE_URL = 0, CAMPAIGN_MODE_SPV = 1 };
+
+enum campaign_state { CAMPAIGN_RUNNING = 0, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED, CAMPAIGN_DONE };
+
+/* RPC steps of a queued member, in order. */
+enum member_step { STEP_SET_PARAMETERS = 0, STEP_DOWNLOAD, STEP_SENT };
+
+struct campaign_group;
+
+struct campaign_member {
+	struct device *device;
+	struct campaign_group *group;
+	enum member_state state;
+	enum member_role role;
+	enum member_step step;
+	unsigned int attempts;
+	uint64_t since_ms; /* monotonic time of the last state change */
+	uint32_t fault_code;
+	uint32_t source_device_id; /* master this attempt downloads from; 0: origin */
+	bool was_master;
+	bool plain_download; /* SetParameterValues faulted: Download with the URL */
+};
+
+struct campaign_group {
+	struct campaign *campaign;
+	struct group *group;
+	struct campaign_member **members;
+	size_t member_count;
+	struct campaign_member *master; /* NULL: slaves use the origin */
+	unsigned int failed_masters;
+	unsigned int serve_failures; /* slave faults against the current master */
+	bool fallback_origin;
+	uint32_t *bad_masters;
+	size_t bad_master_count;
+	size_t next_pending; /* scan hint */
+	unsigned int in_flight;
+};
+
+struct campaign {
+	uint32_t id;
+	char *image_name, *origin_url, *sha256, *selector;
+	uint64_t image_size;
+	enum campaign_mode mode;
+	unsigned int fanout;
+	enum campaign_state state;
+	uint64_t created_at;         /* unix seconds */
+	uint64_t masters_queued_ms;  /* start to every master's Download queued and saved */
+	uint64_t started_monotonic_ms;
+	struct campaign_member *members;
+	size_t member_count;
+	struct campaign_group *groups;
+	size_t group_count;
+	size_t counts[MEMBER_STATE_COUNT];
+	size_t masters_to_save; /* master rows not yet committed since start */
+};
+
+/* Which request of ours the device's next message answers. */
+enum awaiting {
+	AWAIT_NOTHING = 0,
+	AWAIT_PROBE_VALUES,   /* GPV of DeviceInfo. and ConnectionRequestURL */
+	AWAIT_PROBE_NAMES,    /* GPN of ROOT. next level */
+	AWAIT_PROBE_CASCADE,  /* GPV of the X_CASCADE_ names */
+	AWAIT_SET_PARAMETERS,
+	AWAIT_DOWNLOAD,
+};
+
+struct session {
+	char token[40];
+	struct device *device;
+	enum cwmp_version version;
+	uint64_t last_used_ms;
+	unsigned int references; /* open HTTP connections using it */
+	unsigned int next_id;
+	enum awaiting awaiting;
+	enum awaiting probe_stage; /* the last probe request answered */
+	bool probe_wanted;
+	bool ended;
+	char **cascade_names; /* found by the GPN probe */
+	size_t cascade_name_count;
+};
+
+struct metrics {
+	uint64_t http_requests, informs, sessions, sessions_ended, transfer_completes;
+	uint64_t faults_received, faults_sent, overload_rejections, auth_failures;
+	uint64_t rpcs_sent, connection_requests, connection_request_failures;
+	uint64_t commits, commit_rows;
+};
+
+struct store;
+struct connection_requester;
+struct credentials;
+
+struct controller {
+	pthread_mutex_t lock;
+	struct acs_config config;
+	struct store *store;
+	struct connection_requester *requester;
+	struct credentials *credentials;
+
+	struct hashmap devices_by_key;
+	struct device **devices; /* by id - 1 */
+	size_t device_count, device_capacity;
+
+	struct hashmap groups_by_key;
+	struct group **groups; /* by id - 1 */
+	size_t group_count, group_capacity;
+
+	struct campaign **campaigns; /* by id - 1 */
+	size_t campaign_count, campaign_capacity;
+
+	struct hashmap sessions;
+	size_t open_sessions;
+
+	struct metrics metrics;
+};
+
+/* registry.c */
+int controller_init(struct controller *controller, const struct acs_config *config);
+void controller_destroy(struct controller *controller);
+struct device *device_find(struct controller *controller, const char *key);
+struct device *device_by_id(struct controller *controller, uint32_t id);
+/* Creates a device with identity fields; id 0 assigns the next id. */
+struct device *device_create(struct controller *controller, uint32_t id, const struct cwmp_device_id *identity);
+/* Replaces *field with a copy of value when different; returns true if changed. */
+bool set_text(char **field, const char *value);
+/* Applies standard and X_CASCADE_ parameters; returns true if any attribute
+ * used by grouping changed. */
+bool device_apply_parameters(struct device *device, const struct cwmp_parameter_value *parameters, size_t count);
+/* True when the parameters carry the attributes the controller needs. */
+bool parameters_have_attributes(const struct cwmp_parameter_value *parameters, size_t count);
+struct group *group_by_id(struct controller *controller, uint32_t id);
+struct group *group_find_or_create(struct controller *controller, const char *key, uint32_t id);
+void group_add_device(struct group *group, struct device *device);
+void group_remove_device(struct device *device);
+
+/* policy.c */
+/* The device's group key under the grouping policy (without partition). */
+void policy_group_key(const struct acs_config *config, const struct device *device, char *key, size_t size);
+/* Places the device in its group (new or existing partition); returns true
+ * when its group changed. */
+bool policy_assign_group(struct controller *controller, struct device *device);
+/* Whether device may be a master for an image of image_size bytes. */
+bool policy_eligible(const struct acs_config *config, const struct device *device, uint64_t image_size,
+		     uint64_t now_seconds);
+/* Orders two eligible candidates: negative when a is the better master. */
+int policy_compare(const struct device *a, const struct device *b);
+/* The best master among the group's devices, or NULL. */
+struct device *policy_elect(const struct controller *controller, const struct group *group, uint64_t image_size);
+
+#endif

@@ -1,0 +1,518 @@
+/* The CWMP session engine (see session.h): session table, Inform and
+ * TransferComplete handling, responses to the ACS's own requests, the
+ * attribute probe for devices whose Inform lacks them, and faults. */
+#include "acs/session.h"
+#include "acs/campaign.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+static void session_free(struct session *session)
+{
+	for (size_t i = 0; i < session->cascade_name_count; i++)
+		free(session->cascade_names[i]);
+	free(session->cascade_names);
+	free(session);
+}
+
+static void session_end(struct controller *controller, struct session *session)
+{
+	if (session->ended)
+		return;
+	session->ended = true;
+	hashmap_remove(&controller->sessions, session->token);
+	controller->open_sessions--;
+	controller->metrics.sessions_ended++;
+	if (session->references == 0)
+		session_free(session);
+}
+
+void session_release(struct controller *controller, struct session *session)
+{
+	if (!session)
+		return;
+	pthread_mutex_lock(&controller->lock);
+	if (session->references)
+		session->references--;
+	if (session->ended && session->references == 0)
+		session_free(session);
+	pthread_mutex_unlock(&controller->lock);
+}
+
+void sessions_expire(struct controller *controller)
+{
+	uint64_t now = monotonic_ms();
+	struct session *expired[256];
+	size_t count = 0;
+
+	for (size_t i = 0; i < controller->sessions.capacity && count < 256; i++) {
+		struct hashmap_slot *slot = &controller->sessions.slots[i];
+		struct session *session = slot->value;
+
+		if (slot->key && slot->key[0] && session && now - session->last_used_ms > controller->config.session_timeout_ms)
+			expired[count++] = session;
+	}
+	for (size_t i = 0; i < count; i++)
+		session_end(controller, expired[i]);
+}
+
+static struct session *session_lookup(struct controller *controller, struct session *connection_session,
+				      const char *cookie)
+{
+	if (connection_session && !connection_session->ended)
+		return connection_session;
+	if (cookie && *cookie)
+		return hashmap_get(&controller->sessions, cookie);
+	return NULL;
+}
+
+bool session_known(struct controller *controller, struct session *connection_session, const char *cookie)
+{
+	bool known;
+
+	pthread_mutex_lock(&controller->lock);
+	known = session_lookup(controller, connection_session, cookie) != NULL;
+	pthread_mutex_unlock(&controller->lock);
+	return known;
+}
+
+/* Makes session the connection's session (one reference per connection). */
+static void attach(struct controller *controller, struct session **slot, struct session *session)
+{
+	struct session *old = *slot;
+
+	if (old == session)
+		return;
+	if (old) {
+		if (old->references)
+			old->references--;
+		if (old->ended && old->references == 0)
+			session_free(old);
+		else if (!old->ended && old->device == session->device)
+			session_end(controller, old); /* a new Inform replaces the device's old session */
+	}
+	*slot = session;
+	session->references++;
+}
+
+static struct session *session_new(struct controller *controller, struct device *device, enum cwmp_version version)
+{
+	struct session *session = calloc(1, sizeof(*session));
+	unsigned char random_bytes[16];
+
+	if (!session)
+		return NULL;
+	if (getrandom(random_bytes, sizeof(random_bytes), 0) != sizeof(random_bytes)) {
+		free(session);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(random_bytes); i++)
+		snprintf(session->token + 2 * i, 3, "%02x", random_bytes[i]);
+	session->device = device;
+	session->version = version;
+	session->last_used_ms = monotonic_ms();
+	if (hashmap_put(&controller->sessions, session->token, session) < 0) {
+		free(session);
+		return NULL;
+	}
+	controller->open_sessions++;
+	controller->metrics.sessions++;
+	return session;
+}
+
+static void reply_message(struct cwmp_reply *reply, const struct cwmp_message *message, int http_status)
+{
+	if (cwmp_encode(message, &reply->body, &reply->length) < 0) {
+		reply->http_status = 500;
+		return;
+	}
+	reply->http_status = http_status;
+}
+
+/* A CWMP fault answering the device's request (HTTP 500 per SOAP 1.1). */
+static void reply_fault(struct controller *controller, struct cwmp_reply *reply, enum cwmp_version version,
+			const char *id, unsigned int code, const char *string)
+{
+	struct cwmp_message fault;
+
+	cwmp_fault_message(&fault, version, id, code, string);
+	controller->metrics.faults_sent++;
+	reply_message(reply, &fault, 500);
+}
+
+static enum cwmp_version guess_version(const char *body, size_t length)
+{
+	if (memmem(body, length, "urn:dslforum-org:cwmp-1-2", 25))
+		return CWMP_VERSION_1_2;
+	if (memmem(body, length, "urn:dslforum-org:cwmp-1-1", 25))
+		return CWMP_VERSION_1_1;
+	return CWMP_VERSION_1_0;
+}
+
+static void events_text(const struct cwmp_inform *inform, char *text, size_t size)
+{
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < inform->event_count && used < size; i++) {
+		int written = snprintf(text + used, size - used, "%s%s", i ? "," : "", inform->events[i].code);
+
+		if (written < 0)
+			break;
+		used += (size_t)written;
+	}
+}
+
+static void regroup(struct controller *controller, struct device *device, struct store_batch *batch)
+{
+	struct group *before = device->group;
+
+	if (policy_assign_group(controller, device) && device->group && device->group != before)
+		store_batch_group(batch, device->group);
+}
+
+static int handle_inform(struct controller *controller, const struct cwmp_exchange *exchange,
+			 const struct cwmp_message *message, struct cwmp_reply *reply, struct store_batch *batch)
+{
+	const struct cwmp_inform *inform = &message->body.inform;
+	struct cwmp_message response = { 0 };
+	struct device *device;
+	struct session *session;
+	char key[512], events[256];
+
+	snprintf(key, sizeof(key), "%s-%s-%s", inform->device_id.oui, inform->device_id.product_class,
+		 inform->device_id.serial_number);
+	if (exchange->bound_device_key && strcmp(exchange->bound_device_key, key) != 0) {
+		log_warn("Inform from %s with credentials of %s refused", key, exchange->bound_device_key);
+		controller->metrics.auth_failures++;
+		reply->http_status = 403;
+		return 0;
+	}
+	if (controller->open_sessions >= controller->config.max_sessions ||
+	    store_pending(controller->store) >= controller->config.max_pending_writes) {
+		controller->metrics.overload_rejections++;
+		reply->http_status = 503;
+		reply->retry_after = controller->config.retry_after_seconds;
+		return 0;
+	}
+	device = device_find(controller, key);
+	if (!device)
+		device = device_create(controller, 0, &inform->device_id);
+	if (!device)
+		return -ENOMEM;
+	set_text(&device->manufacturer, inform->device_id.manufacturer);
+	device_apply_parameters(device, inform->parameters, inform->parameter_count);
+	if (cwmp_inform_has_event(inform, "0 BOOTSTRAP"))
+		device->attributes_probed = false;
+	device->last_inform = realtime_seconds();
+	device->inform_count++;
+	set_text(&device->last_address, exchange->address);
+	events_text(inform, events, sizeof(events));
+	set_text(&device->last_events, events);
+	regroup(controller, device, batch);
+	session = session_new(controller, device, message->version);
+	if (!session)
+		return -ENOMEM;
+	session->probe_wanted = !device->attributes_probed &&
+				!parameters_have_attributes(inform->parameters, inform->parameter_count);
+	attach(controller, exchange->connection_session, session);
+	campaign_on_inform(controller, device, batch);
+	store_batch_device(batch, device);
+	controller->metrics.informs++;
+
+	response.version = message->version;
+	response.type = CWMP_INFORM_RESPONSE;
+	response.id = message->id;
+	response.body.inform_response.max_envelopes = 1;
+	response.hold_requests = controller->config.hold_requests &&
+				 (session->probe_wanted || (member_active(device->member) &&
+							    device->member->state == MEMBER_QUEUED));
+	snprintf(reply->cookie, sizeof(reply->cookie), "%s", session->token);
+	reply_message(reply, &response, 200);
+	return 0;
+}
+
+static void handle_transfer_complete(struct controller *controller, struct session *session,
+				     const struct cwmp_message *message, struct cwmp_reply *reply,
+				     struct store_batch *batch)
+{
+	const struct cwmp_transfer_complete *transfer = &message->body.transfer_complete;
+	struct device *device = session->device;
+	struct cwmp_message response = { 0 };
+
+	controller->metrics.transfer_completes++;
+	store_batch_transfer(batch, device->id, transfer);
+	if (transfer->fault.code) {
+		device->last_fault_code = transfer->fault.code;
+		set_text(&device->last_fault_string, transfer->fault.string);
+		store_batch_fault(batch, device->id, transfer->fault.code, transfer->fault.string, "TransferComplete");
+	}
+	log_info("TransferComplete from %s: key %s, fault %u", device->key, transfer->command_key, transfer->fault.code);
+	campaign_on_transfer_complete(controller, device, transfer, batch);
+	store_batch_device(batch, device);
+	response.version = session->version;
+	response.type = CWMP_TRANSFER_COMPLETE_RESPONSE;
+	response.id = message->id;
+	reply_message(reply, &response, 200);
+}
+
+static void handle_get_rpc_methods(struct session *session, const struct cwmp_message *message,
+				   struct cwmp_reply *reply)
+{
+	static const char *methods[] = { "Inform", "TransferComplete", "GetRPCMethods" };
+	struct cwmp_message response = { 0 };
+
+	response.version = session ? session->version : message->version;
+	response.type = CWMP_GET_RPC_METHODS_RESPONSE;
+	response.id = message->id;
+	response.body.get_rpc_methods_response.methods = methods;
+	response.body.get_rpc_methods_response.count = 3;
+	reply_message(reply, &response, 200);
+}
+
+static void finish_probe(struct controller *controller, struct session *session, struct store_batch *batch)
+{
+	session->probe_wanted = false;
+	session->device->attributes_probed = true;
+	regroup(controller, session->device, batch);
+	store_batch_device(batch, session->device);
+}
+
+static void remember_cascade_names(struct session *session, const struct cwmp_get_parameter_names_response *names)
+{
+	size_t root_length = strlen(session->device->root);
+
+	for (size_t i = 0; i < names->parameter_count && session->cascade_name_count < 32; i++) {
+		const char *name = names->parameters[i].name;
+		char **bigger;
+
+		if (strncmp(name, session->device->root, root_length) != 0 ||
+		    strncmp(name + root_length, "X_CASCADE_", 10) != 0)
+			continue;
+		bigger = realloc(session->cascade_names, (session->cascade_name_count + 1) * sizeof(*bigger));
+		if (!bigger)
+			return;
+		session->cascade_names = bigger;
+		session->cascade_names[session->cascade_name_count] = strdup(name);
+		if (session->cascade_names[session->cascade_name_count])
+			session->cascade_name_count++;
+	}
+}
+
+/* Interprets a response or fault to the request we sent last. */
+static void handle_response(struct controller *controller, struct session *session,
+			    const struct cwmp_message *message, struct store_batch *batch)
+{
+	struct device *device = session->device;
+	enum awaiting awaited = session->awaiting;
+
+	session->awaiting = AWAIT_NOTHING;
+	if (message->type == CWMP_FAULT) {
+		const struct cwmp_fault *fault = &message->body.fault;
+
+		controller->metrics.faults_received++;
+		device->last_fault_code = fault->code;
+		set_text(&device->last_fault_string, fault->string);
+		store_batch_fault(batch, device->id, fault->code, fault->string,
+				  awaited == AWAIT_DOWNLOAD ? "Download"
+				  : awaited == AWAIT_SET_PARAMETERS ? "SetParameterValues"
+				  : awaited == AWAIT_PROBE_NAMES    ? "GetParameterNames"
+								    : "GetParameterValues");
+		log_info("fault %u (%s) from %s", fault->code, fault->string, device->key);
+		if (awaited == AWAIT_DOWNLOAD)
+			campaign_on_download_fault(controller, device, fault->code, batch);
+		else if (awaited == AWAIT_SET_PARAMETERS)
+			campaign_on_set_parameters_done(controller, device, true, batch);
+		else if (awaited >= AWAIT_PROBE_VALUES && awaited <= AWAIT_PROBE_CASCADE)
+			finish_probe(controller, session, batch);
+		store_batch_device(batch, device);
+		return;
+	}
+	switch (message->type) {
+	case CWMP_GET_PARAMETER_VALUES_RESPONSE:
+		device_apply_parameters(device, message->body.get_parameter_values_response.parameters,
+					message->body.get_parameter_values_response.parameter_count);
+		if (awaited == AWAIT_PROBE_CASCADE)
+			finish_probe(controller, session, batch);
+		else if (awaited == AWAIT_PROBE_VALUES)
+			store_batch_device(batch, device);
+		break;
+	case CWMP_GET_PARAMETER_NAMES_RESPONSE:
+		if (awaited == AWAIT_PROBE_NAMES) {
+			remember_cascade_names(session, &message->body.get_parameter_names_response);
+			if (session->cascade_name_count == 0)
+				finish_probe(controller, session, batch);
+		}
+		break;
+	case CWMP_SET_PARAMETER_VALUES_RESPONSE:
+		if (awaited == AWAIT_SET_PARAMETERS)
+			campaign_on_set_parameters_done(controller, device, false, batch);
+		break;
+	case CWMP_DOWNLOAD_RESPONSE:
+		if (awaited == AWAIT_DOWNLOAD)
+			campaign_on_download_response(controller, device, message->body.download_response.status, batch);
+		break;
+	default:
+		break;
+	}
+	if (awaited == AWAIT_PROBE_VALUES || (awaited == AWAIT_PROBE_NAMES && session->probe_wanted))
+		session->probe_stage = awaited;
+}
+
+struct request_scratch {
+	struct rpc_scratch rpc;
+	char probe_names[2][160];
+	const char *probe_name_list[2];
+	char id[32];
+};
+
+/* The next probe request, or AWAIT_NOTHING. */
+static enum awaiting probe_request(struct session *session, struct cwmp_message *message,
+				   struct request_scratch *scratch)
+{
+	const char *root = session->device->root;
+
+	switch (session->probe_stage) {
+	case AWAIT_NOTHING:
+		snprintf(scratch->probe_names[0], sizeof(scratch->probe_names[0]), "%sDeviceInfo.", root);
+		snprintf(scratch->probe_names[1], sizeof(scratch->probe_names[1]), "%sManagementServer.ConnectionRequestURL",
+			 root);
+		scratch->probe_name_list[0] = scratch->probe_names[0];
+		scratch->probe_name_list[1] = scratch->probe_names[1];
+		message->type = CWMP_GET_PARAMETER_VALUES;
+		message->body.get_parameter_values.names = scratch->probe_name_list;
+		message->body.get_parameter_values.name_count = 2;
+		return AWAIT_PROBE_VALUES;
+	case AWAIT_PROBE_VALUES:
+		snprintf(scratch->probe_names[0], sizeof(scratch->probe_names[0]), "%s", root);
+		message->type = CWMP_GET_PARAMETER_NAMES;
+		message->body.get_parameter_names.parameter_path = scratch->probe_names[0];
+		message->body.get_parameter_names.next_level = true;
+		return AWAIT_PROBE_NAMES;
+	case AWAIT_PROBE_NAMES:
+		message->type = CWMP_GET_PARAMETER_VALUES;
+		message->body.get_parameter_values.names = (const char **)session->cascade_names;
+		message->body.get_parameter_values.name_count = session->cascade_name_count;
+		return AWAIT_PROBE_CASCADE;
+	default:
+		return AWAIT_NOTHING;
+	}
+}
+
+/* Sends the next request of ours, or ends the session with an empty 204. */
+static void next_request(struct controller *controller, struct session *session, struct cwmp_reply *reply)
+{
+	struct request_scratch scratch;
+	struct cwmp_message message = { 0 };
+	enum awaiting awaiting = AWAIT_NOTHING;
+
+	message.version = session->version;
+	snprintf(scratch.id, sizeof(scratch.id), "acs-%u", ++session->next_id);
+	message.id = scratch.id;
+	if (session->probe_wanted)
+		awaiting = probe_request(session, &message, &scratch);
+	if (awaiting == AWAIT_NOTHING)
+		awaiting = campaign_next_rpc(controller, session->device, &message, &scratch.rpc);
+	if (awaiting == AWAIT_NOTHING) {
+		reply->http_status = 204;
+		session_end(controller, session);
+		return;
+	}
+	session->awaiting = awaiting;
+	controller->metrics.rpcs_sent++;
+	reply_message(reply, &message, 200);
+}
+
+static int handle_locked(struct controller *controller, const struct cwmp_exchange *exchange,
+			 const struct cwmp_message *message, struct cwmp_reply *reply, struct store_batch *batch)
+{
+	struct session *session = NULL;
+
+	if (message && message->type == CWMP_INFORM)
+		return handle_inform(controller, exchange, message, reply, batch);
+	session = session_lookup(controller, *exchange->connection_session, exchange->cookie);
+	if (!session) {
+		if (!message) { /* an empty POST outside a session: nothing to do */
+			reply->http_status = 204;
+			return 0;
+		}
+		if (message->type == CWMP_GET_RPC_METHODS) {
+			handle_get_rpc_methods(NULL, message, reply);
+			return 0;
+		}
+		reply_fault(controller, reply, message->version, message->id, 8003,
+			    "no session: a session starts with an Inform");
+		return 0;
+	}
+	session->last_used_ms = monotonic_ms();
+	attach(controller, exchange->connection_session, session);
+	if (!message) {
+		next_request(controller, session, reply);
+		return 0;
+	}
+	switch (message->type) {
+	case CWMP_TRANSFER_COMPLETE:
+		handle_transfer_complete(controller, session, message, reply, batch);
+		return 0;
+	case CWMP_GET_RPC_METHODS:
+		handle_get_rpc_methods(session, message, reply);
+		return 0;
+	default:
+		break;
+	}
+	if (!cwmp_message_is_response(message->type)) {
+		reply_fault(controller, reply, session->version, message->id, 8000, NULL);
+		return 0;
+	}
+	handle_response(controller, session, message, batch);
+	next_request(controller, session, reply);
+	return 0;
+}
+
+int session_handle(struct controller *controller, const struct cwmp_exchange *exchange, struct cwmp_reply *reply,
+		   struct store_batch **batch_out)
+{
+	struct cwmp_limits limits;
+	struct cwmp_message *message = NULL;
+	struct cwmp_error error;
+	struct store_batch *batch;
+	int result;
+
+	memset(reply, 0, sizeof(*reply));
+	*batch_out = NULL;
+	if (exchange->length > 0) {
+		cwmp_limits_default(&limits);
+		limits.max_document_bytes = controller->config.max_request_bytes;
+		result = cwmp_decode(exchange->body, exchange->length, &limits, &message, &error);
+		if (result < 0) {
+			log_info("bad CWMP request from %s: %s", exchange->address, error.message);
+			pthread_mutex_lock(&controller->lock);
+			reply_fault(controller, reply, guess_version(exchange->body, exchange->length), NULL,
+				    error.acs_fault_code ? error.acs_fault_code : 8002, error.message);
+			pthread_mutex_unlock(&controller->lock);
+			return 0;
+		}
+	}
+	batch = store_batch_new();
+	if (!batch) {
+		cwmp_message_free(message);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&controller->lock);
+	controller->metrics.http_requests++;
+	result = handle_locked(controller, exchange, message, reply, batch);
+	pthread_mutex_unlock(&controller->lock);
+	cwmp_message_free(message);
+	if (result < 0 || store_batch_empty(batch)) {
+		store_batch_free(batch);
+		return result;
+	}
+	*batch_out = batch;
+	return 0;
+}

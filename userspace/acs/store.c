@@ -1,0 +1,264 @@
+/* The SQLite side of the store: schema, prepared statements and the writer
+ * thread that commits queued batches together (one transaction, one fsync
+ * for many requests) before releasing their callbacks. */
+#include "acs/store.h"
+#include "acs/store_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS devices(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
+	" manufacturer TEXT, oui TEXT, product_class TEXT, serial_number TEXT, hardware_version TEXT,"
+	" software_version TEXT, location TEXT, connection_request_url TEXT, file_server_url TEXT, root TEXT,"
+	" last_address TEXT, last_events TEXT, last_fault_string TEXT, file_server_enable INTEGER,"
+	" cascade_capable INTEGER, attributes_probed INTEGER, has_occupancy INTEGER, cpu_occupancy INTEGER,"
+	" cache_size INTEGER, bandwidth INTEGER, last_inform INTEGER, inform_count INTEGER,"
+	" last_fault_code INTEGER, group_id INTEGER);"
+	"CREATE TABLE IF NOT EXISTS groups(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
+	" sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER, state INTEGER,"
+	" created_at INTEGER, masters_queued_ms INTEGER);"
+	"CREATE TABLE IF NOT EXISTS campaign_devices(campaign_id INTEGER, device_id INTEGER, group_id INTEGER,"
+	" role INTEGER, state INTEGER, attempts INTEGER, fault_code INTEGER, source_device_id INTEGER,"
+	" was_master INTEGER, PRIMARY KEY(campaign_id, device_id)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS campaign_groups(campaign_id INTEGER, group_id INTEGER, master_id INTEGER,"
+	" failed_masters INTEGER, fallback_origin INTEGER, bad_masters TEXT,"
+	" PRIMARY KEY(campaign_id, group_id)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS faults(id INTEGER PRIMARY KEY, device_id INTEGER, at INTEGER, code INTEGER,"
+	" string TEXT, context TEXT);"
+	"CREATE TABLE IF NOT EXISTS transfers(id INTEGER PRIMARY KEY, device_id INTEGER, command_key TEXT,"
+	" fault_code INTEGER, fault_string TEXT, start_time TEXT, complete_time TEXT, received_at INTEGER);";
+
+static const char *const statements[STORE_STATEMENT_COUNT] = {
+	[SQL_DEVICE] = "INSERT OR REPLACE INTO devices(id, key, manufacturer, oui, product_class, serial_number,"
+		       " hardware_version, software_version, location, connection_request_url, file_server_url, root,"
+		       " last_address, last_events, last_fault_string, file_server_enable, cascade_capable,"
+		       " attributes_probed, has_occupancy, cpu_occupancy, cache_size, bandwidth, last_inform,"
+		       " inform_count, last_fault_code, group_id)"
+		       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
+	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
+			 " mode, fanout, state, created_at, masters_queued_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
+		       " attempts, fault_code, source_device_id, was_master) VALUES(?,?,?,?,?,?,?,?,?)",
+	[SQL_CAMPAIGN_GROUP] = "INSERT OR REPLACE INTO campaign_groups(campaign_id, group_id, master_id,"
+			       " failed_masters, fallback_origin, bad_masters) VALUES(?,?,?,?,?,?)",
+	[SQL_FAULT] = "INSERT INTO faults(device_id, at, code, string, context) VALUES(?,?,?,?,?)",
+	[SQL_TRANSFER] = "INSERT INTO transfers(device_id, command_key, fault_code, fault_string, start_time,"
+			 " complete_time, received_at) VALUES(?,?,?,?,?,?,?)",
+};
+
+struct queued_batch {
+	struct store_batch *batch;
+	store_done_fn done;
+	void *argument;
+	struct queued_batch *next;
+};
+
+struct store {
+	sqlite3 *database;
+	sqlite3_stmt *prepared[STORE_STATEMENT_COUNT];
+	pthread_t writer;
+	bool writer_running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct queued_batch *head, *tail;
+	size_t pending;
+	bool stopping;
+};
+
+sqlite3 *store_database(struct store *store)
+{
+	return store->database;
+}
+
+int store_open(const char *path, bool synchronous_full, struct store **result)
+{
+	struct store *store = calloc(1, sizeof(*store));
+	char *message = NULL;
+	int status;
+
+	*result = NULL;
+	if (!store)
+		return -ENOMEM;
+	pthread_mutex_init(&store->lock, NULL);
+	pthread_cond_init(&store->wake, NULL);
+	status = sqlite3_open_v2(path, &store->database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (status != SQLITE_OK) {
+		log_error("cannot open database %s: %s", path, sqlite3_errstr(status));
+		goto fail;
+	}
+	sqlite3_busy_timeout(store->database, 5000);
+	if (sqlite3_exec(store->database, schema, NULL, NULL, &message) != SQLITE_OK ||
+	    sqlite3_exec(store->database, synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+			 NULL, NULL, &message) != SQLITE_OK) {
+		log_error("database %s: %s", path, message ? message : "schema failed");
+		sqlite3_free(message);
+		goto fail;
+	}
+	for (int i = 0; i < STORE_STATEMENT_COUNT; i++) {
+		if (sqlite3_prepare_v3(store->database, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &store->prepared[i], NULL) != SQLITE_OK) {
+			log_error("database %s: %s", path, sqlite3_errmsg(store->database));
+			goto fail;
+		}
+	}
+	*result = store;
+	return 0;
+fail:
+	store_close(store);
+	return -EIO;
+}
+
+static int run_operation(struct store *store, const struct store_operation *operation)
+{
+	sqlite3_stmt *statement = store->prepared[operation->statement];
+	int status;
+
+	sqlite3_reset(statement);
+	for (unsigned int i = 0; i < operation->count; i++) {
+		const struct store_value *value = &operation->values[i];
+
+		if (value->is_text)
+			sqlite3_bind_text(statement, (int)i + 1, value->text ? value->text : "", -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(statement, (int)i + 1, value->integer);
+	}
+	status = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	if (status != SQLITE_DONE) {
+		log_error("database write failed: %s", sqlite3_errmsg(store->database));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Writes every queued batch in one transaction; returns its result. */
+static int commit_batches(struct store *store, struct queued_batch *list)
+{
+	int result = 0;
+
+	if (sqlite3_exec(store->database, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("database BEGIN failed: %s", sqlite3_errmsg(store->database));
+		return -EIO;
+	}
+	for (struct queued_batch *entry = list; entry && result == 0; entry = entry->next)
+		for (struct store_operation *operation = entry->batch->head; operation && result == 0;
+		     operation = operation->next)
+			result = run_operation(store, operation);
+	if (result == 0 && sqlite3_exec(store->database, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("database COMMIT failed: %s", sqlite3_errmsg(store->database));
+		result = -EIO;
+	}
+	if (result < 0)
+		sqlite3_exec(store->database, "ROLLBACK", NULL, NULL, NULL);
+	return result;
+}
+
+static void *writer_main(void *argument)
+{
+	struct store *store = argument;
+
+	for (;;) {
+		struct queued_batch *list, *next;
+		size_t taken = 0;
+		int result;
+
+		pthread_mutex_lock(&store->lock);
+		while (!store->head && !store->stopping)
+			pthread_cond_wait(&store->wake, &store->lock);
+		if (!store->head && store->stopping) {
+			pthread_mutex_unlock(&store->lock);
+			break;
+		}
+		list = store->head;
+		store->head = store->tail = NULL;
+		pthread_mutex_unlock(&store->lock);
+
+		result = commit_batches(store, list);
+		for (; list; list = next) {
+			next = list->next;
+			taken++;
+			if (list->done)
+				list->done(list->argument, result);
+			store_batch_free(list->batch);
+			free(list);
+		}
+		pthread_mutex_lock(&store->lock);
+		store->pending -= taken;
+		pthread_mutex_unlock(&store->lock);
+	}
+	return NULL;
+}
+
+int store_start(struct store *store)
+{
+	int status = pthread_create(&store->writer, NULL, writer_main, store);
+
+	if (status != 0)
+		return -status;
+	store->writer_running = true;
+	return 0;
+}
+
+size_t store_pending(struct store *store)
+{
+	size_t pending;
+
+	pthread_mutex_lock(&store->lock);
+	pending = store->pending;
+	pthread_mutex_unlock(&store->lock);
+	return pending;
+}
+
+void store_submit(struct store *store, struct store_batch *batch, store_done_fn done, void *argument)
+{
+	struct queued_batch *entry = calloc(1, sizeof(*entry));
+
+	if (!entry) {
+		if (done)
+			done(argument, -ENOMEM);
+		store_batch_free(batch);
+		return;
+	}
+	entry->batch = batch;
+	entry->done = done;
+	entry->argument = argument;
+	pthread_mutex_lock(&store->lock);
+	if (store->tail)
+		store->tail->next = entry;
+	else
+		store->head = entry;
+	store->tail = entry;
+	store->pending++;
+	pthread_cond_signal(&store->wake);
+	pthread_mutex_unlock(&store->lock);
+}
+
+void store_close(struct store *store)
+{
+	if (!store)
+		return;
+	if (store->writer_running) {
+		pthread_mutex_lock(&store->lock);
+		store->stopping = true;
+		pthread_cond_signal(&store->wake);
+		pthread_mutex_unlock(&store->lock);
+		pthread_join(store->writer, NULL);
+	}
+	for (int i = 0; i < STORE_STATEMENT_COUNT; i++)
+		sqlite3_finalize(store->prepared[i]);
+	if (store->database)
+		sqlite3_close(store->database);
+	pthread_mutex_destroy(&store->lock);
+	pthread_cond_destroy(&store->wake);
+	free(store);
+}

@@ -1,0 +1,49 @@
+/* cascade-acs's durable store: SQLite in WAL mode, written by one thread in
+ * group commits. A request handler snapshots the rows it changed into a
+ * batch and submits it; the batch's callback runs after the transaction
+ * holding it committed (or failed), so a reply is released only once what it
+ * acknowledges is on disk. */
+#ifndef CASCADE_ACS_STORE_H
+#define CASCADE_ACS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acs/model.h"
+
+struct store;
+struct store_batch;
+
+typedef void (*store_done_fn)(void *argument, int result);
+
+/* Opens (creating) the database and its schema; synchronous_full selects
+ * PRAGMA synchronous=FULL (fsync per commit) over NORMAL. */
+int store_open(const char *path, bool synchronous_full, struct store **store);
+/* Loads devices, groups and campaigns into the controller (lock held by caller). */
+int store_load(struct store *store, struct controller *controller);
+/* Starts the writer thread. */
+int store_start(struct store *store);
+/* Commits what is queued, stops the writer and closes the database. */
+void store_close(struct store *store);
+/* Batches submitted but not yet committed. */
+size_t store_pending(struct store *store);
+
+struct store_batch *store_batch_new(void);
+void store_batch_free(struct store_batch *batch);
+bool store_batch_empty(const struct store_batch *batch);
+/* Row snapshots (copied now, written at commit). Return 0 or -ENOMEM. */
+int store_batch_device(struct store_batch *batch, const struct device *device);
+int store_batch_group(struct store_batch *batch, const struct group *group);
+int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign);
+int store_batch_member(struct store_batch *batch, const struct campaign *campaign,
+		       const struct campaign_member *member);
+int store_batch_campaign_group(struct store_batch *batch, const struct campaign_group *group);
+int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t code, const char *string,
+		      const char *context);
+int store_batch_transfer(struct store_batch *batch, uint32_t device_id, const struct cwmp_transfer_complete *transfer);
+/* Queues the batch (taking ownership); done runs on the writer thread
+ * after the commit with 0 or a negative errno. done may be NULL. */
+void store_submit(struct store *store, struct store_batch *batch, store_done_fn done, void *argument);
+
+#endif

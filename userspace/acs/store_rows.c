@@ -1,0 +1,212 @@
+/* Building store batches: each function snapshots one row of the model
+ * (device, group, campaign, campaign member, campaign group, fault,
+ * transfer) into an operation bound at commit time. */
+#include "acs/store.h"
+#include "acs/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+
+struct store_batch *store_batch_new(void)
+{
+	return calloc(1, sizeof(struct store_batch));
+}
+
+void store_batch_free(struct store_batch *batch)
+{
+	struct store_operation *operation, *next;
+
+	if (!batch)
+		return;
+	for (operation = batch->head; operation; operation = next) {
+		next = operation->next;
+		for (unsigned int i = 0; i < operation->count; i++)
+			free(operation->values[i].text);
+		free(operation);
+	}
+	free(batch);
+}
+
+bool store_batch_empty(const struct store_batch *batch)
+{
+	return !batch || !batch->head;
+}
+
+static struct store_operation *begin(struct store_batch *batch, enum store_statement statement)
+{
+	struct store_operation *operation = calloc(1, sizeof(*operation));
+
+	if (!operation) {
+		batch->failed = -ENOMEM;
+		return NULL;
+	}
+	operation->statement = statement;
+	return operation;
+}
+
+static void add_integer(struct store_operation *operation, int64_t value)
+{
+	operation->values[operation->count++].integer = value;
+}
+
+static void add_text(struct store_batch *batch, struct store_operation *operation, const char *value)
+{
+	struct store_value *slot = &operation->values[operation->count++];
+
+	slot->is_text = true;
+	slot->text = strdup(value ? value : "");
+	if (!slot->text)
+		batch->failed = -ENOMEM;
+}
+
+static int finish(struct store_batch *batch, struct store_operation *operation)
+{
+	if (!operation)
+		return -ENOMEM;
+	if (batch->tail)
+		batch->tail->next = operation;
+	else
+		batch->head = operation;
+	batch->tail = operation;
+	return batch->failed;
+}
+
+int store_batch_device(struct store_batch *batch, const struct device *device)
+{
+	struct store_operation *operation = begin(batch, SQL_DEVICE);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, device->id);
+	add_text(batch, operation, device->key);
+	add_text(batch, operation, device->manufacturer);
+	add_text(batch, operation, device->oui);
+	add_text(batch, operation, device->product_class);
+	add_text(batch, operation, device->serial_number);
+	add_text(batch, operation, device->hardware_version);
+	add_text(batch, operation, device->software_version);
+	add_text(batch, operation, device->location);
+	add_text(batch, operation, device->connection_request_url);
+	add_text(batch, operation, device->file_server_url);
+	add_text(batch, operation, device->root);
+	add_text(batch, operation, device->last_address);
+	add_text(batch, operation, device->last_events);
+	add_text(batch, operation, device->last_fault_string);
+	add_integer(operation, device->file_server_enable);
+	add_integer(operation, device->cascade_capable);
+	add_integer(operation, device->attributes_probed);
+	add_integer(operation, device->has_occupancy);
+	add_integer(operation, device->cpu_occupancy);
+	add_integer(operation, (int64_t)device->cache_size);
+	add_integer(operation, device->bandwidth);
+	add_integer(operation, (int64_t)device->last_inform);
+	add_integer(operation, (int64_t)device->inform_count);
+	add_integer(operation, device->last_fault_code);
+	add_integer(operation, device->group ? device->group->id : 0);
+	return finish(batch, operation);
+}
+
+int store_batch_group(struct store_batch *batch, const struct group *group)
+{
+	struct store_operation *operation = begin(batch, SQL_GROUP);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, group->id);
+	add_text(batch, operation, group->key);
+	return finish(batch, operation);
+}
+
+int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign)
+{
+	struct store_operation *operation = begin(batch, SQL_CAMPAIGN);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, campaign->id);
+	add_text(batch, operation, campaign->image_name);
+	add_text(batch, operation, campaign->origin_url);
+	add_text(batch, operation, campaign->sha256);
+	add_text(batch, operation, campaign->selector);
+	add_integer(operation, (int64_t)campaign->image_size);
+	add_integer(operation, campaign->mode);
+	add_integer(operation, campaign->fanout);
+	add_integer(operation, campaign->state);
+	add_integer(operation, (int64_t)campaign->created_at);
+	add_integer(operation, (int64_t)campaign->masters_queued_ms);
+	return finish(batch, operation);
+}
+
+int store_batch_member(struct store_batch *batch, const struct campaign *campaign,
+		       const struct campaign_member *member)
+{
+	struct store_operation *operation = begin(batch, SQL_MEMBER);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, campaign->id);
+	add_integer(operation, member->device->id);
+	add_integer(operation, member->group->group->id);
+	add_integer(operation, member->role);
+	add_integer(operation, member->state);
+	add_integer(operation, member->attempts);
+	add_integer(operation, member->fault_code);
+	add_integer(operation, member->source_device_id);
+	add_integer(operation, member->was_master);
+	return finish(batch, operation);
+}
+
+int store_batch_campaign_group(struct store_batch *batch, const struct campaign_group *group)
+{
+	struct store_operation *operation = begin(batch, SQL_CAMPAIGN_GROUP);
+	char bad[4096];
+	size_t used = 0;
+
+	if (!operation)
+		return -ENOMEM;
+	bad[0] = '\0';
+	for (size_t i = 0; i < group->bad_master_count && used + 12 < sizeof(bad); i++)
+		used += (size_t)snprintf(bad + used, sizeof(bad) - used, "%s%u", i ? "," : "", group->bad_masters[i]);
+	add_integer(operation, group->campaign->id);
+	add_integer(operation, group->group->id);
+	add_integer(operation, group->master ? group->master->device->id : 0);
+	add_integer(operation, group->failed_masters);
+	add_integer(operation, group->fallback_origin);
+	add_text(batch, operation, bad);
+	return finish(batch, operation);
+}
+
+int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t code, const char *string,
+		      const char *context)
+{
+	struct store_operation *operation = begin(batch, SQL_FAULT);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, device_id);
+	add_integer(operation, (int64_t)realtime_seconds());
+	add_integer(operation, code);
+	add_text(batch, operation, string);
+	add_text(batch, operation, context);
+	return finish(batch, operation);
+}
+
+int store_batch_transfer(struct store_batch *batch, uint32_t device_id, const struct cwmp_transfer_complete *transfer)
+{
+	struct store_operation *operation = begin(batch, SQL_TRANSFER);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, device_id);
+	add_text(batch, operation, transfer->command_key);
+	add_integer(operation, transfer->fault.code);
+	add_text(batch, operation, transfer->fault.string);
+	add_text(batch, operation, transfer->start_time);
+	add_text(batch, operation, transfer->complete_time);
+	add_integer(operation, (int64_t)realtime_seconds());
+	return finish(batch, operation);
+}

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,27 @@ static int read_totals(struct cpu_occupancy *meter, uint64_t *busy_ns, uint64_t 
 	return cpu_occupancy_read_proc_stat(busy_ns, total_ns);
 }
 
+/* Runs this thread once on every online CPU, so each CPU switches tasks
+ * and the program learns what runs there now: a CPU that spins on one task
+ * without switching would otherwise be charged only from its next switch. */
+static void visit_every_cpu(void)
+{
+	cpu_set_t original, one;
+	int cpus = get_nprocs_conf();
+
+	if (sched_getaffinity(0, sizeof(original), &original) < 0)
+		return;
+	for (int cpu = 0; cpu < cpus && cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &original))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			sched_yield();
+	}
+	sched_setaffinity(0, sizeof(original), &original);
+}
+
 static int attach_private(struct cpu_occupancy *meter, struct meter_error *error)
 {
 	struct cpu_meter *skeleton = cpu_meter__open_and_load();
@@ -87,6 +109,7 @@ static int attach_private(struct cpu_occupancy *meter, struct meter_error *error
 	}
 	meter->skeleton = skeleton;
 	meter->map_fd = bpf_map__fd(skeleton->maps.cpu_busy);
+	visit_every_cpu();
 	return 0;
 }
 
@@ -147,6 +170,7 @@ static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struc
 	}
 	meter->map_fd = dup(bpf_map__fd(skeleton->maps.cpu_busy));
 	result = meter->map_fd < 0 ? meter_error_set(error, -errno, "dup: %s", strerror(errno)) : 0;
+	visit_every_cpu();
 out:
 	cpu_meter__destroy(skeleton);   /* the pinned link keeps it attached */
 	return result;

@@ -76,13 +76,17 @@ int meter_check_privileges(bool need_net_admin, struct meter_error *error)
 	return 0;
 }
 
+int meter_check_btf_at(const char *path, struct meter_error *error)
+{
+	if (access(path, R_OK) != 0)
+		return meter_error_set(error, -ENOENT,
+				       "no BTF: %s is missing; use a kernel built with CONFIG_DEBUG_INFO_BTF=y", path);
+	return 0;
+}
+
 int meter_check_btf(struct meter_error *error)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return meter_error_set(error, -ENOENT,
-				       "no BTF: /sys/kernel/btf/vmlinux is missing; "
-				       "use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-	return 0;
+	return meter_check_btf_at("/sys/kernel/btf/vmlinux", error);
 }
 
 int meter_check_bpffs(const char *pin_dir, struct meter_error *error)

@@ -27,6 +27,8 @@ void meter_error_clear(struct meter_error *error);
 int meter_check_privileges(bool need_net_admin, struct meter_error *error);
 /* /sys/kernel/btf/vmlinux is readable (CO-RE and tp_btf need it). */
 int meter_check_btf(struct meter_error *error);
+/* The same check against another path (for tests). */
+int meter_check_btf_at(const char *path, struct meter_error *error);
 /* pin_dir is, or would be created, on a BPF filesystem. */
 int meter_check_bpffs(const char *pin_dir, struct meter_error *error);
 /* The interface exists in this network namespace; fills *ifindex. */

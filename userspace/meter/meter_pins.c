@@ -56,7 +56,7 @@ int meter_open_pinned(const char *pin_dir, const char *name, int *fd, struct met
 	result = -errno;
 	if (result == -ENOENT)
 		return meter_error_set(error, result,
-				       "not attached: nothing pinned at %s; run 'cascade-meter attach --interface IF'%s%s",
+				       "not attached: nothing pinned at %s; run 'cascade-meter%s%s attach --interface IF'",
 				       path, pin_dir ? " --pin-dir " : "", pin_dir ? pin_dir : "");
 	if (result == -EPERM || result == -EACCES)
 		return meter_error_set(error, result, "not root: reading %s needs root (CAP_BPF); run as root", path);

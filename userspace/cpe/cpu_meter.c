@@ -2,12 +2,19 @@
 #include "cpe/cpu_meter.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "meter/cpu_occupancy.h"
 
+/* A first window long enough to mean something: /proc/stat counts in
+ * 10 ms ticks, so a few milliseconds after start read as 0% or 100%. */
+#define PRIMING_MICROSECONDS 250000
+
 void cpe_cpu_meter_open(struct cpe_cpu_meter *cpu, const struct cpe_config *config)
 {
+	uint32_t ignored;
+
 	struct cpu_occupancy_options options = { 0 };
 	struct meter_error error = { 0 };
 
@@ -36,6 +43,8 @@ void cpe_cpu_meter_open(struct cpe_cpu_meter *cpu, const struct cpe_config *conf
 		else
 			log_info("CPU occupancy from /proc/stat (--cpu-meter proc)");
 	}
+	usleep(PRIMING_MICROSECONDS);
+	cpe_cpu_meter_sample(cpu, &ignored);
 }
 
 bool cpe_cpu_meter_enabled(const struct cpe_cpu_meter *cpu)

@@ -38,8 +38,11 @@ struct transfer {
 	const char *progress_path;
 	struct download_progress progress;
 	uint64_t last_sync_ms;
+	uint64_t started_ms;       /* for the rate limit */
+	uint64_t received;         /* body bytes of this request */
 	const struct fetch_options *options;
 	bool cancelled;
+	bool no_space;
 };
 
 unsigned int download_fault_for(int curl_code, long http_status, bool connected, bool progressed, bool *retry,
@@ -204,6 +207,27 @@ static bool check_response(struct transfer *transfer)
 	return true;
 }
 
+/* --download-rate-limit: holds the write callback back until the average
+ * rate of this request is under the limit, so TCP flow control slows the
+ * server down (libcurl 7.88's own limit lets bursts through). */
+static bool throttle(struct transfer *transfer)
+{
+	const struct fetch_options *options = transfer->options;
+	uint64_t due_ms, now;
+
+	if (!options->rate_limit)
+		return true;
+	due_ms = transfer->started_ms + transfer->received * 1000 / options->rate_limit;
+	for (now = monotonic_ms(); now < due_ms; now = monotonic_ms()) {
+		if (options->cancelled && options->cancelled(options->cancel_context)) {
+			transfer->cancelled = true;
+			return false;
+		}
+		usleep((useconds_t)((due_ms - now > 100 ? 100 : due_ms - now) * 1000));
+	}
+	return true;
+}
+
 static size_t on_body(char *data, size_t size, size_t count, void *argument)
 {
 	struct transfer *transfer = argument;
@@ -233,9 +257,10 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 		done += (size_t)written;
 	}
 	transfer->position += length;
+	transfer->received += length;
 	if (monotonic_ms() - transfer->last_sync_ms >= SYNC_INTERVAL_MS)
 		sync_progress(transfer);
-	return length;
+	return throttle(transfer) ? length : 0;
 }
 
 static int on_progress(void *argument, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
@@ -281,8 +306,6 @@ static CURL *prepare(struct transfer *transfer, const struct download_request *r
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, transfer);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	if (options->rate_limit)
-		curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)options->rate_limit);
 	if (options->ca_file && options->ca_file[0])
 		curl_easy_setopt(easy, CURLOPT_CAINFO, options->ca_file);
 	if (request->username[0]) {
@@ -314,6 +337,8 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	transfer->have_content_range = false;
 	transfer->range_total = -1;
 	transfer->restart_from_zero = false;
+	transfer->received = 0;
+	transfer->started_ms = monotonic_ms();
 	transfer->easy = prepare(transfer, request, error_buffer);
 	if (!transfer->easy) {
 		snprintf(why, why_size, "out of memory");
@@ -330,7 +355,8 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	if (transfer->write_errno) {
 		int saved = transfer->write_errno;
 
-		if (saved == ENOSPC || saved == EDQUOT)
+		transfer->no_space = saved == ENOSPC || saved == EDQUOT;
+		if (transfer->no_space)
 			log_error("download %s: no space left on the device writing its partial file; "
 				  "free space in the data directory",
 				  request->command_key);
@@ -464,6 +490,7 @@ int download_fetch(const struct download_request *request, const char *partial_p
 		}
 	}
 done:
+	result->no_space = transfer.no_space;
 	if (fdatasync(transfer.fd) == 0) {
 		transfer.progress.durable_bytes = transfer.position;
 		download_progress_save(progress_path, &transfer.progress);

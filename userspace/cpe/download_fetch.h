@@ -31,6 +31,7 @@ struct fetch_result {
 	uint64_t resumed_from;        /* first offset requested, 0: from the start */
 	uint64_t fetched;             /* bytes received in this call */
 	unsigned int attempts;        /* HTTP requests made */
+	bool no_space;                /* the disk filled up (ENOSPC, EDQUOT) */
 };
 
 /* Brings partial_path up to the whole file. Returns 0 (result says how it

@@ -128,7 +128,10 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 			log_warn("download %s failed (fault %u): %s", request->command_key, fetched.fault_code,
 				 fetched.fault_string);
 			fill_fault(record, fetched.fault_code, fetched.fault_string);
-			if (fetched.fault_code == FAULT_FILE_CORRUPTED) {
+			/* A corrupt file is useless, an empty one not worth
+			 * keeping; on a full disk its space is needed more (the
+			 * records must still be written). */
+			if (fetched.fault_code == FAULT_FILE_CORRUPTED || fetched.no_space || fetched.size == 0) {
 				unlink(partial);
 				unlink(progress);
 			}

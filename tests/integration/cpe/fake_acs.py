@@ -168,6 +168,7 @@ def main():
                 entry["n"] = state["sequence"]
                 entry["t"] = time.time()
                 if entry["kind"] == "Inform":
+                    state["namespace"] = entry.get("namespace") or CWMP
                     state["session"] += 1
                     state["current"] = next_session()
                     state["current"]["next"] = 0
@@ -175,7 +176,7 @@ def main():
                 session = state["current"] or {"inform": "ok", "requests": []}
                 with open(options.log, "a") as log:
                     log.write(json.dumps(entry) + "\n")
-                namespace = entry.get("namespace") or CWMP
+                namespace = state.get("namespace", CWMP)
                 if entry["kind"] == "Inform":
                     answer = session.get("inform", "ok")
                     if answer == "garbage":

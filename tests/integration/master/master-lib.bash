@@ -3,7 +3,10 @@
 #   list_images DIR               rewrites DIR/SHA256SUMS atomically from its files
 #   start_master NAME ARGS...     cascade-master on 127.0.0.1:0; sets PORT[NAME]
 #   fd_count PID                  open descriptors of a process
-#   http_status URL [curl args]   prints the status code
+#   http_status URL [curl args]   prints the status code; status_is URL CODE
+#   raw_request PORT FORMAT       raw bytes in, whole answer out; raw_status: its first line
+#   wait_until SECONDS cmd...     polls until cmd succeeds
+#   slow_download PORT PATH OUT RATE   a reader slow enough to keep a transfer in flight
 declare -A PORT=()
 
 make_image() {
@@ -57,6 +60,38 @@ http_status() {
   shift
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url"
 }
+
+# A client that reads its download at BYTES_PER_SECOND with a small receive
+# buffer, so the transfer really stays in flight; writes the body to OUT.
+#   slow_download PORT PATH OUT BYTES_PER_SECOND   (exits 0 when the body is whole)
+slow_download() {
+  exec python3 -c '
+import socket, sys, time
+port, path, out, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+s.settimeout(30)
+s.connect(("127.0.0.1", port))
+s.sendall(("GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % path).encode())
+data = b""
+start = time.monotonic()
+while True:
+    chunk = s.recv(8192)
+    if not chunk:
+        break
+    data += chunk
+    ahead = len(data) / rate - (time.monotonic() - start)
+    if ahead > 0:
+        time.sleep(ahead)
+head, _, body = data.partition(b"\r\n\r\n")
+length = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+open(out, "wb").write(body)
+sys.exit(0 if length and len(body) == length[0] else 1)
+' "$@"
+}
+
+# true when URL answers STATUS (for wait_until)
+status_is() { test "$(http_status "$1")" = "$2"; }
 
 # Sends raw bytes (printf format) and prints the whole answer, up to the
 # server closing or 5 s of silence; raw_status prints its status line.

@@ -61,14 +61,20 @@ check "traversal attempts are logged with the peer address" grep -qE 'warn: 127\
 
 # A flood of bad requests is rate-limited in the log and breaks nothing.
 lines_before=$(wc -l <"$TEST_DIR/m.log")
-flood=()
-for i in $(seq 100); do
-  raw_request "$port" 'NOPE\r\n\r\n' >/dev/null &
-  flood+=($!)
-done
-wait "${flood[@]}"
+python3 -c '
+import socket, sys
+for i in range(400):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"NOPE\r\n\r\n")
+    try:
+        s.recv(4096)
+    except OSError:
+        pass
+    s.close()
+' "$port"
 lines_after=$(wc -l <"$TEST_DIR/m.log")
-check "a flood of bad requests is rate-limited in the log" test $((lines_after - lines_before)) -lt 50
+check "a flood of 400 bad requests is rate-limited in the log ($((lines_after - lines_before)) lines)" \
+  test $((lines_after - lines_before)) -lt 200
 curl -s --max-time 10 -o "$TEST_DIR/after" "$base/images/good.bin"
 check_equal "the server still serves correctly after all that" "$good_sha" "$(sha_of "$TEST_DIR/after")"
 stats=$(curl -s --max-time 10 "$base/-/stats")

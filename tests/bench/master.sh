@@ -40,6 +40,7 @@ done
   { echo "master.sh: build first (make)"; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
+source "$root/tests/bench/master/lib.bash"
 work=$(mktemp -d /tmp/cascade-bench.XXXXXX)
 chmod 755 "$work"
 declare -A server_pid=() server_port=()
@@ -55,18 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  local port=$1 tries=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    tries=$((tries + 1)); [ $tries -lt 200 ] || { echo "nothing on port $port"; exit 1; }
-    sleep 0.05
-  done
-}
 
 # ---- the image --------------------------------------------------------------
 mkdir -p "$work/images"
@@ -131,38 +120,6 @@ for name in $servers; do
     *) echo "unknown server $name"; exit 1 ;;
   esac
 done
-
-# Every process of a server: the main one and its children (nginx workers).
-server_processes() {
-  local pid=$1
-  echo "$pid"
-  pgrep -P "$pid" || true
-}
-
-# utime+stime in clock ticks, summed over the server's processes (all threads).
-server_ticks() {
-  local total=0 pid fields
-  for pid in $(server_processes "$1"); do
-    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-    total=$((total + $(awk '{print $12 + $13}' <<<"$fields")))
-  done
-  echo "$total"
-}
-
-reset_peak_rss() {
-  local pid
-  for pid in $(server_processes "$1"); do echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; done
-}
-
-# Peak RSS in KiB: sum over the server's processes.
-server_peak_kib() {
-  local total=0 pid value
-  for pid in $(server_processes "$1"); do
-    value=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    total=$((total + ${value:-0}))
-  done
-  echo "$total"
-}
 
 ticks_per_second=$(getconf CLK_TCK)
 printf '%-7s %-17s %9s %10s %10s %11s %7s %9s\n' N server 'GB/s' 'makespan' 'CPU-s/GB' 'peakRSS' errors completed

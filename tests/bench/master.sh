@@ -122,20 +122,21 @@ for name in $servers; do
 done
 
 ticks_per_second=$(getconf CLK_TCK)
-printf '%-7s %-17s %9s %10s %10s %11s %7s %9s\n' N server 'GB/s' 'makespan' 'CPU-s/GB' 'peakRSS' errors completed
+printf '%-7s %-17s %9s %10s %10s %11s %7s %9s %9s\n' N server 'GB/s' 'makespan' 'CPU-s/GB' 'peakRSS' errors completed 'load-CPU/GB'
 run_one() {
   local name=$1 clients=$2 round=$3 pid port before after summary peak
   pid=${server_pid[$name]}; port=${server_port[$name]}
   reset_peak_rss "$pid"
   before=$(server_ticks "$pid")
-  summary=$("$bin/cascade-load" "http://127.0.0.1:$port/images/image.bin" --clients "$clients" \
+  summary=$(/usr/bin/time -f "%U %S" -o "$work/load-time" "$bin/cascade-load" "http://127.0.0.1:$port/images/image.bin" --clients "$clients" \
               --threads "$load_threads" --source-range 127.1.0.0/16 --expect-size "$image_bytes" \
               --deadline "$deadline" --quiet) || true
   after=$(server_ticks "$pid")
   peak=$(server_peak_kib "$pid")
-  python3 - "$name" "$clients" "$round" "$((after - before))" "$ticks_per_second" "$peak" "$summary" "$out" <<'EOF'
+  python3 - "$name" "$clients" "$round" "$((after - before))" "$ticks_per_second" "$peak" "$summary" "$out" "$(cat "$work/load-time")" <<'EOF'
 import json, sys
-name, clients, round_, ticks, hz, peak, summary, out = sys.argv[1:]
+name, clients, round_, ticks, hz, peak, summary, out, load_time = sys.argv[1:]
+load_cpu = sum(float(x) for x in load_time.split()[-2:])
 s = json.loads(summary)
 cpu = int(ticks) / int(hz)
 gb = s["bytes"] / 1e9
@@ -144,12 +145,14 @@ row = {"server": name, "clients": int(clients), "round": int(round_),
        "makespan": s["makespan"], "cpu_seconds": cpu,
        "cpu_seconds_per_gb": cpu / gb if gb else None,
        "peak_rss_mib": int(peak) / 1024, "errors": s["error_total"],
+       "load_cpu_seconds_per_gb": load_cpu / gb if gb else None,
        "completed": s["completed"], "bytes": s["bytes"], "load": s}
 open(out, "a").write(json.dumps(row) + "\n")
 mk = "%.2fs" % s["makespan"] if s["makespan"] is not None else "-"
 per_gb = "%.3f" % row["cpu_seconds_per_gb"] if row["cpu_seconds_per_gb"] is not None else "-"
-print("%-7s %-17s %9.2f %10s %10s %8.1fMiB %7d %9d" % (clients, name, row["throughput_gbps"], mk,
-      per_gb, row["peak_rss_mib"], s["error_total"], s["completed"]))
+load_per_gb = "%.3f" % row["load_cpu_seconds_per_gb"] if gb else "-"
+print("%-7s %-17s %9.2f %10s %10s %8.1fMiB %7d %9d %9s" % (clients, name, row["throughput_gbps"], mk,
+      per_gb, row["peak_rss_mib"], s["error_total"], s["completed"], load_per_gb))
 EOF
 }
 

@@ -195,9 +195,9 @@ static void take_head(struct connection *connection, const char *data, size_t le
 	connection->head_started_ms = 0;
 	/* request points into data: nothing may be freed or submitted until
 	 * the handler is done with it. */
-	connection->handling = true;
+	connection->busy++;
 	request_handle(connection, &request);
-	connection->handling = false;
+	connection->busy--;
 	if (from_input) {
 		connection->input_length -= (uint32_t)request.head_length;
 		memmove(connection->input, connection->input + request.head_length,
@@ -208,14 +208,13 @@ static void take_head(struct connection *connection, const char *data, size_t le
 	connection_advance(connection);
 }
 
-void connection_on_recv(struct connection *connection, int result, unsigned int flags)
+static void on_recv(struct connection *connection, int result, unsigned int flags)
 {
 	struct worker *worker = connection->worker;
 	bool has_buffer = (flags & IORING_CQE_F_BUFFER) != 0;
 	unsigned int buffer_id = flags >> IORING_CQE_BUFFER_SHIFT;
 	const char *data = worker->buffers + (size_t)buffer_id * WORKER_BUFFER_SIZE;
 
-	connection->pending--;
 	if (connection->closing || result <= 0) {
 		if (has_buffer)
 			worker_return_buffer(worker, buffer_id);
@@ -248,6 +247,16 @@ void connection_on_recv(struct connection *connection, int result, unsigned int 
 		take_head(connection, connection->input, connection->input_length, true);
 	}
 	worker_return_buffer(worker, buffer_id);
+}
+
+void connection_on_recv(struct connection *connection, int result, unsigned int flags)
+{
+	connection->pending--;
+	/* Whatever happens inside, the connection is freed only below. */
+	connection->busy++;
+	on_recv(connection, result, flags);
+	connection->busy--;
+	connection_advance(connection);
 }
 
 void connection_retry_receive(struct connection *connection)
@@ -284,7 +293,7 @@ static void finish_response(struct connection *connection)
 
 void connection_advance(struct connection *connection)
 {
-	if (connection->pending > 0 || connection->waiting_for_buffer || connection->handling)
+	if (connection->pending > 0 || connection->waiting_for_buffer || connection->busy > 0)
 		return;
 	if (connection->closing) {
 		if (connection->notifications == 0)

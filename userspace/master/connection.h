@@ -49,7 +49,7 @@ struct connection {
 	bool socket_full;              /* last splice to the socket hit EAGAIN */
 	bool waiting_for_buffer;
 	bool head_request;             /* HEAD: never a body, even for errors */
-	bool handling;                 /* inside request_handle: defer decisions */
+	unsigned int busy;             /* inside a handler: decisions (and free) wait */
 	unsigned int pending;
 	unsigned int notifications;
 	int status;

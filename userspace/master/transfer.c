@@ -256,6 +256,8 @@ static void on_send_zero_copy(struct connection *connection, int result, unsigne
 void connection_on_transfer(struct connection *connection, enum operation operation,
 			    int result, unsigned int flags)
 {
+	/* A failure below closes the connection; it is freed only at the end. */
+	connection->busy++;
 	switch (operation) {
 	case OPERATION_SEND_ZC:
 		on_send_zero_copy(connection, result, flags);
@@ -290,5 +292,6 @@ void connection_on_transfer(struct connection *connection, enum operation operat
 		connection->pending--;
 		break;
 	}
+	connection->busy--;
 	connection_advance(connection);
 }

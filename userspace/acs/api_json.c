@@ -72,10 +72,11 @@ json_t *api_groups_json(struct controller *controller)
 	for (size_t i = 0; i < controller->group_count; i++) {
 		const struct group *group = controller->groups[i];
 		const struct device *master;
-		json_t *masters = json_array();
+		json_t *masters;
 
-		if (!group)
+		if (!group || group->count == 0) /* emptied groups (devices moved on) are not shown */
 			continue;
+		masters = json_array();
 		master = policy_elect(controller, group, 0);
 		for (size_t c = 0; c < controller->campaign_count; c++) {
 			const struct campaign *campaign = controller->campaigns[c];
@@ -195,6 +196,8 @@ char *api_metrics_text(struct controller *controller, size_t store_pending)
 	EMIT("# TYPE cascade_acs_groups gauge\ncascade_acs_groups %zu\n", controller->group_count);
 	EMIT("# TYPE cascade_acs_sessions_open gauge\ncascade_acs_sessions_open %zu\n", controller->open_sessions);
 	EMIT("# TYPE cascade_acs_store_pending gauge\ncascade_acs_store_pending %zu\n", store_pending);
+	EMIT("# TYPE cascade_acs_replies_waiting gauge\ncascade_acs_replies_waiting %lu\n",
+	     (unsigned long)__atomic_load_n(&m->replies_waiting, __ATOMIC_RELAXED));
 	EMIT("# TYPE cascade_acs_http_requests_total counter\ncascade_acs_http_requests_total %lu\n",
 	     (unsigned long)m->http_requests);
 	EMIT("# TYPE cascade_acs_informs_total counter\ncascade_acs_informs_total %lu\n", (unsigned long)m->informs);

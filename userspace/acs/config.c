@@ -24,7 +24,7 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_pending_writes = 100000;
 	config->retry_after_seconds = 5;
 	config->session_timeout_ms = 30000;
-	config->db_synchronous_full = true;
+	config->db_synchronous_full = false; /* WAL + NORMAL: durable across kill -9; "full" adds power-loss safety */
 	config->max_request_bytes = 1u << 20;
 	snprintf(config->auth_realm, sizeof(config->auth_realm), "cascade");
 	config->connection_request_concurrency = 64;

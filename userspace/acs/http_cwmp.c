@@ -41,6 +41,7 @@ static void on_commit(void *argument, int result)
 	struct cwmp_request *request = argument;
 
 	request->commit_result = result;
+	__atomic_sub_fetch(&request->controller->metrics.replies_waiting, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&request->stage, STAGE_READY, __ATOMIC_RELEASE);
 	MHD_resume_connection(request->connection);
 }
@@ -208,6 +209,7 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 	if (!batch)
 		return send_reply(request);
 	request->stage = STAGE_WAITING_COMMIT;
+	__atomic_add_fetch(&controller->metrics.replies_waiting, 1, __ATOMIC_RELAXED);
 	MHD_suspend_connection(connection);
 	store_submit(controller->store, batch, on_commit, request);
 	return MHD_YES;

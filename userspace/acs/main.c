@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <curl/curl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "acs/auth.h"
 #include "acs/campaign.h"
@@ -224,8 +225,12 @@ int main(int argc, char **argv)
 out:
 	if (api_daemon)
 		MHD_stop_daemon(api_daemon);
-	if (cwmp_daemon)
-		MHD_quiesce_daemon(cwmp_daemon);
+	if (cwmp_daemon) {
+		MHD_socket listener = MHD_quiesce_daemon(cwmp_daemon); /* no new connections; ours to close */
+
+		if (listener != MHD_INVALID_SOCKET)
+			close(listener);
+	}
 	store_close(controller.store); /* commits what is queued, releasing suspended replies */
 	controller.store = NULL;
 	if (cwmp_daemon)

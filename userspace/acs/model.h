@@ -38,6 +38,7 @@ struct device {
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
 	uint64_t connection_requested_ms;
+	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
 };
 
 struct group {
@@ -145,6 +146,7 @@ struct metrics {
 	uint64_t faults_received, faults_sent, overload_rejections, auth_failures;
 	uint64_t rpcs_sent, connection_requests, connection_request_failures;
 	uint64_t commits, commit_rows;
+	uint64_t replies_waiting; /* replies held for a commit right now */
 };
 
 struct store;

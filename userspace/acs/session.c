@@ -62,13 +62,18 @@ void sessions_expire(struct controller *controller)
 		session_end(controller, expired[i]);
 }
 
+/* The cookie names a session unambiguously (a client may carry several
+ * devices' sessions over one pooled connection), so it wins; the
+ * connection's session serves clients that send no cookie. */
 static struct session *session_lookup(struct controller *controller, struct session *connection_session,
 				      const char *cookie)
 {
+	struct session *session = cookie && *cookie ? hashmap_get(&controller->sessions, cookie) : NULL;
+
+	if (session)
+		return session;
 	if (connection_session && !connection_session->ended)
 		return connection_session;
-	if (cookie && *cookie)
-		return hashmap_get(&controller->sessions, cookie);
 	return NULL;
 }
 
@@ -186,6 +191,12 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	struct session *session;
 	char key[512], events[256];
 
+	if (strlen(inform->device_id.oui) > 64 || strlen(inform->device_id.product_class) > 64 ||
+	    strlen(inform->device_id.serial_number) > 64 || strlen(inform->device_id.manufacturer) > 64) {
+		reply_fault(controller, reply, message->version, message->id, 8003,
+			    "DeviceId fields are limited to 64 characters");
+		return 0;
+	}
 	snprintf(key, sizeof(key), "%s-%s-%s", inform->device_id.oui, inform->device_id.product_class,
 		 inform->device_id.serial_number);
 	if (exchange->bound_device_key && strcmp(exchange->bound_device_key, key) != 0) {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -37,12 +38,25 @@ static const char schema[] =
 	" fault_code INTEGER, fault_string TEXT, start_time TEXT, complete_time TEXT, received_at INTEGER);";
 
 static const char *const statements[STORE_STATEMENT_COUNT] = {
-	[SQL_DEVICE] = "INSERT OR REPLACE INTO devices(id, key, manufacturer, oui, product_class, serial_number,"
+	[SQL_DEVICE] = "INSERT INTO devices(id, key, manufacturer, oui, product_class, serial_number,"
 		       " hardware_version, software_version, location, connection_request_url, file_server_url, root,"
 		       " last_address, last_events, last_fault_string, file_server_enable, cascade_capable,"
 		       " attributes_probed, has_occupancy, cpu_occupancy, cache_size, bandwidth, last_inform,"
 		       " inform_count, last_fault_code, group_id)"
-		       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		       " ON CONFLICT(id) DO UPDATE SET key=excluded.key, manufacturer=excluded.manufacturer,"
+		       " oui=excluded.oui, product_class=excluded.product_class, serial_number=excluded.serial_number,"
+		       " hardware_version=excluded.hardware_version, software_version=excluded.software_version,"
+		       " location=excluded.location, connection_request_url=excluded.connection_request_url,"
+		       " file_server_url=excluded.file_server_url, root=excluded.root, last_address=excluded.last_address,"
+		       " last_events=excluded.last_events, last_fault_string=excluded.last_fault_string,"
+		       " file_server_enable=excluded.file_server_enable, cascade_capable=excluded.cascade_capable,"
+		       " attributes_probed=excluded.attributes_probed, has_occupancy=excluded.has_occupancy,"
+		       " cpu_occupancy=excluded.cpu_occupancy, cache_size=excluded.cache_size,"
+		       " bandwidth=excluded.bandwidth, last_inform=excluded.last_inform,"
+		       " inform_count=excluded.inform_count, last_fault_code=excluded.last_fault_code,"
+		       " group_id=excluded.group_id",
+	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
 			 " mode, fanout, state, created_at, masters_queued_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
@@ -64,11 +78,15 @@ struct queued_batch {
 
 struct store {
 	sqlite3 *database;
+	sqlite3 *checkpoint_database; /* the checkpointer's own connection */
+	pthread_t checkpointer;
+	bool checkpointer_running;
 	sqlite3_stmt *prepared[STORE_STATEMENT_COUNT];
 	pthread_t writer;
 	bool writer_running;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t checkpoint_wake;
 	struct queued_batch *head, *tail;
 	size_t pending;
 	bool stopping;
@@ -90,6 +108,7 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		return -ENOMEM;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->wake, NULL);
+	pthread_cond_init(&store->checkpoint_wake, NULL);
 	status = sqlite3_open_v2(path, &store->database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (status != SQLITE_OK) {
@@ -97,9 +116,13 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		goto fail;
 	}
 	sqlite3_busy_timeout(store->database, 5000);
+	/* Checkpoints run on their own connection and thread, so commits never
+	 * wait for one; the page cache holds a large registry's hot pages. */
 	if (sqlite3_exec(store->database, schema, NULL, NULL, &message) != SQLITE_OK ||
 	    sqlite3_exec(store->database, synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-			 NULL, NULL, &message) != SQLITE_OK) {
+			 NULL, NULL, &message) != SQLITE_OK ||
+	    sqlite3_exec(store->database, "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0", NULL, NULL,
+			 &message) != SQLITE_OK) {
 		log_error("database %s: %s", path, message ? message : "schema failed");
 		sqlite3_free(message);
 		goto fail;
@@ -111,6 +134,12 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 			goto fail;
 		}
 	}
+	if (sqlite3_open_v2(path, &store->checkpoint_database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_error("cannot open database %s for checkpoints", path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(store->checkpoint_database, 1000);
 	*result = store;
 	return 0;
 fail:
@@ -118,27 +147,72 @@ fail:
 	return -EIO;
 }
 
-static int run_operation(struct store *store, const struct store_operation *operation)
+/* Copies the WAL back into the database once a second without blocking
+ * the writer (PASSIVE); the WAL restarts from its beginning after a
+ * complete checkpoint. */
+static void *checkpointer_main(void *argument)
 {
-	sqlite3_stmt *statement = store->prepared[operation->statement];
-	int status;
+	struct store *store = argument;
 
-	sqlite3_reset(statement);
-	for (unsigned int i = 0; i < operation->count; i++) {
-		const struct store_value *value = &operation->values[i];
+	pthread_mutex_lock(&store->lock);
+	while (!store->stopping) {
+		struct timespec deadline;
 
-		if (value->is_text)
-			sqlite3_bind_text(statement, (int)i + 1, value->text ? value->text : "", -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(statement, (int)i + 1, value->integer);
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += 1;
+		pthread_cond_timedwait(&store->checkpoint_wake, &store->lock, &deadline);
+		if (store->stopping)
+			break;
+		pthread_mutex_unlock(&store->lock);
+		sqlite3_wal_checkpoint_v2(store->checkpoint_database, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&store->lock);
 	}
-	status = sqlite3_step(statement);
+	pthread_mutex_unlock(&store->lock);
+	return NULL;
+}
+
+static void bind_value(sqlite3_stmt *statement, int index, const struct store_value *value)
+{
+	if (value->is_text)
+		sqlite3_bind_text(statement, index, value->text ? value->text : "", -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(statement, index, value->integer);
+}
+
+/* Positions, in a device row, of the columns SQL_DEVICE_SEEN updates. */
+static const unsigned int seen_columns[] = { 22, 23, 12, 13, 0 };
+
+static int step(struct store *store, sqlite3_stmt *statement)
+{
+	int status = sqlite3_step(statement);
+
 	sqlite3_reset(statement);
 	if (status != SQLITE_DONE) {
 		log_error("database write failed: %s", sqlite3_errmsg(store->database));
 		return -EIO;
 	}
 	return 0;
+}
+
+static int run_operation(struct store *store, const struct store_operation *operation)
+{
+	sqlite3_stmt *statement = store->prepared[operation->statement];
+	int result;
+
+	sqlite3_reset(statement);
+	if (operation->statement == SQL_DEVICE_SEEN) {
+		/* only the Inform bookkeeping changed; the full row is the fallback */
+		for (unsigned int i = 0; i < sizeof(seen_columns) / sizeof(seen_columns[0]); i++)
+			bind_value(statement, (int)i + 1, &operation->values[seen_columns[i]]);
+		result = step(store, statement);
+		if (result < 0 || sqlite3_changes(store->database) > 0)
+			return result;
+		statement = store->prepared[SQL_DEVICE];
+		sqlite3_reset(statement);
+	}
+	for (unsigned int i = 0; i < operation->count; i++)
+		bind_value(statement, (int)i + 1, &operation->values[i]);
+	return step(store, statement);
 }
 
 /* Writes every queued batch in one transaction; returns its result. */
@@ -206,6 +280,10 @@ int store_start(struct store *store)
 	if (status != 0)
 		return -status;
 	store->writer_running = true;
+	status = pthread_create(&store->checkpointer, NULL, checkpointer_main, store);
+	if (status != 0)
+		return -status;
+	store->checkpointer_running = true;
 	return 0;
 }
 
@@ -251,8 +329,15 @@ void store_close(struct store *store)
 		pthread_mutex_lock(&store->lock);
 		store->stopping = true;
 		pthread_cond_signal(&store->wake);
+		pthread_cond_signal(&store->checkpoint_wake);
 		pthread_mutex_unlock(&store->lock);
 		pthread_join(store->writer, NULL);
+		if (store->checkpointer_running)
+			pthread_join(store->checkpointer, NULL);
+	}
+	if (store->checkpoint_database) {
+		sqlite3_wal_checkpoint_v2(store->checkpoint_database, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_close(store->checkpoint_database);
 	}
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++)
 		sqlite3_finalize(store->prepared[i]);
@@ -260,5 +345,6 @@ void store_close(struct store *store)
 		sqlite3_close(store->database);
 	pthread_mutex_destroy(&store->lock);
 	pthread_cond_destroy(&store->wake);
+	pthread_cond_destroy(&store->checkpoint_wake);
 	free(store);
 }

@@ -33,7 +33,12 @@ struct store_batch *store_batch_new(void);
 void store_batch_free(struct store_batch *batch);
 bool store_batch_empty(const struct store_batch *batch);
 /* Row snapshots (copied now, written at commit). Return 0 or -ENOMEM. */
-int store_batch_device(struct store_batch *batch, const struct device *device);
+/* Writes the whole row when any column but the Inform bookkeeping changed
+ * since the last full write, else only last_inform, inform_count,
+ * last_address and last_events (cheap for periodic Informs). */
+int store_batch_device(struct store_batch *batch, struct device *device);
+/* The hash store_batch_device compares (also set after loading). */
+uint64_t store_device_hash(const struct device *device);
 int store_batch_group(struct store_batch *batch, const struct group *group);
 int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign);
 int store_batch_member(struct store_batch *batch, const struct campaign *campaign,

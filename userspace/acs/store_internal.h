@@ -9,6 +9,7 @@
 
 enum store_statement {
 	SQL_DEVICE = 0,
+	SQL_DEVICE_SEEN,
 	SQL_GROUP,
 	SQL_CAMPAIGN,
 	SQL_MEMBER,

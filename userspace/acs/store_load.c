@@ -80,6 +80,7 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 			group_add_device(group, device);
 		else
 			policy_assign_group(controller, device);
+		device->row_hash = group ? store_device_hash(device) : 0;
 	}
 	sqlite3_finalize(statement);
 	return status == SQLITE_DONE ? 0 : -EIO;

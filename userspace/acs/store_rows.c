@@ -75,12 +75,48 @@ static int finish(struct store_batch *batch, struct store_operation *operation)
 	return batch->failed;
 }
 
-int store_batch_device(struct store_batch *batch, const struct device *device)
+static uint64_t hash_bytes(uint64_t hash, const void *data, size_t length)
 {
-	struct store_operation *operation = begin(batch, SQL_DEVICE);
+	const unsigned char *bytes = data;
 
+	for (size_t i = 0; i < length; i++) {
+		hash ^= bytes[i];
+		hash *= 1099511628211ull;
+	}
+	return hash;
+}
+
+static uint64_t hash_text(uint64_t hash, const char *text)
+{
+	return hash_bytes(hash, text ? text : "", text ? strlen(text) + 1 : 1);
+}
+
+uint64_t store_device_hash(const struct device *device)
+{
+	const char *texts[] = { device->key, device->manufacturer, device->oui, device->product_class,
+				device->serial_number, device->hardware_version, device->software_version,
+				device->location, device->connection_request_url, device->file_server_url,
+				device->root, device->last_fault_string };
+	uint64_t numbers[] = { device->file_server_enable, device->cascade_capable, device->attributes_probed,
+			       device->has_occupancy, device->cpu_occupancy, device->cache_size, device->bandwidth,
+			       device->last_fault_code, device->group ? device->group->id : 0 };
+	uint64_t hash = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		hash = hash_text(hash, texts[i]);
+	hash = hash_bytes(hash, numbers, sizeof(numbers));
+	return hash ? hash : 1;
+}
+
+int store_batch_device(struct store_batch *batch, struct device *device)
+{
+	uint64_t hash = store_device_hash(device);
+	struct store_operation *operation;
+
+	operation = begin(batch, hash == device->row_hash ? SQL_DEVICE_SEEN : SQL_DEVICE);
 	if (!operation)
 		return -ENOMEM;
+	device->row_hash = hash;
 	add_integer(operation, device->id);
 	add_text(batch, operation, device->key);
 	add_text(batch, operation, device->manufacturer);

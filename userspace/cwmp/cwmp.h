@@ -68,8 +68,9 @@ enum cwmp_message_type {
 
 /* The RPC element's local name ("Inform", "DownloadResponse", "Fault"). */
 const char *cwmp_message_type_name(enum cwmp_message_type type);
-/* True for messages a CPE sends as requests (Inform, TransferComplete,
- * GetRPCMethods is both: see cwmp_message_is_response). */
+/* True for the responses (...Response) and for SOAP faults, i.e. messages
+ * that answer a request; false for requests (Inform, TransferComplete,
+ * GetRPCMethods, Download, ...). */
 bool cwmp_message_is_response(enum cwmp_message_type type);
 
 /* One ParameterValueStruct. type is the xsi:type with the "xsd:" prefix

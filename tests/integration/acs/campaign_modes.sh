@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Both campaign modes end to end with simulated devices (cascade-swarm)
+# downloading real bytes: the origin serves one copy per group (to the
+# masters), slaves fetch from their master's file server (url mode: in the
+# Download URL; spv mode: X_CASCADE_MasterURL then an empty Download URL),
+# every image is hash-checked, stock and TR-098 devices take part, and
+# cascadectl drives it (groups, campaign start --file, watch, status).
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/acs_lib.sh"
+
+devices=30
+start_origin
+make_image fw-1.bin 1048576
+sha_one=$IMAGE_SHA256
+make_image fw-2.bin 786432
+sha_two=$IMAGE_SHA256
+start_acs acs "[campaign]" "fanout = 3" "stall_timeout = 30s" "tick = 100ms" "[connection_request]" "retry_interval = 1s" \
+  || { not_ok "acs starts"; finish; }
+start_swarm swarm --devices $devices --groups 3 --file-server-ratio 0.2 --stock-ratio 0.2 --tr098-ratio 0.3 \
+  --concurrency 16 --ack-log "$TEST_DIR/acks"
+total() { api GET /api/devices | jq -r .total; }
+wait_until 30 bash -c "test \"\$(curl -s $API_URL/api/devices | jq -r .total)\" = $devices" && ok "all $devices simulated devices registered" || not_ok "devices registered" "$(total)"
+ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" "$@"; }
+groups=$(ctl groups --json | jq '.groups | length')
+check_equal "three groups formed by hardware version" 3 "$groups"
+masters=$(ctl groups --json | jq '[.groups[] | select(.master != null)] | length')
+check_equal "every group has an elected master" 3 "$masters"
+check "cascadectl groups prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' groups | grep -q 'hardware_version=hw-0'"
+check "cascadectl devices prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' devices | grep -q '^$devices devices'"
+
+run_campaign() {
+  local id=$1 mode=$2 image=$3 sha=$4 output
+  output=$(ctl campaign start --file "$TEST_DIR/origin/$image" --origin "$ORIGIN_URL/$image" --mode "$mode" 2>&1)
+  if grep -q "^campaign $id started: $devices devices in 3 groups" <<<"$output"; then ok "$mode: campaign $id started"
+  else not_ok "$mode: campaign $id started" "$output"; fi
+  if ctl campaign watch "$id" --interval 0.3 --timeout 90 >"$TEST_DIR/watch-$id" 2>&1; then ok "$mode: watch ends with the campaign done"
+  else not_ok "$mode: watch ends with the campaign done" "$(tail -5 "$TEST_DIR/watch-$id")"; fi
+  check "$mode: watch printed plain progress lines (not a terminal)" grep -q "^campaign $id done image $image" "$TEST_DIR/watch-$id"
+  check_equal "$mode: every device done" $devices "$(campaign_count "$id" done)"
+  check_equal "$mode: the origin served exactly one copy per group" 3 "$(grep -c "GET /$image " "$TEST_DIR/origin.log")"
+  api GET "/api/campaigns/$id?devices=1" >"$TEST_DIR/campaign-$id.json"
+  slaves_from_master=$(jq '[.device_states[] | select(.role=="slave" and .source != null)] | length' "$TEST_DIR/campaign-$id.json")
+  check_equal "$mode: every slave downloaded from its group's master" $((devices - 3)) "$slaves_from_master"
+  check_equal "$mode: TransferComplete recorded for every device" $devices \
+    "$(sqlite3 "$TEST_DIR/acs.db" "select count(distinct device_id) from transfers where command_key like 'cascade-c$id-%' and fault_code = 0")"
+}
+run_campaign 1 url fw-1.bin "$sha_one"
+run_campaign 2 spv fw-2.bin "$sha_two"
+check_equal "stock devices were never sent X_CASCADE parameters (no faults)" 0 "$(sqlite3 "$TEST_DIR/acs.db" 'select count(*) from faults')"
+master_url=$(api GET /api/devices | jq -r '[.devices[] | select(.file_server.enable)][0].file_server.url')
+curl -s -r 100- -o "$TEST_DIR/tail" -w '%{http_code}' "$master_url/images/fw-2.bin" >"$TEST_DIR/range-status"
+check_equal "a master serves its image with Range (206), as slaves resume with it" 206 "$(cat "$TEST_DIR/range-status")"
+check "the ranged bytes are the image's tail" cmp -s "$TEST_DIR/tail" <(tail -c +101 "$TEST_DIR/origin/fw-2.bin")
+status=$(ctl campaign status 2)
+check "cascadectl campaign status shows the group masters" grep -q 'group 1: 10 devices, master' <<<"$status"
+stop_daemon swarm
+summary=$(tail -n 1 "$TEST_DIR/swarm.log")
+check_equal "swarm: every download passed its size and SHA-256 checks" "$((2 * devices)) 0" \
+  "$(jq -r '"\(.downloads_ok) \(.downloads_failed)"' <<<"$summary")"
+check_equal "swarm: acknowledged TransferCompletes logged" $((2 * devices)) "$(grep -c ' transfer cascade-' "$TEST_DIR/acks")"
+stop_daemon acs && ok "cascade-acs stops cleanly"
+finish

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# kill -9 of cascade-acs at a random moment under load loses no Inform or
+# TransferComplete it acknowledged: the devices log every acknowledgement
+# (cascade-swarm --ack-log), the ACS is killed, restarted on the same
+# database, and the database must hold at least what was acknowledged; a
+# campaign interrupted that way carries on to the end after the restart.
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/acs_lib.sh"
+
+kill_acs() {
+  kill -KILL "${DAEMON_PID[acs]}"
+  wait "${DAEMON_PID[acs]}" 2>/dev/null
+  unset "DAEMON_PID[acs]"
+}
+
+# 1. Informs under load
+start_acs acs "[connection_request]" "retry_interval = 1s" "[campaign]" "tick = 100ms" || { not_ok "acs starts"; finish; }
+start_swarm load --devices 200 --sessions-only --concurrency 64 --ack-log "$TEST_DIR/load-acks" --serial-prefix LOAD
+sleep "1.$((RANDOM % 9))"
+kill_acs
+ok "cascade-acs killed with SIGKILL under load"
+stop_daemon load
+acknowledged=$(wc -l <"$TEST_DIR/load-acks")
+if [ "$acknowledged" -gt 200 ]; then ok "the devices saw $acknowledged acknowledged Informs before the kill"; else not_ok "load ran" "$acknowledged"; fi
+check_equal "the database is intact" ok "$(sqlite3 "$TEST_DIR/acs.db" 'PRAGMA integrity_check')"
+awk '{ if ($3 > max[$1]) max[$1] = $3 } END { for (s in max) print s, max[s] }' "$TEST_DIR/load-acks" | sort >"$TEST_DIR/acked"
+sqlite3 "$TEST_DIR/acs.db" "select serial_number, inform_count from devices where serial_number like 'LOAD%'" | tr '|' ' ' | sort >"$TEST_DIR/stored"
+lost=$(join "$TEST_DIR/acked" "$TEST_DIR/stored" -a 1 -e 0 -o 0,1.2,2.2 | awk '$3 < $2' | wc -l)
+check_equal "no device has fewer stored Informs than it saw acknowledged ($(wc -l <"$TEST_DIR/acked") devices)" 0 "$lost"
+
+# 2. TransferComplete during a campaign
+restart_acs acs || not_ok "acs restarts on the same database"
+check "the restarted ACS loaded the registry" grep -q 'loaded 200 devices' "$TEST_DIR/acs.log"
+start_origin
+make_image fw.bin 2097152
+start_swarm fleet --devices 40 --groups 2 --file-server-ratio 0.2 --concurrency 16 --ack-log "$TEST_DIR/fleet-acks" --serial-prefix FLEET --manufacturer "Fleet Co"
+wait_until 30 bash -c "test \"\$(curl -s $API_URL/api/devices?limit=1 | jq -r .total)\" = 240" || not_ok "fleet registered"
+api POST /api/campaigns "{\"image\":\"fw.bin\",\"origin_url\":\"$ORIGIN_URL/fw.bin\",\"size\":2097152,\"sha256\":\"$IMAGE_SHA256\",\"fanout\":4,\"selector\":\"manufacturer=Fleet Co\"}" >/dev/null
+wait_until 30 bash -c "test \$(grep -c ' transfer ' '$TEST_DIR/fleet-acks' 2>/dev/null || echo 0) -ge 6"
+kill_acs
+done_before=$(grep -c ' transfer ' "$TEST_DIR/fleet-acks")
+ok "cascade-acs killed mid-campaign after $done_before acknowledged TransferCompletes"
+check_equal "the database is intact" ok "$(sqlite3 "$TEST_DIR/acs.db" 'PRAGMA integrity_check')"
+missing=0
+while read -r serial kind key; do
+  found=$(sqlite3 "$TEST_DIR/acs.db" "select count(*) from transfers t join devices d on d.id = t.device_id where d.serial_number = '$serial' and t.command_key = '$key'")
+  [ "$found" -ge 1 ] || missing=$((missing + 1))
+done < <(grep ' transfer ' "$TEST_DIR/fleet-acks")
+check_equal "every acknowledged TransferComplete is stored" 0 "$missing"
+restart_acs acs || not_ok "acs restarts again"
+if wait_until 60 campaign_is 1 done; then ok "the campaign finishes after the restart"; else not_ok "campaign finishes after restart" "$(api GET /api/campaigns/1)"; fi
+check_equal "every device of the campaign is done" 40 "$(campaign_count 1 done)"
+stop_daemon fleet
+stop_daemon acs && ok "cascade-acs stops cleanly"
+finish

@@ -1,0 +1,389 @@
+/* Unit tests for cascade-acs's campaign engine and store, without HTTP:
+ * masters first with the origin URL, slaves dispatched with their master's
+ * URL and the fan-out cap once it reports TransferComplete, spv mode's
+ * SetParameterValues, stock devices' plain Download, failover with bad
+ * masters and origin fallback, pause/cancel, and a save / reload of the
+ * whole model through SQLite. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acs/campaign.h"
+#include "acs/store.h"
+#include "common/clock.h"
+
+#define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	struct controller controller;
+	struct store_batch *batch;
+	struct device *devices[8];
+};
+
+static struct device *add_device(struct controller *controller, int index, bool cascade, bool file_server,
+				 unsigned int occupancy)
+{
+	char serial[16], occupancy_text[16], url[64];
+	struct cwmp_device_id identity = { "Acme", "00AA11", "GW", serial };
+	struct cwmp_parameter_value parameters[] = {
+		{ "Device.DeviceInfo.HardwareVersion", "hw1", NULL },
+		{ "Device.DeviceInfo.SoftwareVersion", "1.0", NULL },
+		{ "Device.X_CASCADE_CPUOccupancy", occupancy_text, NULL },
+		{ "Device.X_CASCADE_FileServer.Enable", file_server ? "1" : "0", NULL },
+		{ "Device.X_CASCADE_FileServer.URL", url, NULL },
+	};
+	struct device *device;
+
+	snprintf(serial, sizeof(serial), "S%d", index);
+	snprintf(occupancy_text, sizeof(occupancy_text), "%u", occupancy);
+	snprintf(url, sizeof(url), "http://10.0.0.%d:8080/", index);
+	device = device_create(controller, 0, &identity);
+	assert_non_null(device);
+	device_apply_parameters(device, parameters, cascade ? 5 : 2);
+	device->last_inform = realtime_seconds();
+	policy_assign_group(controller, device);
+	return device;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fixture = calloc(1, sizeof(*fixture));
+	struct acs_config config;
+
+	acs_config_defaults(&config);
+	config.max_failed_masters = 2;
+	config.max_attempts = 2;
+	controller_init(&fixture->controller, &config);
+	/* 0 and 1 can serve (0 is idler), 2..6 cascade slaves, 7 a stock device */
+	fixture->devices[0] = add_device(&fixture->controller, 0, true, true, 100);
+	fixture->devices[1] = add_device(&fixture->controller, 1, true, true, 200);
+	for (int i = 2; i < 7; i++)
+		fixture->devices[i] = add_device(&fixture->controller, i, true, false, 300);
+	fixture->devices[7] = add_device(&fixture->controller, 7, false, false, 0);
+	fixture->batch = store_batch_new();
+	*state = fixture;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fixture = *state;
+
+	store_batch_free(fixture->batch);
+	controller_destroy(&fixture->controller);
+	free(fixture);
+	return 0;
+}
+
+static struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)
+{
+	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL };
+	struct campaign *campaign;
+	char error[128];
+
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)), 0);
+	return campaign;
+}
+
+/* Runs the device's queued RPCs like a session would; returns the Download URL. */
+static const char *run_rpcs(struct fixture *fixture, struct device *device, struct cwmp_message *message,
+			    struct rpc_scratch *scratch, int *set_parameter_count)
+{
+	enum awaiting awaiting;
+
+	*set_parameter_count = 0;
+	memset(message, 0, sizeof(*message));
+	awaiting = campaign_next_rpc(&fixture->controller, device, message, scratch);
+	if (awaiting == AWAIT_SET_PARAMETERS) {
+		*set_parameter_count = (int)message->body.set_parameter_values.parameter_count;
+		campaign_on_set_parameters_done(&fixture->controller, device, false, fixture->batch);
+		memset(message, 0, sizeof(*message));
+		awaiting = campaign_next_rpc(&fixture->controller, device, message, scratch);
+	}
+	if (awaiting != AWAIT_DOWNLOAD)
+		return NULL;
+	campaign_on_download_response(&fixture->controller, device, 1, fixture->batch);
+	assert_int_equal(campaign_next_rpc(&fixture->controller, device, message, scratch), AWAIT_NOTHING);
+	return message->body.download.url;
+}
+
+static void transfer_complete(struct fixture *fixture, struct device *device, unsigned int fault)
+{
+	struct cwmp_transfer_complete transfer = { NULL, { fault, "" }, "", "" };
+	char key[64];
+
+	snprintf(key, sizeof(key), "cascade-c%u-d%u-a%u", device->member->group->campaign->id, device->id,
+		 device->member->attempts);
+	transfer.command_key = key;
+	campaign_on_transfer_complete(&fixture->controller, device, &transfer, fixture->batch);
+}
+
+static void test_masters_first_then_slaves(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 2);
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+	const char *url;
+
+	assert_int_equal(campaign->member_count, 8);
+	assert_int_equal(campaign->group_count, 1);
+	assert_ptr_equal(campaign->groups[0].master->device, fixture->devices[0]);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1);
+	/* a slave gets nothing before its master is done */
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[3], &message, &scratch), AWAIT_NOTHING);
+	url = run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	assert_string_equal(url, "http://origin:8081/fw.bin");
+	assert_int_equal(set_count, 1); /* ImageSHA256 only */
+	assert_int_equal(campaign->counts[MEMBER_DOWNLOADING], 1);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	assert_int_equal(fixture->devices[0]->member->state, MEMBER_DONE);
+	/* fan-out 2: two slaves dispatched, pointing at the master */
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 2);
+	for (int i = 1; i < 8; i++) {
+		struct device *device = fixture->devices[i];
+
+		if (device->member->state != MEMBER_QUEUED)
+			continue;
+		url = run_rpcs(fixture, device, &message, &scratch, &set_count);
+		assert_string_equal(url, "http://10.0.0.0:8080/images/fw.bin?group=1");
+		transfer_complete(fixture, device, 0);
+	}
+	/* every completion frees a slot; drain the rest */
+	for (int round = 0; round < 10 && campaign->state == CAMPAIGN_RUNNING; round++)
+		for (int i = 1; i < 8; i++)
+			if (fixture->devices[i]->member->state == MEMBER_QUEUED) {
+				url = run_rpcs(fixture, fixture->devices[i], &message, &scratch, &set_count);
+				assert_int_equal(set_count, i == 7 ? 0 : 1); /* the stock device gets no SPV */
+				transfer_complete(fixture, fixture->devices[i], 0);
+			}
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 8);
+	assert_false(store_batch_empty(fixture->batch));
+}
+
+static void test_spv_mode(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_SPV, 8);
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	/* cascade slave: SPV of the master URL, then a Download with an empty URL */
+	memset(&message, 0, sizeof(message));
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[3], &message, &scratch),
+			 AWAIT_SET_PARAMETERS);
+	assert_int_equal(message.body.set_parameter_values.parameter_count, 2);
+	assert_string_equal(message.body.set_parameter_values.parameters[0].name, "Device.X_CASCADE_ImageSHA256");
+	assert_string_equal(message.body.set_parameter_values.parameters[0].value, SHA);
+	assert_string_equal(message.body.set_parameter_values.parameters[1].name, "Device.X_CASCADE_MasterURL");
+	assert_string_equal(message.body.set_parameter_values.parameters[1].value,
+			    "http://10.0.0.0:8080/images/fw.bin?group=1");
+	campaign_on_set_parameters_done(&fixture->controller, fixture->devices[3], false, fixture->batch);
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[3], &message, &scratch), AWAIT_DOWNLOAD);
+	assert_string_equal(message.body.download.url, "");
+	assert_string_equal(message.body.download.file_type, CWMP_FILE_TYPE_FIRMWARE);
+	assert_true(message.body.download.file_size == 1000);
+	/* a device refusing the parameters gets a plain Download with the URL */
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[4], &message, &scratch),
+			 AWAIT_SET_PARAMETERS);
+	campaign_on_set_parameters_done(&fixture->controller, fixture->devices[4], true, fixture->batch);
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[4], &message, &scratch), AWAIT_DOWNLOAD);
+	assert_string_equal(message.body.download.url, "http://10.0.0.0:8080/images/fw.bin?group=1");
+	/* the stock device: a standard Download only */
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[7], &message, &scratch), AWAIT_DOWNLOAD);
+	assert_string_equal(message.body.download.url, "http://10.0.0.0:8080/images/fw.bin?group=1");
+	(void)campaign;
+}
+
+static void test_failover_and_fallback(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct campaign_group *group = &campaign->groups[0];
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[0], 9010); /* master 0 fails */
+	assert_int_equal(group->failed_masters, 1);
+	assert_int_equal(group->bad_master_count, 1);
+	assert_ptr_equal(group->master->device, fixture->devices[1]);
+	assert_int_equal(fixture->devices[1]->member->state, MEMBER_QUEUED);
+	assert_int_equal(fixture->devices[0]->member->role, ROLE_SLAVE);
+	/* the second master's Download is refused: max_failed_masters reached, origin for all */
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[1], &message, &scratch),
+			 AWAIT_SET_PARAMETERS);
+	campaign_on_set_parameters_done(&fixture->controller, fixture->devices[1], false, fixture->batch);
+	campaign_next_rpc(&fixture->controller, fixture->devices[1], &message, &scratch);
+	campaign_on_download_fault(&fixture->controller, fixture->devices[1], 9001, fixture->batch);
+	assert_true(group->fallback_origin);
+	assert_null(group->master);
+	assert_int_equal(group->failed_masters, 2);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 8); /* everyone, from the origin */
+	assert_string_equal(run_rpcs(fixture, fixture->devices[5], &message, &scratch, &set_count),
+			    "http://origin:8081/fw.bin");
+	assert_int_equal(fixture->devices[1]->member->role, ROLE_SLAVE);
+}
+
+static void test_busy_master_replaced(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 1);
+	struct campaign_group *group = &campaign->groups[0];
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	struct device *slave = NULL;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	for (int i = 1; i < 8 && !slave; i++)
+		if (fixture->devices[i]->member->state == MEMBER_QUEUED)
+			slave = fixture->devices[i];
+	assert_non_null(slave);
+	run_rpcs(fixture, slave, &message, &scratch, &set_count);
+	assert_int_equal(slave->member->source_device_id, fixture->devices[0]->id);
+	/* the serving master's Inform reports occupancy over the limit */
+	fixture->devices[0]->cpu_occupancy = 9500;
+	campaign_on_inform(&fixture->controller, fixture->devices[0], fixture->batch);
+	assert_ptr_equal(group->master->device, fixture->devices[1]);
+	assert_int_equal(group->bad_master_count, 1);
+	assert_int_equal(fixture->devices[0]->member->state, MEMBER_DONE); /* it keeps its own image */
+	/* the slave fetching from it was device 1, now the master: re-pointed to the origin */
+	assert_ptr_equal(slave, fixture->devices[1]);
+	assert_int_equal(slave->member->role, ROLE_MASTER);
+	assert_int_equal(slave->member->state, MEMBER_QUEUED);
+	assert_string_equal(run_rpcs(fixture, fixture->devices[1], &message, &scratch, &set_count),
+			    "http://origin:8081/fw.bin");
+	transfer_complete(fixture, fixture->devices[1], 0);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1);
+	for (int i = 2; i < 8; i++)
+		if (fixture->devices[i]->member->state == MEMBER_QUEUED)
+			assert_string_equal(run_rpcs(fixture, fixture->devices[i], &message, &scratch, &set_count),
+					    "http://10.0.0.1:8080/images/fw.bin?group=1");
+}
+
+static void test_pause_and_cancel(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "pause", fixture->batch), 0);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "pause", fixture->batch), -EALREADY);
+	assert_int_equal(campaign_next_rpc(&fixture->controller, fixture->devices[0], &message, &scratch), AWAIT_NOTHING);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "resume", fixture->batch), 0);
+	assert_int_not_equal(campaign_next_rpc(&fixture->controller, fixture->devices[0], &message, &scratch),
+			     AWAIT_NOTHING);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	assert_int_equal(campaign->state, CAMPAIGN_CANCELLED);
+	assert_int_equal(campaign->counts[MEMBER_CANCELLED], 8);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "resume", fixture->batch), -EALREADY);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "explode", fixture->batch), -EINVAL);
+	/* a device of a cancelled campaign may join a new one */
+	start(fixture, CAMPAIGN_MODE_URL, 8);
+	assert_int_equal(fixture->controller.campaigns[1]->member_count, 8);
+}
+
+static void test_validation(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL };
+	struct campaign *campaign;
+	char error[160];
+
+	request.image_name = "../etc/passwd";
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)),
+			 -EINVAL);
+	assert_non_null(strstr(error, "plain file name"));
+	request.image_name = "fw.bin";
+	request.sha256 = "abc";
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)),
+			 -EINVAL);
+	request.sha256 = SHA;
+	request.group_id = 99;
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)),
+			 -ENOENT);
+	request.group_id = 0;
+	request.selector = "software_version=2.0";
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)), 0);
+	assert_int_equal(campaign->member_count, 0);
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+}
+
+static void test_store_round_trip(void **state)
+{
+	struct fixture *fixture = *state;
+	char path[] = "/tmp/cascade-acs-store-XXXXXX";
+	struct controller reloaded;
+	struct campaign *campaign;
+	struct store *store;
+	struct cwmp_transfer_complete transfer = { "k", { 9010, "Download failure" }, "a", "b" };
+	int fd = mkstemp(path);
+	char wal[64], shm[64];
+
+	close(fd);
+	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
+	assert_non_null(campaign);
+	for (int i = 0; i < 8; i++)
+		store_batch_device(fixture->batch, fixture->devices[i]);
+	store_batch_group(fixture->batch, fixture->devices[0]->group);
+	store_batch_fault(fixture->batch, 1, 9010, "Download failure", "Download");
+	store_batch_transfer(fixture->batch, 1, &transfer);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_start(store), 0);
+	store_submit(store, fixture->batch, NULL, NULL);
+	fixture->batch = store_batch_new();
+	store_close(store);
+
+	controller_init(&reloaded, &fixture->controller.config);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_load(store, &reloaded), 0);
+	assert_int_equal(reloaded.device_count, 8);
+	assert_int_equal(reloaded.group_count, 1);
+	assert_int_equal(reloaded.campaign_count, 1);
+	assert_string_equal(device_by_id(&reloaded, 1)->file_server_url, "http://10.0.0.0:8080/");
+	assert_int_equal(device_by_id(&reloaded, 1)->cpu_occupancy, 100);
+	assert_ptr_equal(device_find(&reloaded, "00AA11-GW-S3")->group, group_by_id(&reloaded, 1));
+	assert_int_equal(reloaded.campaigns[0]->mode, CAMPAIGN_MODE_SPV);
+	assert_int_equal(reloaded.campaigns[0]->member_count, 8);
+	assert_int_equal(reloaded.campaigns[0]->counts[MEMBER_QUEUED], 1);
+	assert_ptr_equal(reloaded.campaigns[0]->groups[0].master->device, device_by_id(&reloaded, 1));
+	assert_ptr_equal(device_by_id(&reloaded, 4)->member->group->campaign, reloaded.campaigns[0]);
+	store_close(store);
+	controller_destroy(&reloaded);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_masters_first_then_slaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spv_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failover_and_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_master_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,6 @@
+# cascadectl: the operator CLI for cascade-acs's JSON API.
+COMPONENTS        += cascadectl
+cascadectl_DIR    := tools/cascadectl
+cascadectl_BIN    := cascadectl
+cascadectl_USES   := common
+cascadectl_LDLIBS := -lcurl -ljansson

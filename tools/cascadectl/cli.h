@@ -1,0 +1,36 @@
+/* cascadectl's shared state and helpers: the global options (--api,
+ * --token-file, --json), the API client (libcurl + jansson) and output
+ * helpers. A command is `int NAME(int argc, char **argv)` in the table in
+ * main.c; argv[0] is the command name and the global options are already
+ * removed, so another library's `int meter_cli_main(int argc, char **argv)`
+ * plugs in as one more table entry. */
+#ifndef CASCADE_CASCADECTL_CLI_H
+#define CASCADE_CASCADECTL_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cli_options {
+	const char *api_url;    /* default http://127.0.0.1:7548 */
+	const char *token_file; /* optional */
+	bool json;              /* print the API's JSON instead of tables */
+};
+
+extern struct cli_options cli_options;
+
+/* Calls the API: method "GET"/"POST", path "/api/...", body JSON text or
+ * NULL. On success (2xx) returns 0 and *response (caller decrefs). On
+ * failure prints a message naming what went wrong and returns 1. */
+int api_call(const char *method, const char *path, const char *body, json_t **response);
+
+/* Prints a JSON document (pretty) on stdout. */
+void print_json(json_t *document);
+/* Reports a usage error for a command and returns 2. */
+int usage_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+int command_devices(int argc, char **argv);
+int command_groups(int argc, char **argv);
+int command_campaign(int argc, char **argv);
+
+#endif

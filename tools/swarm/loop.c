@@ -1,0 +1,265 @@
+/* cascade-swarm's event loop: one epoll set holding libcurl's sockets
+ * (multi socket interface), the libmicrohttpd server's epoll fd and a
+ * signalfd; a binary heap of device timers (periodic Informs, retries).
+ * Every wait is bounded by the nearest timer, so the loop never stalls. */
+#include "swarm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define NOT_IN_HEAP ((size_t)-1)
+
+static int signal_fd = -1;
+
+uint64_t now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+static void heap_swap(struct swarm *swarm, size_t a, size_t b)
+{
+	struct swarm_device *device = swarm->heap[a];
+
+	swarm->heap[a] = swarm->heap[b];
+	swarm->heap[b] = device;
+	swarm->heap[a]->heap_index = a;
+	swarm->heap[b]->heap_index = b;
+}
+
+static void heap_up(struct swarm *swarm, size_t index)
+{
+	while (index > 0) {
+		size_t parent = (index - 1) / 2;
+
+		if (swarm->heap[parent]->due_ms <= swarm->heap[index]->due_ms)
+			break;
+		heap_swap(swarm, parent, index);
+		index = parent;
+	}
+}
+
+static void heap_down(struct swarm *swarm, size_t index)
+{
+	for (;;) {
+		size_t left = 2 * index + 1, right = left + 1, smallest = index;
+
+		if (left < swarm->heap_count && swarm->heap[left]->due_ms < swarm->heap[smallest]->due_ms)
+			smallest = left;
+		if (right < swarm->heap_count && swarm->heap[right]->due_ms < swarm->heap[smallest]->due_ms)
+			smallest = right;
+		if (smallest == index)
+			return;
+		heap_swap(swarm, index, smallest);
+		index = smallest;
+	}
+}
+
+void swarm_unschedule(struct swarm *swarm, struct swarm_device *device)
+{
+	size_t index = device->heap_index;
+
+	if (index == NOT_IN_HEAP)
+		return;
+	device->heap_index = NOT_IN_HEAP;
+	swarm->heap_count--;
+	if (index == swarm->heap_count)
+		return;
+	swarm->heap[index] = swarm->heap[swarm->heap_count];
+	swarm->heap[index]->heap_index = index;
+	heap_down(swarm, index);
+	heap_up(swarm, index);
+}
+
+void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms)
+{
+	swarm_unschedule(swarm, device);
+	device->due_ms = due_ms;
+	device->heap_index = swarm->heap_count;
+	swarm->heap[swarm->heap_count++] = device;
+	heap_up(swarm, device->heap_index);
+}
+
+static int socket_callback(CURL *easy, curl_socket_t socket_fd, int what, void *user, void *socket_pointer)
+{
+	struct swarm *swarm = user;
+	struct epoll_event event = { 0 };
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_DEL, socket_fd, NULL);
+		curl_multi_assign(swarm->multi, socket_fd, NULL);
+		return 0;
+	}
+	event.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	event.data.fd = socket_fd;
+	if (socket_pointer) {
+		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_MOD, socket_fd, &event);
+	} else {
+		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, socket_fd, &event);
+		curl_multi_assign(swarm->multi, socket_fd, swarm);
+	}
+	return 0;
+}
+
+static int timer_callback(CURLM *multi, long timeout_ms, void *user)
+{
+	struct swarm *swarm = user;
+
+	(void)multi;
+	swarm->curl_timeout_ms = timeout_ms < 0 ? -1 : (long)now_ms() + timeout_ms;
+	return 0;
+}
+
+int swarm_loop_init(struct swarm *swarm)
+{
+	struct epoll_event event = { .events = EPOLLIN };
+	sigset_t signals;
+
+	swarm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (swarm->epoll_fd < 0)
+		return -errno;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigprocmask(SIG_BLOCK, &signals, NULL);
+	signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (signal_fd < 0)
+		return -errno;
+	event.data.fd = signal_fd;
+	epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, signal_fd, &event);
+	swarm->multi = curl_multi_init();
+	if (!swarm->multi)
+		return -ENOMEM;
+	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
+	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETDATA, swarm);
+	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
+	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERDATA, swarm);
+	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, (long)(swarm->options.concurrency * 2 + 64));
+	swarm->curl_timeout_ms = -1;
+	swarm->heap = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->heap));
+	swarm->waiting = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->waiting));
+	if (!swarm->heap || !swarm->waiting)
+		return -ENOMEM;
+	return 0;
+}
+
+void swarm_loop_destroy(struct swarm *swarm)
+{
+	if (swarm->multi)
+		curl_multi_cleanup(swarm->multi);
+	if (swarm->epoll_fd >= 0)
+		close(swarm->epoll_fd);
+	if (signal_fd >= 0)
+		close(signal_fd);
+	free(swarm->heap);
+	free(swarm->waiting);
+}
+
+static void drain_curl_messages(struct swarm *swarm)
+{
+	CURLMsg *message;
+	int left;
+
+	while ((message = curl_multi_info_read(swarm->multi, &left)))
+		if (message->msg == CURLMSG_DONE)
+			transfer_finished(swarm, message->easy_handle, message->data.result);
+}
+
+static int wait_timeout(struct swarm *swarm, uint64_t now)
+{
+	long timeout = 1000;
+
+	if (swarm->curl_timeout_ms >= 0)
+		timeout = swarm->curl_timeout_ms > (long)now ? swarm->curl_timeout_ms - (long)now : 0;
+	if (swarm->heap_count) {
+		long due = swarm->heap[0]->due_ms > now ? (long)(swarm->heap[0]->due_ms - now) : 0;
+
+		if (due < timeout)
+			timeout = due;
+	}
+	if (swarm->server) {
+		MHD_UNSIGNED_LONG_LONG server_timeout;
+
+		if (MHD_get_timeout(swarm->server, &server_timeout) == MHD_YES && (long)server_timeout < timeout)
+			timeout = (long)server_timeout;
+	}
+	return timeout > 1000 ? 1000 : (int)timeout;
+}
+
+int swarm_run(struct swarm *swarm)
+{
+	struct epoll_event events[512];
+	int server_fd = -1, running;
+
+	if (swarm->server) {
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(swarm->server, MHD_DAEMON_INFO_EPOLL_FD);
+		struct epoll_event event = { .events = EPOLLIN };
+
+		server_fd = info ? info->epoll_fd : -1;
+		event.data.fd = server_fd;
+		if (server_fd >= 0)
+			epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, server_fd, &event);
+	}
+	while (!swarm->stopping) {
+		uint64_t now = now_ms();
+		int count = epoll_wait(swarm->epoll_fd, events, 512, wait_timeout(swarm, now));
+
+		if (count < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < count; i++) {
+			int fd = events[i].data.fd, flags = 0;
+
+			if (fd == signal_fd) {
+				struct signalfd_siginfo information;
+
+				if (read(signal_fd, &information, sizeof(information)) > 0)
+					swarm->stopping = true;
+				continue;
+			}
+			if (fd == server_fd) {
+				MHD_run(swarm->server);
+				continue;
+			}
+			if (events[i].events & EPOLLIN)
+				flags |= CURL_CSELECT_IN;
+			if (events[i].events & EPOLLOUT)
+				flags |= CURL_CSELECT_OUT;
+			if (events[i].events & (EPOLLERR | EPOLLHUP))
+				flags |= CURL_CSELECT_ERR;
+			curl_multi_socket_action(swarm->multi, fd, flags, &running);
+		}
+		now = now_ms();
+		if (swarm->curl_timeout_ms >= 0 && (long)now >= swarm->curl_timeout_ms) {
+			swarm->curl_timeout_ms = -1;
+			curl_multi_socket_action(swarm->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		if (swarm->server)
+			MHD_run(swarm->server);
+		drain_curl_messages(swarm);
+		for (unsigned int fired = 0; swarm->heap_count && swarm->heap[0]->due_ms <= now && fired < 100000; fired++) {
+			struct swarm_device *device = swarm->heap[0];
+
+			swarm_unschedule(swarm, device);
+			device_timer_fired(swarm, device);
+		}
+		swarm_start_waiting_sessions(swarm);
+		if (swarm->options.duration_seconds > 0 &&
+		    now - swarm->started_ms >= (uint64_t)(swarm->options.duration_seconds * 1000))
+			swarm->stopping = true;
+		if (swarm->options.exit_after_bootstrap && swarm->bootstrapped >= swarm->options.devices &&
+		    swarm->sessions_running == 0)
+			swarm->stopping = true;
+	}
+	return 0;
+}

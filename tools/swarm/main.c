@@ -1,0 +1,196 @@
+/* cascade-swarm: simulates many CWMP devices in one event-driven process
+ * against cascade-acs over real HTTP - identities, attribute mixes forming
+ * groups, CPU occupancy, cache, bandwidth, file servers, connection
+ * requests, periodic Informs, Downloads with Range resume and SHA-256
+ * checks, TransferComplete - or, with --sessions-only, a session-rate
+ * benchmark. Prints one JSON summary line on exit. */
+#include "swarm.h"
+#include "transfer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+
+/* Marks the devices named in a "1,5,9" list. */
+static int mark_devices(struct swarm *swarm, const char *list, const char *name, size_t flag_offset)
+{
+	char copy[4096], *word, *save = NULL;
+
+	if (!list)
+		return 0;
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		long long index;
+
+		if (parse_integer(word, 0, (long long)swarm->options.devices - 1, &index) < 0) {
+			fprintf(stderr, "cascade-swarm: --%s: \"%s\" is not a device number below %u\n", name, word,
+				swarm->options.devices);
+			return -EINVAL;
+		}
+		*(bool *)((char *)&swarm->devices[index] + flag_offset) = true;
+	}
+	return 0;
+}
+
+/* Deterministic share test: is device index within ratio? */
+static bool in_share(unsigned int index, unsigned int salt, double ratio)
+{
+	uint32_t hash = (index + 1) * 2654435761u ^ salt * 40503u;
+
+	return (double)(hash % 10000) < ratio * 10000.0;
+}
+
+static int set_occupancies(struct swarm *swarm, const char *list);
+
+static int setup_devices(struct swarm *swarm)
+{
+	const struct swarm_options *options = &swarm->options;
+	unsigned int random_state = options->seed;
+	uint64_t now = now_ms();
+
+	swarm->devices = calloc(options->devices, sizeof(*swarm->devices));
+	if (!swarm->devices)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < options->devices; i++) {
+		struct swarm_device *device = &swarm->devices[i];
+		unsigned int position = i / options->groups;
+
+		device->index = i;
+		device->store_fd = -1;
+		device->heap_index = (size_t)-1;
+		snprintf(device->serial, sizeof(device->serial), "%s%06u", options->serial_prefix, options->first_index + i);
+		device->group = i % options->groups;
+		device->stock = in_share(i, 1, options->stock_ratio);
+		device->cascade = !device->stock;
+		/* the first devices of each group are its file servers */
+		device->file_server = device->cascade &&
+				      (position < (unsigned int)ceil(options->file_server_ratio *
+								     ((options->devices + options->groups - 1) / options->groups)));
+		snprintf(device->root, sizeof(device->root), "%s",
+			 in_share(i, 2, options->tr098_ratio) ? "InternetGatewayDevice." : "Device.");
+		device->occupancy = options->max_occupancy ? (unsigned int)rand_r(&random_state) % (options->max_occupancy + 1)
+							   : 0;
+		device->bandwidth = 10000 + (unsigned int)rand_r(&random_state) % 90000;
+	}
+	if (mark_devices(swarm, options->fault_devices, "fault-devices", offsetof(struct swarm_device, fault_downloads)) < 0 ||
+	    mark_devices(swarm, options->stall_devices, "stall-devices", offsetof(struct swarm_device, stall_downloads)) < 0 ||
+	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0 ||
+	    set_occupancies(swarm, options->occupancy_list) < 0)
+		return -EINVAL;
+	for (unsigned int i = 0; i < options->devices; i++)
+		swarm_schedule(swarm, &swarm->devices[i],
+			       now + (uint64_t)(options->ramp_seconds * 1000.0 * i / options->devices));
+	return 0;
+}
+
+/* Applies "I=V,..." occupancy overrides. */
+static int set_occupancies(struct swarm *swarm, const char *list)
+{
+	char copy[4096], *word, *save = NULL;
+
+	if (!list)
+		return 0;
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		char *equals = strchr(word, '=');
+		long long index, value;
+
+		if (!equals)
+			goto bad;
+		*equals = '\0';
+		if (parse_integer(word, 0, (long long)swarm->options.devices - 1, &index) < 0 ||
+		    parse_integer(equals + 1, 0, 10000, &value) < 0)
+			goto bad;
+		swarm->devices[index].occupancy = (uint32_t)value;
+		continue;
+bad:
+		fprintf(stderr, "cascade-swarm: --occupancy wants DEVICE=PERCENTx100 pairs, not \"%s\"\n", word);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void free_devices(struct swarm *swarm)
+{
+	for (unsigned int i = 0; swarm->devices && i < swarm->options.devices; i++) {
+		struct swarm_device *device = &swarm->devices[i];
+
+		free(device->transfer_command_key);
+		free(device->download_url);
+		free(device->download_key);
+		free(device->download_name);
+		free(device->partial_name);
+		free(device->master_url);
+		free(device->image_sha256);
+		free(device->served_image);
+		sha256_stream_free(device->hash);
+		if (device->store_fd >= 0)
+			close(device->store_fd);
+	}
+	free(swarm->devices);
+	free(swarm->stats.latencies_us);
+}
+
+int main(int argc, char **argv)
+{
+	static struct swarm swarm;
+	struct rlimit limit;
+	uint64_t started;
+	int status = 1;
+
+	log_init("cascade-swarm");
+	swarm.epoll_fd = -1;
+	if (swarm_parse_options(argc, argv, &swarm.options) < 0)
+		return 2;
+	if (swarm.options.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &limit);
+	}
+	if (mkdir(swarm.options.store_dir, 0755) < 0 && errno != EEXIST) {
+		log_error("cannot create --store folder %s: %s", swarm.options.store_dir, strerror(errno));
+		return 1;
+	}
+	if (swarm.options.ack_log) {
+		swarm.ack_log = fopen(swarm.options.ack_log, "a");
+		if (!swarm.ack_log) {
+			log_error("cannot open --ack-log %s: %s", swarm.options.ack_log, strerror(errno));
+			return 1;
+		}
+		setvbuf(swarm.ack_log, NULL, _IOLBF, 0);
+	}
+	cwmp_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (swarm_loop_init(&swarm) < 0)
+		goto out;
+	if (setup_devices(&swarm) < 0 || server_start(&swarm) < 0)
+		goto out;
+	log_info("%u devices in %u groups against %s%s", swarm.options.devices, swarm.options.groups,
+		 swarm.options.acs_url, swarm.options.sessions_only ? " (sessions-only benchmark)" : "");
+	started = now_ms();
+	swarm.started_ms = started;
+	if (swarm_run(&swarm) < 0)
+		goto out;
+	stats_print(&swarm, (double)(now_ms() - started) / 1000.0);
+	status = 0;
+out:
+	transfers_free_all(&swarm);
+	server_stop(&swarm);
+	swarm_loop_destroy(&swarm);
+	free_devices(&swarm);
+	if (swarm.ack_log)
+		fclose(swarm.ack_log);
+	curl_global_cleanup();
+	return status;
+}

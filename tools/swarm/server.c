@@ -1,0 +1,172 @@
+/* The swarm's own HTTP server (libmicrohttpd driven from the swarm's epoll
+ * loop, no thread): GET /cr/N is device N's ConnectionRequestURL (Digest
+ * auth when configured); GET /d/N/images/NAME serves the image device N
+ * downloaded when it is a file server, with Range, as cascade-master would. */
+#include "swarm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+
+static enum MHD_Result reply(struct MHD_Connection *connection, unsigned int status)
+{
+	struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result result = MHD_queue_response(connection, status, response);
+
+	MHD_destroy_response(response);
+	return result;
+}
+
+static struct swarm_device *device_from(struct swarm *swarm, const char *text, const char **rest)
+{
+	char *end;
+	unsigned long index = strtoul(text, &end, 10);
+
+	if (end == text || index >= swarm->options.devices)
+		return NULL;
+	*rest = end;
+	return &swarm->devices[index];
+}
+
+static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connection *connection,
+					  struct swarm_device *device)
+{
+	if (swarm->options.cr_username) {
+		char *username = MHD_digest_auth_get_username(connection);
+		int status = MHD_NO;
+
+		if (username && strcmp(username, swarm->options.cr_username) == 0)
+			status = MHD_digest_auth_check2(connection, "cascade-swarm", username, swarm->options.cr_password,
+							300, MHD_DIGEST_ALG_MD5);
+		if (username)
+			MHD_free(username);
+		if (status != MHD_YES) {
+			struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+			enum MHD_Result result = MHD_queue_auth_fail_response2(connection, "cascade-swarm", "swarm", response,
+									      status == MHD_INVALID_NONCE, MHD_DIGEST_ALG_MD5);
+
+			MHD_destroy_response(response);
+			return result;
+		}
+	}
+	swarm->stats.connection_requests++;
+	device->connection_requested = true;
+	device_want_session(swarm, device);
+	return reply(connection, MHD_HTTP_OK);
+}
+
+static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
+				   const char *name)
+{
+	const char *range = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+	struct MHD_Response *response;
+	enum MHD_Result result;
+	struct stat status;
+	uint64_t start = 0;
+	char path[512], header[96];
+	int fd;
+
+	if (device->dead_server)
+		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
+	if (!device->file_server || !device->served_image || strcmp(device->served_image, name) != 0)
+		return reply(connection, MHD_HTTP_NOT_FOUND);
+	snprintf(path, sizeof(path), "%s/%u-%s", swarm->options.store_dir, device->index, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &status) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return reply(connection, MHD_HTTP_NOT_FOUND);
+	}
+	if (range && sscanf(range, "bytes=%lu-", (unsigned long *)&start) == 1 && start >= (uint64_t)status.st_size) {
+		close(fd);
+		return reply(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE);
+	}
+	response = MHD_create_response_from_fd_at_offset64((uint64_t)status.st_size - start, fd, start);
+	if (!response) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(response, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	if (start) {
+		snprintf(header, sizeof(header), "bytes %lu-%lu/%lu", (unsigned long)start,
+			 (unsigned long)status.st_size - 1, (unsigned long)status.st_size);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_RANGE, header);
+	}
+	result = MHD_queue_response(connection, start ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
+static enum MHD_Result handle(void *argument, struct MHD_Connection *connection, const char *url, const char *method,
+			      const char *version, const char *upload_data, size_t *upload_data_size, void **context)
+{
+	struct swarm *swarm = argument;
+	struct swarm_device *device;
+	const char *rest;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)context;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
+		return connection_request(swarm, connection, device);
+	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest)) &&
+	    strncmp(rest, "/images/", 8) == 0 && !strchr(rest + 8, '/'))
+		return serve_image(swarm, connection, device, rest + 8);
+	return reply(connection, MHD_HTTP_NOT_FOUND);
+}
+
+int server_start(struct swarm *swarm)
+{
+	static unsigned char nonce_random[32];
+	struct sockaddr_storage address;
+	socklen_t length;
+	const union MHD_DaemonInfo *info;
+	char host[96];
+
+	if (parse_socket_address(swarm->options.listen, &address, &length) < 0) {
+		log_error("invalid --listen address \"%s\" (expected HOST:PORT)", swarm->options.listen);
+		return -EINVAL;
+	}
+	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
+		return -EIO;
+	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+					 0, NULL, NULL, handle, swarm, MHD_OPTION_SOCK_ADDR, &address,
+					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60,
+					 MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random,
+					 MHD_OPTION_NONCE_NC_SIZE, 4096, MHD_OPTION_END);
+	if (!swarm->server) {
+		log_error("cannot listen on %s: %s", swarm->options.listen, strerror(errno));
+		return -EADDRNOTAVAIL;
+	}
+	info = MHD_get_daemon_info(swarm->server, MHD_DAEMON_INFO_BIND_PORT);
+	swarm->server_port = info ? info->port : 0;
+	if (swarm->options.advertise_host) {
+		snprintf(host, sizeof(host), "%s", swarm->options.advertise_host);
+	} else {
+		snprintf(host, sizeof(host), "%s", swarm->options.listen);
+		*strrchr(host, ':') = '\0';
+	}
+	snprintf(swarm->base_url, sizeof(swarm->base_url), "http://%s:%u", host, swarm->server_port);
+	log_info("swarm server listening on %s (connection requests at /cr/N, images at /d/N/images/NAME)",
+		 swarm->base_url);
+	return 0;
+}
+
+void server_stop(struct swarm *swarm)
+{
+	if (swarm->server)
+		MHD_stop_daemon(swarm->server);
+	swarm->server = NULL;
+}

@@ -1,0 +1,420 @@
+/* A simulated device's CWMP sessions: Inform with its events and
+ * parameters, TransferComplete when a download finished, answers to the
+ * ACS's requests, empty POST until the ACS's 204; retries after 503 with
+ * Retry-After; periodic Informs; session latency for the statistics. */
+#include "transfer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/log.h"
+
+#define RESPONSE_LIMIT (1u << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static struct transfer *in_flight;
+
+void transfer_track(struct transfer *transfer, CURL *easy)
+{
+	transfer->easy = easy;
+	transfer->previous = NULL;
+	transfer->next = in_flight;
+	if (in_flight)
+		in_flight->previous = transfer;
+	in_flight = transfer;
+}
+
+void transfer_free(struct transfer *transfer, CURL *easy)
+{
+	if (easy)
+		curl_easy_cleanup(easy);
+	if (!transfer)
+		return;
+	if (transfer->easy) {
+		if (transfer->previous)
+			transfer->previous->next = transfer->next;
+		else
+			in_flight = transfer->next;
+		if (transfer->next)
+			transfer->next->previous = transfer->previous;
+	}
+	curl_slist_free_all(transfer->headers);
+	free(transfer->request);
+	free(transfer->response);
+	free(transfer);
+}
+
+static size_t collect_body(char *data, size_t size, size_t count, void *user)
+{
+	struct transfer *transfer = user;
+	size_t bytes = size * count;
+
+	if (transfer->response_length + bytes > RESPONSE_LIMIT)
+		return 0;
+	if (transfer->response_length + bytes + 1 > transfer->response_capacity) {
+		size_t wanted = transfer->response_capacity ? transfer->response_capacity * 2 : 4096;
+		char *bigger;
+
+		while (wanted < transfer->response_length + bytes + 1)
+			wanted *= 2;
+		bigger = realloc(transfer->response, wanted);
+		if (!bigger)
+			return 0;
+		transfer->response = bigger;
+		transfer->response_capacity = wanted;
+	}
+	memcpy(transfer->response + transfer->response_length, data, bytes);
+	transfer->response_length += bytes;
+	transfer->response[transfer->response_length] = '\0';
+	return bytes;
+}
+
+static size_t collect_header(char *data, size_t size, size_t count, void *user)
+{
+	struct transfer *transfer = user;
+	size_t bytes = size * count;
+	char line[256];
+
+	if (bytes >= sizeof(line))
+		return bytes;
+	memcpy(line, data, bytes);
+	line[bytes] = '\0';
+	if (strncasecmp(line, "Set-Cookie:", 11) == 0) {
+		char *start = strstr(line, "cascade_session=");
+
+		if (start) {
+			start += 16;
+			start[strcspn(start, ";\r\n ")] = '\0';
+			snprintf(transfer->cookie, sizeof(transfer->cookie), "%s", start);
+		}
+	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
+		transfer->retry_after = (unsigned int)strtoul(line + 12, NULL, 10);
+	}
+	return bytes;
+}
+
+/* POSTs body (NULL: an empty POST) to the ACS for the device. */
+static int post(struct swarm *swarm, struct swarm_device *device, char *body, size_t length)
+{
+	struct transfer *transfer = calloc(1, sizeof(*transfer));
+	CURL *easy = curl_easy_init();
+	char header[128];
+
+	if (!transfer || !easy) {
+		free(body);
+		transfer_free(transfer, easy);
+		return -ENOMEM;
+	}
+	transfer->kind = TRANSFER_CWMP;
+	transfer->device = device;
+	transfer->request = body;
+	transfer->request_length = body ? length : 0;
+	transfer->headers = curl_slist_append(NULL, "Expect:");
+	if (body) {
+		transfer->headers = curl_slist_append(transfer->headers, "Content-Type: text/xml; charset=\"utf-8\"");
+		transfer->headers = curl_slist_append(transfer->headers, "SOAPAction:");
+	}
+	if (device->cookie[0] && !swarm->options.no_cookies) {
+		snprintf(header, sizeof(header), "Cookie: cascade_session=%s", device->cookie);
+		transfer->headers = curl_slist_append(transfer->headers, header);
+	}
+	curl_easy_setopt(easy, CURLOPT_URL, swarm->options.acs_url);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->request ? transfer->request : "");
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long)transfer->request_length);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (swarm->options.username) {
+		char username[160];
+
+		snprintf(username, sizeof(username), swarm->options.username, device->serial);
+		curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+		curl_easy_setopt(easy, CURLOPT_USERNAME, username);
+		curl_easy_setopt(easy, CURLOPT_PASSWORD, swarm->options.password ? swarm->options.password : "");
+	}
+	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
+		transfer_free(transfer, easy);
+		return -EIO;
+	}
+	transfer_track(transfer, easy);
+	return 0;
+}
+
+void transfers_free_all(struct swarm *swarm)
+{
+	for (unsigned int guard = 0; in_flight && guard < 10000000; guard++) {
+		struct transfer *transfer = in_flight;
+		CURL *easy = transfer->easy;
+
+		curl_multi_remove_handle(swarm->multi, easy);
+		transfer_free(transfer, easy);
+	}
+}
+
+static int post_message(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *message)
+{
+	char *body;
+	size_t length;
+	int result = cwmp_encode(message, &body, &length);
+
+	if (result < 0) {
+		log_error("device %u: cannot encode %s: %d", device->index, cwmp_message_type_name(message->type), result);
+		return result;
+	}
+	return post(swarm, device, body, length);
+}
+
+static void format_now(char *text, size_t size)
+{
+	cwmp_format_time((uint64_t)time(NULL), text, size);
+}
+
+static int send_inform(struct swarm *swarm, struct swarm_device *device)
+{
+	struct cwmp_parameter_value parameters[24];
+	static char values[24][256], names[24][128];
+	struct cwmp_event events[4];
+	struct cwmp_message message = { 0 };
+	char id[24], current_time[32];
+	size_t event_count = 0;
+
+	if (!device->bootstrapped) {
+		events[event_count++] = (struct cwmp_event){ "0 BOOTSTRAP", "" };
+		events[event_count++] = (struct cwmp_event){ "1 BOOT", "" };
+	} else if (device->connection_requested) {
+		events[event_count++] = (struct cwmp_event){ "6 CONNECTION REQUEST", "" };
+	} else {
+		events[event_count++] = (struct cwmp_event){ "2 PERIODIC", "" };
+	}
+	if (device->transfer_pending) {
+		events[event_count++] = (struct cwmp_event){ "7 TRANSFER COMPLETE", "" };
+		events[event_count++] = (struct cwmp_event){ "M Download", device->transfer_command_key };
+	}
+	device->connection_requested = false;
+	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
+	format_now(current_time, sizeof(current_time));
+	message.version = CWMP_VERSION_1_2;
+	message.type = CWMP_INFORM;
+	message.id = id;
+	message.body.inform = (struct cwmp_inform){
+		.device_id = { swarm->options.manufacturer, swarm->options.oui, swarm->options.product_class, device->serial },
+		.events = events,
+		.event_count = event_count,
+		.max_envelopes = 1,
+		.current_time = current_time,
+		.retry_count = 0,
+		.parameters = parameters,
+		.parameter_count = device_parameters(swarm, device, true, parameters, values, names, 24),
+	};
+	return post_message(swarm, device, &message);
+}
+
+static int send_transfer_complete(struct swarm *swarm, struct swarm_device *device)
+{
+	struct cwmp_message message = { 0 };
+	char id[24];
+
+	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
+	message.version = CWMP_VERSION_1_2;
+	message.type = CWMP_TRANSFER_COMPLETE;
+	message.id = id;
+	message.body.transfer_complete = (struct cwmp_transfer_complete){
+		.command_key = device->transfer_command_key,
+		.fault = { device->transfer_fault, device->transfer_fault ? cwmp_fault_string(device->transfer_fault) : "" },
+		.start_time = device->transfer_start,
+		.complete_time = device->transfer_complete,
+	};
+	device->transfer_complete_sent = true;
+	return post_message(swarm, device, &message);
+}
+
+void device_want_session(struct swarm *swarm, struct swarm_device *device)
+{
+	if (device->phase == PHASE_SESSION) {
+		device->session_wanted = true;
+		return;
+	}
+	if (device->phase == PHASE_WAITING)
+		return;
+	swarm_unschedule(swarm, device);
+	device->phase = PHASE_WAITING;
+	swarm->waiting[(swarm->waiting_head + swarm->waiting_count++) % swarm->options.devices] = device;
+}
+
+void device_timer_fired(struct swarm *swarm, struct swarm_device *device)
+{
+	device_want_session(swarm, device);
+}
+
+static void start_session(struct swarm *swarm, struct swarm_device *device)
+{
+	device->phase = PHASE_SESSION;
+	device->session_wanted = false;
+	device->hold_requests = false;
+	device->transfer_complete_sent = false;
+	device->cookie[0] = '\0';
+	device->session_started_ns = now_ns();
+	swarm->sessions_running++;
+	if (send_inform(swarm, device) < 0) {
+		device->phase = PHASE_IDLE;
+		swarm->sessions_running--;
+		swarm_schedule(swarm, device, now_ms() + 1000);
+	}
+}
+
+void swarm_start_waiting_sessions(struct swarm *swarm)
+{
+	while (swarm->waiting_count && swarm->sessions_running < swarm->options.concurrency && !swarm->stopping) {
+		struct swarm_device *device = swarm->waiting[swarm->waiting_head];
+
+		swarm->waiting_head = (swarm->waiting_head + 1) % swarm->options.devices;
+		swarm->waiting_count--;
+		start_session(swarm, device);
+	}
+}
+
+/* Ends the session; ok says whether it ran to the ACS's 204. */
+static void end_session(struct swarm *swarm, struct swarm_device *device, bool ok, unsigned int retry_seconds)
+{
+	uint64_t now = now_ms();
+
+	device->phase = PHASE_IDLE;
+	swarm->sessions_running--;
+	if (ok) {
+		swarm->stats.sessions++;
+		stats_record_latency(&swarm->stats, (now_ns() - device->session_started_ns) / 1000);
+		if (!device->bootstrapped) {
+			device->bootstrapped = true;
+			swarm->bootstrapped++;
+		}
+	} else {
+		swarm->stats.failed_sessions++;
+	}
+	if (device->download_scheduled && ok)
+		download_start(swarm, device);
+	if (!ok) {
+		swarm_schedule(swarm, device, now + (retry_seconds ? retry_seconds : 5) * 1000ull + (device->index % 1000));
+		return;
+	}
+	if (swarm->options.sessions_only || device->session_wanted) {
+		device_want_session(swarm, device);
+		return;
+	}
+	if (device->transfer_pending) { /* held back by HoldRequests: report it in a new session */
+		swarm_schedule(swarm, device, now + 1000);
+		return;
+	}
+	if (swarm->options.periodic_seconds > 0) {
+		double jitter = 0.9 + 0.2 * (double)((device->index * 7919u) % 1000) / 1000.0;
+
+		swarm_schedule(swarm, device, now + (uint64_t)(swarm->options.periodic_seconds * 1000 * jitter));
+	}
+}
+
+/* The ACS's reply to our last POST, decoded. */
+static void handle_reply(struct swarm *swarm, struct swarm_device *device, struct cwmp_message *message)
+{
+	struct cwmp_message response = { 0 };
+
+	switch (message->type) {
+	case CWMP_INFORM_RESPONSE:
+		swarm->stats.informs++;
+		device->acknowledged_informs++;
+		if (swarm->ack_log)
+			fprintf(swarm->ack_log, "%s inform %lu\n", device->serial, (unsigned long)device->acknowledged_informs);
+		device->hold_requests = message->hold_requests;
+		if (device->transfer_pending && !device->hold_requests)
+			send_transfer_complete(swarm, device);
+		else
+			post(swarm, device, NULL, 0);
+		return;
+	case CWMP_TRANSFER_COMPLETE_RESPONSE:
+		swarm->stats.transfer_completes++;
+		if (swarm->ack_log)
+			fprintf(swarm->ack_log, "%s transfer %s\n", device->serial, device->transfer_command_key);
+		device->transfer_pending = false;
+		free(device->transfer_command_key);
+		device->transfer_command_key = NULL;
+		post(swarm, device, NULL, 0);
+		return;
+	case CWMP_FAULT:
+		log_warn("device %u: ACS answered with fault %u (%s)", device->index, message->body.fault.code,
+			 message->body.fault.string);
+		end_session(swarm, device, false, 5);
+		return;
+	default:
+		break;
+	}
+	swarm->stats.rpcs++;
+	device->hold_requests = message->hold_requests;
+	device_answer(swarm, device, message, &response);
+	post_message(swarm, device, &response);
+}
+
+void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
+{
+	struct transfer *transfer = NULL;
+	struct swarm_device *device;
+	struct cwmp_message *message = NULL;
+	struct cwmp_error error;
+	long status = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&transfer);
+	curl_multi_remove_handle(swarm->multi, easy);
+	if (!transfer) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	device = transfer->device;
+	if (transfer->kind == TRANSFER_DOWNLOAD) {
+		if (!transfer->aborted)
+			download_finished(swarm, device, easy, result);
+		transfer_free(transfer, easy);
+		return;
+	}
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (transfer->cookie[0])
+		snprintf(device->cookie, sizeof(device->cookie), "%s", transfer->cookie);
+	if (result != CURLE_OK || (status != 200 && status != 204)) {
+		if (status == 503)
+			swarm->stats.overloads++;
+		else
+			swarm->stats.http_errors++;
+		if (swarm->options.verbose || status != 503)
+			log_debug("device %u: HTTP %ld (%s)", device->index, status, curl_easy_strerror(result));
+		end_session(swarm, device, false, status == 503 ? transfer->retry_after : 5);
+		transfer_free(transfer, easy);
+		return;
+	}
+	if (status == 204 || transfer->response_length == 0) {
+		end_session(swarm, device, true, 0);
+		transfer_free(transfer, easy);
+		return;
+	}
+	if (cwmp_decode(transfer->response, transfer->response_length, NULL, &message, &error) < 0) {
+		log_warn("device %u: bad reply from the ACS: %s", device->index, error.message);
+		end_session(swarm, device, false, 5);
+		transfer_free(transfer, easy);
+		return;
+	}
+	transfer_free(transfer, easy);
+	handle_reply(swarm, device, message);
+	cwmp_message_free(message);
+}

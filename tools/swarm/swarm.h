@@ -1,0 +1,166 @@
+/* cascade-swarm's model: options, simulated devices and the single-threaded
+ * event loop (epoll + libcurl multi socket interface + libmicrohttpd in
+ * external epoll mode) that drives them. No thread per device. */
+#ifndef CASCADE_SWARM_SWARM_H
+#define CASCADE_SWARM_SWARM_H
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/sha256.h"
+#include "cwmp/cwmp.h"
+
+struct swarm_options {
+	const char *acs_url;
+	const char *listen;          /* connection-request and file server, HOST:PORT */
+	const char *advertise_host;  /* host in URLs given to the ACS (default: listen host) */
+	unsigned int devices;
+	unsigned int groups;
+	unsigned int first_index;
+	const char *oui, *product_class, *serial_prefix, *manufacturer, *hardware_prefix, *software_version;
+	const char *location_prefix;
+	unsigned int locations;
+	double file_server_ratio;    /* share of cascade devices that can serve (per group, the first ones) */
+	double stock_ratio;          /* share of devices without X_CASCADE_ parameters */
+	double tr098_ratio;          /* share using InternetGatewayDevice. */
+	bool no_attributes;          /* Informs carry no attributes: the ACS must probe */
+	unsigned int max_occupancy;  /* percent x100 upper bound of random occupancy */
+	uint64_t cache_size;
+	unsigned int concurrency;    /* sessions in flight */
+	unsigned int download_concurrency;
+	double periodic_seconds;     /* 0: no periodic Inform */
+	double ramp_seconds;         /* spread of the first Informs */
+	double duration_seconds;     /* 0: until SIGTERM */
+	bool exit_after_bootstrap;
+	bool sessions_only;          /* benchmark: Inform, empty POST, 204, again */
+	bool no_cookies;
+	const char *username, *password;          /* towards the ACS */
+	const char *cr_username, *cr_password;    /* expected on connection requests */
+	const char *store_dir;       /* where file-server devices keep images */
+	const char *fault_devices;   /* "1,5,9": downloads end in fault 9010 */
+	const char *stall_devices;   /* accept Download, never finish */
+	const char *dead_servers;    /* file servers answering 503 */
+	const char *occupancy_list;  /* "I=V,...": fixed occupancy for some devices */
+	const char *ack_log;         /* file: one line per acknowledged Inform / TransferComplete */
+	unsigned int seed;
+	bool verbose;
+};
+
+enum device_phase { PHASE_IDLE = 0, PHASE_SESSION, PHASE_WAITING };
+
+struct swarm;
+
+struct swarm_device {
+	unsigned int index;
+	char serial[48];
+	char root[24];
+	unsigned int group;
+	bool cascade, file_server, stock;
+	bool fault_downloads, stall_downloads, dead_server;
+	uint32_t occupancy;
+	uint32_t bandwidth;
+	enum device_phase phase;
+	bool bootstrapped;
+	bool session_wanted;
+	bool connection_requested;
+	bool hold_requests;
+	bool transfer_complete_sent;
+	char cookie[64];
+	uint64_t session_started_ns;
+	unsigned int next_id;
+	/* a TransferComplete to report */
+	bool transfer_pending;
+	char *transfer_command_key;
+	unsigned int transfer_fault;
+	char transfer_start[32], transfer_complete[32];
+	/* Download accepted in the session, started when it ends */
+	bool download_scheduled, downloading;
+	char *download_url, *download_key, *download_name;
+	uint64_t download_size;
+	struct sha256_stream *hash;
+	uint64_t downloaded;
+	char *partial_name; /* image of the partial download kept for Range resume */
+	int store_fd;
+	CURL *download_easy;
+	/* parameters written by the ACS */
+	char *master_url, *image_sha256;
+	char *served_image; /* image name this device can serve */
+	/* timers */
+	uint64_t due_ms;
+	size_t heap_index;
+	uint64_t acknowledged_informs;
+};
+
+struct swarm_stats {
+	uint64_t sessions, informs, failed_sessions, overloads, http_errors;
+	uint64_t rpcs, downloads_ok, downloads_failed, bytes_downloaded, transfer_completes;
+	uint64_t connection_requests;
+	uint64_t *latencies_us;
+	size_t latency_count, latency_capacity;
+};
+
+struct swarm {
+	struct swarm_options options;
+	struct swarm_device *devices;
+	int epoll_fd, timer_fd;
+	CURLM *multi;
+	struct MHD_Daemon *server;
+	uint16_t server_port;
+	char base_url[128]; /* http://HOST:PORT of our server */
+	long curl_timeout_ms;
+	unsigned int sessions_running, downloads_running;
+	struct swarm_device **heap;
+	size_t heap_count;
+	struct swarm_device **waiting; /* devices wanting a session slot, FIFO ring */
+	size_t waiting_head, waiting_count;
+	uint64_t started_ms;
+	bool stopping;
+	unsigned int bootstrapped;
+	FILE *ack_log;
+	struct swarm_stats stats;
+};
+
+/* options.c: parses the command line (exits 0 after --help); 0 or -EINVAL. */
+int swarm_parse_options(int argc, char **argv, struct swarm_options *options);
+
+/* loop.c */
+int swarm_loop_init(struct swarm *swarm);
+int swarm_run(struct swarm *swarm);
+void swarm_loop_destroy(struct swarm *swarm);
+void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms);
+void swarm_unschedule(struct swarm *swarm, struct swarm_device *device);
+
+/* session.c */
+void device_want_session(struct swarm *swarm, struct swarm_device *device);
+void device_timer_fired(struct swarm *swarm, struct swarm_device *device);
+void swarm_start_waiting_sessions(struct swarm *swarm);
+/* Called by the loop when one of our transfers finished. */
+void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result);
+
+/* parameters.c */
+/* Fills parameters for an Inform (or all of them); returns the count. */
+size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
+			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity);
+/* Answers an ACS request (GPV, GPN, SPV, Download, Reboot, GetRPCMethods)
+ * into response; strings live in storage until the next call. */
+void device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
+		   struct cwmp_message *response);
+
+/* download.c */
+int download_start(struct swarm *swarm, struct swarm_device *device);
+void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+
+/* server.c */
+int server_start(struct swarm *swarm);
+void server_stop(struct swarm *swarm);
+
+/* stats.c */
+void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
+void stats_print(const struct swarm *swarm, double seconds);
+uint64_t now_ms(void);
+
+#endif

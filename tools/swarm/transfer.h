@@ -1,0 +1,32 @@
+/* One HTTP exchange of a simulated device (a CWMP POST or an image GET),
+ * attached to its libcurl easy handle as CURLOPT_PRIVATE. */
+#ifndef CASCADE_SWARM_TRANSFER_H
+#define CASCADE_SWARM_TRANSFER_H
+
+#include "swarm.h"
+
+enum transfer_kind { TRANSFER_CWMP = 0, TRANSFER_DOWNLOAD };
+
+struct transfer {
+	enum transfer_kind kind;
+	struct swarm_device *device;
+	char *request;
+	size_t request_length;
+	char *response;
+	size_t response_length, response_capacity;
+	struct curl_slist *headers;
+	char cookie[64];
+	unsigned int retry_after;
+	bool range_requested;
+	bool aborted;
+	struct transfer *previous, *next; /* all transfers in flight */
+	CURL *easy;
+};
+
+void transfer_free(struct transfer *transfer, CURL *easy);
+/* Remembers a transfer in flight, so shutdown can free it. */
+void transfer_track(struct transfer *transfer, CURL *easy);
+/* Removes and frees every transfer still in flight (at exit). */
+void transfers_free_all(struct swarm *swarm);
+
+#endif

@@ -173,7 +173,7 @@ static void print_table(struct report_sources *sources, const struct report_fram
 	else if (previous == NULL)
 		printf("cpu: (no interval; use --interval)\n");
 	else
-		printf("cpu: %u.%02u%% over %.2f s, %u.%02u%% over the last %.0f s (%s, %u CPUs)\n",
+		printf("cpu: %u.%02u%% over %.2f s, %u.%02u%% over the last %.1f s (%s, %u CPUs)\n",
 		       cpu->interval_basis_points / 100, cpu->interval_basis_points % 100, (double)cpu->interval_ns / 1e9,
 		       cpu->window_basis_points / 100, cpu->window_basis_points % 100, (double)cpu->window_ns / 1e9,
 		       cpu->from_proc_stat ? "/proc/stat fallback" : "eBPF", cpu->cpu_count);
@@ -235,7 +235,10 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 		count = refresh ? 3600 : 10;
 	if (egress_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
 		sources.meter = NULL;
-	open_cpu(cli, &sources);
+	if (interval_ms > 0)
+		open_cpu(cli, &sources);
+	else
+		meter_error_set(&sources.cpu_error, -EINVAL, "no interval: occupancy needs --interval");
 	if (sources.meter == NULL && sources.cpu == NULL) {
 		meter_cli_print_error(cli, sources.meter_error.message);
 		return EXIT_FAILURE;

@@ -53,7 +53,7 @@ first=$!
 in_client "$TRAFFIC" fetch --connect 198.18.0.1:$port --bind 198.18.0.3 --bytes 6000000 --mark 0xCA000003 >"$TEST_DIR/g3" 2>&1 &
 second=$!
 wait $first; wait $second
-stop_daemon capped
+wait_traffic_server capped
 rate_within "group 1 (8mbit, by prefix)" 1000000 "$TEST_DIR/g1"
 rate_within "group 3 (2MB/s, by mark), served at the same time" 2000000 "$TEST_DIR/g3"
 
@@ -68,7 +68,7 @@ fi
 check "change group 1's cap at run time to 16mbit" meter cap set 1 16mbit
 start_traffic_server faster $port 1
 in_client "$TRAFFIC" fetch --connect 198.18.0.1:$port --bind 198.18.0.2 --bytes 6000000 >"$TEST_DIR/g1b" 2>&1
-stop_daemon faster
+wait_traffic_server faster
 rate_within "group 1 after the change (16mbit)" 2000000 "$TEST_DIR/g1b"
 
 check "clear group 1's cap" meter cap clear 1

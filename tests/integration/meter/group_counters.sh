@@ -35,7 +35,7 @@ in_client "$TRAFFIC" fetch --connect 198.18.0.1:$port --bind 198.18.0.4 --bytes 
 fetch_three=$!
 wait $fetch_one && wait $fetch_two && wait $fetch_three && ok "three clients of three groups fetched at once" ||
   not_ok "three clients fetched" "$(cat "$TEST_DIR"/f1 "$TEST_DIR"/f2 "$TEST_DIR"/f3)"
-stop_daemon served && ok "server sent every byte"
+wait_traffic_server served && ok "server sent every byte"
 
 segs1=$(served_field served 198.18.0.2 segs_out); sent1=$(served_field served 198.18.0.2 bytes_sent)
 segs2=$(served_field served 2001:2::3 segs_out); sent2=$(served_field served 2001:2::3 bytes_sent)
@@ -63,9 +63,16 @@ check_equal "the pinned CPU meter link is reused" "$link_before" "$(bpftool -j l
 start_traffic_server again $port 1
 in_client "$TRAFFIC" fetch --connect 198.18.0.1:$port --bind 198.18.0.2 --bytes 500000 >/dev/null 2>&1 ||
   not_ok "fetch after restart"
-stop_daemon again
+wait_traffic_server again
 segs=$(served_field again 198.18.0.2 segs_out); sent=$(served_field again 198.18.0.2 bytes_sent)
 check_equal "group 1 keeps counting after the restart" $((bytes_before + sent + 66 * segs + 74)) "$(meter_group_field 1 bytes)"
+
+# top: bounded by --count, one JSON object per report, rates and CPU filled in.
+top_output=$(meter --json top --count 2 --interval 200ms)
+check_equal "top --count 2 prints two reports" 2 "$(wc -l <<<"$top_output")"
+check_equal "top reports a rate for group 1 and the CPU from eBPF" "0 ebpf" \
+  "$(tail -1 <<<"$top_output" | jq -r '"\([.groups[] | select(.group == 1) | .rate_bytes_per_second][0]) \(.cpu.source)"')"
+check "show prints a table" bash -c "nsenter --net=/run/netns/$SERVER_NS $METER --pin-dir $PIN_DIR show --interval 100ms | grep -qE '^ +1 +[0-9]+ +[0-9]+ +0 bit/s'"
 
 # Detach keeping pins, then attach: counters still there.
 check "detach (keeping pins)" meter detach

@@ -76,3 +76,13 @@ fq_available() {
   ip netns del "$probe"
   return $status
 }
+
+# Waits (up to 30 s) for a traffic server to finish its connections and
+# print their lines, then reaps it (a non-zero exit fails the test).
+wait_traffic_server() {
+  local name=$1 pid=${DAEMON_PID[$1]:-} waited=0
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $waited -lt 300 ]; do
+    sleep 0.1; waited=$((waited + 1))
+  done
+  stop_daemon "$name"
+}

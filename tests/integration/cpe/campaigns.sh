@@ -23,8 +23,10 @@ chmod +x "$TEST_DIR/install.sh"
 
 start_acs acs "[election]
 max_occupancy = 10000"
-origin=$(start_image_server origin "$TEST_DIR/origin" --origin)
-master_server=$(start_image_server master-server "$TEST_DIR/master-images")
+start_image_server origin "$TEST_DIR/origin" --origin
+origin=$IMAGE_SERVER_URL
+start_image_server master-server "$TEST_DIR/master-images"
+master_server=$IMAGE_SERVER_URL
 start_cpe master M1 --file-server-url "$master_server" --image-dir "$TEST_DIR/master-images" --bandwidth 100000
 start_cpe slave S1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"
 wait_until 15 device_json M1 && wait_until 15 device_json S1

@@ -19,7 +19,8 @@ EOF
 chmod +x "$TEST_DIR/install.sh"
 
 start_acs acs "max_attempts = 1"
-origin=$(start_image_server origin "$TEST_DIR/origin" --origin)
+start_image_server origin "$TEST_DIR/origin" --origin
+origin=$IMAGE_SERVER_URL
 start_cpe slave C1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"
 wait_until 15 device_json C1
 

@@ -1,7 +1,7 @@
 # Helpers for cascade-cpe's integration tests (source after ../lib.sh).
 #
 #   start_acs NAME [INI-LINES]     real cascade-acs on free ports; sets ACS_URL, ACS_API
-#   start_image_server NAME DIR [--origin]   real cascade-master; prints its base URL
+#   start_image_server NAME DIR [--origin]   real cascade-master; its base URL in $IMAGE_SERVER_URL
 #   start_cpe NAME SERIAL [FLAGS]  cascade-cpe with test-friendly timings, data in $TEST_DIR/NAME
 #   kill_hard NAME                 kill -9 a daemon (no exit-status check)
 #   wait_until SECONDS CMD...      polls CMD every 0.2 s
@@ -64,13 +64,14 @@ EOF
   ACS_API="127.0.0.1:$ACS_API_PORT"
 }
 
+# Not in $( ): the daemon's pid must reach this shell's DAEMON_PID.
 start_image_server() {
   local name=$1 images=$2 port
   shift 2
   port=$(free_port)
   start_daemon "$name" "$CASCADE_BIN/cascade-master" --listen "127.0.0.1:$port" --images "$images" --threads 1 "$@"
   wait_for_port "$port" 15 >/dev/null || { not_ok "$name listens"; finish; }
-  echo "http://127.0.0.1:$port"
+  IMAGE_SERVER_URL="http://127.0.0.1:$port"
 }
 
 start_cpe() {

@@ -62,6 +62,7 @@ if wait_until 20 posted_true 'map(select(.kind == "DownloadResponse")) | length 
 else
   not_ok "three Downloads accepted" "$(tail -n 20 "$TEST_DIR/cpe.log")"
 fi
+wait_until 10 posted_true 'map(select(.kind == "Fault")) | length >= 3'
 check_equal "the other three refused at once: 9013 scheme, 9004 size, 9003 empty URL" "[9013,9004,9003]" \
   "$(posted '[.[] | select(.kind == "Fault") | .fault]' | jq -c .)"
 tc_fault() { posted "[.[] | select(.kind == \"TransferComplete\" and .CommandKey == \"$1\") | .FaultCode] | last // empty" | jq -r .; }

@@ -40,7 +40,8 @@ check "the resumed image is byte-exact" cmp "$TEST_DIR/cut.bin" "$TEST_DIR/insta
 
 # ---- the agent is killed mid-download and restarted -----------------------------------------
 stop_daemon slave
-origin=$(start_image_server origin "$TEST_DIR/origin" --origin)
+start_image_server origin "$TEST_DIR/origin" --origin
+origin=$IMAGE_SERVER_URL
 start_cpe slave R1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed" --download-rate-limit 400K
 wait_until 10 log_has slave "session done"
 id=$(start_campaign "{\"image\":\"fw-kill.bin\",\"origin_url\":\"$origin/images/fw-kill.bin\",\"sha256\":\"$kill_sha\",\"size\":3000000}")

@@ -15,7 +15,8 @@ sha=$(make_image "$TEST_DIR/origin/fw.bin" 1500000)
 ACS_CWMP_PORT=$(free_port)
 ACS_API_PORT=$(free_port)
 start_acs acs
-origin=$(start_image_server origin "$TEST_DIR/origin" --origin)
+start_image_server origin "$TEST_DIR/origin" --origin
+origin=$IMAGE_SERVER_URL
 start_cpe slave T1 --download-rate-limit 500K --retry-min-wait 1s
 wait_until 15 device_json T1
 

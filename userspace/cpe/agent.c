@@ -155,6 +155,9 @@ int agent_open(struct agent *agent, const struct cpe_config *config)
 		event_set_add(&agent->pending, EVENT_BOOTSTRAP, "");
 	event_set_add(&agent->pending, EVENT_BOOT, "");
 	add_transfer_events(agent);
+	/* After a mass power cut, devices do not all inform in the same second. */
+	if (agent->config.startup_jitter_ms)
+		agent->next_attempt_ms = monotonic_ms() + random_u64() % (agent->config.startup_jitter_ms + 1);
 	log_info("cascade-cpe %s-%s-%s started (boot %" PRIu64 "), ACS %s, data %s%s", agent->config.oui,
 		 agent->config.product_class, agent->config.serial, agent_state_count_boot(&agent->state),
 		 agent->config.acs_url, agent->config.data_dir,

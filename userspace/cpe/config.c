@@ -173,6 +173,8 @@ static int set_number_key(struct cpe_config *config, const char *key, const char
 		return set_duration(&config->periodic_interval_ms, value, 1000, 86400000ull * 7);
 	if (strcmp(key, "periodic-jitter") == 0)
 		return set_unsigned(&config->periodic_jitter_percent, value, 0, 50);
+	if (strcmp(key, "startup-jitter") == 0)
+		return set_duration(&config->startup_jitter_ms, value, 0, 86400000);
 	if (strcmp(key, "retry-min-wait") == 0)
 		return set_duration(&config->retry_min_wait_ms, value, 100, 65535000);
 	if (strcmp(key, "retry-multiplier") == 0)

@@ -57,6 +57,7 @@ struct cpe_config {
 	bool periodic_enable;
 	uint64_t periodic_interval_ms;
 	unsigned int periodic_jitter_percent;
+	uint64_t startup_jitter_ms;       /* first Inform after a random 0..this */
 	uint64_t retry_min_wait_ms;       /* CWMPRetryMinimumWaitInterval */
 	unsigned int retry_multiplier;    /* CWMPRetryIntervalMultiplier, per mille */
 	uint64_t retry_max_wait_ms;

@@ -35,6 +35,7 @@ static const struct {
 	{ "periodic-interval", "DURATION       PeriodicInformInterval (default 300s)" },
 	{ "periodic-jitter", "PERCENT        random spread of each periodic wait (default 10)" },
 	{ "periodic-enable", "BOOL           PeriodicInformEnable (default true)" },
+	{ "startup-jitter", "DURATION       first Inform after a random wait up to this (default 0)" },
 	{ "retry-min-wait", "DURATION       CWMPRetryMinimumWaitInterval (default 5s)" },
 	{ "retry-multiplier", "PERMILLE       CWMPRetryIntervalMultiplier (default 2000)" },
 	{ "retry-max-wait", "DURATION       cap of a session retry wait (default 5120s)" },

@@ -42,6 +42,23 @@ static bool already_installed(struct download_worker *worker, const struct downl
 	return strcasecmp(hex, request->sha256) == 0;
 }
 
+/* A slave's verified image already placed by an earlier attempt whose
+ * install command failed: worth installing again, not fetching again. */
+static bool already_placed(struct download_worker *worker, const struct download_request *request, char *path,
+			   size_t size)
+{
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	char hex[SHA256_HEX_LENGTH + 1];
+
+	if (!request->sha256[0] ||
+	    snprintf(path, size, "%s/images/%s", worker->config->data_dir, request->target_name) >= (int)size)
+		return false;
+	if (sha256_file(path, digest, NULL) < 0)
+		return false;
+	sha256_to_hex(digest, hex);
+	return strcasecmp(hex, request->sha256) == 0;
+}
+
 /* Removes partial downloads nobody asked for in a day. */
 static void remove_stale_partials(struct download_worker *worker)
 {
@@ -104,6 +121,18 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 		log_info("download %s: image %.16s... already installed at %s", request->command_key, request->sha256,
 			 final_path);
 		fill_fault(record, 0, "");
+		goto done;
+	}
+	if (!publish && already_placed(worker, request, final_path, sizeof(final_path))) {
+		log_info("download %s: verified image already at %s, installing it again", request->command_key,
+			 final_path);
+		fault = config->install_command[0] ? install_command_run(config->install_command, final_path,
+									 request->sha256, request->command_key,
+									 config->install_timeout_ms, why, sizeof(why))
+						   : 0;
+		fill_fault(record, fault, why);
+		if (fault == 0)
+			agent_state_add_image(worker->state, request->sha256, final_path);
 		goto done;
 	}
 	result = download_partial_paths(config->data_dir, request, partial, sizeof(partial), progress,

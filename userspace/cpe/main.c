@@ -1,6 +1,6 @@
 /* cascade-cpe: the cascade device agent. Parses flags and the config file,
  * opens the agent, and runs its loop on the main thread while a signal
- * thread turns SIGTERM/SIGINT into a clean stop. */
+ * thread turns SIGTERM/SIGINT into a clean stop (SIGHUP is ignored). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +29,10 @@ static void *wait_for_signal(void *argument)
 			continue;
 		if (received == SIGUSR1) /* agent_close asked this thread to end */
 			return NULL;
+		if (received == SIGHUP) {
+			log_info("SIGHUP ignored: restart cascade-cpe to apply a new configuration");
+			continue;
+		}
 		log_info("signal %d: stopping", received);
 		agent_request_stop(context->agent);
 		return NULL;
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
 	sigaddset(&signals.signals, SIGTERM);
 	sigaddset(&signals.signals, SIGINT);
 	sigaddset(&signals.signals, SIGUSR1);
+	sigaddset(&signals.signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &signals.signals, NULL);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_error("cannot initialise libcurl");

@@ -202,31 +202,63 @@ static void on_wake(struct worker *worker, int result)
 	arm_wake(worker);
 }
 
-static void dispatch(struct worker *worker, struct io_uring_cqe *cqe)
+/* A completion copied out of the ring, so the ring has room again before
+ * handlers run (and submit) anything. */
+struct completion {
+	uint64_t data;
+	int result;
+	unsigned int flags;
+};
+
+#define COMPLETION_BATCH 256
+
+static void dispatch(struct worker *worker, const struct completion *completion)
 {
-	uint64_t data = io_uring_cqe_get_data64(cqe);
-	enum operation operation = (enum operation)(data & OPERATION_MASK);
-	void *pointer = (void *)(uintptr_t)(data & ~OPERATION_MASK);
+	enum operation operation = (enum operation)(completion->data & OPERATION_MASK);
+	void *pointer = (void *)(uintptr_t)(completion->data & ~OPERATION_MASK);
 
 	switch (operation) {
 	case OPERATION_IGNORED:
 		break;
 	case OPERATION_ACCEPT:
-		on_accept(worker, cqe->res, cqe->flags);
+		on_accept(worker, completion->result, completion->flags);
 		break;
 	case OPERATION_TICK:
 		on_tick(worker);
 		break;
 	case OPERATION_WAKE:
-		on_wake(worker, cqe->res);
+		on_wake(worker, completion->result);
 		break;
 	case OPERATION_RECV:
-		connection_on_recv(pointer, cqe->res, cqe->flags);
+		connection_on_recv(pointer, completion->result, completion->flags);
 		break;
 	default:
-		connection_on_transfer(pointer, operation, cqe->res, cqe->flags);
+		connection_on_transfer(pointer, operation, completion->result, completion->flags);
 		break;
 	}
+}
+
+/* Handles what the ring holds now, in batches; returns how many. */
+static unsigned int reap(struct worker *worker)
+{
+	struct io_uring_cqe *cqes[COMPLETION_BATCH];
+	struct completion batch[COMPLETION_BATCH];
+	unsigned int total = 0;
+	unsigned int count;
+
+	do {
+		count = io_uring_peek_batch_cqe(&worker->ring, cqes, COMPLETION_BATCH);
+		for (unsigned int i = 0; i < count; i++) {
+			batch[i].data = io_uring_cqe_get_data64(cqes[i]);
+			batch[i].result = cqes[i]->res;
+			batch[i].flags = cqes[i]->flags;
+		}
+		io_uring_cq_advance(&worker->ring, count);
+		for (unsigned int i = 0; i < count; i++)
+			dispatch(worker, &batch[i]);
+		total += count;
+	} while (count == COMPLETION_BATCH && total < COMPLETION_ENTRIES);
+	return total;
 }
 
 /* Gives connections that found no free receive buffer another try. */
@@ -252,9 +284,6 @@ static bool worker_done(struct worker *worker)
 static void run_loop(struct worker *worker)
 {
 	while (!worker_done(worker)) {
-		struct io_uring_cqe *cqe;
-		unsigned int head;
-		unsigned int count = 0;
 		int result = io_uring_submit_and_wait(&worker->ring, 1);
 
 		if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
@@ -263,11 +292,7 @@ static void run_loop(struct worker *worker)
 			break;
 		}
 		update_clock(worker);
-		io_uring_for_each_cqe(&worker->ring, head, cqe) {
-			dispatch(worker, cqe);
-			count++;
-		}
-		io_uring_cq_advance(&worker->ring, count);
+		reap(worker);
 		if (worker->buffer_waiters != NULL)
 			retry_buffer_waiters(worker);
 	}

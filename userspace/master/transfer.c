@@ -85,6 +85,7 @@ static void splice_out(struct connection *connection, unsigned int length, unsig
 		flags |= SPLICE_F_FD_IN_FIXED;
 	io_uring_prep_splice(sqe, connection->pipe.read_fd, -1, connection->fd, -1, length, flags);
 	prepare(connection, sqe, OPERATION_SPLICE_OUT, false);
+	stats_add(&connection->worker->server->stats.splice_operations, 1);
 }
 
 static void submit_splice(struct connection *connection)
@@ -100,6 +101,7 @@ static void submit_splice(struct connection *connection)
 			sqe = worker_sqe(worker);
 			io_uring_prep_poll_add(sqe, connection->fd, POLLOUT);
 			prepare(connection, sqe, OPERATION_POLL_OUT, true);
+			stats_add(&worker->server->stats.socket_full_waits, 1);
 		}
 		splice_out(connection, connection->pipe_bytes, more);
 		return;
@@ -117,6 +119,7 @@ static void submit_splice(struct connection *connection)
 		if (connection->pipe.fixed)
 			sqe->flags |= IOSQE_FIXED_FILE;
 		prepare(connection, sqe, OPERATION_SPLICE_IN, true);
+		stats_add(&worker->server->stats.splice_operations, 1);
 		splice_out(connection, length, more);
 	}
 }

@@ -24,8 +24,9 @@
 #define COMPLETION_ENTRIES 32768
 /* Connections accepted past the cap that may wait for their 503 at once. */
 #define OVER_CAPACITY_LIMIT 256
-/* io-wq threads that may run splices at once, per ring. */
-#define SPLICE_WORKERS 4
+/* io-wq threads that may run splices at once, per ring: how many
+ * connections per loop can have a splice to the socket in progress. */
+#define SPLICE_WORKERS 16
 
 static struct log_limit accept_log = LOG_LIMIT_INITIALIZER("accept error", 5);
 
@@ -62,8 +63,8 @@ static void arm_accept(struct worker *worker)
 	if (worker->accepting || worker->accept_closed || worker->stopping)
 		return;
 	sqe = worker_sqe(worker);
-	io_uring_prep_multishot_accept(sqe, worker->listen_fd, NULL, NULL,
-				       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* Blocking sockets: see transfer.c for why splices want them. */
+	io_uring_prep_multishot_accept(sqe, worker->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, operation_data(worker, OPERATION_ACCEPT));
 	worker->accepting = true;
 }
@@ -352,8 +353,9 @@ static int setup_ring(struct worker *worker)
 	if (result != 0)
 		return result;
 	worker->ring_ready = true;
-	/* Splices run on io-wq threads; a few per ring are plenty since they
-	 * never block on sockets (non-blocking) and move up to a pipe each. */
+	/* Splices run on io-wq threads; a splice to a socket blocks its thread
+	 * until the pipe is sent (or the send timeout), so this bounds how many
+	 * run at once; the others wait their turn in the io-wq queue. */
 	result = io_uring_register_iowq_max_workers(&worker->ring, limits);
 	if (result != 0)
 		log_warn("event loop %u: cannot limit io-wq workers: %s", worker->index,

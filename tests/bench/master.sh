@@ -6,7 +6,9 @@
 # makespan, server CPU seconds per GB (utime+stime of every server process
 # from /proc/PID/stat, nginx master and workers, cascade's threads and its
 # io-wq threads), peak RSS (VmHWM; for nginx the SUM over master and
-# workers), and the ratios cascade/nginx, then checks the targets.
+# workers), the load generator's own CPU per GB (on loopback the kernel
+# charges receive work to whichever side transmits, so the sum of both is
+# shown too), and the ratios cascade/nginx, then checks the targets.
 #
 # Environment (defaults give the full run):
 #   BENCH_CLIENTS="100 1000 10000"   client counts
@@ -180,8 +182,9 @@ for n in sorted({r["clients"] for r in rows}):
     for name in ("nginx-sendfile", "nginx-nosendfile", "cascade"):
         rs = by.get((n, name))
         if rs:
-            agg[name] = {k: mean([r[k] for r in rs]) for k in
-                         ("throughput_gbps", "cpu_seconds_per_gb", "peak_rss_mib", "makespan")}
+            agg[name] = {k: mean([r.get(k) for r in rs]) for k in
+                         ("throughput_gbps", "cpu_seconds_per_gb", "peak_rss_mib", "makespan",
+                          "load_cpu_seconds_per_gb")}
             agg[name]["errors"] = sum(r["errors"] for r in rs)
             agg[name]["peak_rss_mib"] = max(r["peak_rss_mib"] for r in rs)
     if "cascade" not in agg:
@@ -193,9 +196,11 @@ for n in sorted({r["clients"] for r in rows}):
     for name in ("nginx-sendfile", "nginx-nosendfile"):
         if name in agg and agg[name]["throughput_gbps"]:
             o = agg[name]
-            print("         vs %-16s throughput x%.2f, CPU-s/GB x%.2f, makespan x%s" % (
+            total = lambda a: (a["cpu_seconds_per_gb"] or 0) + (a["load_cpu_seconds_per_gb"] or 0)
+            print("         vs %-16s throughput x%.2f, CPU-s/GB x%.2f, server+load CPU-s/GB x%.2f, makespan x%s" % (
                 name, c["throughput_gbps"] / o["throughput_gbps"],
                 (c["cpu_seconds_per_gb"] or 0) / o["cpu_seconds_per_gb"] if o["cpu_seconds_per_gb"] else float("nan"),
+                total(c) / total(o) if total(o) else float("nan"),
                 "%.2f" % (c["makespan"] / o["makespan"]) if c["makespan"] and o["makespan"] else "-"))
     targets = []
     nginx_best = max((agg[k]["throughput_gbps"] for k in ("nginx-sendfile", "nginx-nosendfile") if k in agg), default=None)

@@ -45,6 +45,8 @@ void connection_open(struct worker *worker, int fd, bool over_capacity)
 {
 	struct connection *connection = calloc(1, sizeof(*connection));
 	socklen_t length = sizeof(connection->peer);
+	/* A splice to this socket gives its io-wq thread back after this. */
+	struct timeval send_timeout = { 0, SPLICE_SEND_TIMEOUT_MS * 1000 };
 	int one = 1;
 
 	if (connection == NULL) {
@@ -65,6 +67,7 @@ void connection_open(struct worker *worker, int fd, bool over_capacity)
 	/* Heads go out with MSG_MORE and bodies with SPLICE_F_MORE, so Nagle
 	 * is not needed to coalesce, and would delay keep-alive answers. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
 	connection->next = worker->connections;
 	if (worker->connections != NULL)
 		worker->connections->previous = connection;

@@ -23,6 +23,10 @@
 #include "master/server.h"
 #include "master/splice_pipe.h"
 
+/* A client that cannot take a pipe-full within this is switched from
+ * blocking splices to POLLOUT waits (transfer.c). */
+#define SPLICE_SEND_TIMEOUT_MS 250
+
 enum connection_state {
 	CONNECTION_READING,
 	CONNECTION_RESPONDING,
@@ -46,7 +50,8 @@ struct connection {
 	bool closing;
 	bool over_capacity;            /* accepted past the cap: answer 503 */
 	bool keep_alive;
-	bool socket_full;              /* last splice to the socket hit EAGAIN */
+	bool socket_full;              /* last splice to the socket fell short */
+	bool polling;                  /* slow client: non-blocking socket, POLLOUT first */
 	bool waiting_for_buffer;
 	bool head_request;             /* HEAD: never a body, even for errors */
 	unsigned int busy;             /* inside a handler: decisions (and free) wait */
@@ -75,6 +80,7 @@ struct connection {
 	uint64_t body_total;
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
+	uint32_t splice_requested;     /* length of the splice to the socket in flight */
 	struct group_counters *group;
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
 	uint64_t reload_ticket;

@@ -43,6 +43,9 @@ struct stats {
 	uint64_t bytes_sent;                 /* body bytes */
 	uint64_t splice_bytes;
 	uint64_t zc_bytes;
+	uint64_t splice_operations;          /* splice SQEs (both directions) */
+	uint64_t socket_full_waits;          /* POLLOUT waits before a splice */
+	uint64_t slow_clients;               /* switched to non-blocking + POLLOUT */
 	uint64_t zc_notifications;
 	uint64_t zc_copied_notifications;    /* kernel fell back to copying */
 	uint64_t reloads;

@@ -80,7 +80,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"{s:s, s:s, s:I, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
-		" s:{s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}}",
 		"role", view->role, "send_mode", view->send_mode,
@@ -99,6 +99,9 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"send",
 		"splice_bytes", (json_int_t)stats_read(&stats->splice_bytes),
 		"zc_bytes", (json_int_t)stats_read(&stats->zc_bytes),
+		"splice_operations", (json_int_t)stats_read(&stats->splice_operations),
+		"socket_full_waits", (json_int_t)stats_read(&stats->socket_full_waits),
+		"slow_clients", (json_int_t)stats_read(&stats->slow_clients),
 		"zc_notifications", (json_int_t)stats_read(&stats->zc_notifications),
 		"zc_copied_notifications", (json_int_t)stats_read(&stats->zc_copied_notifications),
 		"images", images_array(table), "image_bytes_sent", names, "groups", groups,

@@ -24,8 +24,9 @@
 #define COMPLETION_ENTRIES 32768
 /* Connections accepted past the cap that may wait for their 503 at once. */
 #define OVER_CAPACITY_LIMIT 256
-/* io-wq threads that may run splices at once, per ring. */
-#define SPLICE_WORKERS 4
+/* io-wq threads that may run splices at once, per ring: how many
+ * connections per loop can have a splice to the socket in progress. */
+#define SPLICE_WORKERS 16
 
 static struct log_limit accept_log = LOG_LIMIT_INITIALIZER("accept error", 5);
 
@@ -62,8 +63,8 @@ static void arm_accept(struct worker *worker)
 	if (worker->accepting || worker->accept_closed || worker->stopping)
 		return;
 	sqe = worker_sqe(worker);
-	io_uring_prep_multishot_accept(sqe, worker->listen_fd, NULL, NULL,
-				       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* Blocking sockets: see transfer.c for why splices want them. */
+	io_uring_prep_multishot_accept(sqe, worker->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, operation_data(worker, OPERATION_ACCEPT));
 	worker->accepting = true;
 }
@@ -202,31 +203,63 @@ static void on_wake(struct worker *worker, int result)
 	arm_wake(worker);
 }
 
-static void dispatch(struct worker *worker, struct io_uring_cqe *cqe)
+/* A completion copied out of the ring, so the ring has room again before
+ * handlers run (and submit) anything. */
+struct completion {
+	uint64_t data;
+	int result;
+	unsigned int flags;
+};
+
+#define COMPLETION_BATCH 256
+
+static void dispatch(struct worker *worker, const struct completion *completion)
 {
-	uint64_t data = io_uring_cqe_get_data64(cqe);
-	enum operation operation = (enum operation)(data & OPERATION_MASK);
-	void *pointer = (void *)(uintptr_t)(data & ~OPERATION_MASK);
+	enum operation operation = (enum operation)(completion->data & OPERATION_MASK);
+	void *pointer = (void *)(uintptr_t)(completion->data & ~OPERATION_MASK);
 
 	switch (operation) {
 	case OPERATION_IGNORED:
 		break;
 	case OPERATION_ACCEPT:
-		on_accept(worker, cqe->res, cqe->flags);
+		on_accept(worker, completion->result, completion->flags);
 		break;
 	case OPERATION_TICK:
 		on_tick(worker);
 		break;
 	case OPERATION_WAKE:
-		on_wake(worker, cqe->res);
+		on_wake(worker, completion->result);
 		break;
 	case OPERATION_RECV:
-		connection_on_recv(pointer, cqe->res, cqe->flags);
+		connection_on_recv(pointer, completion->result, completion->flags);
 		break;
 	default:
-		connection_on_transfer(pointer, operation, cqe->res, cqe->flags);
+		connection_on_transfer(pointer, operation, completion->result, completion->flags);
 		break;
 	}
+}
+
+/* Handles what the ring holds now, in batches; returns how many. */
+static unsigned int reap(struct worker *worker)
+{
+	struct io_uring_cqe *cqes[COMPLETION_BATCH];
+	struct completion batch[COMPLETION_BATCH];
+	unsigned int total = 0;
+	unsigned int count;
+
+	do {
+		count = io_uring_peek_batch_cqe(&worker->ring, cqes, COMPLETION_BATCH);
+		for (unsigned int i = 0; i < count; i++) {
+			batch[i].data = io_uring_cqe_get_data64(cqes[i]);
+			batch[i].result = cqes[i]->res;
+			batch[i].flags = cqes[i]->flags;
+		}
+		io_uring_cq_advance(&worker->ring, count);
+		for (unsigned int i = 0; i < count; i++)
+			dispatch(worker, &batch[i]);
+		total += count;
+	} while (count == COMPLETION_BATCH && total < COMPLETION_ENTRIES);
+	return total;
 }
 
 /* Gives connections that found no free receive buffer another try. */
@@ -252,9 +285,6 @@ static bool worker_done(struct worker *worker)
 static void run_loop(struct worker *worker)
 {
 	while (!worker_done(worker)) {
-		struct io_uring_cqe *cqe;
-		unsigned int head;
-		unsigned int count = 0;
 		int result = io_uring_submit_and_wait(&worker->ring, 1);
 
 		if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
@@ -263,11 +293,7 @@ static void run_loop(struct worker *worker)
 			break;
 		}
 		update_clock(worker);
-		io_uring_for_each_cqe(&worker->ring, head, cqe) {
-			dispatch(worker, cqe);
-			count++;
-		}
-		io_uring_cq_advance(&worker->ring, count);
+		reap(worker);
 		if (worker->buffer_waiters != NULL)
 			retry_buffer_waiters(worker);
 	}
@@ -327,8 +353,9 @@ static int setup_ring(struct worker *worker)
 	if (result != 0)
 		return result;
 	worker->ring_ready = true;
-	/* Splices run on io-wq threads; a few per ring are plenty since they
-	 * never block on sockets (non-blocking) and move up to a pipe each. */
+	/* Splices run on io-wq threads; a splice to a socket blocks its thread
+	 * until the pipe is sent (or the send timeout), so this bounds how many
+	 * run at once; the others wait their turn in the io-wq queue. */
 	result = io_uring_register_iowq_max_workers(&worker->ring, limits);
 	if (result != 0)
 		log_warn("event loop %u: cannot limit io-wq workers: %s", worker->index,

@@ -117,6 +117,31 @@ s.send(b"GET /images/big.bin HTTP/1.1\r\nHo")   # dies mid-head
   check "$server: aborted transfers are counted" jq -e '.connections.aborted >= 4' \
     <<<"$(curl -s --max-time 5 "http://127.0.0.1:$port/-/stats")"
 done
+check "slow readers were moved from blocking splices to POLLOUT waits" jq -e '.send.slow_clients >= 4' \
+  <<<"$(curl -s --max-time 5 "http://127.0.0.1:${PORT[many]}/-/stats")"
+
+# ---- clients that stop reading do not hold the splice threads -----------------------
+start_master stall --images "$images" --threads 1
+python3 -c '
+import socket, sys, time
+held = []
+for i in range(40):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /images/big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    held.append(s)
+print("stalled", flush=True)
+time.sleep(30)
+' "${PORT[stall]}" >"$TEST_DIR/stalled" &
+staller=$!
+on_exit "kill $staller"
+wait_until 10 grep -q stalled "$TEST_DIR/stalled"
+sleep 0.5
+curl -s --max-time 20 -o "$TEST_DIR/unstarved" "http://127.0.0.1:${PORT[stall]}/images/big.bin"
+check_equal "40 clients that stopped reading do not starve a normal download" "$big_sha" "$(sha_of "$TEST_DIR/unstarved")"
+kill "$staller"; wait "$staller" 2>/dev/null
+stop_daemon stall && ok "server with stalled clients exits cleanly"
 stop_daemon zc && ok "zc server exits cleanly after killed clients"
 
 # ---- SIGTERM: drain, then exit 0 ---------------------------------------------------

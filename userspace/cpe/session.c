@@ -20,6 +20,7 @@ struct session {
 	struct cwmp_http_reply reply;
 	uint64_t deadline_ms;
 	unsigned int exchanges;
+	bool server_error;      /* the last reply was a 500: only a SOAP Fault is acceptable */
 };
 
 static int fail(struct session *session, int code, const char *format, ...) __attribute__((format(printf, 3, 4)));
@@ -53,8 +54,9 @@ static int exchange(struct session *session, const char *body, size_t length)
 	if (result < 0)
 		return fail(session, result, "cannot reach the ACS: %s", session->client.error);
 	session->outcome->http_status = session->reply.status;
-	if (session->reply.status == 200 || session->reply.status == 204)
-		return 0;
+	session->server_error = session->reply.status == 500 && session->reply.length > 0;
+	if (session->reply.status == 200 || session->reply.status == 204 || session->server_error)
+		return 0; /* SOAP 1.1 carries a Fault with HTTP 500 */
 	if (session->reply.status == 503) {
 		session->outcome->retry_after_ms = session->reply.retry_after_ms;
 		return fail(session, -EAGAIN, "ACS busy (503, Retry-After %llu s)",
@@ -203,7 +205,14 @@ int session_run(struct session_context *context, const struct event_set *events,
 			outcome->completed = true;
 			break;
 		}
-		if (cwmp_decode(session.reply.body, session.reply.length, NULL, &message, &error) < 0) {
+		if (session.server_error &&
+		    (cwmp_decode(session.reply.body, session.reply.length, NULL, &message, &error) < 0 ||
+		     message->type != CWMP_FAULT)) {
+			cwmp_message_free(message);
+			result = fail(&session, -EPROTO, "ACS answered HTTP 500 without a SOAP Fault");
+			goto out;
+		}
+		if (!message && cwmp_decode(session.reply.body, session.reply.length, NULL, &message, &error) < 0) {
 			awaiting = NULL;
 			next_transfer = transfer_count;
 			result = fault_for_bad_request(&session, &error, &outgoing, &outgoing_length);

@@ -102,6 +102,8 @@ wait_seconds=$(jq '.[3].t - .[2].t' <<<"$informs")
 if jq -e '. >= 2' <<<"$wait_seconds" >/dev/null; then ok "503 Retry-After: 2 s honoured (waited ${wait_seconds}s)"; else
   not_ok "503 Retry-After honoured" "waited ${wait_seconds}s"; fi
 check "the garbage answer was logged" grep -q "ACS answered the Inform with bad SOAP" "$TEST_DIR/cpe.log"
+check "the SOAP Fault (HTTP 500) to the Inform was read and logged" \
+  grep -q "ACS answered the Inform with fault 8005 (Retry request)" "$TEST_DIR/cpe.log"
 check_equal "the events stayed pending until delivered" '["6 CONNECTION REQUEST"]' "$(jq -c '.[4].events' <<<"$informs")"
 check "the agent is still running" kill -0 "${DAEMON_PID[cpe]}"
 

@@ -77,6 +77,8 @@ stall_seconds=$(posted '([.[] | select(.kind == "TransferComplete" and .CommandK
   ([.[] | select(.kind == "DownloadResponse")] | last | .t) | floor')
 if [ "$stall_seconds" -le 20 ]; then ok "the stalled server was given up on quickly (${stall_seconds}s)"; else
   not_ok "the stalled server was given up on quickly" "${stall_seconds}s"; fi
+check "the ACS's refusal (a SOAP Fault with HTTP 500) was understood" \
+  grep -q "ACS refused TransferComplete k-refused: fault 8002" "$TEST_DIR/cpe.log"
 check "a refused TransferComplete was sent again and acknowledged" \
   posted_true '[.[] | select(.kind == "TransferComplete" and .CommandKey == "k-refused")] | length >= 2'
 wait_until 10 jq -e '.transfers | length == 0' "$TEST_DIR/data/transfers.json"

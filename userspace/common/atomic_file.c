@@ -73,33 +73,22 @@ int atomic_write_file(const char *path, const void *data, size_t length, unsigne
 	return fsync_parent_directory(path);
 }
 
-int read_whole_file(const char *path, size_t max_length, char **data, size_t *length)
+int read_whole_fd(int fd, size_t max_length, char **data, size_t *length)
 {
 	struct stat status;
 	char *buffer = NULL;
 	size_t used = 0;
 	int result = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (fstat(fd, &status) != 0)
 		return -errno;
-	if (fstat(fd, &status) != 0) {
-		result = -errno;
-		goto out;
-	}
-	if (!S_ISREG(status.st_mode)) {
-		result = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)status.st_size > max_length) {
-		result = -EFBIG;
-		goto out;
-	}
+	if (!S_ISREG(status.st_mode))
+		return -EINVAL;
+	if ((uint64_t)status.st_size > max_length)
+		return -EFBIG;
 	buffer = malloc((size_t)status.st_size + 1);
-	if (buffer == NULL) {
-		result = -ENOMEM;
-		goto out;
-	}
+	if (buffer == NULL)
+		return -ENOMEM;
 	while (used < (size_t)status.st_size) {
 		ssize_t got = read(fd, buffer + used, (size_t)status.st_size - used);
 
@@ -119,6 +108,17 @@ int read_whole_file(const char *path, size_t max_length, char **data, size_t *le
 	buffer = NULL;
 out:
 	free(buffer);
+	return result;
+}
+
+int read_whole_file(const char *path, size_t max_length, char **data, size_t *length)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int result;
+
+	if (fd < 0)
+		return -errno;
+	result = read_whole_fd(fd, max_length, data, length);
 	close(fd);
 	return result;
 }

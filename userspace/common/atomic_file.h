@@ -11,5 +11,7 @@ int atomic_write_file(const char *path, const void *data, size_t length, unsigne
 int fsync_parent_directory(const char *path);
 /* Reads a whole file into a NUL-terminated malloc'd buffer (at most max_length bytes). */
 int read_whole_file(const char *path, size_t max_length, char **data, size_t *length);
+/* The same from an open file descriptor (a regular file; position must be 0). */
+int read_whole_fd(int fd, size_t max_length, char **data, size_t *length);
 
 #endif

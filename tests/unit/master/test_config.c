@@ -1,0 +1,79 @@
+/* Unit tests for cascade-master's settings: defaults, the key setter used
+ * by flags and the INI file, the file loader, and role defaults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "master/config.h"
+
+static void test_setter(void **state)
+{
+	struct master_config config;
+
+	(void)state;
+	master_config_defaults(&config);
+	assert_int_equal(config.send_mode, SEND_MODE_AUTO);
+	assert_int_equal(master_config_set(&config, "threads", "3"), 0);
+	assert_int_equal(config.threads, 3);
+	assert_int_equal(master_config_set(&config, "idle-timeout", "1500ms"), 0);
+	assert_int_equal(config.idle_timeout_ms, 1500);
+	assert_int_equal(master_config_set(&config, "send-mode", "zc"), 0);
+	assert_int_equal(config.send_mode, SEND_MODE_ZC);
+	assert_int_equal(master_config_set(&config, "zc-max-size", "2M"), 0);
+	assert_int_equal(config.zc_max_size, 2 << 20);
+	assert_int_equal(master_config_set(&config, "listen", "127.0.0.1:0"), 0);
+	assert_true(config.listen_set);
+	assert_int_equal(master_config_set(&config, "threads", "0"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "send-mode", "sendfile"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "listen", "localhost"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "header-timeout", "10ms"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "no-such-key", "1"), -ENOENT);
+}
+
+static void test_file_and_roles(void **state)
+{
+	struct master_config config;
+	char path[] = "/tmp/cascade-config-test.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *file = fdopen(fd, "w");
+	int line = 0;
+
+	(void)state;
+	fputs("; comment\n[master]\nimages = /srv/images\norigin = yes\nmax-connections = 500\n", file);
+	fclose(file);
+	master_config_defaults(&config);
+	assert_int_equal(master_config_load(&config, path, &line), 0);
+	assert_string_equal(config.images, "/srv/images");
+	assert_true(config.origin);
+	assert_int_equal(config.max_connections, 500);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&config.listen_address)->sin_port), 8081);
+
+	file = fopen(path, "w");
+	fputs("images = /srv\nthreads = many\n", file);
+	fclose(file);
+	assert_int_equal(master_config_load(&config, path, &line), -EINVAL);
+	assert_int_equal(line, 2);
+	unlink(path);
+	assert_int_equal(master_config_load(&config, path, &line), -EIO);
+
+	master_config_defaults(&config);
+	assert_int_equal(master_config_finish(&config), -EINVAL);   /* --images missing */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_setter),
+		cmocka_unit_test(test_file_and_roles),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

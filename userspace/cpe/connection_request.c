@@ -1,0 +1,206 @@
+/* The Connection Request listener (see connection_request.h). */
+#include "cpe/connection_request.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "cpe/data_model.h"
+
+#define REALM "cascade-cpe"
+
+static enum MHD_Result reply(struct MHD_Connection *connection, unsigned int status, const char *text,
+			     uint64_t retry_after_ms)
+{
+	struct MHD_Response *response =
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result result;
+	char seconds[32];
+
+	if (!response)
+		return MHD_NO;
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (retry_after_ms) {
+		snprintf(seconds, sizeof(seconds), "%llu", (unsigned long long)(retry_after_ms + 999) / 1000);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+	}
+	result = MHD_queue_response(connection, status, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
+static enum MHD_Result challenge(struct MHD_Connection *connection, bool stale)
+{
+	static const char text[] = "authentication required\n";
+	struct MHD_Response *response =
+		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result result;
+
+	if (!response)
+		return MHD_NO;
+	result = MHD_queue_auth_fail_response2(connection, REALM, REALM, response, stale, MHD_DIGEST_ALG_MD5);
+	MHD_destroy_response(response);
+	return result;
+}
+
+/* 1: authenticated, 0: a challenge was queued (result in *queued). */
+static int authenticate(struct connection_request_listener *listener, struct MHD_Connection *connection,
+			enum MHD_Result *queued)
+{
+	char username[CPE_NAME_MAX], password[CPE_NAME_MAX];
+	char *presented;
+	int status;
+
+	parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_USER, username, sizeof(username));
+	parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password));
+	presented = MHD_digest_auth_get_username(connection);
+	if (!presented || !username[0] || strcmp(presented, username) != 0) {
+		if (presented)
+			log_info("connection request refused: unknown user \"%.64s\"", presented);
+		MHD_free(presented);
+		*queued = challenge(connection, false);
+		return 0;
+	}
+	MHD_free(presented);
+	status = MHD_digest_auth_check2(connection, REALM, username, password, 300, MHD_DIGEST_ALG_MD5);
+	if (status == MHD_YES)
+		return 1;
+	if (status != MHD_INVALID_NONCE)
+		log_info("connection request refused: wrong password for \"%s\"", username);
+	*queued = challenge(connection, status == MHD_INVALID_NONCE);
+	return 0;
+}
+
+static enum MHD_Result on_access(void *argument, struct MHD_Connection *connection, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **request_context)
+{
+	struct connection_request_listener *listener = argument;
+	uint64_t retry_after_ms = 0;
+	enum MHD_Result queued;
+
+	(void)version;
+	(void)upload_data;
+	if (*request_context == NULL) { /* headers only so far */
+		*request_context = listener;
+		return MHD_YES;
+	}
+	if (*upload_data_size) { /* a body is not expected: ignore it */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "connection requests use GET\n", 0);
+	if (strcmp(url, listener->path) != 0)
+		return reply(connection, MHD_HTTP_NOT_FOUND, "not found\n", 0);
+	if (!authenticate(listener, connection, &queued)) {
+		if (!rate_limit_take(&listener->challenged, monotonic_ms(), &retry_after_ms))
+			return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "too many attempts\n", retry_after_ms);
+		return queued;
+	}
+	if (!rate_limit_take(&listener->accepted, monotonic_ms(), &retry_after_ms)) {
+		log_info("connection request refused: over the rate limit");
+		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "too many connection requests\n",
+			     retry_after_ms);
+	}
+	log_info("connection request accepted");
+	listener->on_request(listener->context);
+	return reply(connection, MHD_HTTP_OK, "", 0);
+}
+
+static void path_of(const char *url, char *path, size_t size)
+{
+	const char *start = strstr(url, "://");
+	const char *slash = start ? strchr(start + 3, '/') : NULL;
+
+	snprintf(path, size, "%.*s", slash ? (int)strcspn(slash, "?#") : 1, slash ? slash : "/");
+}
+
+static int bind_listener(struct connection_request_listener *listener, const struct cpe_config *config)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	char bound[64];
+	int one = 1;
+
+	if (parse_socket_address(config->connection_request_address, &address, &length) < 0)
+		return -EINVAL;
+	listener->socket_fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listener->socket_fd < 0)
+		return -errno;
+	setsockopt(listener->socket_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listener->socket_fd, (struct sockaddr *)&address, length) < 0 ||
+	    listen(listener->socket_fd, 16) < 0 ||
+	    getsockname(listener->socket_fd, (struct sockaddr *)&address, &length) < 0)
+		return -errno;
+	format_socket_address((struct sockaddr *)&address, bound, sizeof(bound));
+	if (config->connection_request_url[0])
+		snprintf(listener->url, sizeof(listener->url), "%s", config->connection_request_url);
+	else
+		snprintf(listener->url, sizeof(listener->url), "http://%s/", bound);
+	if (!config->connection_request_url[0] && (strncmp(bound, "0.0.0.0:", 8) == 0 || strncmp(bound, "[::]:", 5) == 0))
+		log_warn("advertising %s: set --connection-request-url to an address the ACS can reach", listener->url);
+	path_of(listener->url, listener->path, sizeof(listener->path));
+	log_info("connection requests listening on %s (advertised as %s)", bound, listener->url);
+	return 0;
+}
+
+int connection_request_start(struct connection_request_listener *listener, const struct cpe_config *config,
+			     struct parameter_store *parameters, void (*on_request)(void *context), void *context)
+{
+	int result;
+
+	memset(listener, 0, sizeof(*listener));
+	listener->socket_fd = -1;
+	listener->parameters = parameters;
+	listener->on_request = on_request;
+	listener->context = context;
+	rate_limit_init(&listener->accepted, config->connection_request_burst, config->connection_request_refill_ms,
+			monotonic_ms());
+	rate_limit_init(&listener->challenged, 20, 500, monotonic_ms());
+	if (getrandom(listener->nonce_random, sizeof(listener->nonce_random), 0) != sizeof(listener->nonce_random))
+		return -EIO;
+	result = bind_listener(listener, config);
+	if (result < 0) {
+		log_error("cannot listen for connection requests on %s: %s", config->connection_request_address,
+			  strerror(-result));
+		connection_request_stop(listener);
+		return result;
+	}
+	listener->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (config->connection_request_address[0] == '['
+									      ? MHD_USE_IPv6
+									      : 0),
+		0, NULL, NULL, on_access, listener, MHD_OPTION_LISTEN_SOCKET, listener->socket_fd,
+		MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u, MHD_OPTION_CONNECTION_TIMEOUT,
+		10u, MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(listener->nonce_random), listener->nonce_random,
+		MHD_OPTION_NONCE_NC_SIZE, 128u, MHD_OPTION_END);
+	if (!listener->daemon) {
+		log_error("cannot start the connection request listener (libmicrohttpd)");
+		connection_request_stop(listener);
+		return -EIO;
+	}
+	listener->socket_fd = -1; /* MHD_stop_daemon closes the listen socket it was given */
+	parameter_store_set_internal(parameters, PARAM_CONNECTION_REQUEST_URL, listener->url);
+	return 0;
+}
+
+void connection_request_stop(struct connection_request_listener *listener)
+{
+	if (listener->daemon)
+		MHD_stop_daemon(listener->daemon);
+	listener->daemon = NULL;
+	if (listener->socket_fd >= 0)
+		close(listener->socket_fd);
+	listener->socket_fd = -1;
+	rate_limit_destroy(&listener->accepted);
+	rate_limit_destroy(&listener->challenged);
+}
+

@@ -1,0 +1,37 @@
+/* The Connection Request listener (TR-069 3.2.2): an HTTP GET on the
+ * advertised URL, authenticated with Digest (MD5) against
+ * ManagementServer.ConnectionRequestUsername/Password, rate limited by a
+ * token bucket (503 + Retry-After beyond it, and a second bucket for
+ * unauthenticated attempts), that asks the agent for a session with
+ * "6 CONNECTION REQUEST". libmicrohttpd, one internal thread. */
+#ifndef CASCADE_CPE_CONNECTION_REQUEST_H
+#define CASCADE_CPE_CONNECTION_REQUEST_H
+
+#include <stdint.h>
+
+#include "cpe/config.h"
+#include "cpe/parameter_store.h"
+#include "cpe/rate_limit.h"
+
+struct MHD_Daemon;
+
+struct connection_request_listener {
+	struct MHD_Daemon *daemon;
+	int socket_fd;
+	struct parameter_store *parameters;
+	struct rate_limit accepted;       /* authenticated requests */
+	struct rate_limit challenged;     /* requests without valid credentials */
+	void (*on_request)(void *context);
+	void *context;
+	char url[CPE_URL_MAX];            /* advertised ConnectionRequestURL */
+	char path[256];                   /* the only path answered */
+	uint8_t nonce_random[32];
+};
+
+/* Binds config->connection_request_address, fills listener->url, starts
+ * the thread. Returns 0 or a negative errno (logged). */
+int connection_request_start(struct connection_request_listener *listener, const struct cpe_config *config,
+			     struct parameter_store *parameters, void (*on_request)(void *context), void *context);
+void connection_request_stop(struct connection_request_listener *listener);
+
+#endif

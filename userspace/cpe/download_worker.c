@@ -1,0 +1,256 @@
+/* The download worker thread (see download_worker.h). */
+#include "cpe/download_worker.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/sha256.h"
+#include "cpe/data_model.h"
+#include "cpe/download_fetch.h"
+#include "cpe/download_install.h"
+#include "cpe/faults.h"
+
+#define STALE_PARTIAL_SECONDS (24 * 3600)
+
+static bool cancelled(void *context)
+{
+	return download_queue_stopping(context);
+}
+
+/* An image with this hash already installed and still intact. */
+static bool already_installed(struct download_worker *worker, const struct download_request *request, bool publish,
+			      char *path, size_t size)
+{
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	char hex[SHA256_HEX_LENGTH + 1];
+
+	if (!request->sha256[0] || !agent_state_find_image(worker->state, request->sha256, path, size))
+		return false;
+	if (publish && strncmp(path, worker->config->image_dir, strlen(worker->config->image_dir)) != 0)
+		return false;
+	if (sha256_file(path, digest, NULL) < 0)
+		return false;
+	sha256_to_hex(digest, hex);
+	return strcasecmp(hex, request->sha256) == 0;
+}
+
+/* A slave's verified image already placed by an earlier attempt whose
+ * install command failed: worth installing again, not fetching again. */
+static bool already_placed(struct download_worker *worker, const struct download_request *request, char *path,
+			   size_t size)
+{
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	char hex[SHA256_HEX_LENGTH + 1];
+
+	if (!request->sha256[0] ||
+	    snprintf(path, size, "%s/images/%s", worker->config->data_dir, request->target_name) >= (int)size)
+		return false;
+	if (sha256_file(path, digest, NULL) < 0)
+		return false;
+	sha256_to_hex(digest, hex);
+	return strcasecmp(hex, request->sha256) == 0;
+}
+
+/* Removes partial downloads nobody asked for in a day. */
+static void remove_stale_partials(struct download_worker *worker)
+{
+	char folder[CPE_PATH_MAX + 16], path[CPE_PATH_MAX + 300];
+	time_t now = time(NULL);
+	struct dirent *entry;
+	struct stat status;
+	DIR *directory;
+	unsigned int seen = 0;
+
+	snprintf(folder, sizeof(folder), "%s/downloads", worker->config->data_dir);
+	directory = opendir(folder);
+	if (!directory)
+		return;
+	while ((entry = readdir(directory)) && seen++ < 10000) {
+		if (entry->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", folder, entry->d_name) >= (int)sizeof(path))
+			continue;
+		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS) {
+			log_info("removing stale partial download %s", path);
+			unlink(path);
+		}
+	}
+	closedir(directory);
+}
+
+static void fill_fault(struct transfer_record *record, unsigned int code, const char *why)
+{
+	record->fault_code = code;
+	snprintf(record->fault_string, sizeof(record->fault_string), "%s", code ? why : "");
+}
+
+int download_worker_run_one(struct download_worker *worker, const struct download_request *request,
+			    struct transfer_record *record)
+{
+	const struct cpe_config *config = worker->config;
+	struct fetch_options options = {
+		.stall_ms = config->download_stall_ms,
+		.connect_timeout_ms = config->download_connect_timeout_ms,
+		.retries = config->download_retries,
+		.rate_limit = config->download_rate_limit,
+		.max_image_size = config->max_image_size,
+		.ca_file = config->ca_file,
+		.cancelled = cancelled,
+		.cancel_context = worker->queue,
+	};
+	char partial[CPE_PATH_MAX + 128], progress[CPE_PATH_MAX + 128], final_path[CPE_PATH_MAX + 300];
+	char actual[SHA256_HEX_LENGTH + 1], why[300] = "";
+	bool publish = cpe_config_is_master(config) &&
+		       parameter_store_get_bool(worker->parameters, PARAM_FILE_SERVER_ENABLE, false);
+	struct fetch_result fetched;
+	unsigned int fault;
+	int result;
+
+	memset(record, 0, sizeof(*record));
+	snprintf(record->command_key, sizeof(record->command_key), "%s", request->command_key);
+	record->start_time = request->started_at ? request->started_at : realtime_seconds();
+	if (already_installed(worker, request, publish, final_path, sizeof(final_path))) {
+		log_info("download %s: image %.16s... already installed at %s", request->command_key, request->sha256,
+			 final_path);
+		fill_fault(record, 0, "");
+		goto done;
+	}
+	if (!publish && already_placed(worker, request, final_path, sizeof(final_path))) {
+		log_info("download %s: verified image already at %s, installing it again", request->command_key,
+			 final_path);
+		fault = config->install_command[0] ? install_command_run(config->install_command, final_path,
+									 request->sha256, request->command_key,
+									 config->install_timeout_ms, why, sizeof(why))
+						   : 0;
+		fill_fault(record, fault, why);
+		if (fault == 0)
+			agent_state_add_image(worker->state, request->sha256, final_path);
+		goto done;
+	}
+	result = download_partial_paths(config->data_dir, request, partial, sizeof(partial), progress,
+					sizeof(progress));
+	if (result < 0) {
+		snprintf(why, sizeof(why), "cannot prepare the download folder: %s", strerror(-result));
+		fill_fault(record, result == -ENOSPC ? FAULT_DOWNLOAD_FAILURE : FAULT_INTERNAL_ERROR, why);
+		goto done;
+	}
+	for (unsigned int round = 0; round < 2; round++) {
+		result = download_fetch(request, partial, progress, &options, &fetched);
+		if (result == -ECANCELED)
+			return -ECANCELED;
+		if (result < 0) {
+			snprintf(why, sizeof(why), "cannot write the partial file: %s", strerror(-result));
+			fill_fault(record, result == -ENOSPC || result == -EDQUOT ? FAULT_DOWNLOAD_FAILURE
+										  : FAULT_INTERNAL_ERROR,
+				   why);
+			goto done;
+		}
+		if (fetched.fault_code) {
+			log_warn("download %s failed (fault %u): %s", request->command_key, fetched.fault_code,
+				 fetched.fault_string);
+			fill_fault(record, fetched.fault_code, fetched.fault_string);
+			/* A corrupt file is useless, an empty one not worth
+			 * keeping; on a full disk its space is needed more (the
+			 * records must still be written). */
+			if (fetched.fault_code == FAULT_FILE_CORRUPTED || fetched.no_space || fetched.size == 0) {
+				unlink(partial);
+				unlink(progress);
+			}
+			goto done;
+		}
+		fault = download_verify(partial, request, actual, why, sizeof(why));
+		if (fault == 0)
+			break;
+		log_warn("download %s: %s; deleting the file", request->command_key, why);
+		unlink(partial);
+		unlink(progress);
+		/* Bytes from two servers (a resume) may not belong together:
+		 * one clean fetch from the start before calling it corrupt. */
+		if (round == 0 && fetched.resumed_from > 0 && fault == FAULT_FILE_CORRUPTED) {
+			log_info("download %s: fetching again from the start", request->command_key);
+			continue;
+		}
+		fill_fault(record, fault, why);
+		goto done;
+	}
+	log_info("download %s verified: %s, sha256 %s", request->command_key, request->target_name, actual);
+	fault = download_install(config, publish, request, partial, actual, final_path, sizeof(final_path), why,
+				 sizeof(why));
+	unlink(progress);
+	if (fault) {
+		log_error("download %s: %s", request->command_key, why);
+		fill_fault(record, fault, why);
+		goto done;
+	}
+	agent_state_add_image(worker->state, actual, final_path);
+	log_info("download %s installed: %s", request->command_key, final_path);
+	fill_fault(record, 0, "");
+done:
+	record->complete_time = realtime_seconds();
+	return 0;
+}
+
+static void *worker_main(void *argument)
+{
+	struct download_worker *worker = argument;
+
+	while (!download_queue_stopping(worker->queue)) {
+		struct download_request request;
+		struct transfer_record record;
+		uint64_t now;
+
+		if (!download_queue_wait(worker->queue, 1000) || !download_queue_first(worker->queue, &request))
+			continue;
+		now = realtime_seconds();
+		if (request.not_before > now) {
+			log_info("download %s starts in %llu s (DelaySeconds)", request.command_key,
+				 (unsigned long long)(request.not_before - now));
+			download_queue_sleep(worker->queue, (request.not_before - now) * 1000);
+			continue;
+		}
+		if (!request.started_at) {
+			request.started_at = now;
+			download_queue_update(worker->queue, &request);
+		}
+		remove_stale_partials(worker);
+		if (download_worker_run_one(worker, &request, &record) == -ECANCELED) {
+			log_info("download %s interrupted by shutdown; it resumes at the next start", request.command_key);
+			break;
+		}
+		/* The record first: a crash between the two steps re-sends, never loses. */
+		transfer_store_add(worker->transfers, &record);
+		download_queue_remove(worker->queue, request.command_key);
+		log_info("download %s finished: fault %u%s%s", request.command_key, record.fault_code,
+			 record.fault_code ? ", " : "", record.fault_string);
+		if (worker->on_transfer_complete)
+			worker->on_transfer_complete(worker->context);
+	}
+	return NULL;
+}
+
+int download_worker_start(struct download_worker *worker)
+{
+	int result = pthread_create(&worker->thread, NULL, worker_main, worker);
+
+	if (result != 0)
+		return -result;
+	worker->started = true;
+	return 0;
+}
+
+void download_worker_stop(struct download_worker *worker)
+{
+	if (worker->queue)
+		download_queue_stop(worker->queue);
+	if (worker->started)
+		pthread_join(worker->thread, NULL);
+	worker->started = false;
+}

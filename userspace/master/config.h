@@ -1,0 +1,56 @@
+/* cascade-master's settings: defaults, command-line flags and the INI
+ * config file (inih), one setter for both so every flag is also a key. */
+#ifndef CASCADE_MASTER_CONFIG_H
+#define CASCADE_MASTER_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+
+#define MASTER_DEFAULT_PORT 8080
+#define ORIGIN_DEFAULT_PORT 8081
+
+enum send_mode {
+	SEND_MODE_AUTO,     /* per image: send_zc up to zc_max_size, splice above */
+	SEND_MODE_SPLICE,   /* file -> pipe -> socket, linked splice SQEs */
+	SEND_MODE_ZC,       /* IORING_OP_SEND_ZC from a read-only mapping */
+};
+
+struct master_config {
+	struct sockaddr_storage listen_address;
+	socklen_t listen_length;
+	bool listen_set;
+	char images[PATH_MAX];
+	bool origin;
+	unsigned int threads;
+	unsigned int max_connections;
+	uint64_t idle_timeout_ms;
+	uint64_t header_timeout_ms;
+	uint64_t grace_ms;
+	enum send_mode send_mode;
+	uint64_t zc_max_size;
+	uint64_t pipe_size;
+	enum log_level log_level;
+};
+
+void master_config_defaults(struct master_config *config);
+/* Sets one setting by its key (the long flag without "--"); returns 0,
+ * -ENOENT for an unknown key, -EINVAL for a bad value. */
+int master_config_set(struct master_config *config, const char *key, const char *value);
+/* Loads an INI file: keys at top level or in [master] / [origin]. Returns
+ * 0 or a negative errno; *error_line is the first bad line (0: I/O). */
+int master_config_load(struct master_config *config, const char *path, int *error_line);
+/* Reads the whole command line (a --config file first, flags on top).
+ * Returns 0 to run, 1 when --help was printed, or -EINVAL after printing
+ * the reason on stderr. */
+int master_config_from_arguments(struct master_config *config, int argc, char **argv);
+/* Final checks and derived defaults (listen port by role). */
+int master_config_finish(struct master_config *config);
+void master_config_usage(FILE *out);
+const char *send_mode_name(enum send_mode mode);
+
+#endif

@@ -1,0 +1,266 @@
+/* Image objects and the store: reload from the manifest (verify, reuse
+ * unchanged images, map those sent with send_zc), lookup by exact name.
+ * Names from requests are only compared with the table; no request path is
+ * ever opened. */
+#include "master/image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "master/stats.h"
+
+void image_hold(struct image *image)
+{
+	__atomic_add_fetch(&image->references, 1, __ATOMIC_RELAXED);
+}
+
+void image_release(struct image *image)
+{
+	if (image == NULL || __atomic_sub_fetch(&image->references, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (image->map != NULL)
+		munmap((void *)image->map, image->size);
+	close(image->fd);
+	free(image);
+}
+
+void image_table_release(struct image_table *table)
+{
+	if (table == NULL || __atomic_sub_fetch(&table->references, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < table->count; i++)
+		image_release(table->images[i]);
+	free(table->images);
+	free(table);
+}
+
+static int compare_names(const void *key, const void *element)
+{
+	const struct image *const *image = element;
+
+	return strcmp(key, (*image)->name);
+}
+
+static struct image *table_find(struct image_table *table, const char *name)
+{
+	struct image **found;
+
+	if (table == NULL || table->count == 0)
+		return NULL;
+	found = bsearch(name, table->images, table->count, sizeof(table->images[0]), compare_names);
+	return found ? *found : NULL;
+}
+
+int image_store_init(struct image_store *store, const struct master_config *config,
+		     struct stats *stats)
+{
+	memset(store, 0, sizeof(*store));
+	pthread_mutex_init(&store->lock, NULL);
+	snprintf(store->directory, sizeof(store->directory), "%s", config->images);
+	store->send_mode = config->send_mode;
+	store->zc_max_size = config->zc_max_size;
+	store->stats = stats;
+	store->cache = manifest_cache_new();
+	return store->cache ? 0 : -ENOMEM;
+}
+
+void image_store_destroy(struct image_store *store)
+{
+	image_table_release(store->current);
+	store->current = NULL;
+	manifest_cache_free(store->cache);
+	store->cache = NULL;
+	pthread_mutex_destroy(&store->lock);
+}
+
+static bool uses_zero_copy_send(const struct image_store *store, uint64_t size)
+{
+	if (size == 0)
+		return false;
+	if (store->send_mode == SEND_MODE_ZC)
+		return true;
+	return store->send_mode == SEND_MODE_AUTO && size <= store->zc_max_size;
+}
+
+/* A new image object for a verified file; takes ownership of file->fd. */
+static struct image *image_create(struct image_store *store, const struct manifest_entry *entry,
+				  const struct manifest_file *file)
+{
+	struct image *image = calloc(1, sizeof(*image));
+	int length;
+
+	if (image == NULL)
+		goto fail;
+	image->references = 1;
+	image->fd = file->fd;
+	image->size = file->size;
+	image->device = file->device;
+	image->inode = file->inode;
+	image->modified_ns = file->modified_ns;
+	memcpy(image->sha256, entry->sha256, sizeof(image->sha256));
+	strcpy(image->name, entry->name);
+	sha256_to_hex(image->sha256, image->hex);
+	image->etag_length = (size_t)snprintf(image->etag, sizeof(image->etag), "\"%s\"", image->hex);
+	length = http_format_image_fields(image->sha256, image->fields, sizeof(image->fields));
+	if (length < 0)
+		goto fail;
+	image->fields_length = (size_t)length;
+	image->counters = stats_image_counters(store->stats, image->name);
+	image->zero_copy_send = uses_zero_copy_send(store, image->size);
+	if (image->zero_copy_send) {
+		void *map = mmap(NULL, image->size, PROT_READ, MAP_SHARED, image->fd, 0);
+
+		if (map == MAP_FAILED) {
+			log_warn("image %s: mmap failed (%s); sending it with splice", image->name,
+				 strerror(errno));
+			image->zero_copy_send = false;
+		} else {
+			image->map = map;
+		}
+	}
+	return image;
+fail:
+	free(image);
+	close(file->fd);
+	return NULL;
+}
+
+static const char *verify_error_text(int error)
+{
+	switch (error) {
+	case -ENOENT: return "file missing";
+	case -ELOOP: return "is a symlink";
+	case -EINVAL: return "not a regular file";
+	case -EBADMSG: return "content does not match its SHA-256 (incomplete or corrupt)";
+	case -EAGAIN: return "changed while being hashed";
+	default: return strerror(-error);
+	}
+}
+
+/* Verifies (or reuses) one manifest entry; NULL when it cannot be served. */
+static struct image *load_entry(struct image_store *store, int directory_fd,
+				const struct manifest_entry *entry, struct image_table *old)
+{
+	struct manifest_file file;
+	struct image *previous = table_find(old, entry->name);
+	int result = manifest_open_verified(directory_fd, entry, store->cache, &file);
+
+	if (result != 0) {
+		log_warn("image %s not served: %s", entry->name, verify_error_text(result));
+		return NULL;
+	}
+	if (previous != NULL && previous->device == file.device && previous->inode == file.inode &&
+	    previous->size == file.size && previous->modified_ns == file.modified_ns &&
+	    memcmp(previous->sha256, entry->sha256, sizeof(previous->sha256)) == 0) {
+		close(file.fd);
+		image_hold(previous);
+		return previous;
+	}
+	log_info("image %s: %" PRIu64 " bytes, sha256 %02x%02x%02x%02x..., verified", entry->name,
+		 file.size, entry->sha256[0], entry->sha256[1], entry->sha256[2], entry->sha256[3]);
+	return image_create(store, entry, &file);
+}
+
+static struct image_table *build_table(struct image_store *store, int directory_fd,
+				       const struct manifest *manifest, struct image_table *old,
+				       struct reload_result *result)
+{
+	struct image_table *table = calloc(1, sizeof(*table));
+
+	if (table == NULL)
+		return NULL;
+	table->references = 1;
+	table->images = calloc(manifest->count ? manifest->count : 1, sizeof(table->images[0]));
+	if (table->images == NULL) {
+		free(table);
+		return NULL;
+	}
+	/* Manifest entries are sorted by name, so the table is too. */
+	for (size_t i = 0; i < manifest->count; i++) {
+		struct image *image = load_entry(store, directory_fd, &manifest->entries[i], old);
+
+		if (image != NULL)
+			table->images[table->count++] = image;
+		else
+			result->rejected++;
+	}
+	return table;
+}
+
+int image_store_reload(struct image_store *store, struct reload_result *result)
+{
+	struct manifest manifest;
+	struct image_table *old;
+	struct image_table *table;
+	uint64_t hashed_before = manifest_cache_hashed_files(store->cache);
+	int directory_fd;
+	int error;
+
+	memset(result, 0, sizeof(*result));
+	directory_fd = open(store->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (directory_fd < 0) {
+		result->error = -errno;
+		return result->error;
+	}
+	error = manifest_read(directory_fd, &manifest);
+	if (error != 0) {
+		close(directory_fd);
+		result->error = error;
+		return error;
+	}
+	if (manifest.rejected_lines > 0)
+		log_warn("%s/%s: %zu lines rejected (first: line %zu): bad format, bad name or "
+			 "conflicting duplicate", store->directory, MANIFEST_FILE_NAME,
+			 manifest.rejected_lines, manifest.first_rejected_line);
+	result->rejected = manifest.rejected_lines;
+	old = image_store_snapshot(store);
+	table = build_table(store, directory_fd, &manifest, old, result);
+	image_table_release(old);
+	manifest_free(&manifest);
+	close(directory_fd);
+	if (table == NULL) {
+		result->error = -ENOMEM;
+		return result->error;
+	}
+	manifest_cache_prune(store->cache);
+	table->generation = ++store->generation;
+	pthread_mutex_lock(&store->lock);
+	old = store->current;
+	store->current = table;
+	pthread_mutex_unlock(&store->lock);
+	image_table_release(old);
+	result->generation = table->generation;
+	result->served = table->count;
+	result->hashed = manifest_cache_hashed_files(store->cache) - hashed_before;
+	return 0;
+}
+
+struct image *image_store_find(struct image_store *store, const char *name)
+{
+	struct image *image;
+
+	pthread_mutex_lock(&store->lock);
+	image = table_find(store->current, name);
+	if (image != NULL)
+		image_hold(image);
+	pthread_mutex_unlock(&store->lock);
+	return image;
+}
+
+struct image_table *image_store_snapshot(struct image_store *store)
+{
+	struct image_table *table;
+
+	pthread_mutex_lock(&store->lock);
+	table = store->current;
+	if (table != NULL)
+		__atomic_add_fetch(&table->references, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&store->lock);
+	return table;
+}

@@ -1,0 +1,82 @@
+/* The images the master serves: each an open, verified file (plus a
+ * read-only mapping when it is sent with send_zc), reference counted so a
+ * transfer keeps its file after a reload replaced or removed it; and the
+ * store holding the current table, rebuilt from the manifest on reload. */
+#ifndef CASCADE_MASTER_IMAGE_H
+#define CASCADE_MASTER_IMAGE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/manifest.h"
+#include "master/config.h"
+#include "master/http_response.h"
+
+struct stats;
+struct name_counters;
+
+struct image {
+	int references;
+	int fd;
+	uint64_t size;
+	dev_t device;
+	ino_t inode;
+	int64_t modified_ns;
+	uint8_t sha256[SHA256_DIGEST_BYTES];
+	char hex[SHA256_HEX_LENGTH + 1];
+	char etag[SHA256_HEX_LENGTH + 3];            /* quoted */
+	size_t etag_length;
+	char fields[HTTP_IMAGE_FIELDS_MAX];          /* ETag, digests, type */
+	size_t fields_length;
+	bool zero_copy_send;                         /* send_zc from map, else splice */
+	const uint8_t *map;                          /* read-only mapping or NULL */
+	struct name_counters *counters;              /* per-name statistics */
+	char name[MANIFEST_NAME_MAX + 1];
+};
+
+struct image_table {
+	int references;
+	uint64_t generation;
+	size_t count;
+	struct image **images;                       /* sorted by name */
+};
+
+struct reload_result {
+	int error;                                   /* 0 or negative errno */
+	uint64_t generation;
+	size_t served;                               /* images in the table */
+	size_t rejected;                             /* listed but not served */
+	uint64_t hashed;                             /* files hashed this time */
+};
+
+struct image_store {
+	pthread_mutex_t lock;                        /* guards current */
+	struct image_table *current;
+	/* Used by the reloading thread only. */
+	struct manifest_cache *cache;
+	char directory[4096];
+	enum send_mode send_mode;
+	uint64_t zc_max_size;
+	struct stats *stats;
+	uint64_t generation;
+};
+
+int image_store_init(struct image_store *store, const struct master_config *config,
+		     struct stats *stats);
+void image_store_destroy(struct image_store *store);
+/* Re-reads the manifest and swaps in a new table; images whose file did
+ * not change are kept (same fd and mapping), new ones are verified. On
+ * error the current table stays. */
+int image_store_reload(struct image_store *store, struct reload_result *result);
+/* The image called name, with a reference the caller drops, or NULL. */
+struct image *image_store_find(struct image_store *store, const char *name);
+/* The current table with a reference (for listings). */
+struct image_table *image_store_snapshot(struct image_store *store);
+
+void image_hold(struct image *image);
+void image_release(struct image *image);
+void image_table_release(struct image_table *table);
+
+#endif

@@ -107,7 +107,7 @@ start_cascade() {
   local port
   port=$(free_port)
   # shellcheck disable=SC2086
-  "$bin/cascade-master" --listen "127.0.0.1:$port" --images "$work/images" --threads 2 \
+  "$bin/cascade-master" --listen "127.0.0.1:$port" --images "$work/images" --threads 2 --meter false \
     --log-level warn ${BENCH_MASTER_ARGS:-} 2>"$work/cascade.log" &
   server_pid[cascade]=$!
   server_port[cascade]=$port

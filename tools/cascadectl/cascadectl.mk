@@ -2,5 +2,5 @@
 COMPONENTS        += cascadectl
 cascadectl_DIR    := tools/cascadectl
 cascadectl_BIN    := cascadectl
-cascadectl_USES   := common
+cascadectl_USES   := meter common
 cascadectl_LDLIBS := -lcurl -ljansson

@@ -18,7 +18,7 @@ static const struct command commands[] = {
 	{ "devices", "list devices: [--group N] [--limit N] [--offset N]", command_devices },
 	{ "groups", "list groups with their elected masters", command_groups },
 	{ "campaign", "campaign start|status|watch|pause|resume|cancel (see below)", command_campaign },
-	/* The eBPF meter CLI joins here: { "meter", "...", meter_cli_main }, */
+	{ "meter", "eBPF meters: attach, detach, group, cap, show, top (meter --help)", command_meter },
 };
 
 static void usage(FILE *stream)

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "common/parse.h"
+#include "meter/meter_pins.h"
+#include "meter/meter_values.h"
 
 struct option_spec {
 	const char *key;
@@ -29,6 +31,10 @@ static const struct option_spec options[] = {
 	{ "send-mode", true, "MODE       auto, splice or zc (default auto)" },
 	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 64K)" },
 	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
+	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },
+	{ "meter-interface", true, "IF         interface whose egress the meter counts (default lo)" },
+	{ "bpf-pin-dir", true, "DIR        where the meter's maps are pinned (default /sys/fs/bpf/cascade)" },
+	{ "group", true, "PREFIX=ID  count traffic to PREFIX for group ID (repeatable)" },
 	{ "log-level", true, "LEVEL      error, warn, info or debug (default info)" },
 	{ "help", false, "          print this help" },
 };
@@ -49,6 +55,62 @@ void master_config_defaults(struct master_config *config)
 	config->zc_max_size = 64 << 10;
 	config->pipe_size = 1 << 20;
 	config->log_level = LOG_LEVEL_INFO;
+	config->meter = true;
+	strcpy(config->meter_interface, "lo");
+	snprintf(config->bpf_pin_dir, sizeof(config->bpf_pin_dir), "%s", METER_DEFAULT_PIN_DIR);
+}
+
+/* Adds one prefix -> group mapping after checking both. */
+static int add_group_prefix(struct master_config *config, const char *prefix, const char *group_text)
+{
+	struct meter_prefix parsed;
+	uint32_t group;
+	struct group_prefix *entry;
+
+	if (meter_parse_prefix(prefix, &parsed) != 0 || meter_parse_group(group_text, &group) != 0 ||
+	    group == 0 || strlen(prefix) >= sizeof(entry->prefix))
+		return -EINVAL;
+	if (config->group_prefix_count == MASTER_MAX_GROUP_PREFIXES)
+		return -E2BIG;
+	entry = &config->group_prefixes[config->group_prefix_count++];
+	strcpy(entry->prefix, prefix);
+	entry->group = group;
+	return 0;
+}
+
+/* "PREFIX=ID" from the command line. */
+static int set_group(struct master_config *config, const char *value)
+{
+	char prefix[64];
+	const char *equals = strrchr(value, '=');
+
+	if (equals == NULL || (size_t)(equals - value) >= sizeof(prefix))
+		return -EINVAL;
+	memcpy(prefix, value, (size_t)(equals - value));
+	prefix[equals - value] = '\0';
+	return add_group_prefix(config, prefix, equals + 1);
+}
+
+/* "[groups] ID = PREFIX PREFIX ..." from the config file; all or nothing. */
+static int set_group_line(struct master_config *config, const char *group, const char *prefixes)
+{
+	char copy[1024];
+	char *cursor;
+	char *token;
+	unsigned int before = config->group_prefix_count;
+
+	if (snprintf(copy, sizeof(copy), "%s", prefixes) >= (int)sizeof(copy))
+		return -EINVAL;
+	cursor = copy;
+	while ((token = strsep(&cursor, " ,\t")) != NULL) {
+		if (*token == '\0')
+			continue;
+		if (add_group_prefix(config, token, group) != 0) {
+			config->group_prefix_count = before;
+			return -EINVAL;
+		}
+	}
+	return config->group_prefix_count > before ? 0 : -EINVAL;
 }
 
 const char *send_mode_name(enum send_mode mode)
@@ -134,11 +196,29 @@ int master_config_set(struct master_config *config, const char *key, const char 
 	}
 	if (strcmp(key, "log-level") == 0)
 		return log_level_from_name(value, &config->log_level);
+	if (strcmp(key, "meter") == 0)
+		return parse_bool(value, &config->meter);
+	if (strcmp(key, "meter-interface") == 0) {
+		if (value[0] == '\0' || strlen(value) >= 16)
+			return -EINVAL;
+		strcpy(config->meter_interface, value);
+		return 0;
+	}
+	if (strcmp(key, "bpf-pin-dir") == 0) {
+		if (value[0] != '/' || strlen(value) >= sizeof(config->bpf_pin_dir))
+			return -EINVAL;
+		strcpy(config->bpf_pin_dir, value);
+		return 0;
+	}
+	if (strcmp(key, "group") == 0)
+		return set_group(config, value);
 	return -ENOENT;
 }
 
 static int handle_ini_line(void *user, const char *section, const char *key, const char *value)
 {
+	if (strcmp(section, "groups") == 0)
+		return set_group_line(user, key, value) == 0;
 	if (section[0] != '\0' && strcmp(section, "master") != 0 && strcmp(section, "origin") != 0)
 		return 0;
 	if (strcmp(key, "config") == 0 || strcmp(key, "help") == 0)

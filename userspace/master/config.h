@@ -20,6 +20,14 @@ enum send_mode {
 	SEND_MODE_ZC,       /* IORING_OP_SEND_ZC from a read-only mapping */
 };
 
+#define MASTER_MAX_GROUP_PREFIXES 256
+
+/* A destination prefix whose traffic the group meter counts for a group. */
+struct group_prefix {
+	char prefix[64];
+	uint32_t group;
+};
+
 struct master_config {
 	struct sockaddr_storage listen_address;
 	socklen_t listen_length;
@@ -35,13 +43,19 @@ struct master_config {
 	uint64_t zc_max_size;
 	uint64_t pipe_size;
 	enum log_level log_level;
+	bool meter;                     /* attach the eBPF group egress meter */
+	char meter_interface[32];
+	char bpf_pin_dir[256];
+	struct group_prefix group_prefixes[MASTER_MAX_GROUP_PREFIXES];
+	unsigned int group_prefix_count;
 };
 
 void master_config_defaults(struct master_config *config);
 /* Sets one setting by its key (the long flag without "--"); returns 0,
  * -ENOENT for an unknown key, -EINVAL for a bad value. */
 int master_config_set(struct master_config *config, const char *key, const char *value);
-/* Loads an INI file: keys at top level or in [master] / [origin]. Returns
+/* Loads an INI file: keys at top level or in [master] / [origin], and a
+ * [groups] section of "GROUP_ID = PREFIX [PREFIX...]" lines. Returns
  * 0 or a negative errno; *error_line is the first bad line (0: I/O). */
 int master_config_load(struct master_config *config, const char *path, int *error_line);
 /* Reads the whole command line (a --config file first, flags on top).

@@ -2,5 +2,5 @@
 COMPONENTS    += master
 master_DIR    := userspace/master
 master_BIN    := cascade-master
-master_USES   := common
+master_USES   := meter common
 master_LDLIBS := -luring -ljansson

@@ -95,6 +95,9 @@ static int open_listeners(struct server *server)
 				return -errno;
 		}
 	}
+	server->listen_port = ntohs(address.ss_family == AF_INET6
+					    ? ((struct sockaddr_in6 *)&address)->sin6_port
+					    : ((struct sockaddr_in *)&address)->sin_port);
 	format_socket_address((struct sockaddr *)&address, text, sizeof(text));
 	log_info("listening on %s (%u event loops, %s, send mode %s)", text, server->worker_count,
 		 server->config.origin ? "origin" : "master", send_mode_name(server->config.send_mode));
@@ -163,6 +166,7 @@ int server_start(struct server *server, const struct master_config *config)
 	result = open_listeners(server);
 	if (result != 0)
 		return result;
+	meter_link_start(&server->meter_link, &server->config, server->listen_port);
 	return start_workers(server);
 }
 
@@ -193,6 +197,7 @@ void server_stop(struct server *server)
 		free(server->workers);
 		server->workers = NULL;
 	}
+	meter_link_stop(&server->meter_link);
 	image_store_destroy(&server->store);
 	stats_destroy(&server->stats);
 	if (server->reload_fd >= 0)

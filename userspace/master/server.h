@@ -15,6 +15,7 @@
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
+#include "master/meter_link.h"
 #include "master/stats.h"
 
 struct connection;
@@ -90,6 +91,8 @@ struct server {
 	int last_reload_error;
 	int finished_fd;                /* eventfd: a loop has exited */
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
+	uint16_t listen_port;           /* the bound port (port 0 resolved) */
+	struct meter_link meter_link;   /* eBPF group egress meter, or why not */
 };
 
 /* Sets up listening sockets, rings and the first table; starts the loops. */

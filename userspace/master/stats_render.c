@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "master/image.h"
+#include "master/meter_link.h"
 
 static const int counted_statuses[] = STATS_STATUSES;
 #define COUNTED_STATUS_COUNT (sizeof(counted_statuses) / sizeof(counted_statuses[0]))
@@ -82,7 +83,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		" s:{s:I, s:o}, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
-		" s:{s:I, s:I, s:I, s:s?}}",
+		" s:{s:I, s:I, s:I, s:s?}, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
 		"zc_max_size", (json_int_t)view->zc_max_size, "threads", (int)view->threads,
 		"uptime_seconds", (json_int_t)((uint64_t)time(NULL) - stats->started_unix),
@@ -108,7 +109,8 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"reload", "generation", (json_int_t)view->generation,
 		"reloads", (json_int_t)stats_read(&stats->reloads),
 		"failures", (json_int_t)stats_read(&stats->reload_failures),
-		"last_error", view->last_reload_error ? strerror(-view->last_reload_error) : NULL);
+		"last_error", view->last_reload_error ? strerror(-view->last_reload_error) : NULL,
+		"meter", meter_link_json(view->meter));
 	if (root == NULL)
 		return -ENOMEM;
 	text = json_dumps(root, JSON_COMPACT);
@@ -225,6 +227,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_reload_failures_total", "counter",
 		      "Manifest reloads that failed.", stats_read(&stats->reload_failures));
 	registry_metrics(stream, stats);
+	meter_link_write_metrics(view->meter, stream);
 	if (fclose(stream) != 0 || text == NULL) {
 		free(text);
 		return -ENOMEM;

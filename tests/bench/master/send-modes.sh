@@ -29,7 +29,7 @@ for size in $sizes; do head -c "$(to_bytes "$size")" /dev/urandom >"$work/images
 declare -A port pid
 for mode in splice zc; do
   port[$mode]=$(free_port)
-  "$bin/cascade-master" --listen "127.0.0.1:${port[$mode]}" --images "$work/images" --threads 2 \
+  "$bin/cascade-master" --listen "127.0.0.1:${port[$mode]}" --images "$work/images" --threads 2 --meter false \
     --send-mode "$mode" --log-level warn 2>"$work/$mode.log" &
   pid[$mode]=$!
   pids+=($!)

@@ -69,7 +69,7 @@ start_image_server() {
   local name=$1 images=$2 port
   shift 2
   port=$(free_port)
-  start_daemon "$name" "$CASCADE_BIN/cascade-master" --listen "127.0.0.1:$port" --images "$images" --threads 1 "$@"
+  start_daemon "$name" "$CASCADE_BIN/cascade-master" --listen "127.0.0.1:$port" --images "$images" --threads 1 --meter false "$@"
   wait_for_port "$port" 15 >/dev/null || { not_ok "$name listens"; finish; }
   IMAGE_SERVER_URL="http://127.0.0.1:$port"
 }

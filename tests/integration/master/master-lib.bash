@@ -38,7 +38,7 @@ sha_of() { sha256sum "$1" | cut -c1-64; }
 start_master() {
   local name=$1 waited=0 port=""
   shift
-  start_daemon "$name" "$CASCADE_BIN/cascade-master" --listen 127.0.0.1:0 "$@"
+  start_daemon "$name" "$CASCADE_BIN/cascade-master" --listen 127.0.0.1:0 --meter false "$@"
   while [ $waited -lt 200 ]; do
     port=$(grep -m1 -oE 'listening on 127\.0\.0\.1:[0-9]+' "$TEST_DIR/$name.log" 2>/dev/null | cut -d: -f2)
     [ -n "$port" ] && break

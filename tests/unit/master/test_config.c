@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,53 @@ static void test_setter(void **state)
 	assert_int_equal(master_config_set(&config, "listen", "localhost"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "header-timeout", "10ms"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "no-such-key", "1"), -ENOENT);
+}
+
+static void test_meter_settings(void **state)
+{
+	struct master_config config;
+	char path[] = "/tmp/cascade-master-groups-XXXXXX";
+	int fd;
+	int line = 0;
+	const char *text = "[groups]\n5 = 10.5.0.0/16, fd00:5::/64\n6 = 10.6.0.1\n";
+
+	(void)state;
+	master_config_defaults(&config);
+	assert_true(config.meter);
+	assert_string_equal(config.meter_interface, "lo");
+	assert_string_equal(config.bpf_pin_dir, "/sys/fs/bpf/cascade");
+	assert_int_equal(master_config_set(&config, "meter", "false"), 0);
+	assert_false(config.meter);
+	assert_int_equal(master_config_set(&config, "group", "192.168.1.0/24=42"), 0);
+	assert_int_equal(config.group_prefix_count, 1);
+	assert_string_equal(config.group_prefixes[0].prefix, "192.168.1.0/24");
+	assert_int_equal(config.group_prefixes[0].group, 42);
+	assert_int_equal(master_config_set(&config, "group", "192.168.1.0/33=4"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "group", "192.168.1.0/24=0"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "group", "192.168.1.0/24"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "bpf-pin-dir", "relative/dir"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "meter-interface", "a-name-far-too-long-for-linux"), -EINVAL);
+	assert_int_equal(config.group_prefix_count, 1);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(master_config_load(&config, path, &line), 0);
+	assert_int_equal(config.group_prefix_count, 4);
+	assert_string_equal(config.group_prefixes[2].prefix, "fd00:5::/64");
+	assert_int_equal(config.group_prefixes[2].group, 5);
+	assert_int_equal(config.group_prefixes[3].group, 6);
+
+	/* A bad prefix on a line adds none of that line's prefixes. */
+	text = "[groups]\n8 = 10.8.0.0/16 not-a-prefix\n";
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(master_config_load(&config, path, &line), -EINVAL);
+	assert_int_equal(line, 2);
+	assert_int_equal(config.group_prefix_count, 4);
+	unlink(path);
 }
 
 static void test_file_and_roles(void **state)
@@ -73,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setter),
 		cmocka_unit_test(test_file_and_roles),
+		cmocka_unit_test(test_meter_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

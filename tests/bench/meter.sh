@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark of the eBPF meters (provisional until run on a quiet machine).
 #
-# 1. Overhead: N concurrent downloads (default 1000: 4 curl processes x 250
-#    parallel transfers) of a SIZE file from nginx in a test namespace over
-#    a veth pair, alternating rounds with the group meter attached (counting
-#    the server port, the clients' prefix mapped to a group) and detached.
-#    Prints throughput per round and the attached/detached ratio of the
-#    medians (target >= 0.97). nginx stands in for cascade-master until it is
-#    merged; the lead re-runs this against cascade-master.
+# 1. Overhead: N concurrent full downloads (default 1000) of a SIZE image
+#    from cascade-master in a test namespace over a veth pair, driven by
+#    cascade-load in the peer namespace, alternating rounds with the group
+#    meter attached (counting the server port, the clients' prefix mapped to
+#    a group) and detached. Prints throughput per round and the
+#    attached/detached ratio of the medians (target >= 0.97).
 # 2. Cap accuracy: one download per cap (10mbit, 50mbit, 200mbit by default)
 #    measured by the client (cascade-meter-traffic fetch), ratio to the cap.
 #
 #   tests/bench/meter.sh [--downloads N] [--size BYTES] [--rounds R] [--caps "10mbit 50mbit"]
 # (defaults: 1000 downloads of 4 MiB, 6 rounds each way after a warm-up)
-# Needs root, nginx (tools/deps/bench.list), curl; builds nothing: run make first.
+# Needs root; builds nothing: run make first.
 set -u
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/../integration/meter/meter_lib.bash"
@@ -30,60 +29,31 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "meter.sh: needs root (netns, tc, eBPF)" >&2; exit 1; }
-command -v nginx >/dev/null || { echo "meter.sh: needs nginx (tools/install-deps --bench)" >&2; exit 1; }
 
 make_topology || { echo "meter.sh: cannot set up namespaces" >&2; exit 1; }
 port=8080
-mkdir -p "$TEST_DIR/www" "$TEST_DIR/nginx"
-head -c "$size" /dev/zero >"$TEST_DIR/www/image.bin"
-cat >"$TEST_DIR/nginx.conf" <<CONF
-user root;
-worker_processes 2;
-daemon off;
-pid $TEST_DIR/nginx/nginx.pid;
-error_log $TEST_DIR/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_timeout 0;
-  client_body_temp_path $TEST_DIR/nginx;
-  proxy_temp_path $TEST_DIR/nginx;
-  fastcgi_temp_path $TEST_DIR/nginx;
-  uwsgi_temp_path $TEST_DIR/nginx;
-  scgi_temp_path $TEST_DIR/nginx;
-  server { listen 198.18.0.1:$port backlog=4096; root $TEST_DIR/www; }
-}
-CONF
+mkdir -p "$TEST_DIR/images"
+head -c "$size" /dev/urandom >"$TEST_DIR/images/image.bin"
+(cd "$TEST_DIR/images" && sha256sum image.bin >SHA256SUMS)
 in_server sysctl -qw net.core.somaxconn=4096
-start_daemon nginx nsenter --net="/run/netns/$SERVER_NS" nginx -c "$TEST_DIR/nginx.conf" -p "$TEST_DIR/nginx"
-for _ in $(seq 100); do in_client curl -s -o /dev/null "http://198.18.0.1:$port/image.bin" && break; sleep 0.05; done
-
-processes=4
-per_process=$(( (downloads + processes - 1) / processes ))
-url_list="$TEST_DIR/urls"
-: >"$url_list"
-for _ in $(seq "$per_process"); do
-  printf 'url = "http://198.18.0.1:%s/image.bin"\noutput = "/dev/null"\n' "$port" >>"$url_list"
-done
+# The meter is attached and detached by this script between rounds, so the
+# server itself runs with --meter false: both sides serve identically.
+start_daemon master nsenter --net="/run/netns/$SERVER_NS" "$CASCADE_BIN/cascade-master" \
+  --listen "198.18.0.1:$port" --images "$TEST_DIR/images" --threads 2 --meter false
+for _ in $(seq 100); do in_client curl -s -o /dev/null "http://198.18.0.1:$port/images/image.bin" && break; sleep 0.05; done
 
 # One round: prints bytes per second of all downloads together.
 round() {
-  local started finished pids=() pid failed=0
-  started=$(date +%s%N)
-  for ((process = 0; process < processes; process++)); do
-    in_client curl -s --fail -Z --parallel-immediate --parallel-max "$per_process" -K "$url_list" >/dev/null 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  finished=$(date +%s%N)
-  [ $failed -eq 0 ] || { echo "meter.sh: a download failed" >&2; echo 0; return; }
-  echo $(( size * per_process * processes * 1000000000 / (finished - started) ))
+  local result
+  result=$(in_client "$CASCADE_BIN/cascade-load" "http://198.18.0.1:$port/images/image.bin" \
+    --clients "$downloads" --threads 2 --expect-size "$size" --deadline 5m --quiet) ||
+    { echo "meter.sh: a download failed: $result" >&2; echo 0; return; }
+  jq -r '(.bytes / .seconds) | floor' <<<"$result"
 }
 
 median() { sort -n | awk '{v[NR]=$1} END {printf "%.0f\n", (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
-echo "# overhead: $((per_process * processes)) concurrent downloads of $size bytes, $rounds rounds each way"
+echo "# overhead: $downloads concurrent cascade-master downloads of $size bytes, $rounds rounds each way"
 attached=() detached=()
 round >/dev/null   # warm-up, not counted
 # AABB order (attached twice, detached twice, ...) so that a drift
@@ -119,5 +89,5 @@ for cap in $caps; do
     'BEGIN { printf "cap %-8s = %d B/s: client measured %d B/s, ratio %.4f\n", c, cb, m, m / cb }'
 done
 meter detach --unpin >/dev/null
-stop_daemon nginx >/dev/null
+stop_daemon master >/dev/null
 exit 0

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/manifest.h"
 #include "cpe/json_file.h"
 #include "cpe/wait_until.h"
 
@@ -40,7 +41,11 @@ static bool request_from_json(const json_t *object, struct download_request *req
 	request->accepted_at = json_member_unsigned(object, "accepted_at", 0);
 	request->not_before = json_member_unsigned(object, "not_before", 0);
 	request->started_at = json_member_unsigned(object, "started_at", 0);
-	return request->url[0] && request->target_name[0];
+	/* The image name and the hash become file names (images/NAME,
+	 * downloads/HASH.part): refuse what the agent would never write. */
+	return request->url[0] && manifest_name_is_valid(request->target_name, strlen(request->target_name)) &&
+	       (!request->sha256[0] || (strlen(request->sha256) == 64 &&
+					strspn(request->sha256, "0123456789abcdef") == 64));
 }
 
 static int save_locked(struct download_queue *queue)

@@ -28,6 +28,7 @@ struct master_config {
 	bool origin;
 	unsigned int threads;
 	unsigned int max_connections;
+	unsigned int max_connections_per_address; /* 0: no per-address cap */
 	uint64_t idle_timeout_ms;
 	uint64_t header_timeout_ms;
 	uint64_t grace_ms;
@@ -35,6 +36,8 @@ struct master_config {
 	uint64_t zc_max_size;
 	uint64_t pipe_size;
 	enum log_level log_level;
+	char admin_token_file[PATH_MAX];
+	char admin_token[257];          /* read from admin_token_file; "": loopback only */
 };
 
 void master_config_defaults(struct master_config *config);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "master/address_limit.h"
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
@@ -90,6 +91,7 @@ struct server {
 	int last_reload_error;
 	int finished_fd;                /* eventfd: a loop has exited */
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
+	struct address_limit address_limit; /* --max-connections-per-address */
 };
 
 /* Sets up listening sockets, rings and the first table; starts the loops. */

@@ -39,9 +39,11 @@ static int campaign_start(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },  { "sha256", required_argument, NULL, 'h' },
 		{ "file", required_argument, NULL, 'f' },  { "mode", required_argument, NULL, 'm' },
 		{ "fanout", required_argument, NULL, 'n' }, { "group", required_argument, NULL, 'g' },
-		{ "selector", required_argument, NULL, 'e' }, { NULL, 0, NULL, 0 },
+		{ "selector", required_argument, NULL, 'e' }, { "signature", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *origin = NULL, *sha256 = NULL, *file = NULL, *mode = "url", *selector = NULL;
+	const char *signature = NULL;
 	long long size = 0, fanout = 0, group = 0;
 	char hex[SHA256_HEX_LENGTH + 1];
 	json_t *request, *response;
@@ -57,6 +59,7 @@ static int campaign_start(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'e': selector = optarg; break;
+		case 'S': signature = optarg; break;
 		case 's':
 			if (parse_count(optarg, INT64_MAX, &size) < 0)
 				return usage_error("campaign start", "--size wants a byte count, not \"%s\"", optarg);
@@ -96,6 +99,8 @@ static int campaign_start(int argc, char **argv)
 			    "size", (json_int_t)size, "mode", mode, "fanout", (json_int_t)fanout, "group", (json_int_t)group);
 	if (selector)
 		json_object_set_new(request, "selector", json_string(selector));
+	if (signature)
+		json_object_set_new(request, "signature", json_string(signature));
 	body = json_dumps(request, JSON_COMPACT);
 	json_decref(request);
 	result = api_call("POST", "/api/campaigns", body, &response);

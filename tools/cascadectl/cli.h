@@ -32,5 +32,6 @@ int usage_error(const char *command, const char *format, ...) __attribute__((for
 int command_devices(int argc, char **argv);
 int command_groups(int argc, char **argv);
 int command_campaign(int argc, char **argv);
+int command_sign(int argc, char **argv);
 
 #endif

@@ -76,23 +76,8 @@ static int campaign_start(int argc, char **argv)
 			return usage_error("campaign start", "unknown option");
 		}
 	}
-	if (file) { /* size and hash from the image itself */
-		uint8_t digest[SHA256_DIGEST_BYTES];
-		uint64_t file_size;
-
-		if (sha256_file(file, digest, &file_size) < 0) {
-			fprintf(stderr, "cascadectl campaign start: cannot read --file %s\n", file);
-			return 1;
-		}
-		sha256_to_hex(digest, hex);
-		sha256 = hex;
-		size = (long long)file_size;
-		if (!image) {
-			const char *slash = strrchr(file, '/');
-
-			image = slash ? slash + 1 : file;
-		}
-	}
+	if (file && image_facts_from_file("campaign start", file, hex, &sha256, &size, &image) != 0)
+		return 1;
 	if (!image || !origin || !sha256 || size <= 0)
 		return usage_error("campaign start", "needs --image NAME --origin URL and --size N --sha256 HEX, or --file PATH");
 	request = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I}", "image", image, "origin_url", origin, "sha256", sha256,

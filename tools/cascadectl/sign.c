@@ -16,6 +16,27 @@
 #include "common/parse.h"
 #include "common/sha256.h"
 
+int image_facts_from_file(const char *command, const char *file, char *hex,
+			  const char **sha256, long long *size, const char **image)
+{
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	uint64_t file_size;
+
+	if (sha256_file(file, digest, &file_size) < 0) {
+		fprintf(stderr, "cascadectl %s: cannot read --file %s\n", command, file);
+		return 1;
+	}
+	sha256_to_hex(digest, hex);
+	*sha256 = hex;
+	*size = (long long)file_size;
+	if (!*image) {
+		const char *slash = strrchr(file, '/');
+
+		*image = slash ? slash + 1 : file;
+	}
+	return 0;
+}
+
 int command_sign(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -26,7 +47,6 @@ int command_sign(int argc, char **argv)
 	const char *key = NULL, *image = NULL, *sha256 = NULL, *file = NULL;
 	char hex[SHA256_HEX_LENGTH + 1], signature[IMAGE_SIGNATURE_BASE64_LENGTH + 1], why[512];
 	long long size = -1;
-	uint64_t file_size;
 	int option;
 
 	optind = 1;
@@ -46,22 +66,8 @@ int command_sign(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("sign", "unexpected argument \"%s\"", argv[optind]);
-	if (file) { /* size and hash from the image itself */
-		uint8_t digest[SHA256_DIGEST_BYTES];
-
-		if (sha256_file(file, digest, &file_size) < 0) {
-			fprintf(stderr, "cascadectl sign: cannot read --file %s\n", file);
-			return 1;
-		}
-		sha256_to_hex(digest, hex);
-		sha256 = hex;
-		size = (long long)file_size;
-		if (!image) {
-			const char *slash = strrchr(file, '/');
-
-			image = slash ? slash + 1 : file;
-		}
-	}
+	if (file && image_facts_from_file("sign", file, hex, &sha256, &size, &image) != 0)
+		return 1;
 	if (!key || !image || !sha256 || size < 0)
 		return usage_error("sign", "needs --key FILE and --file PATH [--image NAME], or --image NAME --size N "
 					   "--sha256 HEX");

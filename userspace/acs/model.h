@@ -101,6 +101,7 @@ struct campaign_group {
 struct campaign {
 	uint32_t id;
 	char *image_name, *origin_url, *sha256, *selector;
+	char *signature;             /* base64 Ed25519 over the image statement, "": none */
 	uint64_t image_size;
 	enum campaign_mode mode;
 	unsigned int fanout;

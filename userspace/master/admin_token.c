@@ -5,50 +5,27 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/atomic_file.h"
+#include "common/token_file.h"
 
 int admin_token_load(const char *path, char token[ADMIN_TOKEN_MAX + 1])
 {
-	char *text = NULL;
-	size_t length = 0, start = 0;
-	int result = read_whole_file(path, 4096, &text, &length);
+	char why[300];
+	int length = token_file_read(path, token, ADMIN_TOKEN_MAX + 1, why, sizeof(why));
 
-	token[0] = '\0';
-	if (result < 0) {
-		fprintf(stderr, "cascade-master: cannot read the admin token file %s: %s\n", path,
-			strerror(-result));
-		return result;
+	if (length < 0) {
+		fprintf(stderr, "cascade-master: admin token: %s\n", why);
+		return length;
 	}
-	while (start < length && strchr(" \t\r\n", text[start]))
-		start++;
-	while (length > start && strchr(" \t\r\n", text[length - 1]))
-		length--;
-	length -= start;
-	result = -EINVAL;
-	if (length < ADMIN_TOKEN_MIN || length > ADMIN_TOKEN_MAX) {
-		fprintf(stderr, "cascade-master: the admin token in %s must be %d to %d characters\n", path,
-			ADMIN_TOKEN_MIN, ADMIN_TOKEN_MAX);
-		goto out;
+	if (length < ADMIN_TOKEN_MIN) {
+		fprintf(stderr, "cascade-master: the admin token in %s is shorter than %d characters\n", path,
+			ADMIN_TOKEN_MIN);
+		token[0] = '\0';
+		return -EINVAL;
 	}
-	for (size_t i = 0; i < length; i++) {
-		unsigned char c = (unsigned char)text[start + i];
-
-		if (c <= 0x20 || c >= 0x7f) {
-			fprintf(stderr, "cascade-master: the admin token in %s has a character that is not "
-					"visible ASCII\n", path);
-			goto out;
-		}
-	}
-	memcpy(token, text + start, length);
-	token[length] = '\0';
-	result = 0;
-out:
-	free(text);
-	return result;
+	return 0;
 }
 
 bool address_is_loopback(const struct sockaddr *address)

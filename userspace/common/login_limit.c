@@ -1,11 +1,10 @@
 /* Failed-login counting per source address (see login_limit.h). */
 #include "common/login_limit.h"
+#include "common/subscriber.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define WAYS 4
 
@@ -17,8 +16,7 @@ int login_limit_init(struct login_limit *limit, unsigned int max_failures, uint6
 	limit->window_ms = window_ms ? window_ms : 1;
 	if (max_failures == 0)
 		return 0;
-	if (getrandom(&limit->key, sizeof(limit->key), 0) != sizeof(limit->key))
-		limit->key = (uint64_t)(uintptr_t)limit ^ 0x2545f4914f6cdd1dull;
+	limit->key = subscriber_random_key();
 	limit->slots = calloc(LOGIN_LIMIT_SLOTS, sizeof(limit->slots[0]));
 	return limit->slots ? 0 : -ENOMEM;
 }
@@ -30,38 +28,9 @@ void login_limit_destroy(struct login_limit *limit)
 	pthread_mutex_destroy(&limit->lock);
 }
 
-/* IPv4 address, or the network half of an IPv6 address, with the top bit
- * telling them apart; false for other families. */
-static bool subscriber_of(const struct sockaddr *address, uint64_t *bits)
-{
-	if (address->sa_family == AF_INET) {
-		*bits = ((const struct sockaddr_in *)address)->sin_addr.s_addr;
-		return true;
-	}
-	if (address->sa_family == AF_INET6) {
-		const struct in6_addr *ipv6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
-		uint32_t ipv4;
-
-		if (IN6_IS_ADDR_V4MAPPED(ipv6)) {
-			memcpy(&ipv4, &ipv6->s6_addr[12], sizeof(ipv4));
-			*bits = ipv4;
-		} else {
-			memcpy(bits, ipv6->s6_addr, sizeof(*bits));
-			*bits |= 1ull << 63;
-		}
-		return true;
-	}
-	return false;
-}
-
 static struct login_slot *set_of(struct login_limit *limit, uint64_t subscriber)
 {
-	uint64_t value = subscriber ^ limit->key;
-
-	value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-	value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-	value ^= value >> 31;
-	return &limit->slots[(value % (LOGIN_LIMIT_SLOTS / WAYS)) * WAYS];
+	return &limit->slots[(subscriber_hash(subscriber, limit->key) % (LOGIN_LIMIT_SLOTS / WAYS)) * WAYS];
 }
 
 static bool slot_stale(const struct login_slot *slot, const struct login_limit *limit, uint64_t now_ms)
@@ -93,17 +62,28 @@ static struct login_slot *find(struct login_limit *limit, uint64_t subscriber, u
 	return victim;
 }
 
-bool login_limit_blocked(struct login_limit *limit, const struct sockaddr *address, uint64_t now_ms,
-			 unsigned int *retry_after_seconds)
+/* Takes the lock and finds (or with create makes) the address's slot;
+ * false, without the lock, when the limit is off or the address not IP. */
+static bool lock_slot(struct login_limit *limit, const struct sockaddr *address, uint64_t now_ms, bool create,
+		      struct login_slot **slot)
 {
-	struct login_slot *slot;
 	uint64_t subscriber;
-	bool blocked = false;
 
 	if (!limit->slots || !subscriber_of(address, &subscriber))
 		return false;
 	pthread_mutex_lock(&limit->lock);
-	slot = find(limit, subscriber, now_ms, false);
+	*slot = find(limit, subscriber, now_ms, create);
+	return true;
+}
+
+bool login_limit_blocked(struct login_limit *limit, const struct sockaddr *address, uint64_t now_ms,
+			 unsigned int *retry_after_seconds)
+{
+	struct login_slot *slot;
+	bool blocked = false;
+
+	if (!lock_slot(limit, address, now_ms, false, &slot))
+		return false;
 	if (slot && slot->blocked_until_ms > now_ms) {
 		blocked = true;
 		limit->refused_total++;
@@ -117,13 +97,10 @@ bool login_limit_blocked(struct login_limit *limit, const struct sockaddr *addre
 bool login_limit_failed(struct login_limit *limit, const struct sockaddr *address, uint64_t now_ms)
 {
 	struct login_slot *slot;
-	uint64_t subscriber;
 	bool newly_blocked = false;
 
-	if (!limit->slots || !subscriber_of(address, &subscriber))
+	if (!lock_slot(limit, address, now_ms, true, &slot))
 		return false;
-	pthread_mutex_lock(&limit->lock);
-	slot = find(limit, subscriber, now_ms, true);
 	if (slot->failures == 0 || now_ms - slot->window_start_ms >= limit->window_ms) {
 		slot->window_start_ms = now_ms;
 		slot->failures = 0;

@@ -2,13 +2,12 @@
 #include "master/address_limit.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/subscriber.h"
 #include "master/log_limit.h"
 #include "master/server.h"
 
@@ -20,8 +19,7 @@ int address_limit_init(struct address_limit *limits, unsigned int limit)
 	limits->limit = limit;
 	if (limit == 0)
 		return 0;
-	if (getrandom(&limits->key, sizeof(limits->key), 0) != sizeof(limits->key))
-		limits->key = (uint64_t)(uintptr_t)limits ^ 0x9e3779b97f4a7c15ull;
+	limits->key = subscriber_random_key();
 	limits->counters = calloc(ADDRESS_LIMIT_COUNTERS, sizeof(limits->counters[0]));
 	return limits->counters ? 0 : -ENOMEM;
 }
@@ -32,44 +30,13 @@ void address_limit_destroy(struct address_limit *limits)
 	limits->counters = NULL;
 }
 
-/* The 64 bits that identify a subscriber: the IPv4 address, or the
- * network half of an IPv6 address. false for other families. */
-static bool subscriber_bits(const struct sockaddr *address, uint64_t *bits)
-{
-	if (address->sa_family == AF_INET) {
-		const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)address;
-
-		*bits = ipv4->sin_addr.s_addr;
-		return true;
-	}
-	if (address->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)address;
-		uint32_t ipv4;
-
-		if (IN6_IS_ADDR_V4MAPPED(&ipv6->sin6_addr)) {
-			memcpy(&ipv4, &ipv6->sin6_addr.s6_addr[12], sizeof(ipv4));
-			*bits = ipv4;
-		} else {
-			memcpy(bits, ipv6->sin6_addr.s6_addr, sizeof(*bits));
-			*bits ^= 1ull << 63; /* never equal to an IPv4 value */
-		}
-		return true;
-	}
-	return false;
-}
-
-/* Keyed mixing (the splitmix64 finalizer over bits ^ key). */
 static uint32_t *counter_for(struct address_limit *limits, const struct sockaddr *address)
 {
-	uint64_t value;
+	uint64_t subscriber;
 
-	if (limits->counters == NULL || !subscriber_bits(address, &value))
+	if (limits->counters == NULL || !subscriber_of(address, &subscriber))
 		return NULL;
-	value ^= limits->key;
-	value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-	value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-	value ^= value >> 31;
-	return &limits->counters[value % ADDRESS_LIMIT_COUNTERS];
+	return &limits->counters[subscriber_hash(subscriber, limits->key) % ADDRESS_LIMIT_COUNTERS];
 }
 
 bool address_limit_acquire(struct address_limit *limits, const struct sockaddr *address)

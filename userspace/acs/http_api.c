@@ -7,6 +7,7 @@
  * Changes are answered only after they are committed to the database. */
 #include "acs/http.h"
 #include "acs/api_json.h"
+#include "acs/auth_limit.h"
 #include "acs/campaign.h"
 #include "acs/store.h"
 
@@ -335,11 +336,20 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 
 	(void)version;
 	if (!request) {
-		if (server->token &&
-		    !token_matches(server->token, MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-									       MHD_HTTP_HEADER_AUTHORIZATION)))
-			return reply_error(connection, MHD_HTTP_UNAUTHORIZED,
-					   "missing or wrong API token (Authorization: Bearer ...)");
+		if (server->token) {
+			const char *authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+										MHD_HTTP_HEADER_AUTHORIZATION);
+			enum MHD_Result queued;
+
+			if (auth_limit_refuse(server->controller->api_logins, connection, &queued))
+				return queued;
+			if (!token_matches(server->token, authorization)) {
+				if (authorization)
+					auth_limit_failed(server->controller->api_logins, connection, "api");
+				return reply_error(connection, MHD_HTTP_UNAUTHORIZED,
+						   "missing or wrong API token (Authorization: Bearer ...)");
+			}
+		}
 		request = calloc(1, sizeof(*request));
 		if (!request)
 			return MHD_NO;
@@ -388,6 +398,7 @@ int api_server_start(struct controller *controller, const char *token, struct MH
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, 256, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 

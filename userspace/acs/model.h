@@ -176,6 +176,11 @@ struct controller {
 	size_t open_sessions;
 
 	struct metrics metrics;
+
+	/* hostile clients (docs/security.md); set up by main, NULL in tests */
+	struct connection_guard *guard;      /* CWMP request deadlines */
+	struct login_limit *cwmp_logins;     /* failed device logins per address */
+	struct login_limit *api_logins;      /* failed API tokens per address */
 };
 
 /* registry.c */

@@ -8,6 +8,7 @@
 #include "acs/http.h"
 #include "acs/api_json.h"
 #include "acs/auth_limit.h"
+#include "acs/http_log.h"
 #include "acs/campaign.h"
 #include "acs/store.h"
 
@@ -395,6 +396,7 @@ int api_server_start(struct controller *controller, const char *token, struct MH
 {
 	static struct api_server server;
 	struct MHD_OptionItem options[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log_limited, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, 256, NULL },

@@ -8,6 +8,7 @@
 #include "acs/auth.h"
 #include "acs/auth_limit.h"
 #include "acs/connection_guard.h"
+#include "acs/http_log.h"
 #include "acs/session.h"
 #include "acs/store.h"
 #include "acs/tls.h"
@@ -275,6 +276,7 @@ int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon,
 	static unsigned char nonce_random[32];
 	const struct acs_config *config = &controller->config;
 	struct MHD_OptionItem options[16] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log_limited, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((config->connection_timeout_ms + 999) / 1000), NULL },
@@ -285,7 +287,7 @@ int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon,
 		{ MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random },
 		{ MHD_OPTION_NONCE_NC_SIZE, 65536, NULL },
 	};
-	size_t count = 9;
+	size_t count = 10;
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))

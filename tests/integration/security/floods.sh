@@ -12,7 +12,8 @@
 #     is held to max_connections_per_address; many addresses over
 #     max_connections wait in the backlog and are cut in turn; 30 swarm
 #     devices complete their sessions meanwhile; a 20 KB header gets 431
-#     and a 2 MB body 413.
+#     and a 2 MB body 413; libmicrohttpd's per-connection error lines stay
+#     rate-limited.
 # Each daemon's resident memory is sampled from /proc during the attacks
 # and must stay within a fixed bound above its idle size.
 # timeout: 300
@@ -122,6 +123,7 @@ max_header_size = 8K
 max_request_size = 1M
 retry_after = 1
 EOF
+acs_started=$(date +%s)
 start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/acs.db" \
   --config "$TEST_DIR/acs.ini"
 for ((i = 0; i < 150; i++)); do grep -q "api listening on" "$TEST_DIR/acs.log" && break; sleep 0.1; done
@@ -181,4 +183,9 @@ check "acs: /metrics counts the slow clients cut ($closed)" test "${closed:-0}" 
 check_equal "acs: 40 devices in the registry" 40 "$(sqlite3 "$TEST_DIR/acs.db" 'SELECT count(*) FROM devices')"
 check_memory acs "$idle"
 stop_daemon acs
+lines=$(grep -c "libmicrohttpd: " "$TEST_DIR/acs.log")
+seconds=$(( $(date +%s) - acs_started + 1 ))
+check "acs: libmicrohttpd's error lines are rate-limited ($lines in ${seconds}s, at most 20/s)" \
+  test "$lines" -le $((20 * seconds + 20))
+check "acs: ... and say how many were dropped" grep -q "similar lines dropped" "$TEST_DIR/acs.log"
 finish

@@ -3,9 +3,9 @@
  * POST bodies separated by a line "#####", sent in order on one simulated
  * connection with the session cookie carried back, against a controller
  * that knows three devices (Acme/00AA11/GW serials S0..S2, S0 a file
- * server) and runs a campaign over them. So Informs, TransferCompletes,
- * answers to the probe, SetParameterValues and Download, faults and
- * garbage reach the registry and the campaign engine. Every reply the ACS
+ * server) and runs a signed spv campaign over them. So Informs,
+ * TransferCompletes, answers to the probe, SetParameterValues and
+ * Download, faults and garbage reach the registry and the campaign engine. Every reply the ACS
  * would send must decode. Nothing is committed: batches are dropped, the
  * store (an in-memory SQLite database) is only asked how busy it is.
  * Dictionary: tests/fuzz/cwmp.dict */
@@ -23,6 +23,8 @@
 #define SEPARATOR "\n#####\n"
 #define MAX_EXCHANGES 16
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/* 64 zero bytes in base64: well-formed, so the campaign is a signed one. */
+#define SIGNATURE "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
 
 static void add_device(struct controller *controller, int index)
 {
@@ -68,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct controller controller;
 	struct acs_config config;
 	struct campaign_request request = { "fw.bin", "http://192.0.2.1:8081/images/fw.bin", SHA, 1000,
-					    CAMPAIGN_MODE_SPV, 0, 0, NULL };
+					    CAMPAIGN_MODE_SPV, 0, 0, NULL, SIGNATURE };
 	struct campaign *campaign;
 	struct store_batch *batch;
 	struct session *connection_session = NULL;

@@ -39,9 +39,11 @@ static int campaign_start(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },  { "sha256", required_argument, NULL, 'h' },
 		{ "file", required_argument, NULL, 'f' },  { "mode", required_argument, NULL, 'm' },
 		{ "fanout", required_argument, NULL, 'n' }, { "group", required_argument, NULL, 'g' },
-		{ "selector", required_argument, NULL, 'e' }, { NULL, 0, NULL, 0 },
+		{ "selector", required_argument, NULL, 'e' }, { "signature", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *origin = NULL, *sha256 = NULL, *file = NULL, *mode = "url", *selector = NULL;
+	const char *signature = NULL;
 	long long size = 0, fanout = 0, group = 0;
 	char hex[SHA256_HEX_LENGTH + 1];
 	json_t *request, *response;
@@ -57,6 +59,7 @@ static int campaign_start(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'e': selector = optarg; break;
+		case 'S': signature = optarg; break;
 		case 's':
 			if (parse_count(optarg, INT64_MAX, &size) < 0)
 				return usage_error("campaign start", "--size wants a byte count, not \"%s\"", optarg);
@@ -73,29 +76,16 @@ static int campaign_start(int argc, char **argv)
 			return usage_error("campaign start", "unknown option");
 		}
 	}
-	if (file) { /* size and hash from the image itself */
-		uint8_t digest[SHA256_DIGEST_BYTES];
-		uint64_t file_size;
-
-		if (sha256_file(file, digest, &file_size) < 0) {
-			fprintf(stderr, "cascadectl campaign start: cannot read --file %s\n", file);
-			return 1;
-		}
-		sha256_to_hex(digest, hex);
-		sha256 = hex;
-		size = (long long)file_size;
-		if (!image) {
-			const char *slash = strrchr(file, '/');
-
-			image = slash ? slash + 1 : file;
-		}
-	}
+	if (file && image_facts_from_file("campaign start", file, hex, &sha256, &size, &image) != 0)
+		return 1;
 	if (!image || !origin || !sha256 || size <= 0)
 		return usage_error("campaign start", "needs --image NAME --origin URL and --size N --sha256 HEX, or --file PATH");
 	request = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I}", "image", image, "origin_url", origin, "sha256", sha256,
 			    "size", (json_int_t)size, "mode", mode, "fanout", (json_int_t)fanout, "group", (json_int_t)group);
 	if (selector)
 		json_object_set_new(request, "selector", json_string(selector));
+	if (signature)
+		json_object_set_new(request, "signature", json_string(signature));
 	body = json_dumps(request, JSON_COMPACT);
 	json_decref(request);
 	result = api_call("POST", "/api/campaigns", body, &response);

@@ -33,5 +33,12 @@ int command_devices(int argc, char **argv);
 int command_groups(int argc, char **argv);
 int command_campaign(int argc, char **argv);
 int command_meter(int argc, char **argv);
+int command_sign(int argc, char **argv);
+
+/* --file PATH of campaign start and sign: hex (65 bytes) and *size from
+ * the file, *sha256 = hex, *image = its base name unless already given.
+ * Returns 0, or 1 after printing why. */
+int image_facts_from_file(const char *command, const char *file, char *hex, const char **sha256, long long *size,
+			  const char **image);
 
 #endif

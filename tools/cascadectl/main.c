@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "groups", "list groups with their elected masters", command_groups },
 	{ "campaign", "campaign start|status|watch|pause|resume|cancel (see below)", command_campaign },
 	{ "meter", "eBPF meters: attach, detach, group, cap, show, top (meter --help)", command_meter },
+	{ "sign", "sign an image for devices with --image-public-key (see below)", command_sign },
 };
 
 static void usage(FILE *stream)
@@ -31,9 +32,13 @@ static void usage(FILE *stream)
 		"\nCampaigns:\n"
 		"  campaign start --origin URL (--file PATH | --image NAME --size N --sha256 HEX)\n"
 		"                 [--image NAME] [--mode url|spv] [--fanout N] [--group N] [--selector F=V,...]\n"
+		"                 [--signature BASE64]\n"
 		"  campaign status [ID]\n"
 		"  campaign watch ID [--interval SECONDS] [--timeout SECONDS]  (exit 0 done, 1 failures, 3 timeout)\n"
 		"  campaign pause|resume|cancel ID\n"
+		"\nImage signatures (Ed25519; docs/security.md):\n"
+		"  sign --key PRIVATE.pem (--file PATH [--image NAME] | --image NAME --size N --sha256 HEX)\n"
+		"       prints the signature for campaign start --signature\n"
 		"\nGlobal options (anywhere on the line):\n"
 		"  --api URL          the cascade-acs API (default http://127.0.0.1:7548, or $CASCADE_API)\n"
 		"  --token-file FILE  send \"Authorization: Bearer <token>\" (or $CASCADE_TOKEN_FILE)\n"

@@ -1,6 +1,8 @@
 /* Builds the operator API's JSON documents (devices, groups with masters,
  * campaigns with per-state counts) and the Prometheus /metrics text. */
 #include "acs/api_json.h"
+#include "acs/connection_guard.h"
+#include "common/login_limit.h"
 #include "acs/campaign.h"
 
 #include <stdio.h>
@@ -144,6 +146,10 @@ json_t *api_campaign_json(struct controller *controller, const struct campaign *
 				   (json_int_t)campaign->member_count, "groups", (json_int_t)campaign->group_count,
 				   "counts", counts_json(campaign));
 
+	if (object)
+		json_object_set_new(object, "signature",
+				    campaign->signature && campaign->signature[0] ? json_string(campaign->signature)
+										   : json_null());
 	if (!object || !detail)
 		return object;
 	json_object_set_new(object, "group_details", campaign_groups_json(controller, campaign));
@@ -212,6 +218,14 @@ char *api_metrics_text(struct controller *controller, size_t store_pending)
 	     (unsigned long)m->overload_rejections);
 	EMIT("# TYPE cascade_acs_auth_failures_total counter\ncascade_acs_auth_failures_total %lu\n",
 	     (unsigned long)__atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED));
+	EMIT("# TYPE cascade_acs_auth_blocked_addresses_total counter\ncascade_acs_auth_blocked_addresses_total %lu\n",
+	     (unsigned long)((controller->cwmp_logins ? controller->cwmp_logins->blocked_total : 0) +
+			     (controller->api_logins ? controller->api_logins->blocked_total : 0)));
+	EMIT("# TYPE cascade_acs_auth_refused_total counter\ncascade_acs_auth_refused_total %lu\n",
+	     (unsigned long)((controller->cwmp_logins ? controller->cwmp_logins->refused_total : 0) +
+			     (controller->api_logins ? controller->api_logins->refused_total : 0)));
+	EMIT("# TYPE cascade_acs_slow_clients_closed_total counter\ncascade_acs_slow_clients_closed_total %lu\n",
+	     (unsigned long)(controller->guard ? controller->guard->closed_total : 0));
 	EMIT("# TYPE cascade_acs_rpcs_sent_total counter\ncascade_acs_rpcs_sent_total %lu\n", (unsigned long)m->rpcs_sent);
 	EMIT("# TYPE cascade_acs_connection_requests_total counter\ncascade_acs_connection_requests_total %lu\n",
 	     (unsigned long)__atomic_load_n(&m->connection_requests, __ATOMIC_RELAXED));

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 
 struct credential {
@@ -125,6 +127,8 @@ enum auth_result auth_check(const struct acs_config *config, const struct creden
 {
 	const char *expected;
 	char *username, *password = NULL;
+	enum auth_result result;
+	bool presented;
 	int status;
 
 	*device_key = NULL;
@@ -135,23 +139,31 @@ enum auth_result auth_check(const struct acs_config *config, const struct creden
 
 		username = MHD_basic_auth_get_username_password(connection, &password);
 		expected = password_for(config, credentials, username, device_key);
-		good = expected && password && strcmp(expected, password) == 0;
+		good = expected && password && strlen(expected) == strlen(password) &&
+		       CRYPTO_memcmp(expected, password, strlen(expected)) == 0;
+		presented = username != NULL;
 		if (username)
 			MHD_free(username);
 		if (password)
 			MHD_free(password);
-		return good ? AUTH_OK : challenge(config, connection, false);
+		if (good)
+			return AUTH_OK;
+		result = challenge(config, connection, false);
+		return result == AUTH_REJECTED && presented ? AUTH_BAD_CREDENTIALS : result;
 	}
 	username = MHD_digest_auth_get_username(connection);
 	expected = password_for(config, credentials, username, device_key);
 	if (!expected) {
+		presented = username != NULL;
 		if (username)
 			MHD_free(username);
-		return challenge(config, connection, false);
+		result = challenge(config, connection, false);
+		return result == AUTH_REJECTED && presented ? AUTH_BAD_CREDENTIALS : result;
 	}
 	status = MHD_digest_auth_check2(connection, config->auth_realm, username, expected, 300, MHD_DIGEST_ALG_MD5);
 	MHD_free(username);
 	if (status == MHD_YES)
 		return AUTH_OK;
-	return challenge(config, connection, status == MHD_INVALID_NONCE);
+	result = challenge(config, connection, status == MHD_INVALID_NONCE);
+	return result == AUTH_REJECTED && status != MHD_INVALID_NONCE ? AUTH_BAD_CREDENTIALS : result;
 }

@@ -18,7 +18,8 @@ void credentials_free(struct credentials *credentials);
 
 enum auth_result {
 	AUTH_OK = 0,       /* proceed; *device_key names the bound device or NULL */
-	AUTH_REJECTED = 1, /* a 401 challenge was queued */
+	AUTH_REJECTED = 1, /* a 401 challenge was queued (no credentials, or a stale nonce) */
+	AUTH_BAD_CREDENTIALS = 2, /* a 401 challenge was queued: credentials were presented and wrong */
 	AUTH_ERROR = -1,   /* could not queue a reply: close the connection */
 };
 

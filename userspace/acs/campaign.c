@@ -1,7 +1,8 @@
 /* Starting and steering campaigns: device selection, per-group master
  * election, pause / resume / cancel, and the RPCs a member's device is sent
- * (SetParameterValues of X_CASCADE_ImageSHA256 and, in spv mode,
- * X_CASCADE_MasterURL, then the Download). */
+ * (SetParameterValues of X_CASCADE_ImageSHA256, X_CASCADE_ImageSignature
+ * for a signed campaign and, in spv mode, X_CASCADE_MasterURL, then the
+ * Download). */
 #include "acs/campaign.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/image_signature.h"
 #include "common/log.h"
 
 struct campaign *campaign_by_id(struct controller *controller, uint32_t id)
@@ -33,6 +35,7 @@ void campaign_free(struct campaign *campaign)
 	free(campaign->origin_url);
 	free(campaign->sha256);
 	free(campaign->selector);
+	free(campaign->signature);
 	free(campaign);
 }
 
@@ -103,6 +106,7 @@ static int validate(const struct controller *controller, const struct campaign_r
 		    size_t error_size)
 {
 	struct device probe = { 0 };
+	uint8_t signature[IMAGE_SIGNATURE_BYTES];
 	bool ignored;
 
 	if (!request->image_name || !*request->image_name || strchr(request->image_name, '/') ||
@@ -121,6 +125,11 @@ static int validate(const struct controller *controller, const struct campaign_r
 	}
 	if (request->image_size == 0) {
 		snprintf(error, error_size, "size must be a positive number of bytes");
+		return -EINVAL;
+	}
+	if (request->signature && request->signature[0] && image_signature_decode(request->signature, signature) != 0) {
+		snprintf(error, error_size, "signature must be the %d base64 characters cascadectl sign prints",
+			 IMAGE_SIGNATURE_BASE64_LENGTH);
 		return -EINVAL;
 	}
 	if (request->group_id && !group_by_id((struct controller *)controller, request->group_id)) {
@@ -233,6 +242,7 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 	campaign->origin_url = strdup(request->origin_url);
 	campaign->sha256 = strdup(request->sha256);
 	campaign->selector = strdup(request->selector ? request->selector : "");
+	campaign->signature = strdup(request->signature ? request->signature : "");
 	campaign->image_size = request->image_size;
 	campaign->mode = request->mode;
 	campaign->fanout = request->fanout ? request->fanout : controller->config.default_fanout;
@@ -243,7 +253,7 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');
 	if (!campaign->image_name || !campaign->origin_url || !campaign->sha256 || !campaign->selector ||
-	    build_members(controller, campaign, request) < 0 || add_campaign(controller, campaign) < 0) {
+	    !campaign->signature || build_members(controller, campaign, request) < 0 || add_campaign(controller, campaign) < 0) {
 		for (size_t i = 0; i < campaign->member_count; i++)
 			campaign->members[i].device->member = NULL;
 		campaign_free(campaign);
@@ -356,6 +366,12 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 			snprintf(scratch->names[1], sizeof(scratch->names[1]), "%sX_CASCADE_MasterURL", device->root);
 			scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[1], scratch->url,
 										      "xsd:string" };
+		}
+		if (campaign->signature && campaign->signature[0]) {
+			snprintf(scratch->names[2], sizeof(scratch->names[2]), "%sX_CASCADE_ImageSignature",
+				 device->root);
+			scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[2],
+										      campaign->signature, "xsd:string" };
 		}
 		snprintf(scratch->command_key, sizeof(scratch->command_key), "cascade-c%u-d%u-a%u", campaign->id,
 			 device->id, member->attempts);

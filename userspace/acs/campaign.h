@@ -23,14 +23,16 @@ struct campaign_request {
 	uint32_t group_id;     /* 0: any group */
 	const char *selector;  /* "field=value,..." over manufacturer, oui, product_class,
 				  hardware_version, software_version, location; NULL or "": all */
+	const char *signature; /* cascadectl sign's base64 Ed25519 signature, NULL or "": none;
+				  sent to cascade devices as X_CASCADE_ImageSignature */
 };
 
 /* Storage for the strings of one RPC built by campaign_next_rpc. */
 struct rpc_scratch {
 	char url[1024];
 	char command_key[64];
-	char names[2][160];
-	struct cwmp_parameter_value parameters[2];
+	char names[3][160];
+	struct cwmp_parameter_value parameters[3];
 };
 
 const char *member_state_name(enum member_state state);

@@ -26,6 +26,13 @@ void acs_config_defaults(struct acs_config *config)
 	config->session_timeout_ms = 30000;
 	config->db_synchronous_full = false; /* WAL + NORMAL: durable across kill -9; "full" adds power-loss safety */
 	config->max_request_bytes = 1u << 20;
+	config->max_connections = 20000;
+	config->max_connections_per_address = 1024;
+	config->connection_timeout_ms = 60000;
+	config->request_timeout_ms = 30000;
+	config->max_header_bytes = 32u << 10;
+	config->auth_max_failures = 10;
+	config->auth_failure_window_ms = 60000;
 	snprintf(config->auth_realm, sizeof(config->auth_realm), "cascade");
 	config->connection_request_concurrency = 64;
 	config->connection_request_timeout_ms = 5000;
@@ -92,6 +99,16 @@ static int set_unsigned(unsigned int *target, const char *value, long long minim
 	return 0;
 }
 
+static int set_duration_range(uint64_t *target, const char *value, uint64_t minimum, uint64_t maximum)
+{
+	uint64_t milliseconds;
+
+	if (parse_duration_ms(value, &milliseconds) < 0 || milliseconds < minimum || milliseconds > maximum)
+		return -EINVAL;
+	*target = milliseconds;
+	return 0;
+}
+
 #define MATCH(s, k) (strcmp(section, s) == 0 && strcmp(key, k) == 0)
 
 static int apply_acs(struct acs_config *config, const char *section, const char *key, const char *value)
@@ -124,6 +141,26 @@ static int apply_acs(struct acs_config *config, const char *section, const char 
 		if (parse_size(value, &bytes) < 0 || bytes < 1024 || bytes > (64u << 20))
 			return -EINVAL;
 		config->max_request_bytes = (size_t)bytes;
+		return 0;
+	}
+	if (MATCH("acs", "tls_certificate"))
+		return copy_string(config->tls_certificate, sizeof(config->tls_certificate), value);
+	if (MATCH("acs", "tls_key"))
+		return copy_string(config->tls_key, sizeof(config->tls_key), value);
+	if (MATCH("acs", "max_connections"))
+		return set_unsigned(&config->max_connections, value, 1, 1000000);
+	if (MATCH("acs", "max_connections_per_address"))
+		return set_unsigned(&config->max_connections_per_address, value, 0, 1000000);
+	if (MATCH("acs", "connection_timeout"))
+		return set_duration_range(&config->connection_timeout_ms, value, 1000, 86400000);
+	if (MATCH("acs", "request_timeout"))
+		return set_duration_range(&config->request_timeout_ms, value, 100, 86400000);
+	if (MATCH("acs", "max_header_size")) {
+		uint64_t bytes;
+
+		if (parse_size(value, &bytes) < 0 || bytes < 4096 || bytes > (1u << 20))
+			return -EINVAL;
+		config->max_header_bytes = (size_t)bytes;
 		return 0;
 	}
 	if (MATCH("acs", "db_synchronous")) {
@@ -159,6 +196,10 @@ static int apply_auth(struct acs_config *config, const char *section, const char
 		return copy_string(config->auth_password, sizeof(config->auth_password), value);
 	if (MATCH("auth", "credentials_file"))
 		return copy_string(config->credentials_file, sizeof(config->credentials_file), value);
+	if (MATCH("auth", "max_failures"))
+		return set_unsigned(&config->auth_max_failures, value, 0, 1000000);
+	if (MATCH("auth", "failure_window"))
+		return set_duration_range(&config->auth_failure_window_ms, value, 1000, 86400000);
 	if (MATCH("connection_request", "username"))
 		return copy_string(config->connection_request_username, sizeof(config->connection_request_username), value);
 	if (MATCH("connection_request", "password"))
@@ -245,5 +286,9 @@ int acs_config_load(struct acs_config *config, const char *path)
 	}
 	if (config->tick_ms < 10)
 		config->tick_ms = 10;
+	if (!!config->tls_certificate[0] != !!config->tls_key[0]) {
+		log_error("%s: [acs] tls_certificate and tls_key go together", path);
+		return -EINVAL;
+	}
 	return 0;
 }

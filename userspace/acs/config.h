@@ -34,11 +34,22 @@ struct acs_config {
 	bool hold_requests; /* HoldRequests in InformResponse while RPCs are queued */
 	size_t max_request_bytes;
 
+	/* transport and limits of the CWMP listener (docs/security.md) */
+	char tls_certificate[512];       /* PEM chain: CWMP over HTTPS when set (with tls_key) */
+	char tls_key[512];
+	unsigned int max_connections;
+	unsigned int max_connections_per_address; /* 0: no cap */
+	uint64_t connection_timeout_ms;  /* idle connection */
+	uint64_t request_timeout_ms;     /* a request (head and body) must arrive within this */
+	size_t max_header_bytes;         /* request head (libmicrohttpd's per-connection memory) */
+
 	enum acs_auth_mode auth_mode;
 	char auth_realm[64];
 	char auth_username[128];
 	char auth_password[128];
 	char credentials_file[512]; /* lines: USERNAME PASSWORD [DEVICE-KEY] */
+	unsigned int auth_max_failures;  /* failed logins per address before 429 (0: no limit) */
+	uint64_t auth_failure_window_ms;
 
 	char connection_request_username[128];
 	char connection_request_password[128];

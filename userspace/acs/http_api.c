@@ -7,6 +7,8 @@
  * Changes are answered only after they are committed to the database. */
 #include "acs/http.h"
 #include "acs/api_json.h"
+#include "acs/auth_limit.h"
+#include "acs/http_log.h"
 #include "acs/campaign.h"
 #include "acs/store.h"
 
@@ -154,11 +156,12 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	}
-	if (json_unpack_ex(document, &json_error, 0, "{s:s, s:s, s:s, s:I, s?s, s?I, s?I, s?s}", "image",
+	if (json_unpack_ex(document, &json_error, 0, "{s:s, s:s, s:s, s:I, s?s, s?I, s?I, s?s, s?s}", "image",
 			   &wanted.image_name, "origin_url", &wanted.origin_url, "sha256", &wanted.sha256, "size", &size,
-			   "mode", &mode, "fanout", &fanout, "group", &group, "selector", &wanted.selector) < 0) {
+			   "mode", &mode, "fanout", &fanout, "group", &group, "selector", &wanted.selector, "signature",
+			   &wanted.signature) < 0) {
 		snprintf(error, sizeof(error), "campaign needs image, origin_url, sha256, size (optional mode, fanout, "
-					       "group, selector): %s",
+					       "group, selector, signature): %.120s",
 			 json_error.text);
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
@@ -334,11 +337,20 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 
 	(void)version;
 	if (!request) {
-		if (server->token &&
-		    !token_matches(server->token, MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-									       MHD_HTTP_HEADER_AUTHORIZATION)))
-			return reply_error(connection, MHD_HTTP_UNAUTHORIZED,
-					   "missing or wrong API token (Authorization: Bearer ...)");
+		if (server->token) {
+			const char *authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+										MHD_HTTP_HEADER_AUTHORIZATION);
+			enum MHD_Result queued;
+
+			if (auth_limit_refuse(server->controller->api_logins, connection, &queued))
+				return queued;
+			if (!token_matches(server->token, authorization)) {
+				if (authorization)
+					auth_limit_failed(server->controller->api_logins, connection, "api");
+				return reply_error(connection, MHD_HTTP_UNAUTHORIZED,
+						   "missing or wrong API token (Authorization: Bearer ...)");
+			}
+		}
 		request = calloc(1, sizeof(*request));
 		if (!request)
 			return MHD_NO;
@@ -384,9 +396,11 @@ int api_server_start(struct controller *controller, const char *token, struct MH
 {
 	static struct api_server server;
 	struct MHD_OptionItem options[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log_limited, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, 256, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 

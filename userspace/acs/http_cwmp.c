@@ -6,8 +6,12 @@
  * kill -9. */
 #include "acs/http.h"
 #include "acs/auth.h"
+#include "acs/auth_limit.h"
+#include "acs/connection_guard.h"
+#include "acs/http_log.h"
 #include "acs/session.h"
 #include "acs/store.h"
+#include "acs/tls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@ enum request_stage { STAGE_RECEIVING = 0, STAGE_WAITING_COMMIT, STAGE_READY };
 
 struct connection_state {
 	struct session *session;
+	struct guarded_connection *guard; /* request deadline (connection_guard.h) */
 };
 
 struct cwmp_request {
@@ -116,9 +121,15 @@ static enum MHD_Result start_request(struct controller *controller, struct MHD_C
 	if (controller->config.auth_mode != ACS_AUTH_NONE &&
 	    !session_known(controller, state ? state->session : NULL,
 			   MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME))) {
-		enum auth_result result = auth_check(&controller->config, controller->credentials, connection, &device_key);
+		enum MHD_Result queued;
+		enum auth_result result;
 
-		if (result == AUTH_REJECTED) {
+		if (auth_limit_refuse(controller->cwmp_logins, connection, &queued))
+			return queued;
+		result = auth_check(&controller->config, controller->credentials, connection, &device_key);
+		if (result == AUTH_BAD_CREDENTIALS)
+			auth_limit_failed(controller->cwmp_logins, connection, "cwmp");
+		if (result == AUTH_REJECTED || result == AUTH_BAD_CREDENTIALS) {
 			__atomic_add_fetch(&controller->metrics.auth_failures, 1, __ATOMIC_RELAXED);
 			return MHD_YES;
 		}
@@ -195,6 +206,7 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 	state = state_of(connection);
 	if (!state)
 		return MHD_NO;
+	connection_guard_request_received(controller->guard, state->guard);
 	peer_address(connection, address, sizeof(address));
 	exchange = (struct cwmp_exchange){
 		.body = request->body ? request->body : "",
@@ -218,11 +230,13 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 static void request_completed(void *argument, struct MHD_Connection *connection, void **context,
 			      enum MHD_RequestTerminationCode code)
 {
+	struct controller *controller = argument;
 	struct cwmp_request *request = *context;
+	struct connection_state *state = state_of(connection);
 
-	(void)argument;
-	(void)connection;
 	(void)code;
+	if (state)
+		connection_guard_reply_sent(controller->guard, state->guard);
 	if (!request)
 		return;
 	free(request->body);
@@ -237,12 +251,20 @@ static void connection_notified(void *argument, struct MHD_Connection *connectio
 	struct controller *controller = argument;
 	struct connection_state *state = *socket_context;
 
-	(void)connection;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct connection_state));
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *peer =
+			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		state = calloc(1, sizeof(struct connection_state));
+		if (state && fd && controller->guard)
+			state->guard = connection_guard_open(controller->guard, fd->connect_fd,
+							     peer ? peer->client_addr : NULL);
+		*socket_context = state;
 		return;
 	}
 	if (state) {
+		connection_guard_close(controller->guard, state->guard);
 		session_release(controller, state->session);
 		free(state);
 		*socket_context = NULL;
@@ -252,22 +274,30 @@ static void connection_notified(void *argument, struct MHD_Connection *connectio
 int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon, uint16_t *port)
 {
 	static unsigned char nonce_random[32];
-	struct MHD_OptionItem options[] = {
-		{ MHD_OPTION_THREAD_POOL_SIZE, controller->config.threads, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, 60000, NULL },
-		{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+	const struct acs_config *config = &controller->config;
+	struct MHD_OptionItem options[16] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log_limited, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)((config->connection_timeout_ms + 999) / 1000), NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)config->max_header_bytes, NULL },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, controller },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notified, controller },
 		{ MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random },
 		{ MHD_OPTION_NONCE_NC_SIZE, 65536, NULL },
-		{ MHD_OPTION_END, 0, NULL },
 	};
+	size_t count = 10;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
 		return -EIO;
-	*daemon = http_start_daemon(controller->config.cwmp_address,
-				    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-				    handle_request, controller, options, port);
+	if (config->max_connections_per_address)
+		options[count++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+							    config->max_connections_per_address, NULL };
+	if (acs_tls_options(config, options, &count, sizeof(options) / sizeof(options[0]) - 1, &flags) < 0)
+		return -EINVAL;
+	options[count] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	*daemon = http_start_daemon(config->cwmp_address, flags, handle_request, controller, options, port);
 	return *daemon ? 0 : -EADDRNOTAVAIL;
 }

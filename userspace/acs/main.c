@@ -16,11 +16,15 @@
 #include "acs/auth.h"
 #include "acs/campaign.h"
 #include "acs/config.h"
+#include "acs/connection_guard.h"
 #include "acs/http.h"
 #include "acs/model.h"
 #include "acs/session.h"
 #include "acs/store.h"
+#include "acs/tls.h"
 #include "common/atomic_file.h"
+#include "common/clock.h"
+#include "common/login_limit.h"
 #include "common/log.h"
 #include "cwmp/cwmp.h"
 
@@ -157,6 +161,8 @@ static void run(struct controller *controller)
 			log_info("signal %d: stopping", signal_number);
 			return;
 		}
+		if (controller->guard)
+			connection_guard_check(controller->guard, monotonic_ms());
 		batch = store_batch_new();
 		pthread_mutex_lock(&controller->lock);
 		sessions_expire(controller);
@@ -176,6 +182,8 @@ int main(int argc, char **argv)
 	struct acs_config config;
 	struct controller controller;
 	struct MHD_Daemon *cwmp_daemon = NULL, *api_daemon = NULL;
+	struct connection_guard guard = { 0 };
+	struct login_limit cwmp_logins = { 0 }, api_logins = { 0 };
 	char *token = NULL;
 	uint16_t cwmp_port = 0, api_port = 0;
 	sigset_t signals;
@@ -200,6 +208,14 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (controller_init(&controller, &config) < 0)
 		goto out;
+	connection_guard_init(&guard, config.request_timeout_ms);
+	controller.guard = &guard;
+	if (login_limit_init(&cwmp_logins, config.auth_max_failures, config.auth_failure_window_ms) < 0)
+		goto out;
+	controller.cwmp_logins = &cwmp_logins;
+	if (login_limit_init(&api_logins, config.auth_max_failures, config.auth_failure_window_ms) < 0)
+		goto out;
+	controller.api_logins = &api_logins;
 	if (credentials_load(config.credentials_file, &controller.credentials) < 0)
 		goto out;
 	if (store_open(config.database, config.db_synchronous_full, &controller.store) < 0 ||
@@ -235,6 +251,12 @@ out:
 	controller.store = NULL;
 	if (cwmp_daemon)
 		MHD_stop_daemon(cwmp_daemon);
+	acs_tls_release();
+	connection_guard_destroy(&guard);
+	if (controller.cwmp_logins)
+		login_limit_destroy(&cwmp_logins);
+	if (controller.api_logins)
+		login_limit_destroy(&api_logins);
 	connection_requester_stop(&controller);
 	credentials_free(controller.credentials);
 	controller_destroy(&controller);

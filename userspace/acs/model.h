@@ -101,6 +101,7 @@ struct campaign_group {
 struct campaign {
 	uint32_t id;
 	char *image_name, *origin_url, *sha256, *selector;
+	char *signature;             /* base64 Ed25519 over the image statement, "": none */
 	uint64_t image_size;
 	enum campaign_mode mode;
 	unsigned int fanout;
@@ -175,6 +176,11 @@ struct controller {
 	size_t open_sessions;
 
 	struct metrics metrics;
+
+	/* hostile clients (docs/security.md); set up by main, NULL in tests */
+	struct connection_guard *guard;      /* CWMP request deadlines */
+	struct login_limit *cwmp_logins;     /* failed device logins per address */
+	struct login_limit *api_logins;      /* failed API tokens per address */
 };
 
 /* registry.c */

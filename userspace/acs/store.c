@@ -25,7 +25,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS groups(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 	" sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER, state INTEGER,"
-	" created_at INTEGER, masters_queued_ms INTEGER);"
+	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT);"
 	"CREATE TABLE IF NOT EXISTS campaign_devices(campaign_id INTEGER, device_id INTEGER, group_id INTEGER,"
 	" role INTEGER, state INTEGER, attempts INTEGER, fault_code INTEGER, source_device_id INTEGER,"
 	" was_master INTEGER, PRIMARY KEY(campaign_id, device_id)) WITHOUT ROWID;"
@@ -59,7 +59,7 @@ static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
-			 " mode, fanout, state, created_at, masters_queued_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			 " mode, fanout, state, created_at, masters_queued_ms, signature) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
 	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
 		       " attempts, fault_code, source_device_id, was_master) VALUES(?,?,?,?,?,?,?,?,?)",
 	[SQL_CAMPAIGN_GROUP] = "INSERT OR REPLACE INTO campaign_groups(campaign_id, group_id, master_id,"
@@ -97,6 +97,24 @@ sqlite3 *store_database(struct store *store)
 	return store->database;
 }
 
+/* Databases made before image signatures lack campaigns.signature. */
+static int add_signature_column(sqlite3 *database, const char *path)
+{
+	sqlite3_stmt *probe = NULL;
+	char *message = NULL;
+	int status = sqlite3_prepare_v2(database, "SELECT signature FROM campaigns LIMIT 0", -1, &probe, NULL);
+
+	sqlite3_finalize(probe);
+	if (status == SQLITE_OK)
+		return 0;
+	if (sqlite3_exec(database, "ALTER TABLE campaigns ADD COLUMN signature TEXT", NULL, NULL, &message) != SQLITE_OK) {
+		log_error("database %s: cannot add campaigns.signature: %s", path, message ? message : "?");
+		sqlite3_free(message);
+		return -EIO;
+	}
+	return 0;
+}
+
 int store_open(const char *path, bool synchronous_full, struct store **result)
 {
 	struct store *store = calloc(1, sizeof(*store));
@@ -127,6 +145,8 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		sqlite3_free(message);
 		goto fail;
 	}
+	if (add_signature_column(store->database, path) < 0)
+		goto fail;
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++) {
 		if (sqlite3_prepare_v3(store->database, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &store->prepared[i], NULL) != SQLITE_OK) {

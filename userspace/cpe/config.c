@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/image_signature.h"
 #include "common/parse.h"
 
 void cpe_config_defaults(struct cpe_config *config)
@@ -124,6 +125,8 @@ static char *text_field(struct cpe_config *config, const char *key, size_t *size
 		TEXT("username", username),
 		TEXT("password", password),
 		TEXT("ca-file", ca_file),
+		TEXT("image-public-key", image_public_key),
+		TEXT("master-admin-token-file", master_admin_token_file),
 		TEXT("manufacturer", manufacturer),
 		TEXT("oui", oui),
 		TEXT("product-class", product_class),
@@ -309,5 +312,11 @@ int cpe_config_validate(const struct cpe_config *config, char *error, size_t err
 			    "(TR-069 requires authenticated connection requests)");
 	if (config->retry_max_wait_ms < config->retry_min_wait_ms)
 		return fail(error, error_size, "retry-max-wait is below retry-min-wait");
+	if (config->image_public_key[0]) {
+		char why[400];
+
+		if (image_public_key_check(config->image_public_key, why, sizeof(why)) < 0)
+			return fail(error, error_size, "--image-public-key: %s", why);
+	}
 	return 0;
 }

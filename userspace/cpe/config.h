@@ -25,6 +25,8 @@ struct cpe_config {
 	char password[CPE_NAME_MAX];
 	enum cpe_auth auth;
 	char ca_file[CPE_PATH_MAX];
+	char image_public_key[CPE_PATH_MAX];   /* Ed25519 PEM; "": signatures not required */
+	char master_admin_token_file[CPE_PATH_MAX]; /* token for POST /-/reload of the local master */
 	char root[32];                    /* "Device." or "InternetGatewayDevice." */
 	enum cwmp_version cwmp_version;
 	uint64_t acs_timeout_ms;          /* one HTTP exchange */

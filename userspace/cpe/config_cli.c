@@ -44,6 +44,9 @@ static const struct {
 	{ "password", "TEXT           ACS password" },
 	{ "auth", "MODE           any (default), basic or digest" },
 	{ "ca-file", "FILE           CA bundle for an https ACS or file server" },
+	{ "image-public-key", "FILE           Ed25519 public key (PEM): Downloads need a valid\n"
+			      "                                               X_CASCADE_ImageSignature (else fault 9019)" },
+	{ "master-admin-token-file", "FILE           admin token sent with POST /-/reload to the local cascade-master" },
 	{ "root", "ROOT           Device. (default) or InternetGatewayDevice." },
 	{ "cwmp-version", "V              1.0, 1.1 or 1.2 (default 1.2): namespace of the Inform" },
 	{ "install-command", "COMMAND        run as: sh -c 'COMMAND \"$1\"' with the verified image path" },

@@ -50,6 +50,29 @@ static enum MHD_Result challenge(struct MHD_Connection *connection, bool stale)
 	return result;
 }
 
+static const struct sockaddr *peer_of(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return info ? info->client_addr : NULL;
+}
+
+/* Wrong credentials: counted per address; logged when that blocks it. */
+static void count_failure(struct connection_request_listener *listener, struct MHD_Connection *connection)
+{
+	const struct sockaddr *peer = peer_of(connection);
+	char address[64];
+
+	if (!peer || !login_limit_failed(&listener->failures, peer, monotonic_ms()))
+		return;
+	format_socket_address(peer, address, sizeof(address));
+	if (strrchr(address, ':'))
+		*strrchr(address, ':') = '\0'; /* the address, not the port */
+	log_warn("connection requests: %d failed logins from %s within %d s: refusing that address for %d s (429)",
+		 CONNECTION_REQUEST_MAX_FAILURES, address, CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000,
+		 CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000);
+}
+
 /* 1: authenticated, 0: a challenge was queued (result in *queued). */
 static int authenticate(struct connection_request_listener *listener, struct MHD_Connection *connection,
 			enum MHD_Result *queued)
@@ -62,8 +85,10 @@ static int authenticate(struct connection_request_listener *listener, struct MHD
 	parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password));
 	presented = MHD_digest_auth_get_username(connection);
 	if (!presented || !username[0] || strcmp(presented, username) != 0) {
-		if (presented)
+		if (presented) {
 			log_info("connection request refused: unknown user \"%.64s\"", presented);
+			count_failure(listener, connection);
+		}
 		MHD_free(presented);
 		*queued = challenge(connection, false);
 		return 0;
@@ -72,8 +97,10 @@ static int authenticate(struct connection_request_listener *listener, struct MHD
 	status = MHD_digest_auth_check2(connection, REALM, username, password, 300, MHD_DIGEST_ALG_MD5);
 	if (status == MHD_YES)
 		return 1;
-	if (status != MHD_INVALID_NONCE)
+	if (status != MHD_INVALID_NONCE) {
 		log_info("connection request refused: wrong password for \"%s\"", username);
+		count_failure(listener, connection);
+	}
 	*queued = challenge(connection, status == MHD_INVALID_NONCE);
 	return 0;
 }
@@ -84,6 +111,7 @@ static enum MHD_Result on_access(void *argument, struct MHD_Connection *connecti
 {
 	struct connection_request_listener *listener = argument;
 	uint64_t retry_after_ms = 0;
+	unsigned int blocked_seconds = 0;
 	enum MHD_Result queued;
 
 	(void)version;
@@ -100,6 +128,10 @@ static enum MHD_Result on_access(void *argument, struct MHD_Connection *connecti
 		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "connection requests use GET\n", 0);
 	if (strcmp(url, listener->path) != 0)
 		return reply(connection, MHD_HTTP_NOT_FOUND, "not found\n", 0);
+	if (peer_of(connection) &&
+	    login_limit_blocked(&listener->failures, peer_of(connection), monotonic_ms(), &blocked_seconds))
+		return reply(connection, MHD_HTTP_TOO_MANY_REQUESTS, "too many failed logins from this address\n",
+			     (uint64_t)blocked_seconds * 1000);
 	if (!authenticate(listener, connection, &queued)) {
 		if (!rate_limit_take(&listener->challenged, monotonic_ms(), &retry_after_ms))
 			return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "too many attempts\n", retry_after_ms);
@@ -165,6 +197,9 @@ int connection_request_start(struct connection_request_listener *listener, const
 	rate_limit_init(&listener->accepted, config->connection_request_burst, config->connection_request_refill_ms,
 			monotonic_ms());
 	rate_limit_init(&listener->challenged, 20, 500, monotonic_ms());
+	if (login_limit_init(&listener->failures, CONNECTION_REQUEST_MAX_FAILURES,
+			     CONNECTION_REQUEST_FAILURE_WINDOW_MS) < 0)
+		return -ENOMEM;
 	if (getrandom(listener->nonce_random, sizeof(listener->nonce_random), 0) != sizeof(listener->nonce_random))
 		return -EIO;
 	result = bind_listener(listener, config);
@@ -202,5 +237,6 @@ void connection_request_stop(struct connection_request_listener *listener)
 	listener->socket_fd = -1;
 	rate_limit_destroy(&listener->accepted);
 	rate_limit_destroy(&listener->challenged);
+	login_limit_destroy(&listener->failures);
 }
 

@@ -2,7 +2,9 @@
  * advertised URL, authenticated with Digest (MD5) against
  * ManagementServer.ConnectionRequestUsername/Password, rate limited by a
  * token bucket (503 + Retry-After beyond it, and a second bucket for
- * unauthenticated attempts), that asks the agent for a session with
+ * unauthenticated attempts), with failed logins limited per address (429 +
+ * Retry-After after CONNECTION_REQUEST_MAX_FAILURES in a minute), that
+ * asks the agent for a session with
  * "6 CONNECTION REQUEST". libmicrohttpd, one internal thread. */
 #ifndef CASCADE_CPE_CONNECTION_REQUEST_H
 #define CASCADE_CPE_CONNECTION_REQUEST_H
@@ -11,7 +13,12 @@
 
 #include "cpe/config.h"
 #include "cpe/parameter_store.h"
+#include "common/login_limit.h"
 #include "cpe/rate_limit.h"
+
+/* Wrong credentials from one address before it is refused for a minute. */
+#define CONNECTION_REQUEST_MAX_FAILURES 10
+#define CONNECTION_REQUEST_FAILURE_WINDOW_MS 60000
 
 struct MHD_Daemon;
 
@@ -21,6 +28,7 @@ struct connection_request_listener {
 	struct parameter_store *parameters;
 	struct rate_limit accepted;       /* authenticated requests */
 	struct rate_limit challenged;     /* requests without valid credentials */
+	struct login_limit failures;      /* wrong credentials per address */
 	void (*on_request)(void *context);
 	void *context;
 	char url[CPE_URL_MAX];            /* advertised ConnectionRequestURL */

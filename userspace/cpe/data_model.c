@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/sha256.h"
+#include "cpe/signature.h"
 
 #define RO_INFORM    PARAMETER_INFORM
 #define RW_SAVED     (PARAMETER_WRITABLE | PARAMETER_PERSISTENT)
@@ -135,6 +136,7 @@ int data_model_build(struct parameter_store *store, struct data_model_context *m
 		{ PARAM_MASTER_URL, PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, data_model_validate_url, "", true },
 		{ PARAM_IMAGE_SHA256, PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, data_model_validate_sha256, "",
 		  true },
+		{ PARAM_IMAGE_SIGNATURE, PARAMETER_STRING, RW_SAVED, data_model_validate_signature, "", true },
 	};
 	int result;
 

@@ -110,7 +110,8 @@ static unsigned int publish(const struct cpe_config *config, const struct downlo
 	for (unsigned int attempt = 0; attempt < 3; attempt++) {
 		if (attempt)
 			sleep(1);
-		result = master_reload(config->file_server_url, config->ca_file, reason, sizeof(reason));
+		result = master_reload(config->file_server_url, config->ca_file, config->master_admin_token_file,
+				       reason, sizeof(reason));
 		if (result == 0) {
 			log_info("cascade-master at %s reloaded: serving %s", config->file_server_url,
 				 request->target_name);

@@ -33,7 +33,10 @@ unsigned int install_command_run(const char *command, const char *image_path, co
 				 const char *command_key, uint64_t timeout_ms, char *why, size_t why_size);
 
 /* Asks cascade-master at base_url to reload its images (POST /-/reload,
- * which answers once the reload is done). 0 or a negative errno. */
-int master_reload(const char *base_url, const char *ca_file, char *why, size_t why_size);
+ * which answers once the reload is done), with "Authorization: Bearer
+ * <token>" when admin_token_file is set (--master-admin-token-file). 0 or
+ * a negative errno. */
+int master_reload(const char *base_url, const char *ca_file, const char *admin_token_file, char *why,
+		  size_t why_size);
 
 #endif

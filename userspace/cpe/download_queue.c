@@ -7,16 +7,18 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/manifest.h"
 #include "cpe/json_file.h"
 #include "cpe/wait_until.h"
 
 static json_t *request_json(const struct download_request *request)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "command_key", request->command_key,
-			 "url", request->url, "username", request->username, "password", request->password,
-			 "file_size", (json_int_t)request->file_size, "target_name", request->target_name, "sha256",
-			 request->sha256, "accepted_at", (json_int_t)request->accepted_at, "not_before",
-			 (json_int_t)request->not_before, "started_at", (json_int_t)request->started_at);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "command_key",
+			 request->command_key, "url", request->url, "username", request->username, "password",
+			 request->password, "file_size", (json_int_t)request->file_size, "target_name",
+			 request->target_name, "sha256", request->sha256, "accepted_at", (json_int_t)request->accepted_at,
+			 "not_before", (json_int_t)request->not_before, "started_at", (json_int_t)request->started_at,
+			 "signature", request->signature);
 }
 
 static bool copy_member(char *out, size_t size, const json_t *object, const char *key)
@@ -34,13 +36,18 @@ static bool request_from_json(const json_t *object, struct download_request *req
 	    !copy_member(request->username, sizeof(request->username), object, "username") ||
 	    !copy_member(request->password, sizeof(request->password), object, "password") ||
 	    !copy_member(request->target_name, sizeof(request->target_name), object, "target_name") ||
-	    !copy_member(request->sha256, sizeof(request->sha256), object, "sha256"))
+	    !copy_member(request->sha256, sizeof(request->sha256), object, "sha256") ||
+	    !copy_member(request->signature, sizeof(request->signature), object, "signature"))
 		return false;
 	request->file_size = json_member_unsigned(object, "file_size", 0);
 	request->accepted_at = json_member_unsigned(object, "accepted_at", 0);
 	request->not_before = json_member_unsigned(object, "not_before", 0);
 	request->started_at = json_member_unsigned(object, "started_at", 0);
-	return request->url[0] && request->target_name[0];
+	/* The image name and the hash become file names (images/NAME,
+	 * downloads/HASH.part): refuse what the agent would never write. */
+	return request->url[0] && manifest_name_is_valid(request->target_name, strlen(request->target_name)) &&
+	       (!request->sha256[0] || (strlen(request->sha256) == 64 &&
+					strspn(request->sha256, "0123456789abcdef") == 64));
 }
 
 static int save_locked(struct download_queue *queue)

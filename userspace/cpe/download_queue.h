@@ -26,6 +26,7 @@ struct download_request {
 	uint64_t file_size;                    /* 0: not given */
 	char target_name[DOWNLOAD_NAME_MAX + 1]; /* the image's file name */
 	char sha256[65];                       /* expected, lowercase; "": not given */
+	char signature[96];                    /* X_CASCADE_ImageSignature when accepted; "": none */
 	uint64_t accepted_at;                  /* seconds since the epoch */
 	uint64_t not_before;                   /* accepted_at + DelaySeconds */
 	uint64_t started_at;                   /* 0 until the first attempt */

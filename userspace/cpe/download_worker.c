@@ -17,6 +17,7 @@
 #include "cpe/download_fetch.h"
 #include "cpe/download_install.h"
 #include "cpe/faults.h"
+#include "cpe/signature.h"
 
 #define STALE_PARTIAL_SECONDS (24 * 3600)
 
@@ -117,6 +118,12 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 	memset(record, 0, sizeof(*record));
 	snprintf(record->command_key, sizeof(record->command_key), "%s", request->command_key);
 	record->start_time = request->started_at ? request->started_at : realtime_seconds();
+	/* Again here: the record came from disk, the key may have changed. */
+	fault = download_signature_check(config, request, why, sizeof(why));
+	if (fault) {
+		fill_fault(record, fault, why);
+		goto done;
+	}
 	if (already_installed(worker, request, publish, final_path, sizeof(final_path))) {
 		log_info("download %s: image %.16s... already installed at %s", request->command_key, request->sha256,
 			 final_path);

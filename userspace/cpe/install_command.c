@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/token_file.h"
 #include "cpe/faults.h"
 
 extern char **environ;
@@ -118,21 +119,36 @@ static size_t discard_body(char *data, size_t size, size_t count, void *argument
 	return size * count;
 }
 
-int master_reload(const char *base_url, const char *ca_file, char *why, size_t why_size)
+int master_reload(const char *base_url, const char *ca_file, const char *admin_token_file, char *why,
+		  size_t why_size)
 {
-	char url[CPE_URL_MAX + 16];
+	char url[CPE_URL_MAX + 16], token[300], header[330];
+	struct curl_slist *headers = NULL;
 	size_t length = strlen(base_url);
 	long status = 0;
 	CURLcode code;
 	CURL *easy;
 
+	/* Read at each reload, so a rotated token needs no restart. */
+	if (admin_token_file && admin_token_file[0]) {
+		if (token_file_read(admin_token_file, token, sizeof(token), why, why_size) < 0)
+			return -EACCES;
+		snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
+		headers = curl_slist_append(NULL, header);
+		if (!headers)
+			return -ENOMEM;
+	}
+
 	while (length && base_url[length - 1] == '/')
 		length--;
 	snprintf(url, sizeof(url), "%.*s/-/reload", (int)length, base_url);
 	easy = curl_easy_init();
-	if (!easy)
+	if (!easy) {
+		curl_slist_free_all(headers);
 		return -ENOMEM;
+	}
 	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
@@ -146,6 +162,7 @@ int master_reload(const char *base_url, const char *ca_file, char *why, size_t w
 	code = curl_easy_perform(easy);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(easy);
+	curl_slist_free_all(headers);
 	if (code != CURLE_OK) {
 		snprintf(why, why_size, "POST %s: %s", url, curl_easy_strerror(code));
 		return -EIO;

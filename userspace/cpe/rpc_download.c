@@ -16,6 +16,7 @@
 #include "common/manifest.h"
 #include "cpe/data_model.h"
 #include "cpe/faults.h"
+#include "cpe/signature.h"
 
 void rpc_download_target_name(const char *target_file_name, const char *url, char *out, size_t size)
 {
@@ -51,6 +52,7 @@ unsigned int rpc_download(struct rpc_context *context, const struct cwmp_downloa
 	struct download_request request = { 0 };
 	const char *url = download->url ? download->url : "";
 	uint64_t free_space;
+	unsigned int fault;
 	int result;
 
 	if (!download->file_type || strcmp(download->file_type, CWMP_FILE_TYPE_FIRMWARE) != 0) {
@@ -105,6 +107,10 @@ unsigned int rpc_download(struct rpc_context *context, const struct cwmp_downloa
 	for (char *c = request.sha256; *c; c++)
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');
+	parameter_store_get(context->parameters, PARAM_IMAGE_SIGNATURE, request.signature, sizeof(request.signature));
+	fault = download_signature_check(context->config, &request, why, why_size);
+	if (fault)
+		return fault;
 	request.accepted_at = realtime_seconds();
 	request.not_before = request.accepted_at + download->delay_seconds;
 	result = download_queue_push(context->downloads, &request);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libxml/chvalid.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +35,77 @@ static void attribute(struct encoder *encoder, const char *name, const char *val
 		encoder->failed = -ENOMEM;
 }
 
+/* The code point of the strict UTF-8 sequence at text (at most available
+ * bytes), its length in *size; -1 for a malformed, overlong or truncated
+ * sequence. (libxml2 2.9's xmlGetUTF8Char takes a stray continuation byte
+ * for a lead byte, so it cannot tell what its own parser will refuse.) */
+static int utf8_character(const unsigned char *text, size_t available, int *size)
+{
+	static const int minimum[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	int length, character;
+
+	if (text[0] < 0x80)
+		length = 1, character = text[0];
+	else if ((text[0] & 0xe0) == 0xc0)
+		length = 2, character = text[0] & 0x1f;
+	else if ((text[0] & 0xf0) == 0xe0)
+		length = 3, character = text[0] & 0x0f;
+	else if ((text[0] & 0xf8) == 0xf0)
+		length = 4, character = text[0] & 0x07;
+	else
+		return -1;
+	if ((size_t)length > available)
+		return -1;
+	for (int i = 1; i < length; i++) {
+		if ((text[i] & 0xc0) != 0x80)
+			return -1;
+		character = (character << 6) | (text[i] & 0x3f);
+	}
+	if (character < minimum[length])
+		return -1;
+	*size = length;
+	return character;
+}
+
+/* libxml2 writes text bytes as they are, so text that is not UTF-8 or
+ * holds characters XML 1.0 forbids (controls, surrogates, U+FFFE, ...)
+ * would make a document no parser reads back: e.g. a fault whose message
+ * quotes hostile input. Such bytes are written as '?'. Returns 0 with
+ * *copy NULL when value is fine as it is, 0 with a malloc'd *copy, or
+ * -ENOMEM. */
+static int xml_safe_text(const char *value, char **copy)
+{
+	size_t length = strlen(value), offset = 0;
+
+	*copy = NULL;
+	while (offset < length) {
+		int size = 0;
+		int character = utf8_character((const unsigned char *)value + offset, length - offset, &size);
+
+		if (character >= 0 && xmlIsCharQ(character)) {
+			offset += (size_t)size;
+			continue;
+		}
+		if (!*copy && !(*copy = strdup(value)))
+			return -ENOMEM;
+		(*copy)[offset++] = '?';
+	}
+	return 0;
+}
+
 static void text(struct encoder *encoder, const char *value)
 {
-	if (!encoder->failed && value && value[0] &&
-	    xmlTextWriterWriteString(encoder->writer, (const xmlChar *)value) < 0)
+	char *copy = NULL;
+
+	if (encoder->failed || !value || !value[0])
+		return;
+	if (xml_safe_text(value, &copy) < 0) {
 		encoder->failed = -ENOMEM;
+		return;
+	}
+	if (xmlTextWriterWriteString(encoder->writer, (const xmlChar *)(copy ? copy : value)) < 0)
+		encoder->failed = -ENOMEM;
+	free(copy);
 }
 
 static void text_element(struct encoder *encoder, const char *name, const char *value)

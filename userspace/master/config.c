@@ -11,6 +11,7 @@
 #include "common/parse.h"
 #include "meter/meter_pins.h"
 #include "meter/meter_values.h"
+#include "master/admin_token.h"
 
 struct option_spec {
 	const char *key;
@@ -25,6 +26,8 @@ static const struct option_spec options[] = {
 	{ "config", true, "FILE       INI file; every flag is also a key there" },
 	{ "threads", true, "N          event loops, one io_uring each (default: online CPUs)" },
 	{ "max-connections", true, "N          open connections before answering 503 (default 16384)" },
+	{ "max-connections-per-address", true, "N  per address (IPv6: per /64) before 503 (default 1024, 0: none)" },
+	{ "admin-token-file", true, "FILE  POST /-/reload needs the token (default: from loopback only)" },
 	{ "idle-timeout", true, "DURATION   close a connection idle or stalled this long (default 60s)" },
 	{ "header-timeout", true, "DURATION   a request head must arrive within this (default 10s)" },
 	{ "grace", true, "DURATION   on SIGTERM, let transfers finish this long (default 30s)" },
@@ -48,6 +51,7 @@ void master_config_defaults(struct master_config *config)
 	memset(config, 0, sizeof(*config));
 	config->threads = cpus > 0 ? (unsigned int)cpus : 1;
 	config->max_connections = 16384;
+	config->max_connections_per_address = 1024;
 	config->idle_timeout_ms = 60000;
 	config->header_timeout_ms = 10000;
 	config->grace_ms = 30000;
@@ -176,6 +180,11 @@ int master_config_set(struct master_config *config, const char *key, const char 
 		return set_count(value, 1, 256, &config->threads);
 	if (strcmp(key, "max-connections") == 0)
 		return set_count(value, 1, 1000000, &config->max_connections);
+	if (strcmp(key, "max-connections-per-address") == 0)
+		return set_count(value, 0, 1000000, &config->max_connections_per_address);
+	if (strcmp(key, "admin-token-file") == 0)
+		return snprintf(config->admin_token_file, sizeof(config->admin_token_file), "%s", value) <
+				       (int)sizeof(config->admin_token_file) ? 0 : -EINVAL;
 	if (strcmp(key, "idle-timeout") == 0)
 		return set_duration(value, 100, &config->idle_timeout_ms);
 	if (strcmp(key, "header-timeout") == 0)
@@ -348,6 +357,9 @@ int master_config_finish(struct master_config *config)
 		fprintf(stderr, "cascade-master: --images DIR is required (see --help)\n");
 		return -EINVAL;
 	}
+	if (config->admin_token_file[0] != '\0' &&
+	    admin_token_load(config->admin_token_file, config->admin_token) != 0)
+		return -EINVAL;
 	if (!config->listen_set) {
 		struct sockaddr_in *address = (struct sockaddr_in *)&config->listen_address;
 

@@ -36,6 +36,7 @@ struct master_config {
 	bool origin;
 	unsigned int threads;
 	unsigned int max_connections;
+	unsigned int max_connections_per_address; /* 0: no per-address cap */
 	uint64_t idle_timeout_ms;
 	uint64_t header_timeout_ms;
 	uint64_t grace_ms;
@@ -48,6 +49,8 @@ struct master_config {
 	char bpf_pin_dir[256];
 	struct group_prefix group_prefixes[MASTER_MAX_GROUP_PREFIXES];
 	unsigned int group_prefix_count;
+	char admin_token_file[PATH_MAX];
+	char admin_token[257];          /* read from admin_token_file; "": loopback only */
 };
 
 void master_config_defaults(struct master_config *config);

@@ -51,9 +51,11 @@ void connection_open(struct worker *worker, int fd, bool over_capacity)
 
 	if (connection == NULL) {
 		log_error("out of memory for a new connection; closing it");
-		close(fd);
-		if (!over_capacity)
+		if (!over_capacity) {
 			__atomic_sub_fetch(&worker->server->stats.connections_open, 1, __ATOMIC_RELAXED);
+			address_limit_release_socket(&worker->server->address_limit, fd);
+		}
+		close(fd);
 		return;
 	}
 	connection->worker = worker;
@@ -102,10 +104,12 @@ static void connection_free(struct connection *connection)
 	if (connection->next != NULL)
 		connection->next->previous = connection->previous;
 	worker->connection_count--;
-	if (connection->over_capacity)
+	if (connection->over_capacity) {
 		worker->over_capacity_count--;
-	else
+	} else {
 		__atomic_sub_fetch(&worker->server->stats.connections_open, 1, __ATOMIC_RELAXED);
+		address_limit_release(&worker->server->address_limit, &connection->peer.address);
+	}
 	transfer_release(connection);
 	free(connection->input);
 	close(connection->fd);

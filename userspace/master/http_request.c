@@ -247,6 +247,9 @@ static enum http_parse_result parse_header(struct http_string line, struct http_
 				   "more than one If-None-Match header");
 	if (equals_ignore_case(name, "if-match"))
 		return keep_single(&request->if_match, value, request, "more than one If-Match header");
+	if (equals_ignore_case(name, "authorization"))
+		return keep_single(&request->authorization, value, request,
+				   "more than one Authorization header");
 	if (equals_ignore_case(name, "content-length"))
 		return parse_content_length(value, request, &state->content_length_seen);
 	if (equals_ignore_case(name, "transfer-encoding"))

@@ -48,6 +48,7 @@ struct http_request {
 	struct http_string if_range;
 	struct http_string if_none_match;
 	struct http_string if_match;
+	struct http_string authorization; /* admin operations (admin_token.h) */
 	size_t head_length;             /* bytes of the head, blank line included */
 	int error_status;               /* on HTTP_PARSE_ERROR: 400, 414, 431, 501, 505 */
 	const char *error_reason;       /* on HTTP_PARSE_ERROR: for the log */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "master/admin_token.h"
 #include "master/http_conditional.h"
 #include "master/http_request.h"
 #include "master/log_limit.h"
@@ -353,6 +354,11 @@ void request_handle(struct connection *connection, const struct http_request *re
 		if (request->method != HTTP_METHOD_POST) {
 			log_client_error(connection, 405, "reload needs POST");
 			respond_status(connection, 405, "POST", 0);
+		} else if (!admin_request_allowed(connection->worker->server->config.admin_token,
+						  &connection->peer.address, request->authorization)) {
+			respond_error(connection, 403, connection->worker->server->config.admin_token[0]
+							       ? "admin operation without the admin token"
+							       : "admin operation from outside loopback");
 		} else {
 			request_reload(connection);
 		}

@@ -138,6 +138,9 @@ int server_start(struct server *server, const struct master_config *config)
 	sem_init(&server->workers_started, 0, 0);
 	stats_init(&server->stats);
 	raise_file_limit(&server->config);
+	result = address_limit_init(&server->address_limit, config->max_connections_per_address);
+	if (result != 0)
+		return result;
 	result = image_store_init(&server->store, &server->config, &server->stats);
 	if (result != 0)
 		return result;
@@ -199,6 +202,7 @@ void server_stop(struct server *server)
 	}
 	meter_link_stop(&server->meter_link);
 	image_store_destroy(&server->store);
+	address_limit_destroy(&server->address_limit);
 	stats_destroy(&server->stats);
 	if (server->reload_fd >= 0)
 		close(server->reload_fd);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "master/address_limit.h"
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
@@ -93,6 +94,7 @@ struct server {
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
 	struct meter_link meter_link;   /* eBPF group egress meter, or why not */
+	struct address_limit address_limit; /* --max-connections-per-address */
 };
 
 /* Sets up listening sockets, rings and the first table; starts the loops. */

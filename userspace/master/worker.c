@@ -127,7 +127,7 @@ static void on_accept(struct worker *worker, int result, unsigned int flags)
 	}
 	stats_add(&server->stats.connections_accepted, 1);
 	open = __atomic_add_fetch(&server->stats.connections_open, 1, __ATOMIC_RELAXED);
-	if (open <= server->config.max_connections) {
+	if (open <= server->config.max_connections && connection_admit_address(worker, result)) {
 		connection_open(worker, result, false);
 		return;
 	}

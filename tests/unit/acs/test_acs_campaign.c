@@ -84,7 +84,7 @@ static int teardown(void **state)
 
 static struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)
 {
-	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL };
+	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL, NULL };
 	struct campaign *campaign;
 	char error[128];
 
@@ -302,7 +302,7 @@ static void test_pause_and_cancel(void **state)
 static void test_validation(void **state)
 {
 	struct fixture *fixture = *state;
-	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL };
+	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL, NULL };
 	struct campaign *campaign;
 	char error[160];
 

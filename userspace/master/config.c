@@ -35,6 +35,7 @@ static const struct option_spec options[] = {
 	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 64K)" },
 	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
 	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },
+	{ "no-meter", false, "          the same as --meter false" },
 	{ "meter-interface", true, "IF         interface whose egress the meter counts (default lo)" },
 	{ "bpf-pin-dir", true, "DIR        where the meter's maps are pinned (default /sys/fs/bpf/cascade)" },
 	{ "group", true, "PREFIX=ID  count traffic to PREFIX for group ID (repeatable)" },
@@ -207,6 +208,14 @@ int master_config_set(struct master_config *config, const char *key, const char 
 		return log_level_from_name(value, &config->log_level);
 	if (strcmp(key, "meter") == 0)
 		return parse_bool(value, &config->meter);
+	if (strcmp(key, "no-meter") == 0) {
+		bool off;
+
+		if (parse_bool(value, &off) != 0)
+			return -EINVAL;
+		config->meter = !off;
+		return 0;
+	}
 	if (strcmp(key, "meter-interface") == 0) {
 		if (value[0] == '\0' || strlen(value) >= 16)
 			return -EINVAL;

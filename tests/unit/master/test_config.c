@@ -52,6 +52,10 @@ static void test_meter_settings(void **state)
 	assert_true(config.meter);
 	assert_string_equal(config.meter_interface, "lo");
 	assert_string_equal(config.bpf_pin_dir, "/sys/fs/bpf/cascade");
+	assert_int_equal(master_config_set(&config, "no-meter", "true"), 0);
+	assert_false(config.meter);
+	assert_int_equal(master_config_set(&config, "meter", "true"), 0);
+	assert_true(config.meter);
 	assert_int_equal(master_config_set(&config, "meter", "false"), 0);
 	assert_false(config.meter);
 	assert_int_equal(master_config_set(&config, "group", "192.168.1.0/24=42"), 0);

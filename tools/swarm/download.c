@@ -4,8 +4,10 @@
  * connection, or from another server after the ACS re-points the device),
  * hashed on the fly (every --hash-every'th device) and checked against
  * X_CASCADE_ImageSHA256 when the ACS set it; file-server devices keep the
- * image to serve it to their slaves. Slow and flaky devices are fault
- * injection. The outcome becomes a TransferComplete in a new session. */
+ * image to serve it to their slaves. Rates are held by pausing the transfer
+ * (libcurl 7.88's own limit lets bursts through). Slow and flaky devices
+ * are fault injection. The outcome becomes a TransferComplete in a new
+ * session. */
 #include "transfer.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -92,6 +95,26 @@ static void complete(struct swarm *swarm, struct swarm_device *device, unsigned 
 	device_want_session(swarm, device);
 }
 
+/* Over the device's rate? Then pause until the bytes are due. */
+static bool hold_rate(struct transfer *transfer, size_t bytes)
+{
+	struct swarm_device *device = transfer->device;
+	uint64_t rate = device->slow ? transfer->swarm->options.slow_rate : transfer->swarm->options.download_rate;
+	uint64_t now = now_ms(), allowed;
+
+	if (!rate)
+		return false;
+	allowed = rate * (now - transfer->rate_started_ms) / 1000 + rate / 20; /* 50 ms of burst */
+	if (transfer->rate_bytes + bytes <= allowed) {
+		transfer->rate_bytes += bytes;
+		return false;
+	}
+	transfer->paused = true;
+	timer_arm(transfer->swarm, &device->download_timer,
+		  now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
+	return true;
+}
+
 static size_t receive(char *data, size_t size, size_t count, void *user)
 {
 	struct transfer *transfer = user;
@@ -100,6 +123,8 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 
 	if (transfer->cut)
 		return 0; /* fault injection: the device drops the connection */
+	if (hold_rate(transfer, bytes))
+		return CURL_WRITEFUNC_PAUSE; /* libcurl keeps the data and hands it over again */
 	if (transfer->range_requested) {
 		long status = 0;
 
@@ -136,12 +161,23 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 	return bytes;
 }
 
+/* --receive-buffer: a small-memory device's socket buffer (set before
+ * connect, so the window it advertises stays that small). */
+static int set_socket_options(void *user, curl_socket_t fd, curlsocktype purpose)
+{
+	const struct swarm *swarm = user;
+	int bytes = (int)swarm->options.receive_buffer;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && bytes > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		log_warn("cannot set SO_RCVBUF to %d: %s", bytes, strerror(errno));
+	return CURL_SOCKOPT_OK;
+}
+
 /* One GET of the current image, from byte `downloaded` on. */
 static int request(struct swarm *swarm, struct swarm_device *device)
 {
 	struct transfer *transfer = calloc(1, sizeof(*transfer));
 	CURL *easy = curl_easy_init();
-	uint64_t rate = device->slow ? swarm->options.slow_rate : swarm->options.download_rate;
 	char range[32];
 
 	if (!transfer || !easy) {
@@ -151,6 +187,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	transfer->kind = TRANSFER_DOWNLOAD;
 	transfer->device = device;
 	transfer->swarm = swarm;
+	transfer->rate_started_ms = now_ms();
 	curl_easy_setopt(easy, CURLOPT_URL, device->download_url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receive);
@@ -162,8 +199,10 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
 	if (device->interface[0])
 		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
-	if (rate)
-		curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)rate);
+	if (swarm->options.receive_buffer) {
+		curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, set_socket_options);
+		curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, swarm);
+	}
 	device->requests++;
 	device->request_start = device->downloaded;
 	if (device->downloaded > 0) {
@@ -233,10 +272,20 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 
 void download_resume_due(struct swarm *swarm, struct swarm_device *device)
 {
-	if (!device->downloading || device->download_easy)
+	struct transfer *transfer = NULL;
+
+	if (!device->downloading)
 		return;
-	if (request(swarm, device) < 0)
-		complete(swarm, device, 9002);
+	if (!device->download_easy) {
+		if (request(swarm, device) < 0)
+			complete(swarm, device, 9002);
+		return;
+	}
+	curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&transfer);
+	if (transfer && transfer->paused) {
+		transfer->paused = false; /* may deliver the held data (and pause again) at once */
+		curl_easy_pause(device->download_easy, CURLPAUSE_CONT);
+	}
 }
 
 /* A transfer that broke after making progress is resumed in place. */

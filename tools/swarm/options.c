@@ -59,6 +59,8 @@ static void usage(FILE *stream)
 		"                            benchmarks; the others check the size only, counted apart)\n"
 		"  --download-rate RATE      bytes/s per download, e.g. 512K (default unlimited)\n"
 		"  --download-retries N      in-place Range resumes after a cut connection (default 3)\n"
+		"  --receive-buffer SIZE     SO_RCVBUF of download sockets, as on a small-memory device\n"
+		"                            (default: the kernel's)\n"
 		"  --report FILE             one JSON line per finished download attempt: fault, bytes\n"
 		"                            received and discarded, requests, Range requests, time\n"
 		"Fault injection (comma-separated device numbers):\n"
@@ -90,7 +92,7 @@ enum option_code {
 	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE, OPTION_ACK_LOG, OPTION_OCCUPANCY,
 	OPTION_SOURCE_RANGE, OPTION_PREFIX_FILE, OPTION_REPORT, OPTION_HASH_EVERY, OPTION_DOWNLOAD_RATE,
 	OPTION_SLOW_DEVICES, OPTION_SLOW_RATE, OPTION_FLAKY_DEVICES, OPTION_CUT_AFTER, OPTION_DOWNLOAD_RETRIES,
-	OPTION_RETRY_MAX,
+	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER,
 };
 
 static const struct option long_options[] = {
@@ -142,6 +144,7 @@ static const struct option long_options[] = {
 	{ "cut-after", required_argument, NULL, OPTION_CUT_AFTER },
 	{ "download-retries", required_argument, NULL, OPTION_DOWNLOAD_RETRIES },
 	{ "retry-max", required_argument, NULL, OPTION_RETRY_MAX },
+	{ "receive-buffer", required_argument, NULL, OPTION_RECEIVE_BUFFER },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -258,6 +261,13 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		case OPTION_CUT_AFTER: result = size("cut-after", optarg, 1, &options->cut_after); break;
 		case OPTION_DOWNLOAD_RETRIES:
 			result = number("download-retries", optarg, 0, 100, &options->download_retries);
+			break;
+		case OPTION_RECEIVE_BUFFER:
+			result = size("receive-buffer", optarg, 4096, &options->receive_buffer);
+			if (result == 0 && options->receive_buffer > (64u << 20)) {
+				fprintf(stderr, "cascade-swarm: --receive-buffer at most 64M\n");
+				result = -EINVAL;
+			}
 			break;
 		case OPTION_RETRY_MAX: result = number("retry-max", optarg, 1, 3600, &options->retry_max_seconds); break;
 		case 'h': usage(stdout); exit(0);

@@ -1,7 +1,8 @@
 /* The swarm's own HTTP server (libmicrohttpd driven from the swarm's epoll
  * loop, no thread): GET /cr/N is device N's ConnectionRequestURL (Digest
  * auth when configured); GET /d/N/images/NAME serves the image device N
- * downloaded when it is a file server, with Range, as cascade-master would. */
+ * downloaded when it is a file server, with Range, as cascade-master would;
+ * GET /-/stats is the summary so far (tests watch the slaves' progress). */
 #include "swarm.h"
 
 #include <errno.h>
@@ -106,6 +107,24 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 	return result;
 }
 
+static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
+{
+	char text[2048];
+	int length = stats_format(swarm, (double)(now_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	struct MHD_Response *response;
+	enum MHD_Result result;
+
+	if (length < 0)
+		return reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	response = MHD_create_response_from_buffer((size_t)length, text, MHD_RESPMEM_MUST_COPY);
+	if (!response)
+		return MHD_NO;
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	result = MHD_queue_response(connection, MHD_HTTP_OK, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
 static enum MHD_Result handle(void *argument, struct MHD_Connection *connection, const char *url, const char *method,
 			      const char *version, const char *upload_data, size_t *upload_data_size, void **context)
 {
@@ -119,6 +138,8 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	(void)context;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strcmp(url, "/-/stats") == 0)
+		return stats(swarm, connection);
 	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
 		return connection_request(swarm, connection, device);
 	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest)) &&

@@ -57,6 +57,7 @@ struct swarm_options {
 	const char *flaky_devices;   /* these devices cut their connection once per image */
 	uint64_t cut_after;          /* ... after this many bytes, then resume with Range */
 	unsigned int download_retries; /* in-place resumes after a cut connection */
+	uint64_t receive_buffer;     /* SO_RCVBUF of download sockets, 0: the kernel's default */
 	unsigned int retry_max_seconds; /* cap of the session back-off */
 	unsigned int seed;
 	bool verbose;
@@ -192,7 +193,8 @@ void device_answer(struct swarm *swarm, struct swarm_device *device, const struc
 /* download.c */
 int download_start(struct swarm *swarm, struct swarm_device *device);
 void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
-/* The download timer fired: resume the cut transfer in place. */
+/* The download timer fired: resume the cut transfer in place, or a
+ * transfer paused by the device's rate. */
 void download_resume_due(struct swarm *swarm, struct swarm_device *device);
 
 /* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
@@ -209,6 +211,8 @@ void server_stop(struct swarm *swarm);
 /* stats.c */
 void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 void stats_print(const struct swarm *swarm, double seconds);
+/* The summary as one JSON line into text; its length or -ENOSPC. */
+int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
 uint64_t now_ms(void);
 
 #endif

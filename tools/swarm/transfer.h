@@ -22,6 +22,8 @@ struct transfer {
 	bool aborted;
 	bool cut;      /* fault injection: the device drops this transfer */
 	bool oversize; /* the server sent more than FileSize */
+	bool paused;   /* held back by the device's rate until its download timer */
+	uint64_t rate_started_ms, rate_bytes;
 	struct transfer *previous, *next; /* all transfers in flight */
 	CURL *easy;
 };

@@ -7,12 +7,10 @@
 # on the loopback of a private network namespace counts each group's bytes
 # as the masters report them (SO_MARK from ?group=N).
 # timeout: 120
-if [ "$(id -u)" -eq 0 ] && [ -z "${ROLLOUT_NETNS:-}" ] && unshare --net true 2>/dev/null; then
-  exec unshare --net env ROLLOUT_NETNS=1 bash "$0" "$@"
-fi
+ROLLOUT_NETNS_MTU=
+source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/rollout_lib.sh"
-[ -n "${ROLLOUT_NETNS:-}" ] && ip link set lo up
 
 slaves=30
 rollout_make_image fw-2.0.bin 1048576

@@ -38,6 +38,7 @@ struct device {
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
 	uint64_t connection_requested_ms;
+	bool connection_request_waiting; /* atomic: a request for it waits in the queue, not sent yet */
 	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
 };
 

@@ -151,6 +151,7 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 int server_start(struct swarm *swarm)
 {
 	static unsigned char nonce_random[32];
+	unsigned int nonce_slots;
 	struct sockaddr_storage address;
 	socklen_t length;
 	const union MHD_DaemonInfo *info;
@@ -162,11 +163,14 @@ int server_start(struct swarm *swarm)
 	}
 	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
 		return -EIO;
+	/* a slot per outstanding Digest nonce: with too few, thousands of
+	 * connection requests evict each other's nonces ("Stale nonce") */
+	nonce_slots = swarm->options.devices < 2048 ? 4096 : 2 * swarm->options.devices;
 	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 					 0, NULL, NULL, handle, swarm, MHD_OPTION_SOCK_ADDR, &address,
 					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60,
 					 MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random,
-					 MHD_OPTION_NONCE_NC_SIZE, 4096, MHD_OPTION_END);
+					 MHD_OPTION_NONCE_NC_SIZE, nonce_slots, MHD_OPTION_END);
 	if (!swarm->server) {
 		log_error("cannot listen on %s: %s", swarm->options.listen, strerror(errno));
 		return -EADDRNOTAVAIL;

@@ -156,7 +156,11 @@ int swarm_loop_init(struct swarm *swarm)
 	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETDATA, swarm);
 	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
 	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERDATA, swarm);
-	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, (long)(swarm->options.concurrency * 2 + 64));
+	/* Every device has its own source address, so a cached connection only
+	 * serves the device that opened it (its next exchange); libcurl checks
+	 * every cached connection to the same host before each request, so a
+	 * big cache costs more (poll() on each) than the reconnects it saves. */
+	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, 64L);
 	swarm->curl_timeout_ms = -1;
 	swarm->heap = calloc(swarm->options.devices ? 2 * (size_t)swarm->options.devices : 1, sizeof(*swarm->heap));
 	swarm->waiting = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->waiting));

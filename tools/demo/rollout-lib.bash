@@ -2,9 +2,11 @@
 # (tools/demo/run), the failure-scenario tests (tests/integration/rollout/)
 # and the benchmark (tests/bench/rollout.sh). Source it (bash only).
 #
-# The caller provides start_daemon NAME CMD... (log in $ROLLOUT_DIR/NAME.log,
-# pid in DAEMON_PID[NAME]; tests/integration/lib.sh has one) and sets
-# ROLLOUT_DIR and CASCADE_BIN.
+# The caller sets ROLLOUT_DIR and CASCADE_BIN. Daemons are started with
+# start_daemon NAME CMD... (log in $ROLLOUT_DIR/NAME.log, pid in
+# DAEMON_PID[NAME]): tests/integration/lib.sh has one; scripts without it
+# (the demo, the benchmark) get the one below and stop everything with
+# rollout_stop_all.
 #
 #   rollout_make_image NAME BYTES      $ROLLOUT_DIR/origin/NAME + SHA256SUMS; sets IMAGE_NAME,
 #                                      IMAGE_SIZE, IMAGE_SHA256
@@ -14,6 +16,8 @@
 #   rollout_start_master NAME SERIAL GROUP [CPE-FLAGS...]
 #                                      a master device: cascade-master NAME-server + cascade-cpe NAME
 #                                      with the file server; its URL in MASTER_URL[NAME]
+#   rollout_start_masters COUNT [CPE-FLAGS...]   master devices m0..m(COUNT-1), serials MASTERnnnn,
+#                                      one per group 0..COUNT-1, servers started together first
 #   rollout_start_swarm NAME [SWARM-FLAGS...]   cascade-swarm slaves (no file servers by default),
 #                                      report in $ROLLOUT_DIR/NAME-report.jsonl
 #   rollout_swarm_stats NAME           the swarm's live summary (GET /-/stats on its server)
@@ -38,6 +42,41 @@ ROLLOUT_CR_PASS=rollout-cr-secret
 ROLLOUT_ACS_CWMP_PORT=0
 ROLLOUT_ACS_API_PORT=0
 declare -A MASTER_URL=()
+
+if ! declare -F start_daemon >/dev/null; then
+  declare -A DAEMON_PID=()
+  ROLLOUT_DAEMON_ORDER=()
+  start_daemon() {
+    local name=$1
+    shift
+    "$@" >"$ROLLOUT_DIR/$name.log" 2>&1 &
+    DAEMON_PID[$name]=$!
+    ROLLOUT_DAEMON_ORDER+=("$name")
+  }
+fi
+
+# SIGTERM to NAME, up to 10 s for it to end, then SIGKILL.
+rollout_stop() {
+  local pid=${DAEMON_PID[$1]:-} waited
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for ((waited = 0; waited < 100; waited++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  unset "DAEMON_PID[$1]"
+}
+
+# Every daemon started through this file's start_daemon, newest first
+# signalled, then each waited for as rollout_stop does.
+rollout_stop_all() {
+  local index pid name
+  for ((index = ${#ROLLOUT_DAEMON_ORDER[@]} - 1; index >= 0; index--)); do
+    pid=${DAEMON_PID[${ROLLOUT_DAEMON_ORDER[$index]}]:-}
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  done
+  for name in "${ROLLOUT_DAEMON_ORDER[@]}"; do rollout_stop "$name"; done
+  ROLLOUT_DAEMON_ORDER=()
+}
 # Flags every cascade-master gets; ROLLOUT_METER=off (tests) keeps a master
 # that can attach the group meter itself (--no-meter) off the host's lo.
 ROLLOUT_MASTER_FLAGS=()
@@ -120,15 +159,37 @@ rollout_restart_acs() {
 # $ROLLOUT_DIR/NAME/images (or $ROLLOUT_SERVE_DIR, for a master whose disk
 # serves something else) and a cascade-cpe with the file server enabled.
 rollout_start_master() {
-  local name=$1 serial=$2 group=$3 dir="$ROLLOUT_DIR/$1" port serve
-  shift 3
-  serve=${ROLLOUT_SERVE_DIR:-$dir/images}
-  mkdir -p "$dir/images" "$serve"
+  rollout_start_master_server "$1" && rollout_master_server_ready "$1" && rollout_start_master_agent "$@"
+}
+
+rollout_start_masters() {
+  local count=$1 index
+  shift
+  for ((index = 0; index < count; index++)); do rollout_start_master_server "m$index" || return 1; done
+  for ((index = 0; index < count; index++)); do rollout_master_server_ready "m$index" || return 1; done
+  for ((index = 0; index < count; index++)); do
+    rollout_start_master_agent "m$index" "MASTER$(printf '%04d' "$index")" "$index" "$@" || return 1
+  done
+}
+
+rollout_start_master_server() {
+  local name=$1 serve
+  serve=${ROLLOUT_SERVE_DIR:-$ROLLOUT_DIR/$name/images}
+  mkdir -p "$ROLLOUT_DIR/$name/images" "$serve"
   [ -f "$serve/SHA256SUMS" ] || : >"$serve/SHA256SUMS"
   start_daemon "$name-server" "$CASCADE_BIN/cascade-master" --listen 127.0.0.1:0 --images "$serve" --threads 1 \
     "${ROLLOUT_MASTER_FLAGS[@]}"
-  port=$(rollout_log_port "$name-server" "") || return 1
-  MASTER_URL[$name]="http://127.0.0.1:$port"
+}
+
+rollout_master_server_ready() {
+  local port
+  port=$(rollout_log_port "$1-server" "") || return 1
+  MASTER_URL[$1]="http://127.0.0.1:$port"
+}
+
+rollout_start_master_agent() {
+  local name=$1 serial=$2 group=$3 dir="$ROLLOUT_DIR/$1"
+  shift 3
   start_daemon "$name" "$CASCADE_BIN/cascade-cpe" --acs "$ACS_CWMP_URL" --data-dir "$dir/cpe" --serial "$serial" \
     --manufacturer "$FLEET_MANUFACTURER" --oui "$FLEET_OUI" --product-class "$FLEET_PRODUCT_CLASS" \
     --hardware-version "$FLEET_HARDWARE_PREFIX$group" --software-version "$FLEET_SOFTWARE_VERSION" \

@@ -27,6 +27,8 @@
 #   BENCH_MODES="direct cascade"   (one of them only, for experiments)
 #   BENCH_DEADLINE=900         seconds a campaign may take
 #   BENCH_OUT=build/bench/rollout.jsonl   BENCH_PLOT=build/bench/rollout-completions.svg (or .png)
+# The completion series (seconds, devices done; polled from the ACS every
+# 0.25 s) and the gnuplot script stay in build/bench/rollout-series/.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${CASCADE_BUILD:-$root/build}
@@ -52,7 +54,8 @@ for binary in cascade-acs cascade-master cascade-cpe cascade-swarm cascade-meter
   [ -x "$CASCADE_BIN/$binary" ] || { echo "rollout.sh: build first (make)"; exit 1; }
 done
 command -v gnuplot >/dev/null || echo "rollout.sh: gnuplot missing (tools/install-deps --bench): no plot"
-mkdir -p "$(dirname "$out")" "$(dirname "$plot")"
+series_dir=$(dirname "$out")/rollout-series
+mkdir -p "$(dirname "$out")" "$(dirname "$plot")" "$series_dir"
 : >"$out"
 work=$(mktemp -d /tmp/cascade-bench-rollout.XXXXXX)
 pin=/sys/fs/bpf/cascade-bench-$$
@@ -85,7 +88,7 @@ run_one() {
   local mode=$1 devices=$2 groups=$3 round=$4 slaves id t0 now state done_count masters=0 index series origin_before
   ROLLOUT_DIR=$work/$mode-$devices-$groups-$round
   mkdir -p "$ROLLOUT_DIR"
-  series=$work/series-$mode-$devices-$groups-$round.dat
+  series=$series_dir/$mode-$devices-$groups-$round.dat
   ROLLOUT_ACS_CWMP_PORT=0 ROLLOUT_ACS_API_PORT=0
   MASTER_URL=()
   rollout_make_image fw.bin "$image_size"
@@ -198,11 +201,11 @@ if command -v gnuplot >/dev/null; then
       devices=${config%%:*}
       groups=${config##*:}
       echo "set title '$devices devices, $groups groups'; set yrange [0:$((devices * 105 / 100))]"
-      echo "plot '$work/series-direct-$devices-$groups-1.dat' using 1:2 with lines lw 2 title 'direct', \\"
-      echo "     '$work/series-cascade-$devices-$groups-1.dat' using 1:2 with lines lw 2 title 'cascade'"
+      echo "plot '$series_dir/direct-$devices-$groups-1.dat' using 1:2 with lines lw 2 title 'direct', \\"
+      echo "     '$series_dir/cascade-$devices-$groups-1.dat' using 1:2 with lines lw 2 title 'cascade'"
     done
     echo "unset multiplot"
-  } >"$work/plot.gp"
-  gnuplot "$work/plot.gp" && echo "plot: $plot"
+  } >"$series_dir/plot.gp"
+  gnuplot "$series_dir/plot.gp" && echo "plot: $plot (script: $series_dir/plot.gp)"
 fi
 echo "results: $out"

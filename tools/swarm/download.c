@@ -100,10 +100,11 @@ static bool hold_rate(struct transfer *transfer, size_t bytes)
 {
 	struct swarm_device *device = transfer->device;
 	uint64_t rate = device->slow ? transfer->swarm->options.slow_rate : transfer->swarm->options.download_rate;
-	uint64_t now = now_ms(), allowed;
+	uint64_t now, allowed;
 
 	if (!rate)
 		return false;
+	now = now_ms();
 	allowed = rate * (now - transfer->rate_started_ms) / 1000 + rate / 20; /* 50 ms of burst */
 	if (transfer->rate_bytes + bytes <= allowed) {
 		transfer->rate_bytes += bytes;

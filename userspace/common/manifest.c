@@ -75,7 +75,8 @@ static void resolve_duplicates(struct manifest *manifest)
 	size_t kept = 0;
 	size_t i = 0;
 
-	qsort(manifest->entries, manifest->count, sizeof(manifest->entries[0]), compare_entries);
+	if (manifest->count > 1) /* an empty manifest has no array: qsort(NULL) is undefined */
+		qsort(manifest->entries, manifest->count, sizeof(manifest->entries[0]), compare_entries);
 	while (i < manifest->count) {
 		size_t run = i + 1;
 		bool agree = true;

@@ -1,8 +1,13 @@
 /* Image downloads of simulated devices: real HTTP GETs of the URL the ACS
- * gave (or X_CASCADE_MasterURL in spv mode), resumed with Range after an
- * interruption, hashed on the fly and checked against X_CASCADE_ImageSHA256
- * when the ACS set it; file-server devices keep the image to serve it to
- * their slaves. The outcome becomes a TransferComplete in a new session. */
+ * gave (or X_CASCADE_MasterURL in spv mode), from the device's own source
+ * address, resumed with Range after an interruption (in place after a cut
+ * connection, or from another server after the ACS re-points the device),
+ * hashed on the fly (every --hash-every'th device) and checked against
+ * X_CASCADE_ImageSHA256 when the ACS set it; file-server devices keep the
+ * image to serve it to their slaves. Rates are held by pausing the transfer
+ * (libcurl 7.88's own limit lets bursts through). Slow and flaky devices
+ * are fault injection. The outcome becomes a TransferComplete in a new
+ * session. */
 #include "transfer.h"
 
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -22,8 +28,11 @@ static void image_path(struct swarm *swarm, struct swarm_device *device, const c
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }
 
-static void reset_partial(struct swarm_device *device)
+/* Throws the partial download away (its bytes count as discarded). */
+static void reset_partial(struct swarm *swarm, struct swarm_device *device)
 {
+	device->discarded += device->downloaded;
+	swarm->stats.bytes_discarded += device->downloaded;
 	sha256_stream_free(device->hash);
 	device->hash = NULL;
 	device->downloaded = 0;
@@ -33,6 +42,38 @@ static void reset_partial(struct swarm_device *device)
 		close(device->store_fd);
 		device->store_fd = -1;
 	}
+}
+
+/* Starts a partial download of the current image from byte 0. */
+static int begin_partial(struct swarm *swarm, struct swarm_device *device)
+{
+	char path[512];
+
+	device->partial_name = strdup(device->download_name);
+	if (!device->partial_name)
+		return -ENOMEM;
+	if (device->hashing) {
+		device->hash = sha256_stream_new();
+		if (!device->hash)
+			return -ENOMEM;
+	}
+	if (device->file_server) {
+		image_path(swarm, device, device->download_name, true, path, sizeof(path));
+		device->store_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
+	return 0;
+}
+
+/* Counters describe one image, across requests, attempts and servers. */
+static void count_image(struct swarm_device *device)
+{
+	if (device->counted_image && strcmp(device->counted_image, device->download_name) == 0)
+		return;
+	free(device->counted_image);
+	device->counted_image = strdup(device->download_name);
+	device->received = device->discarded = 0;
+	device->requests = device->range_requests = device->resumes_in_place = device->restarts = 0;
+	device->cut_done = false;
 }
 
 /* Records the outcome and asks for a session to report it. */
@@ -50,7 +91,29 @@ static void complete(struct swarm *swarm, struct swarm_device *device, unsigned 
 	else
 		swarm->stats.downloads_ok++;
 	swarm->downloads_running--;
+	report_download(swarm, device, fault_code);
 	device_want_session(swarm, device);
+}
+
+/* Over the device's rate? Then pause until the bytes are due. */
+static bool hold_rate(struct transfer *transfer, size_t bytes)
+{
+	struct swarm_device *device = transfer->device;
+	uint64_t rate = device->slow ? transfer->swarm->options.slow_rate : transfer->swarm->options.download_rate;
+	uint64_t now, allowed;
+
+	if (!rate)
+		return false;
+	now = now_ms();
+	allowed = rate * (now - transfer->rate_started_ms) / 1000 + rate / 20; /* 50 ms of burst */
+	if (transfer->rate_bytes + bytes <= allowed) {
+		transfer->rate_bytes += bytes;
+		return false;
+	}
+	transfer->paused = true;
+	timer_arm(transfer->swarm, &device->download_timer,
+		  now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
+	return true;
 }
 
 static size_t receive(char *data, size_t size, size_t count, void *user)
@@ -59,74 +122,73 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 	struct swarm_device *device = transfer->device;
 	size_t bytes = size * count;
 
+	if (transfer->cut)
+		return 0; /* fault injection: the device drops the connection */
+	if (hold_rate(transfer, bytes))
+		return CURL_WRITEFUNC_PAUSE; /* libcurl keeps the data and hands it over again */
 	if (transfer->range_requested) {
 		long status = 0;
 
 		curl_easy_getinfo(device->download_easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200) { /* the server ignored Range: start over */
+			device->restarts++;
+			device->discarded += device->downloaded;
+			transfer->swarm->stats.bytes_discarded += device->downloaded;
 			sha256_stream_free(device->hash);
-			device->hash = sha256_stream_new();
+			device->hash = device->hashing ? sha256_stream_new() : NULL;
 			device->downloaded = 0;
 			if (device->store_fd >= 0 && ftruncate(device->store_fd, 0) == 0)
 				lseek(device->store_fd, 0, SEEK_SET);
 		}
 		transfer->range_requested = false;
 	}
-	if (!device->hash || sha256_stream_update(device->hash, data, bytes) < 0)
+	if (device->download_size && device->downloaded + bytes > device->download_size) {
+		transfer->oversize = true; /* more than FileSize: corrupt, stop now */
+		return 0;
+	}
+	if (device->hashing && (!device->hash || sha256_stream_update(device->hash, data, bytes) < 0))
 		return 0;
 	if (device->store_fd >= 0 && write(device->store_fd, data, bytes) != (ssize_t)bytes)
 		return 0;
 	device->downloaded += bytes;
+	device->received += bytes;
+	transfer->swarm->stats.bytes_received += bytes;
+	if (device->flaky && !device->cut_done && device->downloaded >= transfer->swarm->options.cut_after &&
+	    (!device->download_size || device->downloaded < device->download_size)) {
+		device->cut_done = true;
+		transfer->cut = true;
+		transfer->swarm->stats.flaky_cuts++;
+	}
 	return bytes;
 }
 
-int download_start(struct swarm *swarm, struct swarm_device *device)
+/* --receive-buffer: a small-memory device's socket buffer (set before
+ * connect, so the window it advertises stays that small). */
+static int set_socket_options(void *user, curl_socket_t fd, curlsocktype purpose)
 {
-	struct transfer *transfer;
-	CURL *easy;
-	char path[512], range[32];
+	const struct swarm *swarm = user;
+	int bytes = (int)swarm->options.receive_buffer;
 
-	device->download_scheduled = false;
-	if (device->downloading) {
-		if (device->download_easy) { /* re-pointed: drop the old transfer, keep its bytes */
-			struct transfer *old = NULL;
+	if (purpose == CURLSOCKTYPE_IPCXN && bytes > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		log_warn("cannot set SO_RCVBUF to %d: %s", bytes, strerror(errno));
+	return CURL_SOCKOPT_OK;
+}
 
-			curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&old);
-			curl_multi_remove_handle(swarm->multi, device->download_easy);
-			transfer_free(old, device->download_easy);
-			device->download_easy = NULL;
-		}
-		swarm->downloads_running--;
-		device->downloading = false;
-	}
-	device->downloading = true;
-	swarm->downloads_running++;
-	cwmp_format_time((uint64_t)time(NULL), device->transfer_start, sizeof(device->transfer_start));
-	if (device->stall_downloads)
-		return 0; /* accepted, never finished: the ACS must notice */
-	if (device->fault_downloads) {
-		complete(swarm, device, 9010);
-		return 0;
-	}
-	if (!device->partial_name || strcmp(device->partial_name, device->download_name) != 0)
-		reset_partial(device);
-	if (!device->hash) {
-		device->hash = sha256_stream_new();
-		device->partial_name = strdup(device->download_name);
-		if (device->file_server) {
-			image_path(swarm, device, device->download_name, true, path, sizeof(path));
-			device->store_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		}
-	}
-	transfer = calloc(1, sizeof(*transfer));
-	easy = curl_easy_init();
-	if (!transfer || !easy || !device->hash) {
+/* One GET of the current image, from byte `downloaded` on. */
+static int request(struct swarm *swarm, struct swarm_device *device)
+{
+	struct transfer *transfer = calloc(1, sizeof(*transfer));
+	CURL *easy = curl_easy_init();
+	char range[32];
+
+	if (!transfer || !easy) {
 		transfer_free(transfer, easy);
-		complete(swarm, device, 9002);
 		return -ENOMEM;
 	}
 	transfer->kind = TRANSFER_DOWNLOAD;
 	transfer->device = device;
+	transfer->swarm = swarm;
+	transfer->rate_started_ms = now_ms();
 	curl_easy_setopt(easy, CURLOPT_URL, device->download_url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receive);
@@ -136,52 +198,178 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 65536L); /* fewer reads and callbacks than the 16 KiB default */
+	if (device->interface[0])
+		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
+	if (swarm->options.receive_buffer) {
+		curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, set_socket_options);
+		curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, swarm);
+	}
+	device->requests++;
+	device->request_start = device->downloaded;
 	if (device->downloaded > 0) {
 		snprintf(range, sizeof(range), "%lu-", (unsigned long)device->downloaded);
 		curl_easy_setopt(easy, CURLOPT_RANGE, range);
 		transfer->range_requested = true;
+		device->range_requests++;
+		swarm->stats.range_requests++;
 	}
 	device->download_easy = easy;
 	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
 		device->download_easy = NULL;
 		transfer_free(transfer, easy);
-		complete(swarm, device, 9002);
 		return -EIO;
 	}
 	transfer_track(transfer, easy);
 	return 0;
 }
 
+/* Drops a running transfer (the ACS re-pointed the device); its bytes stay. */
+static void drop_running(struct swarm *swarm, struct swarm_device *device)
+{
+	timer_disarm(swarm, &device->download_timer);
+	if (!device->downloading)
+		return;
+	if (device->download_easy) {
+		struct transfer *old = NULL;
+
+		curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&old);
+		curl_multi_remove_handle(swarm->multi, device->download_easy);
+		transfer_free(old, device->download_easy);
+		device->download_easy = NULL;
+	}
+	swarm->downloads_running--;
+	device->downloading = false;
+}
+
+int download_start(struct swarm *swarm, struct swarm_device *device)
+{
+	int result;
+
+	device->download_scheduled = false;
+	drop_running(swarm, device);
+	device->downloading = true;
+	device->attempt_resumes = 0;
+	device->attempt_started_ms = now_ms();
+	swarm->downloads_running++;
+	cwmp_format_time((uint64_t)time(NULL), device->transfer_start, sizeof(device->transfer_start));
+	count_image(device);
+	if (device->stall_downloads)
+		return 0; /* accepted, never finished: the ACS must notice */
+	if (device->fault_downloads) {
+		complete(swarm, device, 9010);
+		return 0;
+	}
+	if (device->partial_name && strcmp(device->partial_name, device->download_name) != 0)
+		reset_partial(swarm, device);
+	result = device->partial_name ? 0 : begin_partial(swarm, device);
+	if (result == 0)
+		result = request(swarm, device);
+	if (result < 0) {
+		complete(swarm, device, 9002);
+		return result;
+	}
+	return 0;
+}
+
+void download_resume_due(struct swarm *swarm, struct swarm_device *device)
+{
+	struct transfer *transfer = NULL;
+
+	if (!device->downloading)
+		return;
+	if (!device->download_easy) {
+		if (request(swarm, device) < 0)
+			complete(swarm, device, 9002);
+		return;
+	}
+	curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&transfer);
+	if (transfer && transfer->paused) {
+		transfer->paused = false; /* may deliver the held data (and pause again) at once */
+		curl_easy_pause(device->download_easy, CURLPAUSE_CONT);
+	}
+}
+
+/* A transfer that broke after making progress is resumed in place. */
+static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, const struct transfer *transfer,
+			    CURLcode result)
+{
+	bool broken = transfer->cut || result == CURLE_PARTIAL_FILE || result == CURLE_RECV_ERROR ||
+		      result == CURLE_SEND_ERROR || result == CURLE_GOT_NOTHING || result == CURLE_OPERATION_TIMEDOUT;
+	uint64_t delay_ms;
+
+	if (!broken || transfer->oversize || device->downloaded <= device->request_start ||
+	    device->attempt_resumes >= swarm->options.download_retries)
+		return false;
+	delay_ms = transfer->cut ? 100 : 500ull << device->attempt_resumes;
+	device->attempt_resumes++;
+	device->resumes_in_place++;
+	swarm->stats.resumes_in_place++;
+	log_debug("device %u: transfer cut at %lu bytes (%s), resuming in %lu ms", device->index,
+		  (unsigned long)device->downloaded, transfer->cut ? "fault injection" : curl_easy_strerror(result),
+		  (unsigned long)delay_ms);
+	timer_arm(swarm, &device->download_timer, now_ms() + delay_ms);
+	return true;
+}
+
+static unsigned int failure_fault(const struct swarm_device *device, const struct transfer *transfer,
+				  CURLcode result)
+{
+	bool progress = device->downloaded > device->request_start;
+
+	if (transfer->oversize)
+		return 9018;
+	if (result == CURLE_COULDNT_CONNECT || (result == CURLE_OPERATION_TIMEDOUT && !progress))
+		return 9015; /* the server is not there (any more) */
+	if (progress || device->attempt_resumes > 0)
+		return 9017; /* it started and could not finish */
+	return 9016;
+}
+
 void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
 {
+	struct transfer *transfer = NULL;
 	uint8_t digest[SHA256_DIGEST_BYTES];
 	char hex[SHA256_HEX_LENGTH + 1], from[512], to[512];
 	long status = 0;
 
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&transfer);
 	device->download_easy = NULL;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (result != CURLE_OK || (status != 200 && status != 206)) {
-		unsigned int code = result == CURLE_COULDNT_CONNECT || result == CURLE_OPERATION_TIMEDOUT ? 9015 : 9016;
+		unsigned int code;
 
-		log_info("device %u: download of %s failed: %s (HTTP %ld), %lu bytes kept for resume", device->index,
-			 device->download_url, curl_easy_strerror(result), status, (unsigned long)device->downloaded);
+		if (resume_in_place(swarm, device, transfer, result))
+			return;
+		code = failure_fault(device, transfer, result);
+		log_info("device %u: download of %s failed: %s (HTTP %ld), fault %u, %lu bytes kept for resume",
+			 device->index, device->download_url, transfer->oversize ? "more bytes than FileSize"
+										 : curl_easy_strerror(result),
+			 status, code, (unsigned long)device->downloaded);
+		if (code == 9018)
+			reset_partial(swarm, device);
 		complete(swarm, device, code);
 		return;
 	}
 	swarm->stats.bytes_downloaded += device->downloaded;
 	if (device->download_size && device->downloaded != device->download_size) {
-		reset_partial(device);
+		reset_partial(swarm, device);
 		complete(swarm, device, 9017);
 		return;
 	}
-	sha256_stream_finish(device->hash, digest);
-	device->hash = NULL;
-	sha256_to_hex(digest, hex);
-	if (device->image_sha256 && device->image_sha256[0] && strcasecmp(hex, device->image_sha256) != 0) {
-		log_warn("device %u: image hash %s does not match %s", device->index, hex, device->image_sha256);
-		reset_partial(device);
-		complete(swarm, device, 9018);
-		return;
+	if (device->hashing) {
+		sha256_stream_finish(device->hash, digest);
+		device->hash = NULL;
+		sha256_to_hex(digest, hex);
+		swarm->stats.hashed_downloads++;
+		if (device->image_sha256 && device->image_sha256[0] && strcasecmp(hex, device->image_sha256) != 0) {
+			log_warn("device %u: image hash %s does not match %s", device->index, hex, device->image_sha256);
+			reset_partial(swarm, device);
+			complete(swarm, device, 9018);
+			return;
+		}
+	} else {
+		swarm->stats.unhashed_downloads++;
 	}
 	if (device->store_fd >= 0) {
 		fsync(device->store_fd);

@@ -1,7 +1,8 @@
 /* cascade-swarm's event loop: one epoll set holding libcurl's sockets
  * (multi socket interface), the libmicrohttpd server's epoll fd and a
- * signalfd; a binary heap of device timers (periodic Informs, retries).
- * Every wait is bounded by the nearest timer, so the loop never stalls. */
+ * signalfd; a binary heap of device timers (sessions: periodic Informs and
+ * retries; downloads: resumes after a cut). Every wait is bounded by the
+ * nearest timer, so the loop never stalls. */
 #include "swarm.h"
 
 #include <errno.h>
@@ -29,10 +30,10 @@ uint64_t now_ms(void)
 
 static void heap_swap(struct swarm *swarm, size_t a, size_t b)
 {
-	struct swarm_device *device = swarm->heap[a];
+	struct device_timer *timer = swarm->heap[a];
 
 	swarm->heap[a] = swarm->heap[b];
-	swarm->heap[b] = device;
+	swarm->heap[b] = timer;
 	swarm->heap[a]->heap_index = a;
 	swarm->heap[b]->heap_index = b;
 }
@@ -65,13 +66,13 @@ static void heap_down(struct swarm *swarm, size_t index)
 	}
 }
 
-void swarm_unschedule(struct swarm *swarm, struct swarm_device *device)
+void timer_disarm(struct swarm *swarm, struct device_timer *timer)
 {
-	size_t index = device->heap_index;
+	size_t index = timer->heap_index;
 
 	if (index == NOT_IN_HEAP)
 		return;
-	device->heap_index = NOT_IN_HEAP;
+	timer->heap_index = NOT_IN_HEAP;
 	swarm->heap_count--;
 	if (index == swarm->heap_count)
 		return;
@@ -81,13 +82,23 @@ void swarm_unschedule(struct swarm *swarm, struct swarm_device *device)
 	heap_up(swarm, index);
 }
 
+void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms)
+{
+	timer_disarm(swarm, timer);
+	timer->due_ms = due_ms;
+	timer->heap_index = swarm->heap_count;
+	swarm->heap[swarm->heap_count++] = timer;
+	heap_up(swarm, timer->heap_index);
+}
+
+void swarm_unschedule(struct swarm *swarm, struct swarm_device *device)
+{
+	timer_disarm(swarm, &device->session_timer);
+}
+
 void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms)
 {
-	swarm_unschedule(swarm, device);
-	device->due_ms = due_ms;
-	device->heap_index = swarm->heap_count;
-	swarm->heap[swarm->heap_count++] = device;
-	heap_up(swarm, device->heap_index);
+	timer_arm(swarm, &device->session_timer, due_ms);
 }
 
 static int socket_callback(CURL *easy, curl_socket_t socket_fd, int what, void *user, void *socket_pointer)
@@ -145,9 +156,13 @@ int swarm_loop_init(struct swarm *swarm)
 	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETDATA, swarm);
 	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
 	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERDATA, swarm);
-	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, (long)(swarm->options.concurrency * 2 + 64));
+	/* Every device has its own source address, so a cached connection only
+	 * serves the device that opened it (its next exchange); libcurl checks
+	 * every cached connection to the same host before each request, so a
+	 * big cache costs more (poll() on each) than the reconnects it saves. */
+	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, 64L);
 	swarm->curl_timeout_ms = -1;
-	swarm->heap = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->heap));
+	swarm->heap = calloc(swarm->options.devices ? 2 * (size_t)swarm->options.devices : 1, sizeof(*swarm->heap));
 	swarm->waiting = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->waiting));
 	if (!swarm->heap || !swarm->waiting)
 		return -ENOMEM;
@@ -248,10 +263,13 @@ int swarm_run(struct swarm *swarm)
 			MHD_run(swarm->server);
 		drain_curl_messages(swarm);
 		for (unsigned int fired = 0; swarm->heap_count && swarm->heap[0]->due_ms <= now && fired < 100000; fired++) {
-			struct swarm_device *device = swarm->heap[0];
+			struct device_timer *timer = swarm->heap[0];
 
-			swarm_unschedule(swarm, device);
-			device_timer_fired(swarm, device);
+			timer_disarm(swarm, timer);
+			if (timer->download)
+				download_resume_due(swarm, timer->device);
+			else
+				device_timer_fired(swarm, timer->device);
 		}
 		swarm_start_waiting_sessions(swarm);
 		if (swarm->options.duration_seconds > 0 &&

@@ -66,7 +66,8 @@ static int setup_devices(struct swarm *swarm)
 
 		device->index = i;
 		device->store_fd = -1;
-		device->heap_index = (size_t)-1;
+		device->session_timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device };
+		device->download_timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device, .download = true };
 		snprintf(device->serial, sizeof(device->serial), "%s%06u", options->serial_prefix, options->first_index + i);
 		device->group = i % options->groups;
 		device->stock = in_share(i, 1, options->stock_ratio);
@@ -80,11 +81,14 @@ static int setup_devices(struct swarm *swarm)
 		device->occupancy = options->max_occupancy ? (unsigned int)rand_r(&random_state) % (options->max_occupancy + 1)
 							   : 0;
 		device->bandwidth = 10000 + (unsigned int)rand_r(&random_state) % 90000;
+		device->hashing = i % options->hash_every == 0;
 	}
 	if (mark_devices(swarm, options->fault_devices, "fault-devices", offsetof(struct swarm_device, fault_downloads)) < 0 ||
 	    mark_devices(swarm, options->stall_devices, "stall-devices", offsetof(struct swarm_device, stall_downloads)) < 0 ||
 	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0 ||
-	    set_occupancies(swarm, options->occupancy_list) < 0)
+	    mark_devices(swarm, options->slow_devices, "slow-devices", offsetof(struct swarm_device, slow)) < 0 ||
+	    mark_devices(swarm, options->flaky_devices, "flaky-devices", offsetof(struct swarm_device, flaky)) < 0 ||
+	    set_occupancies(swarm, options->occupancy_list) < 0 || addresses_assign(swarm) < 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < options->devices; i++)
 		swarm_schedule(swarm, &swarm->devices[i],
@@ -133,6 +137,7 @@ static void free_devices(struct swarm *swarm)
 		free(device->master_url);
 		free(device->image_sha256);
 		free(device->served_image);
+		free(device->counted_image);
 		sha256_stream_free(device->hash);
 		if (device->store_fd >= 0)
 			close(device->store_fd);
@@ -170,6 +175,15 @@ int main(int argc, char **argv)
 		}
 		setvbuf(swarm.ack_log, NULL, _IOLBF, 0);
 	}
+	if (swarm.options.report_path) {
+		swarm.report = fopen(swarm.options.report_path, "a");
+		if (!swarm.report) {
+			log_error("cannot open --report %s: %s", swarm.options.report_path, strerror(errno));
+			goto out_files;
+		}
+		setvbuf(swarm.report, NULL, _IOLBF, 0);
+	}
+	swarm.random_state = swarm.options.seed;
 	cwmp_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (swarm_loop_init(&swarm) < 0)
@@ -178,6 +192,11 @@ int main(int argc, char **argv)
 		goto out;
 	log_info("%u devices in %u groups against %s%s", swarm.options.devices, swarm.options.groups,
 		 swarm.options.acs_url, swarm.options.sessions_only ? " (sessions-only benchmark)" : "");
+	if (swarm.options.hash_every > 1)
+		log_warn("--hash-every %u: only %u of %u devices verify the SHA-256 of their images; the others check "
+			 "the size only (reported as unhashed_downloads)", swarm.options.hash_every,
+			 (swarm.options.devices + swarm.options.hash_every - 1) / swarm.options.hash_every,
+			 swarm.options.devices);
 	started = now_ms();
 	swarm.started_ms = started;
 	if (swarm_run(&swarm) < 0)
@@ -189,8 +208,11 @@ out:
 	server_stop(&swarm);
 	swarm_loop_destroy(&swarm);
 	free_devices(&swarm);
+	curl_global_cleanup();
+out_files:
 	if (swarm.ack_log)
 		fclose(swarm.ack_log);
-	curl_global_cleanup();
+	if (swarm.report)
+		fclose(swarm.report);
 	return status;
 }

@@ -49,10 +49,27 @@ static void usage(FILE *stream)
 		"  --username U --password P credentials towards the ACS (U may hold %%s for the serial)\n"
 		"  --cr-username U --cr-password P   Digest credentials expected on connection requests\n"
 		"  --store DIR               where file-server devices keep images (default ./swarm-store)\n"
+		"  --source-range CIDR       every device connects from its own address in CIDR, a block\n"
+		"                            per group (default auto: 127.64.0.0/10 for a loopback ACS;\n"
+		"                            none: the default source address)\n"
+		"  --prefix-file FILE        write \"GROUP HARDWARE_VERSION PREFIX\" per group (for the meter)\n"
+		"  --retry-max SECONDS       cap of the exponential back-off after failed sessions (default 30)\n"
+		"Downloads:\n"
+		"  --hash-every K            SHA-256 only every K-th device's downloads (default 1: all;\n"
+		"                            benchmarks; the others check the size only, counted apart)\n"
+		"  --download-rate RATE      bytes/s per download, e.g. 512K (default unlimited)\n"
+		"  --download-retries N      in-place Range resumes after a cut connection (default 3)\n"
+		"  --receive-buffer SIZE     SO_RCVBUF of download sockets, as on a small-memory device\n"
+		"                            (default: the kernel's)\n"
+		"  --report FILE             one JSON line per finished download attempt: fault, bytes\n"
+		"                            received and discarded, requests, Range requests, time\n"
 		"Fault injection (comma-separated device numbers):\n"
 		"  --fault-devices LIST      downloads end with TransferComplete fault 9010\n"
 		"  --stall-devices LIST      downloads are accepted but never finish\n"
 		"  --dead-servers LIST       file servers answer 503\n"
+		"  --slow-devices LIST       these devices download at --slow-rate (default 64K bytes/s)\n"
+		"  --flaky-devices LIST      these devices cut their connection once per image after\n"
+		"                            --cut-after bytes (default 256K), then resume with Range\n"
 		"Records:\n"
 		"  --ack-log FILE            append \"SERIAL inform N\" / \"SERIAL transfer KEY\" for every\n"
 		"                            Inform / TransferComplete the ACS acknowledged (crash tests)\n"
@@ -62,7 +79,7 @@ static void usage(FILE *stream)
 		"  -h, --help                this text\n"
 		"\n"
 		"Output: one JSON line on exit with sessions, sessions_per_second, p50_ms, p99_ms,\n"
-		"downloads and errors.\n");
+		"downloads (hashed and size-checked only), bytes and errors.\n");
 }
 
 enum option_code {
@@ -73,6 +90,9 @@ enum option_code {
 	OPTION_DURATION, OPTION_EXIT_AFTER_BOOTSTRAP, OPTION_SESSIONS_ONLY, OPTION_NO_COOKIES, OPTION_USERNAME,
 	OPTION_PASSWORD, OPTION_CR_USERNAME, OPTION_CR_PASSWORD, OPTION_STORE, OPTION_FAULT_DEVICES,
 	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE, OPTION_ACK_LOG, OPTION_OCCUPANCY,
+	OPTION_SOURCE_RANGE, OPTION_PREFIX_FILE, OPTION_REPORT, OPTION_HASH_EVERY, OPTION_DOWNLOAD_RATE,
+	OPTION_SLOW_DEVICES, OPTION_SLOW_RATE, OPTION_FLAKY_DEVICES, OPTION_CUT_AFTER, OPTION_DOWNLOAD_RETRIES,
+	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER,
 };
 
 static const struct option long_options[] = {
@@ -113,6 +133,18 @@ static const struct option long_options[] = {
 	{ "seed", required_argument, NULL, OPTION_SEED },
 	{ "ack-log", required_argument, NULL, OPTION_ACK_LOG },
 	{ "occupancy", required_argument, NULL, OPTION_OCCUPANCY },
+	{ "source-range", required_argument, NULL, OPTION_SOURCE_RANGE },
+	{ "prefix-file", required_argument, NULL, OPTION_PREFIX_FILE },
+	{ "report", required_argument, NULL, OPTION_REPORT },
+	{ "hash-every", required_argument, NULL, OPTION_HASH_EVERY },
+	{ "download-rate", required_argument, NULL, OPTION_DOWNLOAD_RATE },
+	{ "slow-devices", required_argument, NULL, OPTION_SLOW_DEVICES },
+	{ "slow-rate", required_argument, NULL, OPTION_SLOW_RATE },
+	{ "flaky-devices", required_argument, NULL, OPTION_FLAKY_DEVICES },
+	{ "cut-after", required_argument, NULL, OPTION_CUT_AFTER },
+	{ "download-retries", required_argument, NULL, OPTION_DOWNLOAD_RETRIES },
+	{ "retry-max", required_argument, NULL, OPTION_RETRY_MAX },
+	{ "receive-buffer", required_argument, NULL, OPTION_RECEIVE_BUFFER },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -128,6 +160,19 @@ static int number(const char *name, const char *text, long long minimum, long lo
 		return -EINVAL;
 	}
 	*value = (unsigned int)parsed;
+	return 0;
+}
+
+static int size(const char *name, const char *text, uint64_t minimum, uint64_t *value)
+{
+	uint64_t parsed;
+
+	if (parse_size(text, &parsed) < 0 || parsed < minimum) {
+		fprintf(stderr, "cascade-swarm: --%s wants a size like 512K (at least %lu), not \"%s\"\n", name,
+			(unsigned long)minimum, text);
+		return -EINVAL;
+	}
+	*value = parsed;
 	return 0;
 }
 
@@ -153,6 +198,8 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		.serial_prefix = "SWARM", .manufacturer = "Cascade Swarm", .hardware_prefix = "hw-",
 		.software_version = "1.0", .location_prefix = "loc-", .file_server_ratio = 0.1, .max_occupancy = 5000,
 		.cache_size = 1ull << 30, .concurrency = 256, .store_dir = "swarm-store", .seed = 1,
+		.source_range = "auto", .hash_every = 1, .slow_rate = 64 * 1024, .cut_after = 256 * 1024,
+		.download_retries = 3, .retry_max_seconds = 30,
 	};
 	while (result == 0 && (code = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (code) {
@@ -203,6 +250,26 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		case OPTION_VERBOSE: options->verbose = true; break;
 		case OPTION_ACK_LOG: options->ack_log = optarg; break;
 		case OPTION_OCCUPANCY: options->occupancy_list = optarg; break;
+		case OPTION_SOURCE_RANGE: options->source_range = optarg; break;
+		case OPTION_PREFIX_FILE: options->prefix_file = optarg; break;
+		case OPTION_REPORT: options->report_path = optarg; break;
+		case OPTION_HASH_EVERY: result = number("hash-every", optarg, 1, 1000000, &options->hash_every); break;
+		case OPTION_DOWNLOAD_RATE: result = size("download-rate", optarg, 1024, &options->download_rate); break;
+		case OPTION_SLOW_DEVICES: options->slow_devices = optarg; break;
+		case OPTION_SLOW_RATE: result = size("slow-rate", optarg, 1024, &options->slow_rate); break;
+		case OPTION_FLAKY_DEVICES: options->flaky_devices = optarg; break;
+		case OPTION_CUT_AFTER: result = size("cut-after", optarg, 1, &options->cut_after); break;
+		case OPTION_DOWNLOAD_RETRIES:
+			result = number("download-retries", optarg, 0, 100, &options->download_retries);
+			break;
+		case OPTION_RECEIVE_BUFFER:
+			result = size("receive-buffer", optarg, 4096, &options->receive_buffer);
+			if (result == 0 && options->receive_buffer > (64u << 20)) {
+				fprintf(stderr, "cascade-swarm: --receive-buffer at most 64M\n");
+				result = -EINVAL;
+			}
+			break;
+		case OPTION_RETRY_MAX: result = number("retry-max", optarg, 1, 3600, &options->retry_max_seconds); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}

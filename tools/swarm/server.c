@@ -1,7 +1,8 @@
 /* The swarm's own HTTP server (libmicrohttpd driven from the swarm's epoll
  * loop, no thread): GET /cr/N is device N's ConnectionRequestURL (Digest
  * auth when configured); GET /d/N/images/NAME serves the image device N
- * downloaded when it is a file server, with Range, as cascade-master would. */
+ * downloaded when it is a file server, with Range, as cascade-master would;
+ * GET /-/stats is the summary so far (tests watch the slaves' progress). */
 #include "swarm.h"
 
 #include <errno.h>
@@ -106,6 +107,24 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 	return result;
 }
 
+static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
+{
+	char text[2048];
+	int length = stats_format(swarm, (double)(now_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	struct MHD_Response *response;
+	enum MHD_Result result;
+
+	if (length < 0)
+		return reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	response = MHD_create_response_from_buffer((size_t)length, text, MHD_RESPMEM_MUST_COPY);
+	if (!response)
+		return MHD_NO;
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	result = MHD_queue_response(connection, MHD_HTTP_OK, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
 static enum MHD_Result handle(void *argument, struct MHD_Connection *connection, const char *url, const char *method,
 			      const char *version, const char *upload_data, size_t *upload_data_size, void **context)
 {
@@ -119,6 +138,8 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	(void)context;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strcmp(url, "/-/stats") == 0)
+		return stats(swarm, connection);
 	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
 		return connection_request(swarm, connection, device);
 	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest)) &&
@@ -130,6 +151,7 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 int server_start(struct swarm *swarm)
 {
 	static unsigned char nonce_random[32];
+	unsigned int nonce_slots;
 	struct sockaddr_storage address;
 	socklen_t length;
 	const union MHD_DaemonInfo *info;
@@ -141,11 +163,14 @@ int server_start(struct swarm *swarm)
 	}
 	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
 		return -EIO;
+	/* a slot per outstanding Digest nonce: with too few, thousands of
+	 * connection requests evict each other's nonces ("Stale nonce") */
+	nonce_slots = swarm->options.devices < 2048 ? 4096 : 2 * swarm->options.devices;
 	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 					 0, NULL, NULL, handle, swarm, MHD_OPTION_SOCK_ADDR, &address,
 					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60,
 					 MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random,
-					 MHD_OPTION_NONCE_NC_SIZE, 4096, MHD_OPTION_END);
+					 MHD_OPTION_NONCE_NC_SIZE, nonce_slots, MHD_OPTION_END);
 	if (!swarm->server) {
 		log_error("cannot listen on %s: %s", swarm->options.listen, strerror(errno));
 		return -EADDRNOTAVAIL;

@@ -1,7 +1,10 @@
 /* A simulated device's CWMP sessions: Inform with its events and
  * parameters, TransferComplete when a download finished, answers to the
- * ACS's requests, empty POST until the ACS's 204; retries after 503 with
- * Retry-After; periodic Informs; session latency for the statistics. */
+ * ACS's requests, empty POST until the ACS's 204 (at most
+ * MAX_EXCHANGES of them); a failed session is retried with exponential
+ * back-off and jitter (at least a 503's Retry-After), so a fleet rides
+ * through an ACS restart without hammering it; periodic Informs; session
+ * latency for the statistics. */
 #include "transfer.h"
 
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include "common/log.h"
 
 #define RESPONSE_LIMIT (1u << 20)
+#define MAX_EXCHANGES 1000
 
 static uint64_t now_ns(void)
 {
@@ -118,6 +122,7 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 	}
 	transfer->kind = TRANSFER_CWMP;
 	transfer->device = device;
+	transfer->swarm = swarm;
 	transfer->request = body;
 	transfer->request_length = body ? length : 0;
 	transfer->headers = curl_slist_append(NULL, "Expect:");
@@ -141,6 +146,9 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (device->interface[0])
+		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
 	if (swarm->options.username) {
 		char username[160];
 
@@ -270,6 +278,7 @@ static void start_session(struct swarm *swarm, struct swarm_device *device)
 	device->hold_requests = false;
 	device->transfer_complete_sent = false;
 	device->cookie[0] = '\0';
+	device->exchanges = 0;
 	device->session_started_ns = now_ns();
 	swarm->sessions_running++;
 	if (send_inform(swarm, device) < 0) {
@@ -290,6 +299,23 @@ void swarm_start_waiting_sessions(struct swarm *swarm)
 	}
 }
 
+/* Wait before retrying a failed session: 1, 2, 4 ... s (the n-th failure
+ * in a row), capped at --retry-max, a random point in the upper half of
+ * that, and never less than the ACS's Retry-After. */
+static uint64_t retry_delay_ms(struct swarm *swarm, struct swarm_device *device, unsigned int retry_after_seconds)
+{
+	unsigned int exponent = device->session_failures > 1 ? device->session_failures - 1 : 0;
+	uint64_t cap = (uint64_t)swarm->options.retry_max_seconds * 1000, base, delay;
+
+	base = 1000ull << (exponent < 20 ? exponent : 20);
+	if (base > cap)
+		base = cap;
+	delay = base / 2 + (uint64_t)rand_r(&swarm->random_state) % (base / 2 + 1);
+	if (retry_after_seconds && delay < retry_after_seconds * 1000ull)
+		delay = retry_after_seconds * 1000ull + (uint64_t)rand_r(&swarm->random_state) % 1000;
+	return delay;
+}
+
 /* Ends the session; ok says whether it ran to the ACS's 204. */
 static void end_session(struct swarm *swarm, struct swarm_device *device, bool ok, unsigned int retry_seconds)
 {
@@ -298,6 +324,7 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 	device->phase = PHASE_IDLE;
 	swarm->sessions_running--;
 	if (ok) {
+		device->session_failures = 0;
 		swarm->stats.sessions++;
 		stats_record_latency(&swarm->stats, (now_ns() - device->session_started_ns) / 1000);
 		if (!device->bootstrapped) {
@@ -305,12 +332,13 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 			swarm->bootstrapped++;
 		}
 	} else {
+		device->session_failures++;
 		swarm->stats.failed_sessions++;
 	}
 	if (device->download_scheduled && ok)
 		download_start(swarm, device);
 	if (!ok) {
-		swarm_schedule(swarm, device, now + (retry_seconds ? retry_seconds : 5) * 1000ull + (device->index % 1000));
+		swarm_schedule(swarm, device, now + retry_delay_ms(swarm, device, retry_seconds));
 		return;
 	}
 	if (swarm->options.sessions_only || device->session_wanted) {
@@ -332,7 +360,13 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 static void handle_reply(struct swarm *swarm, struct swarm_device *device, struct cwmp_message *message)
 {
 	struct cwmp_message response = { 0 };
+	int result;
 
+	if (++device->exchanges > MAX_EXCHANGES) {
+		log_warn("device %u: session ended after %u exchanges", device->index, MAX_EXCHANGES);
+		end_session(swarm, device, false, 0);
+		return;
+	}
 	switch (message->type) {
 	case CWMP_INFORM_RESPONSE:
 		swarm->stats.informs++;
@@ -341,10 +375,10 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 			fprintf(swarm->ack_log, "%s inform %lu\n", device->serial, (unsigned long)device->acknowledged_informs);
 		device->hold_requests = message->hold_requests;
 		if (device->transfer_pending && !device->hold_requests)
-			send_transfer_complete(swarm, device);
+			result = send_transfer_complete(swarm, device);
 		else
-			post(swarm, device, NULL, 0);
-		return;
+			result = post(swarm, device, NULL, 0);
+		break;
 	case CWMP_TRANSFER_COMPLETE_RESPONSE:
 		swarm->stats.transfer_completes++;
 		if (swarm->ack_log)
@@ -352,20 +386,22 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 		device->transfer_pending = false;
 		free(device->transfer_command_key);
 		device->transfer_command_key = NULL;
-		post(swarm, device, NULL, 0);
-		return;
+		result = post(swarm, device, NULL, 0);
+		break;
 	case CWMP_FAULT:
 		log_warn("device %u: ACS answered with fault %u (%s)", device->index, message->body.fault.code,
 			 message->body.fault.string);
-		end_session(swarm, device, false, 5);
+		end_session(swarm, device, false, 0);
 		return;
 	default:
+		swarm->stats.rpcs++;
+		device->hold_requests = message->hold_requests;
+		device_answer(swarm, device, message, &response);
+		result = post_message(swarm, device, &response);
 		break;
 	}
-	swarm->stats.rpcs++;
-	device->hold_requests = message->hold_requests;
-	device_answer(swarm, device, message, &response);
-	post_message(swarm, device, &response);
+	if (result < 0)
+		end_session(swarm, device, false, 0);
 }
 
 void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
@@ -399,7 +435,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 			swarm->stats.http_errors++;
 		if (swarm->options.verbose || status != 503)
 			log_debug("device %u: HTTP %ld (%s)", device->index, status, curl_easy_strerror(result));
-		end_session(swarm, device, false, status == 503 ? transfer->retry_after : 5);
+		end_session(swarm, device, false, status == 503 ? transfer->retry_after : 0);
 		transfer_free(transfer, easy);
 		return;
 	}
@@ -410,7 +446,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	}
 	if (cwmp_decode(transfer->response, transfer->response_length, NULL, &message, &error) < 0) {
 		log_warn("device %u: bad reply from the ACS: %s", device->index, error.message);
-		end_session(swarm, device, false, 5);
+		end_session(swarm, device, false, 0);
 		transfer_free(transfer, easy);
 		return;
 	}

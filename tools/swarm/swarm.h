@@ -46,8 +46,30 @@ struct swarm_options {
 	const char *dead_servers;    /* file servers answering 503 */
 	const char *occupancy_list;  /* "I=V,...": fixed occupancy for some devices */
 	const char *ack_log;         /* file: one line per acknowledged Inform / TransferComplete */
+	/* source addresses: "auto" (a loopback ACS: 127.64.0.0/10), "none", or A.B.C.D/BITS */
+	const char *source_range;
+	const char *prefix_file;     /* file: "GROUP HARDWARE_VERSION PREFIX" per group */
+	const char *report_path;     /* file: one JSON line per finished download attempt */
+	unsigned int hash_every;     /* hash every Kth device's downloads (1: all) */
+	uint64_t download_rate;      /* bytes/s per download, 0: unlimited */
+	const char *slow_devices;    /* these devices download at slow_rate */
+	uint64_t slow_rate;
+	const char *flaky_devices;   /* these devices cut their connection once per image */
+	uint64_t cut_after;          /* ... after this many bytes, then resume with Range */
+	unsigned int download_retries; /* in-place resumes after a cut connection */
+	uint64_t receive_buffer;     /* SO_RCVBUF of download sockets, 0: the kernel's default */
+	unsigned int retry_max_seconds; /* cap of the session back-off */
 	unsigned int seed;
 	bool verbose;
+};
+
+/* A device has two timers in the swarm's heap: its next session (periodic
+ * Inform, retry after a failure) and its next download resume. */
+struct device_timer {
+	uint64_t due_ms;
+	size_t heap_index;
+	struct swarm_device *device;
+	bool download; /* false: session timer */
 };
 
 enum device_phase { PHASE_IDLE = 0, PHASE_SESSION, PHASE_WAITING };
@@ -60,7 +82,8 @@ struct swarm_device {
 	char root[24];
 	unsigned int group;
 	bool cascade, file_server, stock;
-	bool fault_downloads, stall_downloads, dead_server;
+	bool fault_downloads, stall_downloads, dead_server, slow, flaky;
+	char interface[24];          /* "host!127.64.0.5" for CURLOPT_INTERFACE, "" when not bound */
 	uint32_t occupancy;
 	uint32_t bandwidth;
 	enum device_phase phase;
@@ -81,17 +104,25 @@ struct swarm_device {
 	bool download_scheduled, downloading;
 	char *download_url, *download_key, *download_name;
 	uint64_t download_size;
+	bool hashing;                /* this device hashes (see --hash-every) */
 	struct sha256_stream *hash;
 	uint64_t downloaded;
 	char *partial_name; /* image of the partial download kept for Range resume */
 	int store_fd;
 	CURL *download_easy;
+	/* accounting of one image across requests, attempts and re-pointing */
+	char *counted_image;
+	uint64_t received, discarded, request_start;
+	unsigned int requests, range_requests, resumes_in_place, restarts;
+	unsigned int attempt_resumes; /* in-place resumes of the current attempt */
+	bool cut_done;
+	uint64_t attempt_started_ms;
 	/* parameters written by the ACS */
 	char *master_url, *image_sha256;
 	char *served_image; /* image name this device can serve */
-	/* timers */
-	uint64_t due_ms;
-	size_t heap_index;
+	/* timers and session back-off */
+	struct device_timer session_timer, download_timer;
+	unsigned int session_failures, exchanges;
 	uint64_t acknowledged_informs;
 };
 
@@ -99,6 +130,8 @@ struct swarm_stats {
 	uint64_t sessions, informs, failed_sessions, overloads, http_errors;
 	uint64_t rpcs, downloads_ok, downloads_failed, bytes_downloaded, transfer_completes;
 	uint64_t connection_requests;
+	uint64_t hashed_downloads, unhashed_downloads, bytes_received, bytes_discarded;
+	uint64_t range_requests, resumes_in_place, flaky_cuts;
 	uint64_t *latencies_us;
 	size_t latency_count, latency_capacity;
 };
@@ -113,14 +146,17 @@ struct swarm {
 	char base_url[128]; /* http://HOST:PORT of our server */
 	long curl_timeout_ms;
 	unsigned int sessions_running, downloads_running;
-	struct swarm_device **heap;
+	struct device_timer **heap;  /* two timers per device */
 	size_t heap_count;
 	struct swarm_device **waiting; /* devices wanting a session slot, FIFO ring */
 	size_t waiting_head, waiting_count;
 	uint64_t started_ms;
 	bool stopping;
 	unsigned int bootstrapped;
+	unsigned int random_state; /* back-off jitter */
 	FILE *ack_log;
+	FILE *report;
+	unsigned int source_addresses;
 	struct swarm_stats stats;
 };
 
@@ -131,8 +167,12 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options);
 int swarm_loop_init(struct swarm *swarm);
 int swarm_run(struct swarm *swarm);
 void swarm_loop_destroy(struct swarm *swarm);
+/* The device's session timer (replacing an earlier due time). */
 void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms);
 void swarm_unschedule(struct swarm *swarm, struct swarm_device *device);
+/* Any timer: arm (replacing an earlier due time) or disarm. */
+void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms);
+void timer_disarm(struct swarm *swarm, struct device_timer *timer);
 
 /* session.c */
 void device_want_session(struct swarm *swarm, struct swarm_device *device);
@@ -153,6 +193,16 @@ void device_answer(struct swarm *swarm, struct swarm_device *device, const struc
 /* download.c */
 int download_start(struct swarm *swarm, struct swarm_device *device);
 void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+/* The download timer fired: resume the cut transfer in place, or a
+ * transfer paused by the device's rate. */
+void download_resume_due(struct swarm *swarm, struct swarm_device *device);
+
+/* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
+ * a block per group, and writes --prefix-file; 0 or -EINVAL. */
+int addresses_assign(struct swarm *swarm);
+
+/* report.c: one JSON line per finished download attempt (--report). */
+void report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
 
 /* server.c */
 int server_start(struct swarm *swarm);
@@ -161,6 +211,8 @@ void server_stop(struct swarm *swarm);
 /* stats.c */
 void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 void stats_print(const struct swarm *swarm, double seconds);
+/* The summary as one JSON line into text; its length or -ENOSPC. */
+int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
 uint64_t now_ms(void);
 
 #endif

@@ -3,4 +3,4 @@ COMPONENTS   += swarm
 swarm_DIR    := tools/swarm
 swarm_BIN    := cascade-swarm
 swarm_USES   := cwmp common
-swarm_LDLIBS := -lcurl -lmicrohttpd -lm
+swarm_LDLIBS := -lcurl -lmicrohttpd -ljansson -lm

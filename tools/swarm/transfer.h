@@ -10,6 +10,7 @@ enum transfer_kind { TRANSFER_CWMP = 0, TRANSFER_DOWNLOAD };
 struct transfer {
 	enum transfer_kind kind;
 	struct swarm_device *device;
+	struct swarm *swarm;
 	char *request;
 	size_t request_length;
 	char *response;
@@ -19,6 +20,10 @@ struct transfer {
 	unsigned int retry_after;
 	bool range_requested;
 	bool aborted;
+	bool cut;      /* fault injection: the device drops this transfer */
+	bool oversize; /* the server sent more than FileSize */
+	bool paused;   /* held back by the device's rate until its download timer */
+	uint64_t rate_started_ms, rate_bytes;
 	struct transfer *previous, *next; /* all transfers in flight */
 	CURL *easy;
 };

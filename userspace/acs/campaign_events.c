@@ -103,17 +103,22 @@ void campaign_on_transfer_complete(struct controller *controller, struct device 
 				   const struct cwmp_transfer_complete *transfer, struct store_batch *batch)
 {
 	struct campaign_member *member = active_member(device);
-	unsigned int campaign_id, device_id, attempt;
+	unsigned int campaign_id, device_id, attempt, source = 0;
+	int fields;
 
-	if (!member || sscanf(transfer->command_key, "cascade-c%u-d%u-a%u", &campaign_id, &device_id, &attempt) != 3)
+	if (!member)
 		return;
-	if (campaign_id != member->group->campaign->id || device_id != device->id)
+	fields = sscanf(transfer->command_key, "cascade-c%u-d%u-a%u-s%u", &campaign_id, &device_id, &attempt, &source);
+	if (fields < 3 || campaign_id != member->group->campaign->id || device_id != device->id)
 		return;
 	if (transfer->fault.code == 0) {
 		member_succeeded(controller, member, batch);
 		return;
 	}
-	if (attempt != member->attempts) /* a late failure of an attempt we already replaced */
+	/* A late failure of an attempt we already replaced: an older attempt, or
+	 * the same attempt number against another source (a re-pointed slave
+	 * keeps its attempt count, so the key's source tells them apart). */
+	if (attempt != member->attempts || (fields == 4 && source != member->source_device_id))
 		return;
 	member_failed(controller, member, transfer->fault.code, "TransferComplete fault", batch);
 }

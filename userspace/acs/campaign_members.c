@@ -88,6 +88,7 @@ void member_dispatch(struct controller *controller, struct campaign_member *memb
 	struct campaign *campaign = group->campaign;
 
 	member->attempts++;
+	member->dispatch++;
 	member->step = member->device->cascade_capable ? STEP_SET_PARAMETERS : STEP_DOWNLOAD;
 	member->plain_download = false;
 	if (member->role == ROLE_MASTER || group->fallback_origin || !group->master)

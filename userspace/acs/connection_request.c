@@ -1,7 +1,10 @@
 /* Connection Requests: an HTTP GET with Digest authentication to a device's
  * ConnectionRequestURL, asking it to open a CWMP session now. One thread
  * drives libcurl's multi interface with at most `concurrency` requests in
- * flight; requests for the same device within a second are merged. */
+ * flight; requests for the same device within a second are merged, and a
+ * device whose request still waits in the queue gets no second one (when
+ * devices answer slowly, the tick's retries would otherwise pile up
+ * duplicates and delay every device's request behind them). */
 #include "acs/campaign.h"
 
 #include <curl/curl.h>
@@ -17,6 +20,7 @@
 
 struct pending_request {
 	char *url;
+	struct device *device; /* devices live as long as the controller */
 	struct pending_request *next;
 };
 
@@ -44,6 +48,7 @@ static void start_transfer(struct connection_requester *requester, struct pendin
 	const struct acs_config *config = &requester->controller->config;
 	CURL *easy = curl_easy_init();
 
+	__atomic_store_n(&request->device->connection_request_waiting, false, __ATOMIC_RELAXED);
 	if (!easy) {
 		free(request->url);
 		free(request);
@@ -208,6 +213,8 @@ void connection_request(struct controller *controller, struct device *device)
 		return;
 	if (device->connection_requested_ms && now - device->connection_requested_ms < 1000)
 		return;
+	if (__atomic_load_n(&device->connection_request_waiting, __ATOMIC_RELAXED))
+		return;
 	device->connection_requested_ms = now;
 	request = calloc(1, sizeof(*request));
 	if (!request)
@@ -217,10 +224,12 @@ void connection_request(struct controller *controller, struct device *device)
 		free(request);
 		return;
 	}
+	request->device = device;
 	__atomic_add_fetch(&controller->metrics.connection_requests, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&requester->lock);
 	if (requester->queued >= QUEUE_LIMIT) {
 		pthread_mutex_unlock(&requester->lock);
+		device->connection_requested_ms = 0; /* not queued: the next tick may try again */
 		free(request->url);
 		free(request);
 		return;
@@ -231,6 +240,7 @@ void connection_request(struct controller *controller, struct device *device)
 		requester->head = request;
 	requester->tail = request;
 	requester->queued++;
+	__atomic_store_n(&device->connection_request_waiting, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&requester->lock);
 	curl_multi_wakeup(requester->multi);
 }

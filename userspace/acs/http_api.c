@@ -407,7 +407,7 @@ int api_server_start(struct controller *controller, const char *token, struct MH
 	server.controller = controller;
 	server.token = token ? strdup(token) : NULL;
 	*daemon = http_start_daemon(controller->config.api_address,
-				    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+				    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG,
 				    handle_request, &server, options, port);
 	if (!*daemon) {
 		free(server.token);

@@ -38,6 +38,7 @@ struct device {
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
 	uint64_t connection_requested_ms;
+	bool connection_request_waiting; /* atomic: a request for it waits in the queue, not sent yet */
 	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
 };
 
@@ -81,6 +82,7 @@ struct campaign_member {
 	uint32_t source_device_id; /* master this attempt downloads from; 0: origin */
 	bool was_master;
 	bool plain_download; /* SetParameterValues faulted: Download with the URL */
+	unsigned int dispatch; /* in memory, bumped by every dispatch: a response to a replaced one is ignored */
 };
 
 struct campaign_group {
@@ -135,6 +137,7 @@ struct session {
 	unsigned int references; /* open HTTP connections using it */
 	unsigned int next_id;
 	enum awaiting awaiting;
+	unsigned int awaiting_dispatch; /* the campaign member's dispatch the awaited RPC belongs to */
 	enum awaiting probe_stage; /* the last probe request answered */
 	bool probe_wanted;
 	bool ended;

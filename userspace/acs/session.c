@@ -322,6 +322,9 @@ static void handle_response(struct controller *controller, struct session *sessi
 {
 	struct device *device = session->device;
 	enum awaiting awaited = session->awaiting;
+	/* a failover may have re-dispatched the member since we sent the RPC:
+	 * the answer then belongs to the replaced dispatch and moves nothing */
+	bool current = device->member && device->member->dispatch == session->awaiting_dispatch;
 
 	session->awaiting = AWAIT_NOTHING;
 	if (message->type == CWMP_FAULT) {
@@ -336,9 +339,9 @@ static void handle_response(struct controller *controller, struct session *sessi
 				  : awaited == AWAIT_PROBE_NAMES    ? "GetParameterNames"
 								    : "GetParameterValues");
 		log_info("fault %u (%s) from %s", fault->code, fault->string, device->key);
-		if (awaited == AWAIT_DOWNLOAD)
+		if (awaited == AWAIT_DOWNLOAD && current)
 			campaign_on_download_fault(controller, device, fault->code, batch);
-		else if (awaited == AWAIT_SET_PARAMETERS)
+		else if (awaited == AWAIT_SET_PARAMETERS && current)
 			campaign_on_set_parameters_done(controller, device, true, batch);
 		else if (awaited >= AWAIT_PROBE_VALUES && awaited <= AWAIT_PROBE_CASCADE)
 			finish_probe(controller, session, batch);
@@ -362,11 +365,11 @@ static void handle_response(struct controller *controller, struct session *sessi
 		}
 		break;
 	case CWMP_SET_PARAMETER_VALUES_RESPONSE:
-		if (awaited == AWAIT_SET_PARAMETERS)
+		if (awaited == AWAIT_SET_PARAMETERS && current)
 			campaign_on_set_parameters_done(controller, device, false, batch);
 		break;
 	case CWMP_DOWNLOAD_RESPONSE:
-		if (awaited == AWAIT_DOWNLOAD)
+		if (awaited == AWAIT_DOWNLOAD && current)
 			campaign_on_download_response(controller, device, message->body.download_response.status, batch);
 		break;
 	default:
@@ -436,6 +439,7 @@ static void next_request(struct controller *controller, struct session *session,
 		return;
 	}
 	session->awaiting = awaiting;
+	session->awaiting_dispatch = session->device->member ? session->device->member->dispatch : 0;
 	controller->metrics.rpcs_sent++;
 	reply_message(reply, &message, 200);
 }

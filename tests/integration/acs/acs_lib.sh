@@ -2,14 +2,17 @@
 #   start_acs NAME [config lines...]   writes $TEST_DIR/NAME.ini, starts cascade-acs on free
 #                                      ports with $TEST_DIR/NAME.db; sets CWMP_URL, API_URL
 #   restart_acs NAME                   starts it again on the same ports and database
-#   start_origin                       serves $TEST_DIR/origin over HTTP; sets ORIGIN_URL
-#   make_image NAME BYTES              writes $TEST_DIR/origin/NAME; sets IMAGE_SHA256
+#   start_origin                       cascade-master --origin serving $TEST_DIR/origin; sets
+#                                      ORIGIN_URL (.../images, so images are $ORIGIN_URL/NAME)
+#   make_image NAME BYTES              writes $TEST_DIR/origin/NAME and its SHA256SUMS line (the
+#                                      origin reloads); sets IMAGE_SHA256
+#   origin_requests NAME               GET/HEAD requests the origin answered for image NAME
 #   inform_xml SERIAL [EVENT] [NAMESPACE] [PARAMETERS-XML] [ID]   prints an Inform envelope
 #   api METHOD PATH [JSON]             calls the API, prints the body
 #   wait_until SECONDS command...      polls every 0.2 s until the command succeeds
 #   start_swarm NAME args...           cascade-swarm against the ACS (store in $TEST_DIR/NAME-store)
-# The origin is python3's http.server until cascade-master is merged; then
-# switch start_origin to `cascade-master --origin --listen ... --images DIR`.
+# The origin is the real one: `cascade-master --origin`, which serves only
+# images listed in SHA256SUMS whose content matches.
 
 ACS_PORTS_CWMP=""
 ACS_PORTS_API=""
@@ -35,13 +38,19 @@ restart_acs() {
   wait_for_port "$ACS_PORTS_CWMP" 20 && wait_for_port "$ACS_PORTS_API" 20
 }
 
+ORIGIN_BASE=""
+
 start_origin() {
-  local port
+  local port no_meter=()
   port=$(free_port)
   mkdir -p "$TEST_DIR/origin"
-  ( cd "$TEST_DIR/origin" && exec python3 -m http.server "$port" --bind 127.0.0.1 ) >"$TEST_DIR/origin.log" 2>&1 &
-  DAEMON_PID[origin]=$!
-  ORIGIN_URL="http://127.0.0.1:$port"
+  [ -f "$TEST_DIR/origin/SHA256SUMS" ] || : >"$TEST_DIR/origin/SHA256SUMS"
+  # once cascade-master attaches the group meter itself, tests must not touch the host's lo
+  if "$CASCADE_BIN/cascade-master" --help 2>&1 | grep -q -- '--no-meter'; then no_meter=(--no-meter); fi
+  start_daemon origin "$CASCADE_BIN/cascade-master" --origin --listen "127.0.0.1:$port" --images "$TEST_DIR/origin" \
+    --threads 1 "${no_meter[@]}"
+  ORIGIN_BASE="http://127.0.0.1:$port"
+  ORIGIN_URL="$ORIGIN_BASE/images"
   wait_for_port "$port" 20
 }
 
@@ -49,6 +58,14 @@ make_image() {
   mkdir -p "$TEST_DIR/origin"
   head -c "$2" /dev/urandom >"$TEST_DIR/origin/$1"
   IMAGE_SHA256=$(sha256sum "$TEST_DIR/origin/$1" | cut -d' ' -f1)
+  (cd "$TEST_DIR/origin" && grep -v "  $1\$" SHA256SUMS 2>/dev/null; echo "$IMAGE_SHA256  $1") >"$TEST_DIR/origin/.SHA256SUMS.new"
+  mv "$TEST_DIR/origin/.SHA256SUMS.new" "$TEST_DIR/origin/SHA256SUMS"
+  # the origin answers the reload once the new image is served
+  if [ -n "$ORIGIN_BASE" ]; then curl -s -X POST --max-time 20 "$ORIGIN_BASE/-/reload" >/dev/null; fi
+}
+
+origin_requests() {
+  curl -s --max-time 10 "$ORIGIN_BASE/-/stats" | jq --arg name "$1" '[.images[] | select(.name == $name) | .requests] | add // 0'
 }
 
 inform_xml() {

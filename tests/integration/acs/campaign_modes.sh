@@ -38,7 +38,7 @@ run_campaign() {
   else not_ok "$mode: watch ends with the campaign done" "$(tail -5 "$TEST_DIR/watch-$id")"; fi
   check "$mode: watch printed plain progress lines (not a terminal)" grep -q "^campaign $id done image $image" "$TEST_DIR/watch-$id"
   check_equal "$mode: every device done" $devices "$(campaign_count "$id" done)"
-  check_equal "$mode: the origin served exactly one copy per group" 3 "$(grep -c "GET /$image " "$TEST_DIR/origin.log")"
+  check_equal "$mode: the origin served exactly one copy per group" 3 "$(origin_requests "$image")"
   api GET "/api/campaigns/$id?devices=1" >"$TEST_DIR/campaign-$id.json"
   slaves_from_master=$(jq '[.device_states[] | select(.role=="slave" and .source != null)] | length' "$TEST_DIR/campaign-$id.json")
   check_equal "$mode: every slave downloaded from its group's master" $((devices - 3)) "$slaves_from_master"

@@ -29,7 +29,15 @@ agree() {
 }
 
 cpus=$(nproc)
-read -r idle_ebpf idle_proc idle_source < <(measure 3s)
+# Right after heavier tests the kernel still works in short bursts
+# (writeback, memory scanning) that the exact sched_switch accounting sees
+# and tick-sampled /proc/stat mostly misses; take the quietest of up to
+# three intervals, and print every attempt.
+for attempt in 1 2 3; do
+  read -r idle_ebpf idle_proc idle_source < <(measure 3s)
+  echo "# idle attempt $attempt: eBPF $idle_ebpf, /proc/stat $idle_proc (x0.01 %)"
+  [ "$idle_ebpf" -lt 300 ] && break
+done
 check_equal "the meter's source is eBPF" ebpf "$idle_source"
 agree "idle machine" "$idle_ebpf" "$idle_proc"
 if [ "$idle_proc" -lt 1000 ]; then

@@ -36,7 +36,7 @@ acs_pid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$api_port/metrics" && break; sleep 0.1; done
 
 swarm=("$bin/cascade-swarm" --acs "http://127.0.0.1:$cwmp_port/" --devices "$devices" --groups "$groups"
-       --store "$work/store" --file-server-ratio 0.05)
+       --store "$work/store" --file-server-ratio 0.05 --source-range none)
 started=$(date +%s%N)
 "${swarm[@]}" --exit-after-bootstrap --concurrency 512 >"$work/register.json" 2>"$work/register.log"
 register_ms=$(( ($(date +%s%N) - started) / 1000000 ))

@@ -159,7 +159,8 @@ int swarm_loop_init(struct swarm *swarm)
 	/* Every device has its own source address, so a cached connection only
 	 * serves the device that opened it (its next exchange); libcurl checks
 	 * every cached connection to the same host before each request, so a
-	 * big cache costs more (poll() on each) than the reconnects it saves. */
+	 * big cache costs more (poll() on each) than the reconnects it saves.
+	 * Without own addresses setup_devices raises it (main.c). */
 	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, 64L);
 	swarm->curl_timeout_ms = -1;
 	swarm->heap = calloc(swarm->options.devices ? 2 * (size_t)swarm->options.devices : 1, sizeof(*swarm->heap));

@@ -90,6 +90,10 @@ static int setup_devices(struct swarm *swarm)
 	    mark_devices(swarm, options->flaky_devices, "flaky-devices", offsetof(struct swarm_device, flaky)) < 0 ||
 	    set_occupancies(swarm, options->occupancy_list) < 0 || addresses_assign(swarm) < 0)
 		return -EINVAL;
+	/* Devices sharing one source address reuse each other's connections:
+	 * keep one per exchange in flight, as a fleet behind one NAT would. */
+	if (swarm->source_addresses == 0)
+		curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, (long)(options->concurrency * 2 + 64));
 	for (unsigned int i = 0; i < options->devices; i++)
 		swarm_schedule(swarm, &swarm->devices[i],
 			       now + (uint64_t)(options->ramp_seconds * 1000.0 * i / options->devices));

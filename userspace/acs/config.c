@@ -24,7 +24,7 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_pending_writes = 100000;
 	config->retry_after_seconds = 5;
 	config->session_timeout_ms = 30000;
-	config->db_synchronous_full = false; /* WAL + NORMAL: durable across kill -9; "full" adds power-loss safety */
+	config->db_synchronous_full = true; /* WAL + FULL: an acknowledged change survives power loss; "normal": kill -9 only */
 	config->max_request_bytes = 1u << 20;
 	config->max_connections = 20000;
 	config->max_connections_per_address = 1024;

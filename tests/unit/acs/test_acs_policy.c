@@ -177,12 +177,12 @@ static void test_config_file(void **state)
 	assert_true(config.stall_timeout_ms == 90000);
 	assert_int_equal(config.default_fanout, 8);
 	acs_config_defaults(&config);
-	assert_false(config.db_synchronous_full); /* WAL + NORMAL by default */
+	assert_true(config.db_synchronous_full); /* WAL + FULL by default */
 	file = fopen(path, "w");
-	fprintf(file, "[acs]\ndb_synchronous = full\n");
+	fprintf(file, "[acs]\ndb_synchronous = normal\n");
 	fclose(file);
 	assert_int_equal(acs_config_load(&config, path), 0);
-	assert_true(config.db_synchronous_full);
+	assert_false(config.db_synchronous_full);
 	file = fopen(path, "w");
 	fprintf(file, "[acs]\ndb_synchronous = sometimes\n");
 	fclose(file);

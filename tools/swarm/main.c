@@ -140,6 +140,7 @@ static void free_devices(struct swarm *swarm)
 		free(device->partial_name);
 		free(device->master_url);
 		free(device->image_sha256);
+		free(device->image_signature);
 		free(device->served_image);
 		free(device->counted_image);
 		sha256_stream_free(device->hash);

@@ -148,7 +148,8 @@ static void get_names(struct swarm *swarm, struct swarm_device *device, const st
 			continue;
 		answer_infos[count].name = answer_names[count];
 		answer_infos[count].writable = strstr(answer_names[count], "X_CASCADE_MasterURL") ||
-					       strstr(answer_names[count], "X_CASCADE_ImageSHA256");
+					       strstr(answer_names[count], "X_CASCADE_ImageSHA256") ||
+					       strstr(answer_names[count], "X_CASCADE_ImageSignature");
 		count++;
 	}
 	if (count == 0) {
@@ -170,7 +171,8 @@ static void set_values(struct swarm_device *device, const struct cwmp_set_parame
 
 		if (!device->cascade || strncmp(name, device->root, root_length) != 0 ||
 		    (strcmp(name + root_length, "X_CASCADE_MasterURL") != 0 &&
-		     strcmp(name + root_length, "X_CASCADE_ImageSHA256") != 0))
+		     strcmp(name + root_length, "X_CASCADE_ImageSHA256") != 0 &&
+		     strcmp(name + root_length, "X_CASCADE_ImageSignature") != 0))
 			answer_faults[faults++] = (struct cwmp_set_parameter_values_fault){ name, 9005, NULL };
 	}
 	if (faults) {
@@ -181,7 +183,9 @@ static void set_values(struct swarm_device *device, const struct cwmp_set_parame
 	}
 	for (size_t i = 0; i < set->parameter_count; i++) {
 		const char *name = set->parameters[i].name + root_length;
-		char **field = strcmp(name, "X_CASCADE_MasterURL") == 0 ? &device->master_url : &device->image_sha256;
+		char **field = strcmp(name, "X_CASCADE_MasterURL") == 0	     ? &device->master_url
+			       : strcmp(name, "X_CASCADE_ImageSignature") == 0 ? &device->image_signature
+									       : &device->image_sha256;
 
 		free(*field);
 		*field = strdup(set->parameters[i].value);

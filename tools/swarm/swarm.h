@@ -119,6 +119,7 @@ struct swarm_device {
 	uint64_t attempt_started_ms;
 	/* parameters written by the ACS */
 	char *master_url, *image_sha256;
+	char *image_signature;            /* kept, not checked: the swarm holds no public key */
 	char *served_image; /* image name this device can serve */
 	/* timers and session back-off */
 	struct device_timer session_timer, download_timer;

@@ -15,6 +15,8 @@ make_image fw-1.bin 1048576
 sha_one=$IMAGE_SHA256
 make_image fw-2.bin 786432
 sha_two=$IMAGE_SHA256
+make_image fw-3.bin 524288
+sha_three=$IMAGE_SHA256
 start_acs acs "[campaign]" "fanout = 3" "stall_timeout = 30s" "tick = 100ms" "[connection_request]" "retry_interval = 1s" \
   || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices $devices --groups 3 --file-server-ratio 0.2 --stock-ratio 0.2 --tr098-ratio 0.3 \
@@ -31,7 +33,8 @@ check "cascadectl devices prints a table" bash -c "'$CASCADE_BIN/cascadectl' --a
 
 run_campaign() {
   local id=$1 mode=$2 image=$3 sha=$4 output
-  output=$(ctl campaign start --file "$TEST_DIR/origin/$image" --origin "$ORIGIN_URL/$image" --mode "$mode" 2>&1)
+  shift 4
+  output=$(ctl campaign start --file "$TEST_DIR/origin/$image" --origin "$ORIGIN_URL/$image" --mode "$mode" "$@" 2>&1)
   if grep -q "^campaign $id started: $devices devices in 3 groups" <<<"$output"; then ok "$mode: campaign $id started"
   else not_ok "$mode: campaign $id started" "$output"; fi
   if ctl campaign watch "$id" --interval 0.3 --timeout 90 >"$TEST_DIR/watch-$id" 2>&1; then ok "$mode: watch ends with the campaign done"
@@ -48,16 +51,22 @@ run_campaign() {
 run_campaign 1 url fw-1.bin "$sha_one"
 run_campaign 2 spv fw-2.bin "$sha_two"
 check_equal "stock devices were never sent X_CASCADE parameters (no faults)" 0 "$(sqlite3 "$TEST_DIR/acs.db" 'select count(*) from faults')"
+# A signed campaign: cascade devices also get X_CASCADE_ImageSignature.
+openssl genpkey -algorithm ed25519 -out "$TEST_DIR/image.key" 2>/dev/null
+signature=$(ctl sign --key "$TEST_DIR/image.key" --file "$TEST_DIR/origin/fw-3.bin")
+run_campaign 3 spv fw-3.bin "$sha_three" --signature "$signature"
+check_equal "signed campaign: the simulated devices took the signature parameter (no faults)" 0 \
+  "$(sqlite3 "$TEST_DIR/acs.db" 'select count(*) from faults')"
 master_url=$(api GET /api/devices | jq -r '[.devices[] | select(.file_server.enable)][0].file_server.url')
-curl -s -r 100- -o "$TEST_DIR/tail" -w '%{http_code}' "$master_url/images/fw-2.bin" >"$TEST_DIR/range-status"
+curl -s -r 100- -o "$TEST_DIR/tail" -w '%{http_code}' "$master_url/images/fw-3.bin" >"$TEST_DIR/range-status"
 check_equal "a master serves its image with Range (206), as slaves resume with it" 206 "$(cat "$TEST_DIR/range-status")"
-check "the ranged bytes are the image's tail" cmp -s "$TEST_DIR/tail" <(tail -c +101 "$TEST_DIR/origin/fw-2.bin")
+check "the ranged bytes are the image's tail" cmp -s "$TEST_DIR/tail" <(tail -c +101 "$TEST_DIR/origin/fw-3.bin")
 status=$(ctl campaign status 2)
 check "cascadectl campaign status shows the group masters" grep -q 'group 1: 10 devices, master' <<<"$status"
 stop_daemon swarm
 summary=$(tail -n 1 "$TEST_DIR/swarm.log")
-check_equal "swarm: every download passed its size and SHA-256 checks" "$((2 * devices)) 0" \
+check_equal "swarm: every download passed its size and SHA-256 checks" "$((3 * devices)) 0" \
   "$(jq -r '"\(.downloads_ok) \(.downloads_failed)"' <<<"$summary")"
-check_equal "swarm: acknowledged TransferCompletes logged" $((2 * devices)) "$(grep -c ' transfer cascade-' "$TEST_DIR/acks")"
+check_equal "swarm: acknowledged TransferCompletes logged" $((3 * devices)) "$(grep -c ' transfer cascade-' "$TEST_DIR/acks")"
 stop_daemon acs && ok "cascade-acs stops cleanly"
 finish

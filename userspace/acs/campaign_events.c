@@ -30,6 +30,30 @@ static void member_succeeded(struct controller *controller, struct campaign_memb
 	campaign_check_done(controller, campaign, batch);
 }
 
+/* Records a slave's failure against its group's master; true when enough
+ * distinct slaves have failed there to call the master bad. Distinct, so
+ * one broken slave retrying cannot fail a healthy master alone; capped by
+ * the group's slave count, so a small group still gets rid of a bad one. */
+static bool count_serve_failure(struct controller *controller, struct campaign_group *group,
+				struct campaign_member *member)
+{
+	uint32_t master_id = group->master->device->id;
+	unsigned int slaves = 0, limit = controller->config.master_serve_failures;
+
+	if (member->failed_source_id != master_id) {
+		member->failed_source_id = master_id;
+		member->failures_against_source = 0;
+		group->serve_failures++;
+	}
+	member->failures_against_source++;
+	for (size_t i = 0; i < group->member_count && slaves < limit; i++)
+		if (group->members[i]->role == ROLE_SLAVE && group->members[i]->state != MEMBER_CANCELLED)
+			slaves++;
+	if (slaves > 0 && slaves < limit)
+		limit = slaves;
+	return group->serve_failures >= limit;
+}
+
 static void member_failed(struct controller *controller, struct campaign_member *member, uint32_t code,
 			  const char *reason, struct store_batch *batch)
 {
@@ -46,7 +70,7 @@ static void member_failed(struct controller *controller, struct campaign_member 
 		return;
 	}
 	if (group->master && member->source_device_id == group->master->device->id &&
-	    ++group->serve_failures >= controller->config.master_serve_failures) {
+	    count_serve_failure(controller, group, member)) {
 		member_set_state(campaign, member, MEMBER_PENDING, batch);
 		master_failed(controller, group, "its slaves cannot download from it", batch);
 		campaign_check_done(controller, campaign, batch);

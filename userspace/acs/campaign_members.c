@@ -198,6 +198,22 @@ void master_failed(struct controller *controller, struct campaign_group *group, 
 			member->attempts--;
 		member_set_state(campaign, member, MEMBER_PENDING, batch);
 	}
+	/* Failures against the bad master were its fault, not the slaves':
+	 * they no longer count towards max_attempts, and a slave they had
+	 * failed outright gets its turn again (it may be the next master). */
+	for (size_t i = 0; i < group->member_count; i++) {
+		struct campaign_member *member = group->members[i];
+		unsigned int refund = member->failures_against_source;
+
+		if (member->failed_source_id != old_id || refund == 0)
+			continue;
+		member->attempts -= refund < member->attempts ? refund : member->attempts;
+		member->failures_against_source = 0;
+		if (member->state == MEMBER_FAILED)
+			member_set_state(campaign, member, MEMBER_PENDING, batch);
+		else
+			store_batch_member(batch, campaign, member);
+	}
 	next = group->failed_masters >= controller->config.max_failed_masters ? NULL : campaign_elect(controller, group);
 	if (next) {
 		install_master(controller, group, next, batch);

@@ -80,6 +80,10 @@ struct campaign_member {
 	uint64_t since_ms; /* monotonic time of the last state change */
 	uint32_t fault_code;
 	uint32_t source_device_id; /* master this attempt downloads from; 0: origin */
+	/* In memory: the master this slave last failed against and how many of
+	 * its attempts failed there; refunded if that master is found bad. */
+	uint32_t failed_source_id;
+	unsigned int failures_against_source;
 	bool was_master;
 	bool plain_download; /* SetParameterValues faulted: Download with the URL */
 	unsigned int dispatch; /* in memory, bumped by every dispatch: a response to a replaced one is ignored */
@@ -92,7 +96,7 @@ struct campaign_group {
 	size_t member_count;
 	struct campaign_member *master; /* NULL: slaves use the origin */
 	unsigned int failed_masters;
-	unsigned int serve_failures; /* slave faults against the current master */
+	unsigned int serve_failures; /* distinct slaves that failed against the current master */
 	bool fallback_origin;
 	uint32_t *bad_masters;
 	size_t bad_master_count;

@@ -2,7 +2,8 @@
  * masters first with the origin URL, slaves dispatched with their master's
  * URL and the fan-out cap once it reports TransferComplete, spv mode's
  * SetParameterValues, stock devices' plain Download, failover with bad
- * masters and origin fallback, pause/cancel, and a save / reload of the
+ * masters and origin fallback, a master failed only by distinct slaves (and
+ * their failures refunded), pause/cancel, and a save / reload of the
  * whole model through SQLite. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -276,6 +277,91 @@ static void test_busy_master_replaced(void **state)
 					    "http://10.0.0.1:8080/images/fw.bin?group=1");
 }
 
+/* Fails the slave's current attempt against whatever source it was given. */
+static void fail_attempt(struct fixture *fixture, struct device *slave, unsigned int fault)
+{
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	assert_int_equal(slave->member->state, MEMBER_QUEUED);
+	run_rpcs(fixture, slave, &message, &scratch, &set_count);
+	transfer_complete(fixture, slave, fault);
+}
+
+static void test_serve_failures_count_distinct_slaves(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct campaign_group *group = &campaign->groups[0];
+	struct device **devices = fixture->devices;
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	run_rpcs(fixture, devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, devices[0], 0);
+	/* one broken slave fails twice (max_attempts 2): its own failure, not the master's */
+	fail_attempt(fixture, devices[2], 9010);
+	fail_attempt(fixture, devices[2], 9010);
+	assert_int_equal(devices[2]->member->state, MEMBER_FAILED);
+	assert_int_equal(group->serve_failures, 1);
+	fail_attempt(fixture, devices[3], 9018);
+	assert_int_equal(group->serve_failures, 2);
+	assert_ptr_equal(group->master->device, devices[0]); /* 3 failed downloads, 2 slaves: kept */
+	/* the third distinct slave: the master is bad */
+	fail_attempt(fixture, devices[4], 9018);
+	assert_int_equal(group->bad_master_count, 1);
+	assert_ptr_equal(group->master->device, devices[1]);
+	/* failures against the bad master were refunded; the failed slave is back */
+	assert_int_equal(devices[2]->member->state, MEMBER_PENDING);
+	assert_int_equal(devices[2]->member->attempts, 0);
+	assert_int_equal(devices[3]->member->attempts, 0);
+	assert_int_equal(devices[4]->member->attempts, 0);
+	assert_int_equal(campaign->counts[MEMBER_FAILED], 0);
+	/* once the new master has the image, they all finish from it */
+	run_rpcs(fixture, devices[1], &message, &scratch, &set_count);
+	transfer_complete(fixture, devices[1], 0);
+	for (int round = 0; round < 10 && campaign->state == CAMPAIGN_RUNNING; round++)
+		for (int i = 2; i < 8; i++)
+			if (devices[i]->member->state == MEMBER_QUEUED) {
+				assert_string_equal(run_rpcs(fixture, devices[i], &message, &scratch, &set_count),
+						    "http://10.0.0.1:8080/images/fw.bin?group=1");
+				transfer_complete(fixture, devices[i], 0);
+			}
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 8);
+}
+
+static void test_small_group_drops_bad_master(void **state)
+{
+	struct fixture *fixture = *state;
+	struct fixture small = { .batch = fixture->batch };
+	struct acs_config config;
+	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL };
+	struct campaign *campaign;
+	struct device *master, *slave;
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+	char error[128];
+
+	acs_config_defaults(&config); /* master_serve_failures 3, but the group has one slave */
+	controller_init(&small.controller, &config);
+	master = add_device(&small.controller, 0, true, true, 100);
+	slave = add_device(&small.controller, 1, true, false, 300);
+	assert_int_equal(campaign_start(&small.controller, &request, small.batch, &campaign, error, sizeof(error)), 0);
+	run_rpcs(&small, master, &message, &scratch, &set_count);
+	transfer_complete(&small, master, 0);
+	run_rpcs(&small, slave, &message, &scratch, &set_count);
+	transfer_complete(&small, slave, 9018);
+	assert_true(campaign->groups[0].fallback_origin);
+	assert_int_equal(slave->member->state, MEMBER_QUEUED);
+	assert_int_equal(slave->member->attempts, 1); /* the failure against the bad master was refunded */
+	assert_string_equal(run_rpcs(&small, slave, &message, &scratch, &set_count), "http://origin:8081/fw.bin");
+	controller_destroy(&small.controller);
+}
+
 static void test_pause_and_cancel(void **state)
 {
 	struct fixture *fixture = *state;
@@ -380,6 +466,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spv_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failover_and_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_master_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_failures_count_distinct_slaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_group_drops_bad_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),

@@ -55,33 +55,15 @@ void transfer_free(struct transfer *transfer, CURL *easy)
 	}
 	curl_slist_free_all(transfer->headers);
 	free(transfer->request);
-	free(transfer->response);
+	byte_buffer_free(&transfer->response);
 	free(transfer);
 }
 
 static size_t collect_body(char *data, size_t size, size_t count, void *user)
 {
 	struct transfer *transfer = user;
-	size_t bytes = size * count;
 
-	if (transfer->response_length + bytes > RESPONSE_LIMIT)
-		return 0;
-	if (transfer->response_length + bytes + 1 > transfer->response_capacity) {
-		size_t wanted = transfer->response_capacity ? transfer->response_capacity * 2 : 4096;
-		char *bigger;
-
-		while (wanted < transfer->response_length + bytes + 1)
-			wanted *= 2;
-		bigger = realloc(transfer->response, wanted);
-		if (!bigger)
-			return 0;
-		transfer->response = bigger;
-		transfer->response_capacity = wanted;
-	}
-	memcpy(transfer->response + transfer->response_length, data, bytes);
-	transfer->response_length += bytes;
-	transfer->response[transfer->response_length] = '\0';
-	return bytes;
+	return byte_buffer_append(&transfer->response, data, size * count, RESPONSE_LIMIT) == 0 ? size * count : 0;
 }
 
 static size_t collect_header(char *data, size_t size, size_t count, void *user)
@@ -439,12 +421,12 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 		transfer_free(transfer, easy);
 		return;
 	}
-	if (status == 204 || transfer->response_length == 0) {
+	if (status == 204 || transfer->response.length == 0) {
 		end_session(swarm, device, true, 0);
 		transfer_free(transfer, easy);
 		return;
 	}
-	if (cwmp_decode(transfer->response, transfer->response_length, NULL, &message, &error) < 0) {
+	if (cwmp_decode(transfer->response.data, transfer->response.length, NULL, &message, &error) < 0) {
 		log_warn("device %u: bad reply from the ACS: %s", device->index, error.message);
 		end_session(swarm, device, false, 0);
 		transfer_free(transfer, easy);

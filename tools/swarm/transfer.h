@@ -3,6 +3,7 @@
 #ifndef CASCADE_SWARM_TRANSFER_H
 #define CASCADE_SWARM_TRANSFER_H
 
+#include "common/byte_buffer.h"
 #include "swarm.h"
 
 enum transfer_kind { TRANSFER_CWMP = 0, TRANSFER_DOWNLOAD };
@@ -13,8 +14,7 @@ struct transfer {
 	struct swarm *swarm;
 	char *request;
 	size_t request_length;
-	char *response;
-	size_t response_length, response_capacity;
+	struct byte_buffer response;
 	struct curl_slist *headers;
 	char cookie[64];
 	unsigned int retry_after;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/byte_buffer.h"
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -32,8 +33,7 @@ struct connection_state {
 struct cwmp_request {
 	struct controller *controller;
 	struct MHD_Connection *connection;
-	char *body;
-	size_t length, capacity;
+	struct byte_buffer body;
 	bool too_large;
 	const char *device_key;
 	struct cwmp_reply reply;
@@ -148,28 +148,9 @@ static enum MHD_Result start_request(struct controller *controller, struct MHD_C
 
 static void append_body(struct cwmp_request *request, const char *data, size_t size)
 {
-	size_t limit = request->controller->config.max_request_bytes;
-
-	if (request->too_large || request->length + size > limit) {
+	if (!request->too_large &&
+	    byte_buffer_append(&request->body, data, size, request->controller->config.max_request_bytes) != 0)
 		request->too_large = true;
-		return;
-	}
-	if (request->length + size > request->capacity) {
-		size_t wanted = request->capacity ? request->capacity : 4096;
-		char *bigger;
-
-		while (wanted < request->length + size)
-			wanted *= 2;
-		bigger = realloc(request->body, wanted);
-		if (!bigger) {
-			request->too_large = true;
-			return;
-		}
-		request->body = bigger;
-		request->capacity = wanted;
-	}
-	memcpy(request->body + request->length, data, size);
-	request->length += size;
 }
 
 static enum MHD_Result handle_request(void *argument, struct MHD_Connection *connection, const char *url,
@@ -209,8 +190,8 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 	connection_guard_request_received(controller->guard, state->guard);
 	peer_address(connection, address, sizeof(address));
 	exchange = (struct cwmp_exchange){
-		.body = request->body ? request->body : "",
-		.length = request->length,
+		.body = request->body.data ? request->body.data : "",
+		.length = request->body.length,
 		.cookie = MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME),
 		.address = address,
 		.bound_device_key = request->device_key,
@@ -239,7 +220,7 @@ static void request_completed(void *argument, struct MHD_Connection *connection,
 		connection_guard_reply_sent(controller->guard, state->guard);
 	if (!request)
 		return;
-	free(request->body);
+	byte_buffer_free(&request->body);
 	free(request->reply.body);
 	free(request);
 	*context = NULL;

@@ -9,28 +9,11 @@
 static size_t on_body(char *data, size_t size, size_t count, void *argument)
 {
 	struct cwmp_client *client = argument;
-	size_t length = size * count;
+	int result = byte_buffer_append(&client->body, data, size * count, CWMP_REPLY_MAX_BYTES);
 
-	if (client->length + length > CWMP_REPLY_MAX_BYTES) {
+	if (result == -E2BIG)
 		client->too_large = 1;
-		return 0;
-	}
-	if (client->length + length + 1 > client->capacity) {
-		size_t wanted = client->capacity ? client->capacity : 16384;
-		char *bigger;
-
-		while (wanted < client->length + length + 1)
-			wanted *= 2;
-		bigger = realloc(client->body, wanted);
-		if (!bigger)
-			return 0;
-		client->body = bigger;
-		client->capacity = wanted;
-	}
-	memcpy(client->body + client->length, data, length);
-	client->length += length;
-	client->body[client->length] = '\0';
-	return length;
+	return result == 0 ? size * count : 0;
 }
 
 static int on_progress(void *argument, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
@@ -97,7 +80,7 @@ int cwmp_client_post(struct cwmp_client *client, const char *body, size_t length
 	CURLcode code;
 
 	memset(reply, 0, sizeof(*reply));
-	client->length = 0;
+	byte_buffer_clear(&client->body);
 	client->too_large = 0;
 	client->error[0] = '\0';
 	if (length) {
@@ -128,8 +111,8 @@ int cwmp_client_post(struct cwmp_client *client, const char *body, size_t length
 	curl_easy_getinfo(client->easy, CURLINFO_RESPONSE_CODE, &reply->status);
 	if (curl_easy_getinfo(client->easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
 		reply->retry_after_ms = (uint64_t)retry_after * 1000;
-	reply->body = client->length ? client->body : NULL;
-	reply->length = client->length;
+	reply->body = client->body.length ? client->body.data : NULL;
+	reply->length = client->body.length;
 	return 0;
 }
 
@@ -138,6 +121,6 @@ void cwmp_client_close(struct cwmp_client *client)
 	if (client->easy)
 		curl_easy_cleanup(client->easy);
 	curl_slist_free_all(client->headers);
-	free(client->body);
+	byte_buffer_free(&client->body);
 	memset(client, 0, sizeof(*client));
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/byte_buffer.h"
 #include "cpe/config.h"
 
 #define CWMP_REPLY_MAX_BYTES (1u << 20)
@@ -16,8 +17,7 @@
 struct cwmp_client {
 	void *easy;                  /* CURL * */
 	struct curl_slist *headers;
-	char *body;
-	size_t length, capacity;
+	struct byte_buffer body;     /* the reply being received */
 	int too_large;
 	char error[256];
 	bool (*stopping)(void *context); /* polled during a transfer; true aborts it */

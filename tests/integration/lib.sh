@@ -8,6 +8,8 @@
 #                             pid in DAEMON_PID[NAME]
 #   stop_daemon NAME          SIGTERM, wait (bounded), then report a sanitizer
 #                             finding or a crash in its log as a failure
+#   kill_hard NAME            SIGKILL (a crash at any moment), wait, then report
+#                             a sanitizer finding in its log as a failure
 #   on_exit "shell command"   runs at exit even when the test fails
 #   free_port                 prints a free TCP port on 127.0.0.1
 #   wait_for_port PORT [SECONDS] [HOST]
@@ -95,6 +97,15 @@ stop_daemon() {
     return 1
   fi
   return 0
+}
+
+kill_hard() {
+  local pid=${DAEMON_PID[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  unset "DAEMON_PID[$1]"
+  check_daemon_log "$1"
 }
 
 require_root() {

@@ -8,17 +8,11 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/acs_lib.sh"
 
-kill_acs() {
-  kill -KILL "${DAEMON_PID[acs]}"
-  wait "${DAEMON_PID[acs]}" 2>/dev/null
-  unset "DAEMON_PID[acs]"
-}
-
 # 1. Informs under load
 start_acs acs "[connection_request]" "retry_interval = 1s" "[campaign]" "tick = 100ms" || { not_ok "acs starts"; finish; }
 start_swarm load --devices 200 --sessions-only --concurrency 64 --ack-log "$TEST_DIR/load-acks" --serial-prefix LOAD
 sleep "1.$((RANDOM % 9))"
-kill_acs
+kill_hard acs
 ok "cascade-acs killed with SIGKILL under load"
 stop_daemon load
 acknowledged=$(wc -l <"$TEST_DIR/load-acks")
@@ -38,7 +32,7 @@ start_swarm fleet --devices 40 --groups 2 --file-server-ratio 0.2 --concurrency 
 wait_until 30 bash -c "test \"\$(curl -s $API_URL/api/devices?limit=1 | jq -r .total)\" = 240" || not_ok "fleet registered"
 api POST /api/campaigns "{\"image\":\"fw.bin\",\"origin_url\":\"$ORIGIN_URL/fw.bin\",\"size\":2097152,\"sha256\":\"$IMAGE_SHA256\",\"fanout\":4,\"selector\":\"manufacturer=Fleet Co\"}" >/dev/null
 wait_until 30 bash -c "test \$(grep -c ' transfer ' '$TEST_DIR/fleet-acks' 2>/dev/null || echo 0) -ge 6"
-kill_acs
+kill_hard acs
 done_before=$(grep -c ' transfer ' "$TEST_DIR/fleet-acks")
 ok "cascade-acs killed mid-campaign after $done_before acknowledged TransferCompletes"
 check_equal "the database is intact" ok "$(sqlite3 "$TEST_DIR/acs.db" 'PRAGMA integrity_check')"

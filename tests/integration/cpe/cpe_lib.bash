@@ -83,15 +83,6 @@ start_cpe() {
     --connection-request-password "$CR_PASS" --download-stall-timeout 3s "$@"
 }
 
-kill_hard() {
-  local pid=${DAEMON_PID[$1]:-}
-  [ -n "$pid" ] || return 0
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  unset "DAEMON_PID[$1]"
-  check_daemon_log "$1"
-}
-
 device_json() { api /api/devices | jq -e -c --arg serial "$1" '.devices[] | select(.serial_number == $serial)'; }
 device_field() { device_json "$1" | jq -r "$2"; }
 # For wait_until, which runs its command again each time:

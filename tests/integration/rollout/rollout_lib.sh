@@ -13,15 +13,6 @@ if [ -n "${ROLLOUT_NETNS:-}" ]; then
   ip link set lo ${ROLLOUT_NETNS_MTU:+mtu "$ROLLOUT_NETNS_MTU"} up
 fi
 
-kill_hard() {
-  local pid=${DAEMON_PID[$1]:-}
-  [ -n "$pid" ] || return 0
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  unset "DAEMON_PID[$1]"
-  check_daemon_log "$1"
-}
-
 report_lines() {
   local name=$1
   shift

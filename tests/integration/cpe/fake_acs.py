@@ -18,12 +18,13 @@ Every POST the CPE makes is logged to --log as one JSON line describing it
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ElementTree
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from http_helper import serve
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 CWMP = "urn:dslforum-org:cwmp-1-0"
@@ -207,17 +208,7 @@ def main():
                     return self.reply(200, build_request(spec, message_id).replace(CWMP, namespace))
                 return self.reply(204)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
-    with open(options.port_file + ".tmp", "w") as port_file:
-        port_file.write(str(server.server_address[1]))
-    os.rename(options.port_file + ".tmp", options.port_file)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(("127.0.0.1", 0), Handler, options.port_file)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ log as one JSON line {"path", "range", "status", "sent"}.
 import argparse
 import json
 import os
-import signal
 import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from http_helper import serve
 
 
 def main():
@@ -106,17 +107,7 @@ def main():
                 record(entry)
                 self.close_connection = True
 
-    server = ThreadingHTTPServer(("127.0.0.1", options.port), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *unused: sys.exit(0))
-    with open(options.port_file + ".tmp", "w") as port_file:
-        port_file.write(str(server.server_address[1]))
-    os.rename(options.port_file + ".tmp", options.port_file)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(("127.0.0.1", options.port), Handler, options.port_file)
 
 
 if __name__ == "__main__":

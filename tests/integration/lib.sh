@@ -13,6 +13,8 @@
 #   on_exit "shell command"   runs at exit even when the test fails
 #   free_port                 prints a free TCP port on 127.0.0.1
 #   wait_for_port PORT [SECONDS] [HOST]
+#   wait_until SECONDS cmd... polls cmd (output discarded) until it succeeds;
+#                             fails when SECONDS pass first
 #   require_root              skips the whole file with a reason when not root
 # $TEST_DIR is a fresh folder removed at exit; $CASCADE_BIN holds the binaries.
 set -u
@@ -59,6 +61,17 @@ wait_for_port() {
     sleep 0.05
   done
   echo "nothing listening on $host:$port after ${seconds}s" >&2
+  return 1
+}
+
+wait_until() {
+  local seconds=$1 deadline
+  shift
+  deadline=$(( $(date +%s%N) / 1000000 + seconds * 1000 ))
+  while [ $(( $(date +%s%N) / 1000000 )) -lt "$deadline" ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
   return 1
 }
 

@@ -97,16 +97,6 @@ api() {
   fi
 }
 
-wait_until() {
-  local seconds=$1 deadline
-  shift
-  deadline=$(( $(date +%s) + seconds ))
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  return 1
-}
 
 start_swarm() {
   local name=$1

@@ -17,16 +17,6 @@ CR_PASS=cr-secret-42
 
 api() { curl -s --max-time 10 "http://$ACS_API$1"; }
 
-wait_until() {
-  local seconds=$1 deadline
-  shift
-  deadline=$(( $(date +%s%N) / 1000000 + seconds * 1000 ))
-  while [ $(( $(date +%s%N) / 1000000 )) -lt "$deadline" ]; do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  return 1
-}
 
 log_has() { grep -q -- "$2" "$TEST_DIR/$1.log"; }
 # True once NAME's log has TEXT or NAME has exited.

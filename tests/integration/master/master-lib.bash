@@ -5,7 +5,6 @@
 #   fd_count PID                  open descriptors of a process
 #   http_status URL [curl args]   prints the status code; status_is URL CODE
 #   raw_request PORT FORMAT       raw bytes in, whole answer out; raw_status: its first line
-#   wait_until SECONDS cmd...     polls until cmd succeeds
 #   slow_download PORT PATH OUT RATE   a reader slow enough to keep a transfer in flight
 declare -A PORT=()
 
@@ -90,7 +89,7 @@ sys.exit(0 if length and len(body) == length[0] else 1)
 ' "$@"
 }
 
-# true when URL answers STATUS (for wait_until)
+# true when URL answers STATUS (for lib.sh's wait_until)
 status_is() { test "$(http_status "$1")" = "$2"; }
 
 # Sends raw bytes (printf format) and prints the whole answer, up to the
@@ -120,13 +119,3 @@ sys.stdout.buffer.write(answer)
 
 raw_status() { raw_request "$@" | head -n 1; }
 
-# Waits until a command succeeds (bounded): wait_until SECONDS command...
-wait_until() {
-  local seconds=$1 deadline
-  shift
-  deadline=$(( $(date +%s%N) / 1000000 + seconds * 1000 ))
-  while ! "$@" 2>/dev/null; do
-    [ "$(( $(date +%s%N) / 1000000 ))" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}

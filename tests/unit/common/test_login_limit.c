@@ -13,28 +13,7 @@
 #include <string.h>
 
 #include "common/login_limit.h"
-
-/* A parsed address; each call has its own storage (the tests use each at once). */
-static const struct sockaddr *address(const char *text)
-{
-	static struct sockaddr_storage ring[8];
-	static unsigned int next;
-	struct sockaddr_storage *storage = &ring[next++ % 8];
-
-	memset(storage, 0, sizeof(*storage));
-	if (strchr(text, ':')) {
-		struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)storage;
-
-		ipv6->sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, text, &ipv6->sin6_addr), 1);
-	} else {
-		struct sockaddr_in *ipv4 = (struct sockaddr_in *)storage;
-
-		ipv4->sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, text, &ipv4->sin_addr), 1);
-	}
-	return (const struct sockaddr *)storage;
-}
+#include "../test_address.h"
 
 #define ADDRESS(text) address(text)
 

@@ -19,6 +19,16 @@
 #include "common/log.h"
 #include "common/parse.h"
 
+/* Copies an option's comma list for strtok_r; a list too long is an error
+ * that names the option. */
+static int copy_list(char *copy, size_t size, const char *list, const char *option)
+{
+	if (snprintf(copy, size, "%s", list) < (int)size)
+		return 0;
+	fprintf(stderr, "cascade-swarm: --%s: the list is longer than %zu characters\n", option, size - 1);
+	return -EINVAL;
+}
+
 /* Marks the devices named in a "1,5,9" list. */
 static int mark_devices(struct swarm *swarm, const char *list, const char *name, size_t flag_offset)
 {
@@ -26,7 +36,7 @@ static int mark_devices(struct swarm *swarm, const char *list, const char *name,
 
 	if (!list)
 		return 0;
-	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+	if (copy_list(copy, sizeof(copy), list, name) < 0)
 		return -EINVAL;
 	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
 		long long index;
@@ -107,7 +117,7 @@ static int set_occupancies(struct swarm *swarm, const char *list)
 
 	if (!list)
 		return 0;
-	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+	if (copy_list(copy, sizeof(copy), list, "occupancy") < 0)
 		return -EINVAL;
 	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
 		char *equals = strchr(word, '=');

@@ -59,29 +59,16 @@ void address_limit_release(struct address_limit *limits, const struct sockaddr *
 		__atomic_sub_fetch(counter, 1, __ATOMIC_RELAXED);
 }
 
-bool connection_admit_address(struct worker *worker, int fd)
+bool connection_admit_address(struct worker *worker, const struct sockaddr *peer)
 {
 	struct address_limit *limits = &worker->server->address_limit;
-	struct sockaddr_storage peer;
-	socklen_t length = sizeof(peer);
 	char text[64];
 
-	if (limits->counters == NULL || getpeername(fd, (struct sockaddr *)&peer, &length) != 0)
-		return true;
-	if (address_limit_acquire(limits, (struct sockaddr *)&peer))
+	if (limits->counters == NULL || address_limit_acquire(limits, peer))
 		return true;
 	if (log_limit_allow(&refusal_log, worker->now_ms)) {
-		format_socket_address((struct sockaddr *)&peer, text, sizeof(text));
+		format_socket_address(peer, text, sizeof(text));
 		log_warn("%s: over --max-connections-per-address (%u); answering 503", text, limits->limit);
 	}
 	return false;
-}
-
-void address_limit_release_socket(struct address_limit *limits, int fd)
-{
-	struct sockaddr_storage peer;
-	socklen_t length = sizeof(peer);
-
-	if (limits->counters != NULL && getpeername(fd, (struct sockaddr *)&peer, &length) == 0)
-		address_limit_release(limits, (struct sockaddr *)&peer);
 }

@@ -30,12 +30,11 @@ bool address_limit_acquire(struct address_limit *limits, const struct sockaddr *
 /* Releases what address_limit_acquire counted for address. */
 void address_limit_release(struct address_limit *limits, const struct sockaddr *address);
 
-/* For the accept path of an event loop: counts the peer of the accepted
- * socket fd; when its address is at the cap, logs it (rate-limited) and
- * returns false, and the connection is answered 503 like one past
- * --max-connections. address_limit_release_socket undoes it by fd. */
+/* For the accept path of an event loop: counts peer, the address of the
+ * accepted socket; when its address is at the cap, logs it (rate-limited)
+ * and returns false, and the connection is answered 503 like one past
+ * --max-connections. address_limit_release with the same address undoes it. */
 struct worker;
-bool connection_admit_address(struct worker *worker, int fd);
-void address_limit_release_socket(struct address_limit *limits, int fd);
+bool connection_admit_address(struct worker *worker, const struct sockaddr *peer);
 
 #endif

@@ -41,10 +41,9 @@ static void receive(struct connection *connection)
 	connection->pending++;
 }
 
-void connection_open(struct worker *worker, int fd, bool over_capacity)
+void connection_open(struct worker *worker, int fd, const struct sockaddr_storage *peer, bool over_capacity)
 {
 	struct connection *connection = calloc(1, sizeof(*connection));
-	socklen_t length = sizeof(connection->peer);
 	/* A splice to this socket gives its io-wq thread back after this. */
 	struct timeval send_timeout = { 0, SPLICE_SEND_TIMEOUT_MS * 1000 };
 	int one = 1;
@@ -53,7 +52,7 @@ void connection_open(struct worker *worker, int fd, bool over_capacity)
 		log_error("out of memory for a new connection; closing it");
 		if (!over_capacity) {
 			__atomic_sub_fetch(&worker->server->stats.connections_open, 1, __ATOMIC_RELAXED);
-			address_limit_release_socket(&worker->server->address_limit, fd);
+			address_limit_release(&worker->server->address_limit, (const struct sockaddr *)peer);
 		}
 		close(fd);
 		return;
@@ -64,8 +63,7 @@ void connection_open(struct worker *worker, int fd, bool over_capacity)
 	splice_pipe_reset(&connection->pipe);
 	connection->state = CONNECTION_READING;
 	connection->state_since_ms = worker->now_ms;
-	if (getpeername(fd, &connection->peer.address, &length) != 0)
-		connection->peer.address.sa_family = AF_UNSPEC;
+	memcpy(&connection->peer, peer, sizeof(connection->peer));
 	/* Heads go out with MSG_MORE and bodies with SPLICE_F_MORE, so Nagle
 	 * is not needed to coalesce, and would delay keep-alive answers. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

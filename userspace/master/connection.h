@@ -92,8 +92,9 @@ struct connection {
 	} peer;
 } __attribute__((aligned(16)));
 
-/* A freshly accepted socket. */
-void connection_open(struct worker *worker, int fd, bool over_capacity);
+/* A freshly accepted socket and its peer's address (AF_UNSPEC: unknown),
+ * the one the per-address limit counted. */
+void connection_open(struct worker *worker, int fd, const struct sockaddr_storage *peer, bool over_capacity);
 void connection_on_recv(struct connection *connection, int result, unsigned int flags);
 /* Completions of the response operations (transfer.c). */
 void connection_on_transfer(struct connection *connection, enum operation operation,

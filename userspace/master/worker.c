@@ -109,6 +109,8 @@ static void close_listener(struct worker *worker)
 static void on_accept(struct worker *worker, int result, unsigned int flags)
 {
 	struct server *server = worker->server;
+	struct sockaddr_storage peer;
+	socklen_t peer_length = sizeof(peer);
 	uint64_t open;
 
 	if (!(flags & IORING_CQE_F_MORE)) {
@@ -126,9 +128,13 @@ static void on_accept(struct worker *worker, int result, unsigned int flags)
 		return;
 	}
 	stats_add(&server->stats.connections_accepted, 1);
+	/* Read once: the limit counts and later releases this same address
+	 * even if the peer resets the connection in between. */
+	if (getpeername(result, (struct sockaddr *)&peer, &peer_length) != 0)
+		memset(&peer, 0, sizeof(peer)); /* AF_UNSPEC: not counted per address */
 	open = __atomic_add_fetch(&server->stats.connections_open, 1, __ATOMIC_RELAXED);
-	if (open <= server->config.max_connections && connection_admit_address(worker, result)) {
-		connection_open(worker, result, false);
+	if (open <= server->config.max_connections && connection_admit_address(worker, (struct sockaddr *)&peer)) {
+		connection_open(worker, result, &peer, false);
 		return;
 	}
 	__atomic_sub_fetch(&server->stats.connections_open, 1, __ATOMIC_RELAXED);
@@ -138,7 +144,7 @@ static void on_accept(struct worker *worker, int result, unsigned int flags)
 		close(result);
 		return;
 	}
-	connection_open(worker, result, true);
+	connection_open(worker, result, &peer, true);
 }
 
 static void on_tick(struct worker *worker)

@@ -228,10 +228,11 @@ int group_egress(struct __sk_buff *skb)
 		wire_bytes = skb->len;
 	if (segments == 0)
 		segments = 1;
-	read_packet_facts(skb, config->l2_header_bytes, &facts);
 	if (marked) {
 		group = skb->mark & METER_MARK_GROUP_MASK;
 	} else {
+		/* Only unmarked packets need their headers read. */
+		read_packet_facts(skb, config->l2_header_bytes, &facts);
 		if (config->port_count > 0 &&
 		    (!facts.has_port || !port_is_served(config, facts.source_port)))
 			return TC_ACT_UNSPEC;

@@ -60,8 +60,9 @@ int splice_pipe_open(struct worker *worker, struct splice_pipe *pipe, uint64_t s
 		return -errno;
 	/* A bigger pipe moves more per splice pair; a refused size (quota)
 	 * only means smaller steps. */
-	fcntl(fds[1], F_SETPIPE_SZ, (int)size);
-	capacity = fcntl(fds[1], F_GETPIPE_SZ);
+	capacity = fcntl(fds[1], F_SETPIPE_SZ, (int)size); /* the size it got */
+	if (capacity < 0)
+		capacity = fcntl(fds[1], F_GETPIPE_SZ);
 	pipe->capacity = capacity > 0 ? (uint32_t)capacity : 65536;
 	pipe->read_fd = fds[0];
 	pipe->write_fd = fds[1];

@@ -12,14 +12,7 @@
 #include <linux/types.h>
 #endif
 
-/* Attribution by socket mark: cascade-master sets SO_MARK to
- * METER_MARK_TAG | group on each slave connection. */
-#define METER_MARK_TAG_MASK   0xFF000000u
-#define METER_MARK_TAG        0xCA000000u
-#define METER_MARK_GROUP_MASK 0x00FFFFFFu
-
-#define METER_GROUP_UNATTRIBUTED 0u          /* the bucket for everything else */
-#define METER_GROUP_MAX          0x00FFFFFFu /* group ids are 1..METER_GROUP_MAX */
+#include "meter_mark.h"
 
 /* Map sizes (entries). Prefix tries may be made smaller at attach time. */
 #define METER_MAX_GROUPS        65536  /* group_stats */

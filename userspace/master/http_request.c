@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "meter_mark.h"
+
 #define MAX_LEADING_EMPTY_LINES 4
 
 /* tchar from RFC 9110 5.6.2 */
@@ -408,7 +410,7 @@ uint32_t http_query_group(struct http_string query)
 					return 0;
 				group = group * 10 + (uint32_t)(number[i] - '0');
 			}
-			return group <= 0xffffff ? group : 0;
+			return group <= METER_GROUP_MAX ? group : 0;
 		}
 		start = end + 1;
 	}

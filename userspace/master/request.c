@@ -15,9 +15,9 @@
 #include "master/http_conditional.h"
 #include "master/http_request.h"
 #include "master/log_limit.h"
+#include "meter_mark.h"
 
 #define IMAGE_PREFIX "/images/"
-#define GROUP_MARK_BASE 0xCA000000u
 
 static struct log_limit client_error_log = LOG_LIMIT_INITIALIZER("client error", 20);
 static struct log_limit mark_log = LOG_LIMIT_INITIALIZER("SO_MARK", 1);
@@ -131,7 +131,7 @@ void respond_error(struct connection *connection, int status, const char *reason
 static void set_group_mark(struct connection *connection, uint32_t group)
 {
 	struct server *server = connection->worker->server;
-	uint32_t mark = group ? (GROUP_MARK_BASE | group) : 0;
+	uint32_t mark = group ? (METER_MARK_TAG | group) : 0;
 
 	if (mark == connection->mark || __atomic_load_n(&server->mark_unavailable, __ATOMIC_RELAXED))
 		return;

@@ -44,8 +44,7 @@ static int read_frame(struct egress_meter *meter, struct report_frame *frame, st
 {
 	size_t capacity = 256;
 
-	frame->time_ns = monotonic_ns();
-	frame->count = 0;
+	frame->count = 0; /* the caller stamps time_ns, with or without a meter */
 	for (int attempt = 0; attempt < 4; attempt++) {
 		struct egress_group_totals *groups = realloc(frame->groups, capacity * sizeof(*groups));
 		size_t count = 0;

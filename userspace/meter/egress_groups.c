@@ -52,15 +52,6 @@ static int prefix_key(struct egress_meter *meter, const char *text, void *key, s
 	return 0;
 }
 
-static uint32_t map_capacity(int fd)
-{
-	struct bpf_map_info info;
-	__u32 length = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.max_entries : 0;
-}
-
 int egress_meter_set_prefix(struct egress_meter *meter, const char *prefix, uint32_t group,
 			    struct meter_error *error)
 {
@@ -78,7 +69,7 @@ int egress_meter_set_prefix(struct egress_meter *meter, const char *prefix, uint
 					       "map full: %s holds its maximum of %u prefixes; remove unused ones with "
 					       "'cascade-meter group remove PREFIX' (or attach with a larger --max-prefixes "
 					       "after 'detach --unpin')",
-					       map_name, map_capacity(fd));
+					       map_name, meter_map_capacity(fd));
 		return meter_error_set(error, result, "cannot set prefix %s: %s", prefix, strerror(-result));
 	}
 	return 0;
@@ -106,7 +97,7 @@ static void append_prefixes(int fd, int family, struct egress_prefix_entry *entr
 {
 	struct prefix_v6_key key, next;
 	size_t key_size = family == 4 ? sizeof(struct prefix_v4_key) : sizeof(struct prefix_v6_key);
-	uint32_t limit = map_capacity(fd) + 1;
+	uint32_t limit = meter_map_capacity(fd) + 1;
 	void *previous = NULL;
 
 	for (uint32_t step = 0; step < limit; step++) {

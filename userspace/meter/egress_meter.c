@@ -159,9 +159,7 @@ static int read_pinned_config(const char *pin_dir, struct meter_config *config)
 static uint32_t pinned_max_entries(const char *pin_dir, const char *name)
 {
 	char path[512];
-	struct bpf_map_info info;
-	__u32 length = sizeof(info);
-	uint32_t entries = 0;
+	uint32_t entries;
 	int fd;
 
 	if (meter_pin_path(pin_dir, name, path, sizeof(path)) < 0)
@@ -169,9 +167,7 @@ static uint32_t pinned_max_entries(const char *pin_dir, const char *name)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0)
-		entries = info.max_entries;
+	entries = meter_map_capacity(fd);
 	close(fd);
 	return entries;
 }
@@ -358,8 +354,7 @@ int egress_meter_get_status(struct egress_meter *meter, struct egress_meter_stat
 {
 	struct meter_config config;
 	unsigned long long events[2] = { 0, 0 };
-	struct bpf_map_info info;
-	__u32 length = sizeof(info), zero = 0;
+	__u32 zero = 0;
 	int result = egress_config_read(meter, &config, error);
 
 	if (result < 0)
@@ -375,9 +370,7 @@ int egress_meter_get_status(struct egress_meter *meter, struct egress_meter_stat
 	status->port_count = config.port_count;
 	for (uint32_t index = 0; index < config.port_count && index < METER_MAX_PORTS; index++)
 		status->ports[index] = config.ports[index];
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(meter->map_fds[EGRESS_MAP_PREFIX_V4], &info, &length) == 0)
-		status->prefix_capacity = info.max_entries;
+	status->prefix_capacity = meter_map_capacity(meter->map_fds[EGRESS_MAP_PREFIX_V4]);
 	if (meter_sum_percpu(meter->map_fds[EGRESS_MAP_EVENTS], &zero, events, 2) == 0) {
 		status->group_table_full = events[0];
 		status->pacing_table_full = events[1];

@@ -90,6 +90,15 @@ int meter_possible_cpus(void)
 	return count > 0 ? count : 1;
 }
 
+unsigned int meter_map_capacity(int map_fd)
+{
+	struct bpf_map_info info;
+	__u32 length = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(map_fd, &info, &length) == 0 ? info.max_entries : 0;
+}
+
 int meter_sum_percpu(int map_fd, const void *key, unsigned long long *sums, size_t words)
 {
 	int cpus = meter_possible_cpus();

@@ -25,5 +25,7 @@ int meter_possible_cpus(void);
 /* Looks up key in a per-CPU map whose value is `words` __u64 counters and
  * adds each CPU's counters into sums[0..words-1]. -ENOENT when absent. */
 int meter_sum_percpu(int map_fd, const void *key, unsigned long long *sums, size_t words);
+/* max_entries of the map behind map_fd, 0 when it cannot be read. */
+unsigned int meter_map_capacity(int map_fd);
 
 #endif

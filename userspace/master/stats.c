@@ -61,20 +61,31 @@ struct name_counters *stats_image_counters(struct stats *stats, const char *name
 	return found ? found : &stats->other_names;
 }
 
+static struct group_counters *find_group(struct stats *stats, size_t count, uint32_t group)
+{
+	for (size_t i = 0; i < count; i++)
+		if (stats->groups[i]->group == group)
+			return stats->groups[i];
+	return NULL;
+}
+
+/* Called for every image request with group=N: the table only grows and
+ * each entry is published before the count that covers it, so a lookup of
+ * a known group takes no lock; only adding one does. */
 struct group_counters *stats_group_counters(struct stats *stats, uint32_t group)
 {
-	struct group_counters *found = NULL;
+	struct group_counters *found = find_group(stats, __atomic_load_n(&stats->group_count, __ATOMIC_ACQUIRE), group);
 
+	if (found != NULL)
+		return found;
 	pthread_mutex_lock(&stats->registry_lock);
-	for (size_t i = 0; i < stats->group_count && found == NULL; i++) {
-		if (stats->groups[i]->group == group)
-			found = stats->groups[i];
-	}
+	found = find_group(stats, stats->group_count, group);
 	if (found == NULL && stats->group_count < STATS_MAX_GROUPS) {
 		found = calloc(1, sizeof(*found));
 		if (found != NULL) {
 			found->group = group;
-			stats->groups[stats->group_count++] = found;
+			stats->groups[stats->group_count] = found;
+			__atomic_store_n(&stats->group_count, stats->group_count + 1, __ATOMIC_RELEASE);
 		}
 	}
 	pthread_mutex_unlock(&stats->registry_lock);

@@ -346,7 +346,26 @@ int egress_caps_reapply(struct egress_meter *meter, struct meter_error *error)
 	return result;
 }
 
-static void fill_totals(struct egress_meter *meter, const struct meter_config *config, uint32_t group,
+/* The shaper's drop counters for one read of the meter: the interface is
+ * checked and its classes dumped once, on the first capped group. */
+struct shaper_drops {
+	uint32_t ifindex;
+	bool tried;
+	struct tc_class_snapshot *classes;
+};
+
+static bool shaper_class_drops(struct shaper_drops *shaper, uint32_t class_id, uint64_t *drops)
+{
+	if (!shaper->tried) {
+		shaper->tried = true;
+		if (!egress_interface_present(shaper->ifindex) ||
+		    tc_class_snapshot_take(shaper->ifindex, &shaper->classes) < 0)
+			shaper->classes = NULL;
+	}
+	return shaper->classes != NULL && tc_class_snapshot_drops(shaper->classes, class_id, drops) == 0;
+}
+
+static void fill_totals(struct egress_meter *meter, struct shaper_drops *shaper, uint32_t group,
 			struct egress_group_totals *totals)
 {
 	unsigned long long sums[4] = { 0, 0, 0, 0 };
@@ -364,8 +383,7 @@ static void fill_totals(struct egress_meter *meter, const struct meter_config *c
 		uint64_t drops = 0;
 
 		totals->cap_bytes_per_second = cap.rate_bytes_per_second;
-		if ((cap.class_id >> 16) == METER_HTB_MAJOR && egress_interface_present(config->ifindex) &&
-		    tc_htb_class_drops(config->ifindex, cap.class_id, &drops) == 0)
+		if ((cap.class_id >> 16) == METER_HTB_MAJOR && shaper_class_drops(shaper, cap.class_id, &drops))
 			totals->shaper_dropped_packets = drops;
 	}
 }
@@ -374,13 +392,16 @@ int egress_meter_read_group(struct egress_meter *meter, uint32_t group, struct e
 			    struct meter_error *error)
 {
 	struct meter_config config;
+	struct shaper_drops shaper = { 0 };
 	int result = egress_config_read(meter, &config, error);
 
 	if (result < 0)
 		return result;
 	if (group > METER_GROUP_MAX)
 		return meter_error_set(error, -ERANGE, "bad group %u", group);
-	fill_totals(meter, &config, group, totals);
+	shaper.ifindex = config.ifindex;
+	fill_totals(meter, &shaper, group, totals);
+	tc_class_snapshot_free(shaper.classes);
 	return 0;
 }
 
@@ -390,12 +411,14 @@ int egress_meter_read(struct egress_meter *meter, struct egress_group_totals *to
 	size_t limit = METER_MAX_GROUPS + METER_MAX_CAPS, found, unique = 0;
 	uint32_t *groups = calloc(limit, sizeof(*groups));
 	struct meter_config config;
+	struct shaper_drops shaper = { 0 };
 	int result;
 
 	if (groups == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
 	if ((result = egress_config_read(meter, &config, error)) < 0)
 		goto out;
+	shaper.ifindex = config.ifindex;
 	found = collect_groups(meter->map_fds[EGRESS_MAP_GROUP_STATS], groups, METER_MAX_GROUPS);
 	found += collect_groups(meter->map_fds[EGRESS_MAP_GROUP_CAPS], groups + found, METER_MAX_CAPS);
 	qsort(groups, found, sizeof(*groups), compare_groups);
@@ -403,12 +426,13 @@ int egress_meter_read(struct egress_meter *meter, struct egress_group_totals *to
 		if (index > 0 && groups[index] == groups[index - 1])
 			continue;
 		if (unique < capacity)
-			fill_totals(meter, &config, groups[index], &totals[unique]);
+			fill_totals(meter, &shaper, groups[index], &totals[unique]);
 		unique++;
 	}
 	*count = unique;
 	result = 0;
 out:
+	tc_class_snapshot_free(shaper.classes);
 	free(groups);
 	return result;
 }

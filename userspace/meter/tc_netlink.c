@@ -250,32 +250,53 @@ int tc_htb_class_delete(uint32_t ifindex, uint32_t class_id, struct meter_error 
 	return htb_class_change(ifindex, class_id, 0, 0, error);
 }
 
-int tc_htb_class_drops(uint32_t ifindex, uint32_t class_id, uint64_t *drops)
-{
-	struct nl_sock *socket = NULL;
-	struct nl_cache *cache = NULL;
-	struct rtnl_class *class;
-	int result = netlink_open(&socket, NULL);
+struct tc_class_snapshot {
+	struct nl_cache *cache;
+	uint32_t ifindex;
+};
 
+int tc_class_snapshot_take(uint32_t ifindex, struct tc_class_snapshot **snapshot)
+{
+	struct tc_class_snapshot *taken = calloc(1, sizeof(*taken));
+	struct nl_sock *socket = NULL;
+	int result;
+
+	if (taken == NULL)
+		return -ENOMEM;
+	result = netlink_open(&socket, NULL);
 	if (result < 0)
-		return result;
-	result = rtnl_class_alloc_cache(socket, (int)ifindex, &cache);
+		goto fail;
+	result = rtnl_class_alloc_cache(socket, (int)ifindex, &taken->cache);
+	nl_socket_free(socket);
 	if (result < 0) {
 		result = errno_of(result);
-		goto out;
+		goto fail;
 	}
-	class = rtnl_class_get(cache, (int)ifindex, class_id);
-	if (class == NULL) {
-		result = -ENOENT;
-		goto out;
-	}
+	taken->ifindex = ifindex;
+	*snapshot = taken;
+	return 0;
+fail:
+	free(taken);
+	return result;
+}
+
+int tc_class_snapshot_drops(struct tc_class_snapshot *snapshot, uint32_t class_id, uint64_t *drops)
+{
+	struct rtnl_class *class = rtnl_class_get(snapshot->cache, (int)snapshot->ifindex, class_id);
+
+	if (class == NULL)
+		return -ENOENT;
 	*drops = rtnl_tc_get_stat(TC_CAST(class), RTNL_TC_DROPS);
 	rtnl_class_put(class);
-	result = 0;
-out:
-	nl_cache_free(cache);
-	nl_socket_free(socket);
-	return result;
+	return 0;
+}
+
+void tc_class_snapshot_free(struct tc_class_snapshot *snapshot)
+{
+	if (snapshot == NULL)
+		return;
+	nl_cache_free(snapshot->cache);
+	free(snapshot);
 }
 
 int tc_clsact_filter_count(uint32_t ifindex, unsigned int *count, struct meter_error *error)

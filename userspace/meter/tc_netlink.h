@@ -29,8 +29,13 @@ int tc_htb_root_delete(uint32_t ifindex, struct meter_error *error);
 int tc_htb_class_set(uint32_t ifindex, uint32_t class_id, uint64_t frame_bytes_per_second,
 		     uint32_t frame_bytes, struct meter_error *error);
 int tc_htb_class_delete(uint32_t ifindex, uint32_t class_id, struct meter_error *error);
+/* The classes of an interface, dumped once so that many drop counters can
+ * be read from one netlink dump. */
+struct tc_class_snapshot;
+int tc_class_snapshot_take(uint32_t ifindex, struct tc_class_snapshot **snapshot);
 /* Packets the class's queue dropped; -ENOENT when the class is gone. */
-int tc_htb_class_drops(uint32_t ifindex, uint32_t class_id, uint64_t *drops);
+int tc_class_snapshot_drops(struct tc_class_snapshot *snapshot, uint32_t class_id, uint64_t *drops);
+void tc_class_snapshot_free(struct tc_class_snapshot *snapshot);
 /* Filters on the clsact hook (ingress and egress together). */
 int tc_clsact_filter_count(uint32_t ifindex, unsigned int *count, struct meter_error *error);
 

@@ -243,10 +243,8 @@ int swarm_run(struct swarm *swarm)
 					swarm->stopping = true;
 				continue;
 			}
-			if (fd == server_fd) {
-				MHD_run(swarm->server);
-				continue;
-			}
+			if (fd == server_fd)
+				continue; /* served once below, after the curl sockets */
 			if (events[i].events & EPOLLIN)
 				flags |= CURL_CSELECT_IN;
 			if (events[i].events & EPOLLOUT)

@@ -104,7 +104,7 @@ static bool hold_rate(struct transfer *transfer, size_t bytes)
 
 	if (!rate)
 		return false;
-	now = now_ms();
+	now = monotonic_ms();
 	allowed = rate * (now - transfer->rate_started_ms) / 1000 + rate / 20; /* 50 ms of burst */
 	if (transfer->rate_bytes + bytes <= allowed) {
 		transfer->rate_bytes += bytes;
@@ -188,7 +188,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	transfer->kind = TRANSFER_DOWNLOAD;
 	transfer->device = device;
 	transfer->swarm = swarm;
-	transfer->rate_started_ms = now_ms();
+	transfer->rate_started_ms = monotonic_ms();
 	curl_easy_setopt(easy, CURLOPT_URL, device->download_url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receive);
@@ -250,7 +250,7 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 	drop_running(swarm, device);
 	device->downloading = true;
 	device->attempt_resumes = 0;
-	device->attempt_started_ms = now_ms();
+	device->attempt_started_ms = monotonic_ms();
 	swarm->downloads_running++;
 	cwmp_format_time((uint64_t)time(NULL), device->transfer_start, sizeof(device->transfer_start));
 	count_image(device);
@@ -308,7 +308,7 @@ static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, co
 	log_debug("device %u: transfer cut at %lu bytes (%s), resuming in %lu ms", device->index,
 		  (unsigned long)device->downloaded, transfer->cut ? "fault injection" : curl_easy_strerror(result),
 		  (unsigned long)delay_ms);
-	timer_arm(swarm, &device->download_timer, now_ms() + delay_ms);
+	timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
 	return true;
 }
 

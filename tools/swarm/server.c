@@ -110,7 +110,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
 {
 	char text[2048];
-	int length = stats_format(swarm, (double)(now_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
 	struct MHD_Response *response;
 	enum MHD_Result result;
 

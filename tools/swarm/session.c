@@ -19,14 +19,6 @@
 #define RESPONSE_LIMIT (1u << 20)
 #define MAX_EXCHANGES 1000
 
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
 static struct transfer *in_flight;
 
 void transfer_track(struct transfer *transfer, CURL *easy)
@@ -261,12 +253,12 @@ static void start_session(struct swarm *swarm, struct swarm_device *device)
 	device->transfer_complete_sent = false;
 	device->cookie[0] = '\0';
 	device->exchanges = 0;
-	device->session_started_ns = now_ns();
+	device->session_started_ns = monotonic_ns();
 	swarm->sessions_running++;
 	if (send_inform(swarm, device) < 0) {
 		device->phase = PHASE_IDLE;
 		swarm->sessions_running--;
-		swarm_schedule(swarm, device, now_ms() + 1000);
+		swarm_schedule(swarm, device, monotonic_ms() + 1000);
 	}
 }
 
@@ -301,14 +293,14 @@ static uint64_t retry_delay_ms(struct swarm *swarm, struct swarm_device *device,
 /* Ends the session; ok says whether it ran to the ACS's 204. */
 static void end_session(struct swarm *swarm, struct swarm_device *device, bool ok, unsigned int retry_seconds)
 {
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 
 	device->phase = PHASE_IDLE;
 	swarm->sessions_running--;
 	if (ok) {
 		device->session_failures = 0;
 		swarm->stats.sessions++;
-		stats_record_latency(&swarm->stats, (now_ns() - device->session_started_ns) / 1000);
+		stats_record_latency(&swarm->stats, (monotonic_ns() - device->session_started_ns) / 1000);
 		if (!device->bootstrapped) {
 			device->bootstrapped = true;
 			swarm->bootstrapped++;

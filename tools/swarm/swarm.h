@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/clock.h"
 #include "common/sha256.h"
 #include "cwmp/cwmp.h"
 
@@ -214,6 +215,5 @@ void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 void stats_print(const struct swarm *swarm, double seconds);
 /* The summary as one JSON line into text; its length or -ENOSPC. */
 int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
-uint64_t now_ms(void);
 
 #endif

@@ -301,7 +301,8 @@ static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, co
 	if (!broken || transfer->oversize || device->downloaded <= device->request_start ||
 	    device->attempt_resumes >= swarm->options.download_retries)
 		return false;
-	delay_ms = transfer->cut ? 100 : 500ull << device->attempt_resumes;
+	/* --download-retries allows up to 100: cap the shift as retry_delay_ms does */
+	delay_ms = transfer->cut ? 100 : 500ull << (device->attempt_resumes < 20 ? device->attempt_resumes : 20);
 	device->attempt_resumes++;
 	device->resumes_in_place++;
 	swarm->stats.resumes_in_place++;

@@ -22,8 +22,8 @@
 
 #include "common/log.h"
 
-static void image_path(struct swarm *swarm, struct swarm_device *device, const char *name, bool partial, char *path,
-		       size_t size)
+void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		char *path, size_t size)
 {
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }

@@ -79,7 +79,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
 	if (!device->file_server || !device->served_image || strcmp(device->served_image, name) != 0)
 		return reply(connection, MHD_HTTP_NOT_FOUND);
-	snprintf(path, sizeof(path), "%s/%u-%s", swarm->options.store_dir, device->index, name);
+	image_path(swarm, device, name, false, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &status) < 0) {
 		if (fd >= 0)

@@ -198,6 +198,10 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 /* The download timer fired: resume the cut transfer in place, or a
  * transfer paused by the device's rate. */
 void download_resume_due(struct swarm *swarm, struct swarm_device *device);
+/* Where a device keeps image name in --store: "DIR/INDEX-NAME", with
+ * ".part" while partial. */
+void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		char *path, size_t size);
 
 /* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
  * a block per group, and writes --prefix-file; 0 or -EINVAL. */

@@ -223,7 +223,6 @@ static int send_transfer_complete(struct swarm *swarm, struct swarm_device *devi
 		.start_time = device->transfer_start,
 		.complete_time = device->transfer_complete,
 	};
-	device->transfer_complete_sent = true;
 	return post_message(swarm, device, &message);
 }
 
@@ -250,7 +249,6 @@ static void start_session(struct swarm *swarm, struct swarm_device *device)
 	device->phase = PHASE_SESSION;
 	device->session_wanted = false;
 	device->hold_requests = false;
-	device->transfer_complete_sent = false;
 	device->cookie[0] = '\0';
 	device->exchanges = 0;
 	device->session_started_ns = monotonic_ns();
@@ -394,8 +392,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	}
 	device = transfer->device;
 	if (transfer->kind == TRANSFER_DOWNLOAD) {
-		if (!transfer->aborted)
-			download_finished(swarm, device, easy, result);
+		download_finished(swarm, device, easy, result);
 		transfer_free(transfer, easy);
 		return;
 	}

@@ -92,7 +92,6 @@ struct swarm_device {
 	bool session_wanted;
 	bool connection_requested;
 	bool hold_requests;
-	bool transfer_complete_sent;
 	char cookie[64];
 	uint64_t session_started_ns;
 	unsigned int next_id;
@@ -141,7 +140,7 @@ struct swarm_stats {
 struct swarm {
 	struct swarm_options options;
 	struct swarm_device *devices;
-	int epoll_fd, timer_fd;
+	int epoll_fd;
 	CURLM *multi;
 	struct MHD_Daemon *server;
 	uint16_t server_port;

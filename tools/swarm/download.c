@@ -28,14 +28,21 @@ void image_path(const struct swarm *swarm, const struct swarm_device *device, co
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }
 
-/* Throws the partial download away (its bytes count as discarded). */
-static void reset_partial(struct swarm *swarm, struct swarm_device *device)
+/* Counts the bytes received so far as discarded and forgets them and
+ * their hash; the caller decides what happens to the stored file. */
+static void discard_received(struct swarm *swarm, struct swarm_device *device)
 {
 	device->discarded += device->downloaded;
 	swarm->stats.bytes_discarded += device->downloaded;
 	sha256_stream_free(device->hash);
 	device->hash = NULL;
 	device->downloaded = 0;
+}
+
+/* Throws the partial download away (its bytes count as discarded). */
+static void reset_partial(struct swarm *swarm, struct swarm_device *device)
+{
+	discard_received(swarm, device);
 	free(device->partial_name);
 	device->partial_name = NULL;
 	if (device->store_fd >= 0) {
@@ -132,11 +139,8 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		curl_easy_getinfo(device->download_easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200) { /* the server ignored Range: start over */
 			device->restarts++;
-			device->discarded += device->downloaded;
-			transfer->swarm->stats.bytes_discarded += device->downloaded;
-			sha256_stream_free(device->hash);
+			discard_received(transfer->swarm, device);
 			device->hash = device->hashing ? sha256_stream_new() : NULL;
-			device->downloaded = 0;
 			if (device->store_fd >= 0 && ftruncate(device->store_fd, 0) == 0)
 				lseek(device->store_fd, 0, SEEK_SET);
 		}

@@ -10,54 +10,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/atomic_file.h"
+#include "common/byte_buffer.h"
+#include "common/token_file.h"
 
 struct cli_options cli_options = { "http://127.0.0.1:7548", NULL, false };
 
-struct buffer {
-	char *data;
-	size_t length;
-};
+/* Responses larger than this are refused rather than held. */
+#define RESPONSE_LIMIT (64u << 20)
 
 static size_t collect(char *data, size_t size, size_t count, void *user)
 {
-	struct buffer *buffer = user;
 	size_t bytes = size * count;
-	char *bigger;
 
-	if (buffer->length + bytes > (64u << 20))
+	if (byte_buffer_append(user, data, bytes, RESPONSE_LIMIT) < 0)
 		return 0;
-	bigger = realloc(buffer->data, buffer->length + bytes + 1);
-	if (!bigger)
-		return 0;
-	buffer->data = bigger;
-	memcpy(buffer->data + buffer->length, data, bytes);
-	buffer->length += bytes;
-	buffer->data[buffer->length] = '\0';
 	return bytes;
 }
 
-static int read_token(char *header, size_t size)
+/* The token is read once and kept: `campaign watch` calls the API once per
+ * poll. Fills header with the Authorization line, or leaves it empty when
+ * no token file is configured. */
+static int authorization_header(char *header, size_t size)
 {
-	char *token = NULL;
-	size_t length = 0;
+	static char token[4097];
+	static bool token_read;
+	char why[512];
 
+	header[0] = '\0';
 	if (!cli_options.token_file)
 		return 0;
-	if (read_whole_file(cli_options.token_file, 4096, &token, &length) < 0) {
-		fprintf(stderr, "cascadectl: cannot read token file %s\n", cli_options.token_file);
-		return -1;
+	if (!token_read) {
+		int result = token_file_read(cli_options.token_file, token, sizeof(token), why, sizeof(why));
+
+		if (result < 0) {
+			fprintf(stderr, "cascadectl: %s\n", why);
+			return result;
+		}
+		token_read = true;
 	}
-	while (length && (token[length - 1] == '\n' || token[length - 1] == '\r' || token[length - 1] == ' '))
-		token[--length] = '\0';
 	snprintf(header, size, "Authorization: Bearer %s", token);
-	free(token);
 	return 0;
 }
 
 int api_call(const char *method, const char *path, const char *body, json_t **response)
 {
-	struct buffer buffer = { 0 };
+	struct byte_buffer buffer = { 0 };
 	struct curl_slist *headers = NULL;
 	char url[2048], authorization[4200] = "", curl_error[CURL_ERROR_SIZE] = "";
 	json_error_t json_error;
@@ -70,7 +67,7 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 	while (base_length && cli_options.api_url[base_length - 1] == '/')
 		base_length--;
 	snprintf(url, sizeof(url), "%.*s%s", (int)base_length, cli_options.api_url, path);
-	if (read_token(authorization, sizeof(authorization)) < 0)
+	if (authorization_header(authorization, sizeof(authorization)) < 0)
 		return 1;
 	easy = curl_easy_init();
 	if (!easy)
@@ -98,7 +95,7 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 	if (result != CURLE_OK) {
 		fprintf(stderr, "cascadectl: cannot reach the API at %s: %s\n", url,
 			curl_error[0] ? curl_error : curl_easy_strerror(result));
-		free(buffer.data);
+		byte_buffer_free(&buffer);
 		return 1;
 	}
 	*response = buffer.data ? json_loads(buffer.data, 0, &json_error) : NULL;
@@ -114,16 +111,16 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 				message ? message : (buffer.data ? buffer.data : "no details"));
 		json_decref(*response);
 		*response = NULL;
-		free(buffer.data);
+		byte_buffer_free(&buffer);
 		return 1;
 	}
 	if (!*response) {
 		fprintf(stderr, "cascadectl: %s %s returned something that is not JSON (%s)\n", method, path,
 			json_error.text);
-		free(buffer.data);
+		byte_buffer_free(&buffer);
 		return 1;
 	}
-	free(buffer.data);
+	byte_buffer_free(&buffer);
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 /* Command-line parsing for cascade-load (getopt_long). */
 #include "options.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -33,21 +32,12 @@ static void usage(FILE *out)
 
 static int parse_source_range(const char *text, struct load_options *options)
 {
-	char address[INET_ADDRSTRLEN];
-	const char *slash = strchr(text, '/');
-	struct in_addr parsed;
-	long long bits;
-	uint32_t base;
-	uint32_t size;
+	uint32_t base, size;
+	unsigned int bits;
 
-	if (slash == NULL || (size_t)(slash - text) >= sizeof(address))
-		return -EINVAL;
-	memcpy(address, text, (size_t)(slash - text));
-	address[slash - text] = '\0';
-	if (inet_pton(AF_INET, address, &parsed) != 1 || parse_integer(slash + 1, 8, 30, &bits) != 0)
+	if (parse_ipv4_prefix(text, 8, 30, &base, &bits) != 0)
 		return -EINVAL;
 	size = 1u << (32 - bits);
-	base = ntohl(parsed.s_addr) & ~(size - 1);
 	/* Skip the network and broadcast addresses. */
 	options->source_first = base + 1;
 	options->source_count = size - 2;

@@ -28,24 +28,6 @@ static bool acs_is_loopback(const char *url)
 	return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
 }
 
-static int parse_range(const char *text, uint32_t *base, unsigned int *bits)
-{
-	char address[32];
-	const char *slash = strchr(text, '/');
-	struct in_addr parsed;
-	long long prefix;
-
-	if (!slash || (size_t)(slash - text) >= sizeof(address))
-		return -EINVAL;
-	memcpy(address, text, (size_t)(slash - text));
-	address[slash - text] = '\0';
-	if (inet_pton(AF_INET, address, &parsed) != 1 || parse_integer(slash + 1, 8, 30, &prefix) < 0)
-		return -EINVAL;
-	*bits = (unsigned int)prefix;
-	*base = ntohl(parsed.s_addr) & (0xffffffffu << (32 - *bits));
-	return 0;
-}
-
 static void format_address(uint32_t address, char *text, size_t size)
 {
 	struct in_addr in = { .s_addr = htonl(address) };
@@ -103,7 +85,7 @@ int addresses_assign(struct swarm *swarm)
 		log_info("devices connect from the default source address");
 		return 0;
 	}
-	if (parse_range(range, &base, &bits) < 0) {
+	if (parse_ipv4_prefix(range, 8, 30, &base, &bits) < 0) {
 		log_error("--source-range wants A.B.C.D/BITS (8..30 bits), auto or none, not \"%s\"", range);
 		return -EINVAL;
 	}

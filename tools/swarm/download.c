@@ -22,20 +22,27 @@
 
 #include "common/log.h"
 
-static void image_path(struct swarm *swarm, struct swarm_device *device, const char *name, bool partial, char *path,
-		       size_t size)
+void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		char *path, size_t size)
 {
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }
 
-/* Throws the partial download away (its bytes count as discarded). */
-static void reset_partial(struct swarm *swarm, struct swarm_device *device)
+/* Counts the bytes received so far as discarded and forgets them and
+ * their hash; the caller decides what happens to the stored file. */
+static void discard_received(struct swarm *swarm, struct swarm_device *device)
 {
 	device->discarded += device->downloaded;
 	swarm->stats.bytes_discarded += device->downloaded;
 	sha256_stream_free(device->hash);
 	device->hash = NULL;
 	device->downloaded = 0;
+}
+
+/* Throws the partial download away (its bytes count as discarded). */
+static void reset_partial(struct swarm *swarm, struct swarm_device *device)
+{
+	discard_received(swarm, device);
 	free(device->partial_name);
 	device->partial_name = NULL;
 	if (device->store_fd >= 0) {
@@ -104,7 +111,7 @@ static bool hold_rate(struct transfer *transfer, size_t bytes)
 
 	if (!rate)
 		return false;
-	now = now_ms();
+	now = monotonic_ms();
 	allowed = rate * (now - transfer->rate_started_ms) / 1000 + rate / 20; /* 50 ms of burst */
 	if (transfer->rate_bytes + bytes <= allowed) {
 		transfer->rate_bytes += bytes;
@@ -132,11 +139,8 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		curl_easy_getinfo(device->download_easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200) { /* the server ignored Range: start over */
 			device->restarts++;
-			device->discarded += device->downloaded;
-			transfer->swarm->stats.bytes_discarded += device->downloaded;
-			sha256_stream_free(device->hash);
+			discard_received(transfer->swarm, device);
 			device->hash = device->hashing ? sha256_stream_new() : NULL;
-			device->downloaded = 0;
 			if (device->store_fd >= 0 && ftruncate(device->store_fd, 0) == 0)
 				lseek(device->store_fd, 0, SEEK_SET);
 		}
@@ -188,7 +192,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	transfer->kind = TRANSFER_DOWNLOAD;
 	transfer->device = device;
 	transfer->swarm = swarm;
-	transfer->rate_started_ms = now_ms();
+	transfer->rate_started_ms = monotonic_ms();
 	curl_easy_setopt(easy, CURLOPT_URL, device->download_url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receive);
@@ -250,7 +254,7 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 	drop_running(swarm, device);
 	device->downloading = true;
 	device->attempt_resumes = 0;
-	device->attempt_started_ms = now_ms();
+	device->attempt_started_ms = monotonic_ms();
 	swarm->downloads_running++;
 	cwmp_format_time((uint64_t)time(NULL), device->transfer_start, sizeof(device->transfer_start));
 	count_image(device);
@@ -301,14 +305,15 @@ static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, co
 	if (!broken || transfer->oversize || device->downloaded <= device->request_start ||
 	    device->attempt_resumes >= swarm->options.download_retries)
 		return false;
-	delay_ms = transfer->cut ? 100 : 500ull << device->attempt_resumes;
+	/* --download-retries allows up to 100: cap the shift as retry_delay_ms does */
+	delay_ms = transfer->cut ? 100 : 500ull << (device->attempt_resumes < 20 ? device->attempt_resumes : 20);
 	device->attempt_resumes++;
 	device->resumes_in_place++;
 	swarm->stats.resumes_in_place++;
 	log_debug("device %u: transfer cut at %lu bytes (%s), resuming in %lu ms", device->index,
 		  (unsigned long)device->downloaded, transfer->cut ? "fault injection" : curl_easy_strerror(result),
 		  (unsigned long)delay_ms);
-	timer_arm(swarm, &device->download_timer, now_ms() + delay_ms);
+	timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
 	return true;
 }
 

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -19,14 +18,6 @@
 #define NOT_IN_HEAP ((size_t)-1)
 
 static int signal_fd = -1;
-
-uint64_t now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-}
 
 static void heap_swap(struct swarm *swarm, size_t a, size_t b)
 {
@@ -128,7 +119,7 @@ static int timer_callback(CURLM *multi, long timeout_ms, void *user)
 	struct swarm *swarm = user;
 
 	(void)multi;
-	swarm->curl_timeout_ms = timeout_ms < 0 ? -1 : (long)now_ms() + timeout_ms;
+	swarm->curl_timeout_ms = timeout_ms < 0 ? -1 : (long)monotonic_ms() + timeout_ms;
 	return 0;
 }
 
@@ -228,7 +219,7 @@ int swarm_run(struct swarm *swarm)
 			epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, server_fd, &event);
 	}
 	while (!swarm->stopping) {
-		uint64_t now = now_ms();
+		uint64_t now = monotonic_ms();
 		int count = epoll_wait(swarm->epoll_fd, events, 512, wait_timeout(swarm, now));
 
 		if (count < 0 && errno != EINTR)
@@ -243,10 +234,8 @@ int swarm_run(struct swarm *swarm)
 					swarm->stopping = true;
 				continue;
 			}
-			if (fd == server_fd) {
-				MHD_run(swarm->server);
-				continue;
-			}
+			if (fd == server_fd)
+				continue; /* served once below, after the curl sockets */
 			if (events[i].events & EPOLLIN)
 				flags |= CURL_CSELECT_IN;
 			if (events[i].events & EPOLLOUT)
@@ -255,7 +244,7 @@ int swarm_run(struct swarm *swarm)
 				flags |= CURL_CSELECT_ERR;
 			curl_multi_socket_action(swarm->multi, fd, flags, &running);
 		}
-		now = now_ms();
+		now = monotonic_ms();
 		if (swarm->curl_timeout_ms >= 0 && (long)now >= swarm->curl_timeout_ms) {
 			swarm->curl_timeout_ms = -1;
 			curl_multi_socket_action(swarm->multi, CURL_SOCKET_TIMEOUT, 0, &running);

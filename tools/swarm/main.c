@@ -65,7 +65,7 @@ static int setup_devices(struct swarm *swarm)
 {
 	const struct swarm_options *options = &swarm->options;
 	unsigned int random_state = options->seed;
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 
 	swarm->devices = calloc(options->devices, sizeof(*swarm->devices));
 	if (!swarm->devices)
@@ -212,11 +212,11 @@ int main(int argc, char **argv)
 			 "the size only (reported as unhashed_downloads)", swarm.options.hash_every,
 			 (swarm.options.devices + swarm.options.hash_every - 1) / swarm.options.hash_every,
 			 swarm.options.devices);
-	started = now_ms();
+	started = monotonic_ms();
 	swarm.started_ms = started;
 	if (swarm_run(&swarm) < 0)
 		goto out;
-	stats_print(&swarm, (double)(now_ms() - started) / 1000.0);
+	stats_print(&swarm, (double)(monotonic_ms() - started) / 1000.0);
 	status = 0;
 out:
 	transfers_free_all(&swarm);

@@ -28,7 +28,7 @@ size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool 
 			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity)
 {
 	const struct swarm_options *options = &swarm->options;
-	char text[256];
+	char text[256], location[256];
 	size_t count = 0;
 
 	snprintf(text, sizeof(text), "%s/cr/%u", swarm->base_url, device->index);
@@ -40,19 +40,17 @@ size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool 
 	add(device, parameters, values, names, &count, capacity, "DeviceInfo.HardwareVersion", "xsd:string", text);
 	add(device, parameters, values, names, &count, capacity, "DeviceInfo.SoftwareVersion", "xsd:string",
 	    options->software_version);
-	if (!inform || !device->cascade) {
-		snprintf(text, sizeof(text), "%u", (device->occupancy + 50) / 100);
-		if (!inform)
-			add(device, parameters, values, names, &count, capacity, "DeviceInfo.ProcessStatus.CPUUsage",
-			    "xsd:unsignedInt", text);
-		snprintf(text, sizeof(text), "%lu", (unsigned long)(options->cache_size / 1024));
-		if (!inform)
-			add(device, parameters, values, names, &count, capacity, "DeviceInfo.MemoryStatus.Free",
-			    "xsd:unsignedInt", text);
-		snprintf(text, sizeof(text), "%s%u", options->location_prefix,
+	if (!inform || device->cascade) /* a stock device's Inform stops before either location */
+		snprintf(location, sizeof(location), "%s%u", options->location_prefix,
 			 options->locations ? device->index % options->locations : 0);
-		if (!inform)
-			add(device, parameters, values, names, &count, capacity, "DeviceInfo.Location", "xsd:string", text);
+	if (!inform) {
+		snprintf(text, sizeof(text), "%u", (device->occupancy + 50) / 100);
+		add(device, parameters, values, names, &count, capacity, "DeviceInfo.ProcessStatus.CPUUsage",
+		    "xsd:unsignedInt", text);
+		snprintf(text, sizeof(text), "%lu", (unsigned long)(options->cache_size / 1024));
+		add(device, parameters, values, names, &count, capacity, "DeviceInfo.MemoryStatus.Free", "xsd:unsignedInt",
+		    text);
+		add(device, parameters, values, names, &count, capacity, "DeviceInfo.Location", "xsd:string", location);
 	}
 	if (!device->cascade)
 		return count;
@@ -62,9 +60,7 @@ size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool 
 	add(device, parameters, values, names, &count, capacity, "X_CASCADE_CacheSize", "xsd:unsignedLong", text);
 	snprintf(text, sizeof(text), "%u", device->bandwidth);
 	add(device, parameters, values, names, &count, capacity, "X_CASCADE_Bandwidth", "xsd:unsignedInt", text);
-	snprintf(text, sizeof(text), "%s%u", options->location_prefix,
-		 options->locations ? device->index % options->locations : 0);
-	add(device, parameters, values, names, &count, capacity, "X_CASCADE_Location", "xsd:string", text);
+	add(device, parameters, values, names, &count, capacity, "X_CASCADE_Location", "xsd:string", location);
 	add(device, parameters, values, names, &count, capacity, "X_CASCADE_FileServer.Enable", "xsd:boolean",
 	    device->file_server ? "1" : "0");
 	snprintf(text, sizeof(text), "%s/d/%u", swarm->base_url, device->index);
@@ -86,7 +82,6 @@ static char answer_names[MAX_PARAMETERS * 2][128];
 static struct cwmp_set_parameter_values_fault answer_faults[MAX_PARAMETERS];
 static const char *answer_methods[] = { "GetRPCMethods", "GetParameterValues", "GetParameterNames",
 					"SetParameterValues", "Download", "Reboot" };
-static char answer_time[32];
 
 static void fault(struct cwmp_message *response, unsigned int code)
 {
@@ -216,7 +211,6 @@ static void accept_download(struct swarm_device *device, const struct cwmp_downl
 	replace(&device->download_name, download->target_file_name[0] ? download->target_file_name : "image.bin");
 	device->download_size = download->file_size;
 	device->download_scheduled = true;
-	cwmp_format_time(0, answer_time, sizeof(answer_time));
 	response->type = CWMP_DOWNLOAD_RESPONSE;
 	response->body.download_response = (struct cwmp_download_response){ 1, "0001-01-01T00:00:00Z",
 									   "0001-01-01T00:00:00Z" };

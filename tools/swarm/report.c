@@ -33,7 +33,7 @@ void report_download(struct swarm *swarm, const struct swarm_device *device, uns
 			 "resumes_in_place", (json_int_t)device->resumes_in_place,
 			 "restarts", (json_int_t)device->restarts,
 			 "hashed", device->hashing,
-			 "seconds", (double)(now_ms() - device->attempt_started_ms) / 1000.0);
+			 "seconds", (double)(monotonic_ms() - device->attempt_started_ms) / 1000.0);
 	if (!line)
 		return;
 	json_dumpf(line, swarm->report, JSON_COMPACT);

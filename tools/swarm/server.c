@@ -79,7 +79,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
 	if (!device->file_server || !device->served_image || strcmp(device->served_image, name) != 0)
 		return reply(connection, MHD_HTTP_NOT_FOUND);
-	snprintf(path, sizeof(path), "%s/%u-%s", swarm->options.store_dir, device->index, name);
+	image_path(swarm, device, name, false, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &status) < 0) {
 		if (fd >= 0)
@@ -110,7 +110,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
 {
 	char text[2048];
-	int length = stats_format(swarm, (double)(now_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
 	struct MHD_Response *response;
 	enum MHD_Result result;
 

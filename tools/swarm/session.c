@@ -19,14 +19,6 @@
 #define RESPONSE_LIMIT (1u << 20)
 #define MAX_EXCHANGES 1000
 
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
 static struct transfer *in_flight;
 
 void transfer_track(struct transfer *transfer, CURL *easy)
@@ -231,7 +223,6 @@ static int send_transfer_complete(struct swarm *swarm, struct swarm_device *devi
 		.start_time = device->transfer_start,
 		.complete_time = device->transfer_complete,
 	};
-	device->transfer_complete_sent = true;
 	return post_message(swarm, device, &message);
 }
 
@@ -258,15 +249,14 @@ static void start_session(struct swarm *swarm, struct swarm_device *device)
 	device->phase = PHASE_SESSION;
 	device->session_wanted = false;
 	device->hold_requests = false;
-	device->transfer_complete_sent = false;
 	device->cookie[0] = '\0';
 	device->exchanges = 0;
-	device->session_started_ns = now_ns();
+	device->session_started_ns = monotonic_ns();
 	swarm->sessions_running++;
 	if (send_inform(swarm, device) < 0) {
 		device->phase = PHASE_IDLE;
 		swarm->sessions_running--;
-		swarm_schedule(swarm, device, now_ms() + 1000);
+		swarm_schedule(swarm, device, monotonic_ms() + 1000);
 	}
 }
 
@@ -301,14 +291,14 @@ static uint64_t retry_delay_ms(struct swarm *swarm, struct swarm_device *device,
 /* Ends the session; ok says whether it ran to the ACS's 204. */
 static void end_session(struct swarm *swarm, struct swarm_device *device, bool ok, unsigned int retry_seconds)
 {
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 
 	device->phase = PHASE_IDLE;
 	swarm->sessions_running--;
 	if (ok) {
 		device->session_failures = 0;
 		swarm->stats.sessions++;
-		stats_record_latency(&swarm->stats, (now_ns() - device->session_started_ns) / 1000);
+		stats_record_latency(&swarm->stats, (monotonic_ns() - device->session_started_ns) / 1000);
 		if (!device->bootstrapped) {
 			device->bootstrapped = true;
 			swarm->bootstrapped++;
@@ -402,8 +392,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	}
 	device = transfer->device;
 	if (transfer->kind == TRANSFER_DOWNLOAD) {
-		if (!transfer->aborted)
-			download_finished(swarm, device, easy, result);
+		download_finished(swarm, device, easy, result);
 		transfer_free(transfer, easy);
 		return;
 	}

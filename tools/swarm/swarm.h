@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/clock.h"
 #include "common/sha256.h"
 #include "cwmp/cwmp.h"
 
@@ -91,7 +92,6 @@ struct swarm_device {
 	bool session_wanted;
 	bool connection_requested;
 	bool hold_requests;
-	bool transfer_complete_sent;
 	char cookie[64];
 	uint64_t session_started_ns;
 	unsigned int next_id;
@@ -140,7 +140,7 @@ struct swarm_stats {
 struct swarm {
 	struct swarm_options options;
 	struct swarm_device *devices;
-	int epoll_fd, timer_fd;
+	int epoll_fd;
 	CURLM *multi;
 	struct MHD_Daemon *server;
 	uint16_t server_port;
@@ -197,6 +197,10 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 /* The download timer fired: resume the cut transfer in place, or a
  * transfer paused by the device's rate. */
 void download_resume_due(struct swarm *swarm, struct swarm_device *device);
+/* Where a device keeps image name in --store: "DIR/INDEX-NAME", with
+ * ".part" while partial. */
+void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		char *path, size_t size);
 
 /* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
  * a block per group, and writes --prefix-file; 0 or -EINVAL. */
@@ -214,6 +218,5 @@ void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 void stats_print(const struct swarm *swarm, double seconds);
 /* The summary as one JSON line into text; its length or -ENOSPC. */
 int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
-uint64_t now_ms(void);
 
 #endif

@@ -19,7 +19,6 @@ struct transfer {
 	char cookie[64];
 	unsigned int retry_after;
 	bool range_requested;
-	bool aborted;
 	bool cut;      /* fault injection: the device drops this transfer */
 	bool oversize; /* the server sent more than FileSize */
 	bool paused;   /* held back by the device's rate until its download timer */

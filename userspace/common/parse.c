@@ -1,5 +1,5 @@
 /* Parsers for operator-supplied values: integers, sizes, durations,
- * booleans and socket addresses, strict about trailing garbage and range. */
+ * booleans, socket addresses and IPv4 prefixes, strict about trailing garbage and range. */
 #include "common/parse.h"
 
 #include <arpa/inet.h>
@@ -153,6 +153,28 @@ int parse_socket_address(const char *text, struct sockaddr_storage *address, soc
 		*length = sizeof(*ipv6);
 	}
 	*address = parsed;
+	return 0;
+}
+
+int parse_ipv4_prefix(const char *text, unsigned int min_bits, unsigned int max_bits, uint32_t *base_host_order,
+		      unsigned int *bits)
+{
+	char address[INET_ADDRSTRLEN];
+	const char *slash;
+	struct in_addr parsed;
+	long long prefix;
+
+	if (text == NULL || max_bits > 32 || min_bits > max_bits)
+		return -EINVAL;
+	slash = strchr(text, '/');
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(address))
+		return -EINVAL;
+	memcpy(address, text, (size_t)(slash - text));
+	address[slash - text] = '\0';
+	if (inet_pton(AF_INET, address, &parsed) != 1 || parse_integer(slash + 1, min_bits, max_bits, &prefix) != 0)
+		return -EINVAL;
+	*bits = (unsigned int)prefix;
+	*base_host_order = prefix == 0 ? 0 : ntohl(parsed.s_addr) & (0xffffffffu << (32 - prefix));
 	return 0;
 }
 

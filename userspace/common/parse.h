@@ -1,6 +1,6 @@
 /* Parsers for the values operators type in config files and on command
  * lines: sizes ("64M"), durations ("30s"), booleans, integers and
- * socket addresses ("127.0.0.1:8080", "[::1]:7547"). Each returns 0 or
+ * socket addresses ("127.0.0.1:8080", "[::1]:7547"), IPv4 prefixes. Each returns 0 or
  * -EINVAL and never writes its output on failure. */
 #ifndef CASCADE_COMMON_PARSE_H
 #define CASCADE_COMMON_PARSE_H
@@ -19,6 +19,11 @@ int parse_duration_ms(const char *text, uint64_t *milliseconds);
 int parse_bool(const char *text, bool *value);
 /* "HOST:PORT" with a numeric IPv4 or bracketed IPv6 host; port 0 allowed. */
 int parse_socket_address(const char *text, struct sockaddr_storage *address, socklen_t *length);
+/* IPv4 CIDR "10.1.0.0/16" with a prefix length in [min_bits, max_bits]
+ * (at most 32): the network address in host byte order, host bits
+ * cleared, and the prefix length. */
+int parse_ipv4_prefix(const char *text, unsigned int min_bits, unsigned int max_bits, uint32_t *base_host_order,
+		      unsigned int *bits);
 /* Writes "1.2.3.4:80" or "[::1]:80" into out (at least 64 bytes). */
 void format_socket_address(const struct sockaddr *address, char *out, size_t out_size);
 

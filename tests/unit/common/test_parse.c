@@ -1,5 +1,6 @@
 /* Unit tests for userspace/common/parse.c: sizes, durations, booleans,
- * integers and socket addresses, including the inputs that must fail. */
+ * integers, socket addresses and IPv4 prefixes, including the inputs that
+ * must fail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -99,6 +100,40 @@ static void test_socket_addresses(void **state)
 	assert_int_equal(parse_socket_address(":80", &address, &length), -EINVAL);
 }
 
+static void test_ipv4_prefixes(void **state)
+{
+	uint32_t base = 7;
+	unsigned int bits = 7;
+
+	(void)state;
+	assert_int_equal(parse_ipv4_prefix("127.64.0.0/10", 8, 30, &base, &bits), 0);
+	assert_int_equal(base, 0x7f400000u);
+	assert_int_equal(bits, 10);
+	/* host bits are cleared */
+	assert_int_equal(parse_ipv4_prefix("10.1.2.3/24", 8, 30, &base, &bits), 0);
+	assert_int_equal(base, 0x0a010200u);
+	assert_int_equal(bits, 24);
+	assert_int_equal(parse_ipv4_prefix("10.1.2.3/32", 0, 32, &base, &bits), 0);
+	assert_int_equal(base, 0x0a010203u);
+	assert_int_equal(parse_ipv4_prefix("10.1.2.3/0", 0, 32, &base, &bits), 0);
+	assert_int_equal(base, 0);
+	assert_int_equal(bits, 0);
+
+	base = 7;
+	bits = 7;
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0/7", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0/31", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0/", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0/16x", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0/16", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("::1/64", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("255.255.255.255255/16", 8, 30, &base, &bits), -EINVAL);
+	assert_int_equal(parse_ipv4_prefix("10.0.0.0/16", 8, 33, &base, &bits), -EINVAL);
+	assert_int_equal(base, 7);
+	assert_int_equal(bits, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_booleans_and_integers),
 		cmocka_unit_test(test_socket_addresses),
+		cmocka_unit_test(test_ipv4_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,7 +119,7 @@ asan: deps
 	$(MAKE) BUILD=build-asan SANITIZE=1 all
 	tests/run --build build-asan
 
-bench: deps
+bench:
 	tools/install-deps --bench
 	$(MAKE) all
 	tests/bench/run
@@ -138,4 +138,4 @@ install: all
 	cp -r docs $(DESTDIR)$(PREFIX)/share/cascade/
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf $(BUILD) build build-asan build-fuzz

@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	run(&controller);
 	status = 0;
 out:
-	if (api_daemon)
+	if (api_daemon) /* its handlers wait for commits: the writer still runs */
 		MHD_stop_daemon(api_daemon);
 	if (cwmp_daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(cwmp_daemon); /* no new connections; ours to close */
@@ -247,10 +247,15 @@ out:
 		if (listener != MHD_INVALID_SOCKET)
 			close(listener);
 	}
-	store_close(controller.store); /* commits what is queued, releasing suspended replies */
-	controller.store = NULL;
+	/* Commits what is queued, resuming the connections suspended for it;
+	 * keep-alive requests still arriving are answered 503 (-ESHUTDOWN) at
+	 * once, so none is suspended when the daemon stops, and the store
+	 * they read stays allocated until then. */
+	store_stop(controller.store);
 	if (cwmp_daemon)
 		MHD_stop_daemon(cwmp_daemon);
+	store_close(controller.store);
+	controller.store = NULL;
 	acs_tls_release();
 	connection_guard_destroy(&guard);
 	if (controller.cwmp_logins)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/atomic_file.h"
+#include "common/token_file.h"
 
 struct cli_options cli_options = { "http://127.0.0.1:7548", NULL, false };
 
@@ -37,21 +37,19 @@ static size_t collect(char *data, size_t size, size_t count, void *user)
 	return bytes;
 }
 
+/* The token is read by cascade-acs's rules (token_file.h), so both agree
+ * on what the file holds. */
 static int read_token(char *header, size_t size)
 {
-	char *token = NULL;
-	size_t length = 0;
+	char token[4096], why[700];
 
 	if (!cli_options.token_file)
 		return 0;
-	if (read_whole_file(cli_options.token_file, 4096, &token, &length) < 0) {
-		fprintf(stderr, "cascadectl: cannot read token file %s\n", cli_options.token_file);
+	if (token_file_read(cli_options.token_file, token, sizeof(token), why, sizeof(why)) < 0) {
+		fprintf(stderr, "cascadectl: %s\n", why);
 		return -1;
 	}
-	while (length && (token[length - 1] == '\n' || token[length - 1] == '\r' || token[length - 1] == ' '))
-		token[--length] = '\0';
 	snprintf(header, size, "Authorization: Bearer %s", token);
-	free(token);
 	return 0;
 }
 

@@ -144,7 +144,7 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 	struct campaign *campaign = NULL;
 	struct store_batch *batch;
 	json_error_t json_error;
-	json_t *document, *value;
+	json_t *document;
 	const char *mode = "url";
 	char error[256];
 	json_int_t size = 0, fanout = 0, group = 0;
@@ -166,7 +166,6 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	}
-	value = json_object_get(document, "mode");
 	if (strcmp(mode, "url") == 0) {
 		wanted.mode = CAMPAIGN_MODE_URL;
 	} else if (strcmp(mode, "spv") == 0) {
@@ -175,7 +174,6 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, "mode must be \"url\" or \"spv\"");
 	}
-	(void)value;
 	if (size <= 0 || fanout < 0 || fanout > 100000 || group < 0 || group > UINT32_MAX) {
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST,

@@ -356,6 +356,8 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 	member_url(controller, member, scratch->url, sizeof(scratch->url));
 	spv = campaign->mode == CAMPAIGN_MODE_SPV && member->role == ROLE_SLAVE && device->cascade_capable &&
 	      !member->plain_download;
+	snprintf(scratch->command_key, sizeof(scratch->command_key), CAMPAIGN_COMMAND_KEY_FORMAT, campaign->id,
+		 device->id, member->attempts, member->source_device_id);
 	if (member->step == STEP_SET_PARAMETERS) {
 		size_t count = 0;
 
@@ -373,16 +375,12 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 			scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[2],
 										      campaign->signature, "xsd:string" };
 		}
-		snprintf(scratch->command_key, sizeof(scratch->command_key), "cascade-c%u-d%u-a%u-s%u", campaign->id,
-			 device->id, member->attempts, member->source_device_id);
 		message->type = CWMP_SET_PARAMETER_VALUES;
 		message->body.set_parameter_values.parameters = scratch->parameters;
 		message->body.set_parameter_values.parameter_count = count;
 		message->body.set_parameter_values.parameter_key = scratch->command_key;
 		return AWAIT_SET_PARAMETERS;
 	}
-	snprintf(scratch->command_key, sizeof(scratch->command_key), "cascade-c%u-d%u-a%u-s%u", campaign->id, device->id,
-		 member->attempts, member->source_device_id);
 	message->type = CWMP_DOWNLOAD;
 	message->body.download = (struct cwmp_download){
 		.command_key = scratch->command_key,

@@ -27,6 +27,11 @@ struct campaign_request {
 				  sent to cascade devices as X_CASCADE_ImageSignature */
 };
 
+/* The key of a campaign's RPC (Download CommandKey, SetParameterValues
+ * ParameterKey): campaign id, device id, attempt, source device id. The
+ * device echoes it in TransferComplete, where sscanf reads it back. */
+#define CAMPAIGN_COMMAND_KEY_FORMAT "cascade-c%u-d%u-a%u-s%u"
+
 /* Storage for the strings of one RPC built by campaign_next_rpc. */
 struct rpc_scratch {
 	char url[1024];

@@ -132,7 +132,7 @@ void campaign_on_transfer_complete(struct controller *controller, struct device 
 
 	if (!member)
 		return;
-	fields = sscanf(transfer->command_key, "cascade-c%u-d%u-a%u-s%u", &campaign_id, &device_id, &attempt, &source);
+	fields = sscanf(transfer->command_key, CAMPAIGN_COMMAND_KEY_FORMAT, &campaign_id, &device_id, &attempt, &source);
 	if (fields < 3 || campaign_id != member->group->campaign->id || device_id != device->id)
 		return;
 	if (transfer->fault.code == 0) {

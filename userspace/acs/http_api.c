@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byte_buffer.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -29,8 +30,7 @@ struct api_server {
 };
 
 struct api_request {
-	char *body;
-	size_t length;
+	struct byte_buffer body;
 	bool too_large;
 };
 
@@ -144,13 +144,13 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 	struct campaign *campaign = NULL;
 	struct store_batch *batch;
 	json_error_t json_error;
-	json_t *document, *value;
+	json_t *document;
 	const char *mode = "url";
 	char error[256];
 	json_int_t size = 0, fanout = 0, group = 0;
 	int result;
 
-	document = json_loadb(request->body ? request->body : "", request->length, JSON_REJECT_DUPLICATES, &json_error);
+	document = json_loadb(request->body.data ? request->body.data : "", request->body.length, JSON_REJECT_DUPLICATES, &json_error);
 	if (!document || !json_is_object(document)) {
 		snprintf(error, sizeof(error), "body is not a JSON object: %s", document ? "not an object" : json_error.text);
 		json_decref(document);
@@ -166,7 +166,6 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	}
-	value = json_object_get(document, "mode");
 	if (strcmp(mode, "url") == 0) {
 		wanted.mode = CAMPAIGN_MODE_URL;
 	} else if (strcmp(mode, "spv") == 0) {
@@ -175,7 +174,6 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, "mode must be \"url\" or \"spv\"");
 	}
-	(void)value;
 	if (size <= 0 || fanout < 0 || fanout > 100000 || group < 0 || group > UINT32_MAX) {
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST,
@@ -358,17 +356,14 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (request->length + *upload_data_size > API_BODY_LIMIT) {
-			request->too_large = true;
-		} else {
-			char *bigger = realloc(request->body, request->length + *upload_data_size + 1);
+		int result = request->too_large ? 0
+						 : byte_buffer_append(&request->body, upload_data, *upload_data_size,
+								      API_BODY_LIMIT);
 
-			if (!bigger)
-				return MHD_NO;
-			request->body = bigger;
-			memcpy(request->body + request->length, upload_data, *upload_data_size);
-			request->length += *upload_data_size;
-		}
+		if (result == -E2BIG)
+			request->too_large = true;
+		else if (result < 0)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -386,7 +381,7 @@ static void request_completed(void *argument, struct MHD_Connection *connection,
 	(void)connection;
 	(void)code;
 	if (request) {
-		free(request->body);
+		byte_buffer_free(&request->body);
 		free(request);
 		*context = NULL;
 	}

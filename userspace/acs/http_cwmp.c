@@ -36,6 +36,7 @@ struct cwmp_request {
 	struct byte_buffer body;
 	bool too_large;
 	const char *device_key;
+	bool session_authenticated; /* see struct cwmp_exchange */
 	struct cwmp_reply reply;
 	int stage;
 	int commit_result;
@@ -112,15 +113,18 @@ static enum MHD_Result start_request(struct controller *controller, struct MHD_C
 	struct connection_state *state = state_of(connection);
 	struct cwmp_request *request;
 	const char *device_key = NULL;
+	bool session_authenticated = false;
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 		static const char text[] = "CWMP wants POST\n";
 
 		return http_reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", text, sizeof(text) - 1);
 	}
-	if (controller->config.auth_mode != ACS_AUTH_NONE &&
-	    !session_known(controller, state ? state->session : NULL,
-			   MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME))) {
+	if (controller->config.auth_mode != ACS_AUTH_NONE)
+		session_authenticated =
+			session_known(controller, state ? state->session : NULL,
+				      MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME));
+	if (controller->config.auth_mode != ACS_AUTH_NONE && !session_authenticated) {
 		enum MHD_Result queued;
 		enum auth_result result;
 
@@ -142,6 +146,7 @@ static enum MHD_Result start_request(struct controller *controller, struct MHD_C
 	request->controller = controller;
 	request->connection = connection;
 	request->device_key = device_key;
+	request->session_authenticated = session_authenticated;
 	*context = request;
 	return MHD_YES;
 }
@@ -195,6 +200,7 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 		.cookie = MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, SESSION_COOKIE_NAME),
 		.address = address,
 		.bound_device_key = request->device_key,
+		.session_authenticated = request->session_authenticated,
 		.connection_session = &state->session,
 	};
 	if (session_handle(controller, &exchange, &request->reply, &batch) < 0)

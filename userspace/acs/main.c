@@ -22,10 +22,10 @@
 #include "acs/session.h"
 #include "acs/store.h"
 #include "acs/tls.h"
-#include "common/atomic_file.h"
 #include "common/clock.h"
 #include "common/login_limit.h"
 #include "common/log.h"
+#include "common/token_file.h"
 #include "cwmp/cwmp.h"
 
 static void usage(FILE *stream)
@@ -109,26 +109,20 @@ static int apply_overrides(struct acs_config *config, const struct overrides *ov
 	return 0;
 }
 
-static int read_token(const char *path, char **token)
+/* The operator API token from path (token_file.h rules), or "" when no
+ * token file is configured. */
+static int read_token(const char *path, char *token, size_t size)
 {
-	size_t length;
+	char why[700];
 	int result;
 
-	*token = NULL;
+	token[0] = '\0';
 	if (!path[0])
 		return 0;
-	result = read_whole_file(path, 4096, token, &length);
+	result = token_file_read(path, token, size, why, sizeof(why));
 	if (result < 0) {
-		log_error("cannot read API token file %s: %s", path, strerror(-result));
+		log_error("API token: %s", why);
 		return result;
-	}
-	while (length && ((*token)[length - 1] == '\n' || (*token)[length - 1] == '\r' || (*token)[length - 1] == ' '))
-		(*token)[--length] = '\0';
-	if (length == 0) {
-		log_error("API token file %s is empty", path);
-		free(*token);
-		*token = NULL;
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -184,7 +178,7 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *cwmp_daemon = NULL, *api_daemon = NULL;
 	struct connection_guard guard = { 0 };
 	struct login_limit cwmp_logins = { 0 }, api_logins = { 0 };
-	char *token = NULL;
+	char token[4096];
 	uint16_t cwmp_port = 0, api_port = 0;
 	sigset_t signals;
 	int status = 1;
@@ -195,7 +189,7 @@ int main(int argc, char **argv)
 	acs_config_defaults(&config);
 	if (overrides.config && acs_config_load(&config, overrides.config) < 0)
 		return 2;
-	if (apply_overrides(&config, &overrides) < 0 || read_token(config.api_token_file, &token) < 0)
+	if (apply_overrides(&config, &overrides) < 0 || read_token(config.api_token_file, token, sizeof(token)) < 0)
 		return 2;
 	/* Signals are taken synchronously by the main loop; threads inherit the mask. */
 	sigemptyset(&signals);
@@ -224,7 +218,7 @@ int main(int argc, char **argv)
 	if (connection_requester_start(&controller) < 0)
 		goto out;
 	if (cwmp_server_start(&controller, &cwmp_daemon, &cwmp_port) < 0 ||
-	    api_server_start(&controller, token, &api_daemon, &api_port) < 0)
+	    api_server_start(&controller, token[0] ? token : NULL, &api_daemon, &api_port) < 0)
 		goto out;
 	{
 		char host[128];
@@ -239,7 +233,7 @@ int main(int argc, char **argv)
 	run(&controller);
 	status = 0;
 out:
-	if (api_daemon)
+	if (api_daemon) /* its handlers wait for commits: the writer still runs */
 		MHD_stop_daemon(api_daemon);
 	if (cwmp_daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(cwmp_daemon); /* no new connections; ours to close */
@@ -247,10 +241,15 @@ out:
 		if (listener != MHD_INVALID_SOCKET)
 			close(listener);
 	}
-	store_close(controller.store); /* commits what is queued, releasing suspended replies */
-	controller.store = NULL;
+	/* Commits what is queued, resuming the connections suspended for it;
+	 * keep-alive requests still arriving are answered 503 (-ESHUTDOWN) at
+	 * once, so none is suspended when the daemon stops, and the store
+	 * they read stays allocated until then. */
+	store_stop(controller.store);
 	if (cwmp_daemon)
 		MHD_stop_daemon(cwmp_daemon);
+	store_close(controller.store);
+	controller.store = NULL;
 	acs_tls_release();
 	connection_guard_destroy(&guard);
 	if (controller.cwmp_logins)
@@ -261,6 +260,5 @@ out:
 	credentials_free(controller.credentials);
 	controller_destroy(&controller);
 	curl_global_cleanup();
-	free(token);
 	return status;
 }

@@ -136,6 +136,9 @@ enum awaiting {
 struct session {
 	char token[40];
 	struct device *device;
+	/* the device the authenticating credentials are bound to (then
+	 * device), NULL for a shared credential or no authentication */
+	const struct device *bound_device;
 	enum cwmp_version version;
 	uint64_t last_used_ms;
 	unsigned int references; /* open HTTP connections using it */

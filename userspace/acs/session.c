@@ -189,6 +189,8 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	struct cwmp_message response = { 0 };
 	struct device *device;
 	struct session *session;
+	const char *bound_device_key = exchange->bound_device_key;
+	const struct device *bound_device = NULL;
 	char key[512], events[256];
 
 	if (strlen(inform->device_id.oui) > 64 || strlen(inform->device_id.product_class) > 64 ||
@@ -199,8 +201,21 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	}
 	snprintf(key, sizeof(key), "%s-%s-%s", inform->device_id.oui, inform->device_id.product_class,
 		 inform->device_id.serial_number);
-	if (exchange->bound_device_key && strcmp(exchange->bound_device_key, key) != 0) {
-		log_warn("Inform from %s with credentials of %s refused", key, exchange->bound_device_key);
+	if (exchange->session_authenticated) {
+		/* no credentials came with this request: the session it belongs
+		 * to vouches for it, within that session's binding */
+		struct session *known = session_lookup(controller, *exchange->connection_session, exchange->cookie);
+
+		if (!known) { /* the session ended since the request began: let the device retry */
+			reply->http_status = 503;
+			reply->retry_after = controller->config.retry_after_seconds;
+			return 0;
+		}
+		bound_device = known->bound_device;
+		bound_device_key = bound_device ? bound_device->key : NULL;
+	}
+	if (bound_device_key && strcmp(bound_device_key, key) != 0) {
+		log_warn("Inform from %s with credentials of %s refused", key, bound_device_key);
 		controller->metrics.auth_failures++;
 		reply->http_status = 403;
 		return 0;
@@ -230,6 +245,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	session = session_new(controller, device, message->version);
 	if (!session)
 		return -ENOMEM;
+	session->bound_device = bound_device_key ? device : NULL;
 	session->probe_wanted = !device->attributes_probed &&
 				!parameters_have_attributes(inform->parameters, inform->parameter_count);
 	attach(controller, exchange->connection_session, session);

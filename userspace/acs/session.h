@@ -22,6 +22,8 @@ struct cwmp_exchange {
 	const char *cookie;   /* value of the cascade_session cookie, or NULL */
 	const char *address;  /* peer address, for the registry */
 	const char *bound_device_key; /* device the authenticated credentials belong to, or NULL */
+	bool session_authenticated; /* credentials were not checked: the request belongs to an
+				     * open session (session_known), whose binding holds */
 	struct session **connection_session; /* the HTTP connection's session slot */
 };
 

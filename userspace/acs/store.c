@@ -331,6 +331,14 @@ void store_submit(struct store *store, struct store_batch *batch, store_done_fn 
 	entry->done = done;
 	entry->argument = argument;
 	pthread_mutex_lock(&store->lock);
+	if (store->stopping) { /* the writer may be gone: nothing would commit it */
+		pthread_mutex_unlock(&store->lock);
+		free(entry);
+		if (done)
+			done(argument, -ESHUTDOWN);
+		store_batch_free(batch);
+		return;
+	}
 	if (store->tail)
 		store->tail->next = entry;
 	else
@@ -341,20 +349,30 @@ void store_submit(struct store *store, struct store_batch *batch, store_done_fn 
 	pthread_mutex_unlock(&store->lock);
 }
 
+void store_stop(struct store *store)
+{
+	if (!store)
+		return;
+	pthread_mutex_lock(&store->lock);
+	store->stopping = true;
+	pthread_cond_signal(&store->wake);
+	pthread_cond_signal(&store->checkpoint_wake);
+	pthread_mutex_unlock(&store->lock);
+	if (store->writer_running) {
+		pthread_join(store->writer, NULL);
+		store->writer_running = false;
+	}
+	if (store->checkpointer_running) {
+		pthread_join(store->checkpointer, NULL);
+		store->checkpointer_running = false;
+	}
+}
+
 void store_close(struct store *store)
 {
 	if (!store)
 		return;
-	if (store->writer_running) {
-		pthread_mutex_lock(&store->lock);
-		store->stopping = true;
-		pthread_cond_signal(&store->wake);
-		pthread_cond_signal(&store->checkpoint_wake);
-		pthread_mutex_unlock(&store->lock);
-		pthread_join(store->writer, NULL);
-		if (store->checkpointer_running)
-			pthread_join(store->checkpointer, NULL);
-	}
+	store_stop(store);
 	if (store->checkpoint_database) {
 		sqlite3_wal_checkpoint_v2(store->checkpoint_database, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		sqlite3_close(store->checkpoint_database);

@@ -24,7 +24,11 @@ int store_open(const char *path, bool synchronous_full, struct store **store);
 int store_load(struct store *store, struct controller *controller);
 /* Starts the writer thread. */
 int store_start(struct store *store);
-/* Commits what is queued, stops the writer and closes the database. */
+/* Commits what is queued (running its callbacks) and stops the writer;
+ * batches submitted afterwards are refused with -ESHUTDOWN. The store
+ * stays readable (store_pending) until store_close. */
+void store_stop(struct store *store);
+/* Stops the store if running, closes the database and frees the store. */
 void store_close(struct store *store);
 /* Batches submitted but not yet committed. */
 size_t store_pending(struct store *store);
@@ -48,7 +52,8 @@ int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t co
 		      const char *context);
 int store_batch_transfer(struct store_batch *batch, uint32_t device_id, const struct cwmp_transfer_complete *transfer);
 /* Queues the batch (taking ownership); done runs on the writer thread
- * after the commit with 0 or a negative errno. done may be NULL. */
+ * after the commit with 0 or a negative errno. done may be NULL. After
+ * store_stop done runs at once, on the caller's thread, with -ESHUTDOWN. */
 void store_submit(struct store *store, struct store_batch *batch, store_done_fn done, void *argument);
 
 #endif

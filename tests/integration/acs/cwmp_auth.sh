@@ -8,6 +8,7 @@ source "$(dirname "$0")/acs_lib.sh"
 
 inform_xml AUTH1 >"$TEST_DIR/inform1.xml"
 inform_xml AUTH2 >"$TEST_DIR/inform2.xml"
+inform_xml AUTH3 >"$TEST_DIR/inform3.xml"
 printf '# per-device credentials\ndev2user dev2pass 00AA11-GW-AUTH2\n' >"$TEST_DIR/credentials"
 code() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/xml' "$@" "$CWMP_URL"; }
 
@@ -28,6 +29,16 @@ check_equal "Digest: wrong password gets 401" 401 "$(code --digest -u cpe:nope -
 check_equal "Digest: shared credential works" 200 "$(code --digest -u cpe:s3cret --data-binary @"$TEST_DIR/inform1.xml")"
 check_equal "Digest: per-device credential works for its device" 200 "$(code --digest -u dev2user:dev2pass --data-binary @"$TEST_DIR/inform2.xml")"
 check_equal "Digest: per-device credential refused for another device" 403 "$(code --digest -u dev2user:dev2pass --data-binary @"$TEST_DIR/inform1.xml")"
+# the session opened with a bound credential keeps the binding: another
+# device's Inform on its connection or with its cookie is refused too
+codes=$(curl -s --digest -u dev2user:dev2pass -o /dev/null -w '%{http_code} ' -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform2.xml" "$CWMP_URL" \
+  --next -s -o /dev/null -w '%{http_code} %{num_connects}' -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform3.xml" "$CWMP_URL")
+check_equal "Digest: bound session refuses another device's Inform on its connection" "200 403 0" "$codes"
+codes=$(curl -s -c "$TEST_DIR/bound-jar" --digest -u dev2user:dev2pass -o /dev/null -w '%{http_code}' -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform2.xml" "$CWMP_URL")
+codes="$codes $(code -b "$TEST_DIR/bound-jar" --data-binary @"$TEST_DIR/inform3.xml")"
+codes="$codes $(code -b "$TEST_DIR/bound-jar" --data-binary @"$TEST_DIR/inform2.xml")"
+check_equal "Digest: bound session's cookie refuses another device's Inform, not its own" "200 403 200" "$codes"
+check_equal "Digest: the other device was not registered" 0 "$(sqlite3 "$TEST_DIR/digest.db" "select count(*) from devices where key like '%AUTH3'")"
 # a whole session with Digest and the cookie: the empty POST needs no new challenge
 codes=$(curl -s -c "$TEST_DIR/jar" -b "$TEST_DIR/jar" --digest -u cpe:s3cret -o /dev/null -w '%{http_code} ' --data-binary @"$TEST_DIR/inform1.xml" "$CWMP_URL" \
   --next -s -c "$TEST_DIR/jar" -b "$TEST_DIR/jar" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Length: 0' "$CWMP_URL")

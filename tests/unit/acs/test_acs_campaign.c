@@ -3,8 +3,8 @@
  * URL and the fan-out cap once it reports TransferComplete, spv mode's
  * SetParameterValues, stock devices' plain Download, failover with bad
  * masters and origin fallback, a master failed only by distinct slaves (and
- * their failures refunded), pause/cancel, and a save / reload of the
- * whole model through SQLite. */
+ * their failures refunded), pause/cancel, a save / reload of the whole
+ * model through SQLite, and a stopped store refusing late batches. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -459,6 +459,43 @@ static void test_store_round_trip(void **state)
 	unlink(shm);
 }
 
+static void record_result(void *argument, int result)
+{
+	int *recorded = argument;
+
+	*recorded = result;
+}
+
+/* store_stop commits what is queued; a batch submitted afterwards (a
+ * keep-alive request during shutdown) is refused at once, never lost. */
+static void test_store_stop_refuses_late_batches(void **state)
+{
+	struct fixture *fixture = *state;
+	char path[] = "/tmp/cascade-acs-store-XXXXXX", wal[64], shm[64];
+	int fd = mkstemp(path), queued = 1, late = 1;
+	struct store *store;
+
+	close(fd);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_start(store), 0);
+	store_batch_device(fixture->batch, fixture->devices[0]);
+	store_submit(store, fixture->batch, record_result, &queued);
+	store_stop(store);
+	assert_int_equal(queued, 0);
+	fixture->batch = store_batch_new();
+	store_batch_device(fixture->batch, fixture->devices[1]);
+	store_submit(store, fixture->batch, record_result, &late);
+	fixture->batch = store_batch_new();
+	assert_int_equal(late, -ESHUTDOWN);
+	assert_int_equal(store_pending(store), 0);
+	store_close(store);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

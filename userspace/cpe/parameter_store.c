@@ -183,3 +183,15 @@ uint64_t parameter_store_generation(struct parameter_store *store)
 	pthread_mutex_unlock(&store->lock);
 	return generation;
 }
+
+bool parameter_store_is_secret(struct parameter_store *store, const char *name)
+{
+	const struct parameter *parameter;
+	bool secret;
+
+	pthread_mutex_lock(&store->lock);
+	parameter = parameter_store_find_locked(store, name);
+	secret = parameter && (parameter->flags & PARAMETER_SECRET);
+	pthread_mutex_unlock(&store->lock);
+	return secret;
+}

@@ -60,10 +60,25 @@ static bool already_placed(struct download_worker *worker, const struct download
 	return strcasecmp(hex, request->sha256) == 0;
 }
 
-/* Removes partial downloads nobody asked for in a day. */
-static void remove_stale_partials(struct download_worker *worker)
+/* path is the partial file or progress record of a queued request. */
+static bool belongs_to_queued(const char *data_dir, const struct download_request *queued, size_t count,
+			      const char *path)
+{
+	char partial[CPE_PATH_MAX + 128], progress[CPE_PATH_MAX + 128];
+
+	for (size_t i = 0; i < count; i++)
+		if (download_partial_paths(data_dir, &queued[i], partial, sizeof(partial), progress,
+					   sizeof(progress)) == 0 &&
+		    (strcmp(path, partial) == 0 || strcmp(path, progress) == 0))
+			return true;
+	return false;
+}
+
+void download_worker_remove_stale_partials(struct download_worker *worker)
 {
 	char folder[CPE_PATH_MAX + 16], path[CPE_PATH_MAX + 300];
+	struct download_request queued[DOWNLOAD_QUEUE_MAX];
+	size_t queued_count = download_queue_list(worker->queue, queued);
 	time_t now = time(NULL);
 	struct dirent *entry;
 	struct stat status;
@@ -79,7 +94,8 @@ static void remove_stale_partials(struct download_worker *worker)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", folder, entry->d_name) >= (int)sizeof(path))
 			continue;
-		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS) {
+		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS &&
+		    !belongs_to_queued(worker->config->data_dir, queued, queued_count, path)) {
 			log_info("removing stale partial download %s", path);
 			unlink(path);
 		}
@@ -227,7 +243,7 @@ static void *worker_main(void *argument)
 			request.started_at = now;
 			download_queue_update(worker->queue, &request);
 		}
-		remove_stale_partials(worker);
+		download_worker_remove_stale_partials(worker);
 		if (download_worker_run_one(worker, &request, &record) == -ECANCELED) {
 			log_info("download %s interrupted by shutdown; it resumes at the next start", request.command_key);
 			break;

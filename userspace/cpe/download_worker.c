@@ -26,21 +26,27 @@ static bool cancelled(void *context)
 	return download_queue_stopping(context);
 }
 
-/* An image with this hash already installed and still intact. */
-static bool already_installed(struct download_worker *worker, const struct download_request *request, bool publish,
-			      char *path, size_t size)
+/* The file at path hashes to request->sha256. */
+static bool file_matches_request(const char *path, const struct download_request *request)
 {
 	uint8_t digest[SHA256_DIGEST_BYTES];
 	char hex[SHA256_HEX_LENGTH + 1];
 
-	if (!request->sha256[0] || !agent_state_find_image(worker->state, request->sha256, path, size))
-		return false;
-	if (publish && strncmp(path, worker->config->image_dir, strlen(worker->config->image_dir)) != 0)
-		return false;
 	if (sha256_file(path, digest, NULL) < 0)
 		return false;
 	sha256_to_hex(digest, hex);
 	return strcasecmp(hex, request->sha256) == 0;
+}
+
+/* An image with this hash already installed and still intact. */
+static bool already_installed(struct download_worker *worker, const struct download_request *request, bool publish,
+			      char *path, size_t size)
+{
+	if (!request->sha256[0] || !agent_state_find_image(worker->state, request->sha256, path, size))
+		return false;
+	if (publish && strncmp(path, worker->config->image_dir, strlen(worker->config->image_dir)) != 0)
+		return false;
+	return file_matches_request(path, request);
 }
 
 /* A slave's verified image already placed by an earlier attempt whose
@@ -48,16 +54,10 @@ static bool already_installed(struct download_worker *worker, const struct downl
 static bool already_placed(struct download_worker *worker, const struct download_request *request, char *path,
 			   size_t size)
 {
-	uint8_t digest[SHA256_DIGEST_BYTES];
-	char hex[SHA256_HEX_LENGTH + 1];
-
 	if (!request->sha256[0] ||
 	    snprintf(path, size, "%s/images/%s", worker->config->data_dir, request->target_name) >= (int)size)
 		return false;
-	if (sha256_file(path, digest, NULL) < 0)
-		return false;
-	sha256_to_hex(digest, hex);
-	return strcasecmp(hex, request->sha256) == 0;
+	return file_matches_request(path, request);
 }
 
 /* path is the partial file or progress record of a queued request. */

@@ -135,6 +135,8 @@ int parameter_store_save_locked(struct parameter_store *store);
 
 /* Internal: the parameter named exactly name, or NULL (lock held). */
 struct parameter *parameter_store_find_locked(struct parameter_store *store, const char *name);
+/* Internal: the parameter named root + suffix, or NULL (lock held). */
+struct parameter *parameter_store_find_suffix_locked(struct parameter_store *store, const char *suffix);
 
 #define MANAGEMENT_SERVER_PARAMETER_KEY "ManagementServer.ParameterKey"
 

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 
@@ -21,7 +20,7 @@ int data_model_validate_url(const char *value, void *context)
 	(void)context;
 	if (!value[0])
 		return 0;
-	if (strncasecmp(value, "http://", 7) != 0 && strncasecmp(value, "https://", 8) != 0)
+	if (!cpe_url_is_http(value))
 		return -EINVAL;
 	for (const char *c = value; *c; c++)
 		if (*c == ' ' || *c == '\t')

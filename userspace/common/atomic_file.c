@@ -30,7 +30,7 @@ int fsync_parent_directory(const char *path)
 	return result;
 }
 
-static int write_all(int fd, const void *data, size_t length)
+int atomic_file_write_all(int fd, const void *data, size_t length)
 {
 	const char *cursor = data;
 
@@ -41,6 +41,8 @@ static int write_all(int fd, const void *data, size_t length)
 			continue;
 		if (written < 0)
 			return -errno;
+		if (written == 0)
+			return -EIO; /* no progress: do not spin */
 		cursor += written;
 		length -= (size_t)written;
 	}
@@ -59,7 +61,7 @@ int atomic_write_file(const char *path, const void *data, size_t length, unsigne
 	fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	result = write_all(fd, data, length);
+	result = atomic_file_write_all(fd, data, length);
 	if (result == 0 && fsync(fd) != 0)
 		result = -errno;
 	if (close(fd) != 0 && result == 0)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 int atomic_write_file(const char *path, const void *data, size_t length, unsigned int mode);
+/* Writes all length bytes to fd (retrying short writes and EINTR). */
+int atomic_file_write_all(int fd, const void *data, size_t length);
 /* fsyncs the folder holding path, making a rename or create in it durable. */
 int fsync_parent_directory(const char *path);
 /* Reads a whole file into a NUL-terminated malloc'd buffer (at most max_length bytes). */

@@ -14,14 +14,14 @@
 
 int image_statement_format(const char *name, uint64_t size, const char *sha256_hex, char *out, size_t out_size)
 {
+	uint8_t digest[SHA256_DIGEST_BYTES];
 	char hex[SHA256_HEX_LENGTH + 1];
 	int length;
 
-	if (!name || !manifest_name_is_valid(name, strlen(name)) || !sha256_hex ||
-	    strlen(sha256_hex) != SHA256_HEX_LENGTH || strspn(sha256_hex, "0123456789abcdefABCDEF") != SHA256_HEX_LENGTH)
+	/* 64 hex digits in either case; the statement carries them lowercase. */
+	if (!name || !manifest_name_is_valid(name, strlen(name)) || sha256_from_hex(sha256_hex, digest) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i <= SHA256_HEX_LENGTH; i++)
-		hex[i] = (char)(sha256_hex[i] >= 'A' && sha256_hex[i] <= 'F' ? sha256_hex[i] - 'A' + 'a' : sha256_hex[i]);
+	sha256_to_hex(digest, hex);
 	length = snprintf(out, out_size, "cascade-image-v1\nname=%s\nsize=%" PRIu64 "\nsha256=%s\n", name, size, hex);
 	return length < 0 || (size_t)length >= out_size ? -EINVAL : length;
 }

@@ -45,6 +45,11 @@ bool cpe_config_is_master(const struct cpe_config *config)
 	return config->file_server_url[0] && config->image_dir[0];
 }
 
+bool cpe_url_is_http(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
 static int fail(char *error, size_t error_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *error, size_t error_size, const char *format, ...)
 {
@@ -66,7 +71,7 @@ static int set_text(char *field, size_t size, const char *value)
 
 static int set_url(char *field, size_t size, const char *value)
 {
-	if (strncasecmp(value, "http://", 7) != 0 && strncasecmp(value, "https://", 8) != 0)
+	if (!cpe_url_is_http(value))
 		return -EINVAL;
 	return set_text(field, size, value);
 }

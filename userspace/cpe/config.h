@@ -97,5 +97,8 @@ int cpe_config_validate(const struct cpe_config *config, char *error, size_t err
 int cpe_config_from_arguments(struct cpe_config *config, int argc, char **argv);
 void cpe_config_usage(FILE *stream);
 bool cpe_config_is_master(const struct cpe_config *config);
+/* url starts with http:// or https:// (either case): the schemes the
+ * agent speaks, for the ACS, the file server and downloads. */
+bool cpe_url_is_http(const char *url);
 
 #endif

@@ -81,8 +81,14 @@ static int authenticate(struct connection_request_listener *listener, struct MHD
 	char *presented;
 	int status;
 
-	parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_USER, username, sizeof(username));
-	parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password));
+	/* Credentials that cannot be read (too long for the buffers) must not
+	 * turn into an empty password: refuse everyone instead. */
+	if (parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_USER, username, sizeof(username)) < 0 ||
+	    parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password)) < 0) {
+		log_warn("connection request refused: the configured credentials cannot be read");
+		*queued = challenge(connection, false);
+		return 0;
+	}
 	presented = MHD_digest_auth_get_username(connection);
 	if (!presented || !username[0] || strcmp(presented, username) != 0) {
 		if (presented) {

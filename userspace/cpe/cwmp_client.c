@@ -28,6 +28,26 @@ static int on_progress(void *argument, curl_off_t download_total, curl_off_t dow
 	return client->stopping && client->stopping(client->stopping_context) ? 1 : 0;
 }
 
+static const char *const empty_post_headers[] = { "Expect:" };
+static const char *const soap_post_headers[] = { "Expect:", "Content-Type: text/xml; charset=\"utf-8\"",
+						 "SOAPAction;" };
+
+/* A curl header list of these lines, or NULL (nothing left allocated). */
+static struct curl_slist *header_list(const char *const *lines, size_t count)
+{
+	struct curl_slist *list = NULL, *longer;
+
+	for (size_t i = 0; i < count; i++) {
+		longer = curl_slist_append(list, lines[i]);
+		if (!longer) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = longer;
+	}
+	return list;
+}
+
 int cwmp_client_open(struct cwmp_client *client, const struct cpe_config *config, bool (*stopping)(void *context),
 		     void *stopping_context)
 {
@@ -43,8 +63,9 @@ int cwmp_client_open(struct cwmp_client *client, const struct cpe_config *config
 	client->easy = easy;
 	client->stopping = stopping;
 	client->stopping_context = stopping_context;
-	client->headers = curl_slist_append(NULL, "Expect:");
-	if (!client->headers) {
+	client->headers = header_list(empty_post_headers, sizeof(empty_post_headers) / sizeof(empty_post_headers[0]));
+	client->xml_headers = header_list(soap_post_headers, sizeof(soap_post_headers) / sizeof(soap_post_headers[0]));
+	if (!client->headers || !client->xml_headers) {
 		cwmp_client_close(client);
 		return -ENOMEM;
 	}
@@ -75,7 +96,6 @@ int cwmp_client_open(struct cwmp_client *client, const struct cpe_config *config
 
 int cwmp_client_post(struct cwmp_client *client, const char *body, size_t length, struct cwmp_http_reply *reply)
 {
-	struct curl_slist *headers = client->headers, *xml_headers = NULL;
 	curl_off_t retry_after = 0;
 	CURLcode code;
 
@@ -83,22 +103,10 @@ int cwmp_client_post(struct cwmp_client *client, const char *body, size_t length
 	byte_buffer_clear(&client->body);
 	client->too_large = 0;
 	client->error[0] = '\0';
-	if (length) {
-		xml_headers = curl_slist_append(NULL, "Expect:");
-		if (xml_headers)
-			xml_headers = curl_slist_append(xml_headers, "Content-Type: text/xml; charset=\"utf-8\"");
-		if (xml_headers)
-			xml_headers = curl_slist_append(xml_headers, "SOAPAction;");
-		if (!xml_headers)
-			return -ENOMEM;
-		headers = xml_headers;
-	}
-	curl_easy_setopt(client->easy, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(client->easy, CURLOPT_HTTPHEADER, length ? client->xml_headers : client->headers);
 	curl_easy_setopt(client->easy, CURLOPT_POSTFIELDS, length ? body : "");
 	curl_easy_setopt(client->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
 	code = curl_easy_perform(client->easy);
-	curl_easy_setopt(client->easy, CURLOPT_HTTPHEADER, client->headers);
-	curl_slist_free_all(xml_headers);
 	if (client->too_large) {
 		snprintf(client->error, sizeof(client->error), "ACS reply over %u bytes", CWMP_REPLY_MAX_BYTES);
 		return -E2BIG;
@@ -121,6 +129,7 @@ void cwmp_client_close(struct cwmp_client *client)
 	if (client->easy)
 		curl_easy_cleanup(client->easy);
 	curl_slist_free_all(client->headers);
+	curl_slist_free_all(client->xml_headers);
 	byte_buffer_free(&client->body);
 	memset(client, 0, sizeof(*client));
 }

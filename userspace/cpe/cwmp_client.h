@@ -16,7 +16,8 @@
 
 struct cwmp_client {
 	void *easy;                  /* CURL * */
-	struct curl_slist *headers;
+	struct curl_slist *headers;     /* for an empty POST */
+	struct curl_slist *xml_headers; /* for a SOAP POST */
 	struct byte_buffer body;     /* the reply being received */
 	int too_large;
 	char error[256];

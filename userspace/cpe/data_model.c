@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 
@@ -21,7 +20,7 @@ int data_model_validate_url(const char *value, void *context)
 	(void)context;
 	if (!value[0])
 		return 0;
-	if (strncasecmp(value, "http://", 7) != 0 && strncasecmp(value, "https://", 8) != 0)
+	if (!cpe_url_is_http(value))
 		return -EINVAL;
 	for (const char *c = value; *c; c++)
 		if (*c == ' ' || *c == '\t')
@@ -36,7 +35,15 @@ int data_model_validate_sha256(const char *value, void *context)
 	(void)context;
 	if (!value[0])
 		return 0;
-	return strlen(value) == SHA256_HEX_LENGTH && sha256_from_hex(value, digest) == 0 ? 0 : -EINVAL;
+	return sha256_from_hex(value, digest) == 0 ? 0 : -EINVAL;
+}
+
+/* Connection Request credentials are read into CPE_NAME_MAX buffers: a
+ * longer value could not be read back, leaving the check against "". */
+int data_model_validate_credential(const char *value, void *context)
+{
+	(void)context;
+	return strlen(value) < CPE_NAME_MAX ? 0 : -EINVAL;
 }
 
 static int validate_interval(const char *value, void *context)
@@ -119,10 +126,10 @@ int data_model_build(struct parameter_store *store, struct data_model_context *m
 		{ PARAM_PERIODIC_ENABLE, PARAMETER_BOOLEAN, RW_SAVED, NULL, config->periodic_enable ? "1" : "0", true },
 		{ PARAM_PERIODIC_INTERVAL, PARAMETER_UNSIGNED_INT, RW_SAVED, validate_interval, interval, true },
 		{ PARAM_CONNECTION_REQUEST_URL, PARAMETER_STRING, RO_INFORM, NULL, "", true },
-		{ PARAM_CONNECTION_REQUEST_USER, PARAMETER_STRING, RW_SAVED, NULL, config->connection_request_username,
-		  true },
-		{ PARAM_CONNECTION_REQUEST_PASS, PARAMETER_STRING, RW_SAVED | PARAMETER_SECRET, NULL,
-		  config->connection_request_password, true },
+		{ PARAM_CONNECTION_REQUEST_USER, PARAMETER_STRING, RW_SAVED, data_model_validate_credential,
+		  config->connection_request_username, true },
+		{ PARAM_CONNECTION_REQUEST_PASS, PARAMETER_STRING, RW_SAVED | PARAMETER_SECRET,
+		  data_model_validate_credential, config->connection_request_password, true },
 		{ MANAGEMENT_SERVER_PARAMETER_KEY, PARAMETER_STRING, PARAMETER_PERSISTENT | PARAMETER_INFORM, NULL, "",
 		  true },
 		{ "X_CASCADE_Location", PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, NULL, config->location, true },

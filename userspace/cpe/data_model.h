@@ -35,6 +35,8 @@ int data_model_build(struct parameter_store *store, struct data_model_context *c
 /* Validators, exposed for tests. */
 int data_model_validate_url(const char *value, void *context);
 int data_model_validate_sha256(const char *value, void *context);
+/* ConnectionRequestUsername/Password: at most CPE_NAME_MAX - 1 bytes. */
+int data_model_validate_credential(const char *value, void *context);
 /* Free bytes for images: --cache-size, or the data directory's free space. */
 uint64_t data_model_cache_size(const struct cpe_config *config);
 

@@ -37,9 +37,9 @@ static int copy_into(const char *source, const char *image_dir, const char *name
 		close(input);
 		return result;
 	}
-	for (unsigned long long rounds = 0; rounds < (1ull << 40); rounds++) {
+	/* To the end of a regular file: bounded by its size, like sha256_fd. */
+	while (result == 0) {
 		ssize_t got = read(input, buffer, sizeof(buffer));
-		ssize_t written = 0;
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -47,19 +47,7 @@ static int copy_into(const char *source, const char *image_dir, const char *name
 			result = got < 0 ? -errno : 0;
 			break;
 		}
-		while (written < got) {
-			ssize_t now = write(output, buffer + written, (size_t)(got - written));
-
-			if (now < 0 && errno == EINTR)
-				continue;
-			if (now <= 0) {
-				result = now < 0 ? -errno : -EIO;
-				break;
-			}
-			written += now;
-		}
-		if (result < 0)
-			break;
+		result = atomic_file_write_all(output, buffer, (size_t)got);
 	}
 	if (result == 0 && fsync(output) < 0)
 		result = -errno;

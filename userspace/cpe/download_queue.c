@@ -176,6 +176,17 @@ size_t download_queue_count(struct download_queue *queue)
 	return count;
 }
 
+size_t download_queue_list(struct download_queue *queue, struct download_request requests[DOWNLOAD_QUEUE_MAX])
+{
+	size_t count;
+
+	pthread_mutex_lock(&queue->lock);
+	count = queue->count;
+	memcpy(requests, queue->records, count * sizeof(queue->records[0]));
+	pthread_mutex_unlock(&queue->lock);
+	return count;
+}
+
 void download_queue_reconcile(struct download_queue *queue, struct transfer_store *transfers)
 {
 	pthread_mutex_lock(&queue->lock);

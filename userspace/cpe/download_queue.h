@@ -52,6 +52,8 @@ int download_queue_update(struct download_queue *queue, const struct download_re
 /* Removes the request with this command key (the first one that has it). */
 int download_queue_remove(struct download_queue *queue, const char *command_key);
 size_t download_queue_count(struct download_queue *queue);
+/* Copies every waiting request out, in order; returns how many. */
+size_t download_queue_list(struct download_queue *queue, struct download_request requests[DOWNLOAD_QUEUE_MAX]);
 /* Drops requests whose TransferComplete is already stored (a restart
  * between storing the result and dequeuing). */
 void download_queue_reconcile(struct download_queue *queue, struct transfer_store *transfers);

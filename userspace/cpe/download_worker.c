@@ -26,21 +26,27 @@ static bool cancelled(void *context)
 	return download_queue_stopping(context);
 }
 
-/* An image with this hash already installed and still intact. */
-static bool already_installed(struct download_worker *worker, const struct download_request *request, bool publish,
-			      char *path, size_t size)
+/* The file at path hashes to request->sha256. */
+static bool file_matches_request(const char *path, const struct download_request *request)
 {
 	uint8_t digest[SHA256_DIGEST_BYTES];
 	char hex[SHA256_HEX_LENGTH + 1];
 
-	if (!request->sha256[0] || !agent_state_find_image(worker->state, request->sha256, path, size))
-		return false;
-	if (publish && strncmp(path, worker->config->image_dir, strlen(worker->config->image_dir)) != 0)
-		return false;
 	if (sha256_file(path, digest, NULL) < 0)
 		return false;
 	sha256_to_hex(digest, hex);
 	return strcasecmp(hex, request->sha256) == 0;
+}
+
+/* An image with this hash already installed and still intact. */
+static bool already_installed(struct download_worker *worker, const struct download_request *request, bool publish,
+			      char *path, size_t size)
+{
+	if (!request->sha256[0] || !agent_state_find_image(worker->state, request->sha256, path, size))
+		return false;
+	if (publish && strncmp(path, worker->config->image_dir, strlen(worker->config->image_dir)) != 0)
+		return false;
+	return file_matches_request(path, request);
 }
 
 /* A slave's verified image already placed by an earlier attempt whose
@@ -48,22 +54,31 @@ static bool already_installed(struct download_worker *worker, const struct downl
 static bool already_placed(struct download_worker *worker, const struct download_request *request, char *path,
 			   size_t size)
 {
-	uint8_t digest[SHA256_DIGEST_BYTES];
-	char hex[SHA256_HEX_LENGTH + 1];
-
 	if (!request->sha256[0] ||
 	    snprintf(path, size, "%s/images/%s", worker->config->data_dir, request->target_name) >= (int)size)
 		return false;
-	if (sha256_file(path, digest, NULL) < 0)
-		return false;
-	sha256_to_hex(digest, hex);
-	return strcasecmp(hex, request->sha256) == 0;
+	return file_matches_request(path, request);
 }
 
-/* Removes partial downloads nobody asked for in a day. */
-static void remove_stale_partials(struct download_worker *worker)
+/* path is the partial file or progress record of a queued request. */
+static bool belongs_to_queued(const char *data_dir, const struct download_request *queued, size_t count,
+			      const char *path)
+{
+	char partial[CPE_PATH_MAX + 128], progress[CPE_PATH_MAX + 128];
+
+	for (size_t i = 0; i < count; i++)
+		if (download_partial_paths(data_dir, &queued[i], partial, sizeof(partial), progress,
+					   sizeof(progress)) == 0 &&
+		    (strcmp(path, partial) == 0 || strcmp(path, progress) == 0))
+			return true;
+	return false;
+}
+
+void download_worker_remove_stale_partials(struct download_worker *worker)
 {
 	char folder[CPE_PATH_MAX + 16], path[CPE_PATH_MAX + 300];
+	struct download_request queued[DOWNLOAD_QUEUE_MAX];
+	size_t queued_count = download_queue_list(worker->queue, queued);
 	time_t now = time(NULL);
 	struct dirent *entry;
 	struct stat status;
@@ -79,7 +94,8 @@ static void remove_stale_partials(struct download_worker *worker)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", folder, entry->d_name) >= (int)sizeof(path))
 			continue;
-		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS) {
+		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS &&
+		    !belongs_to_queued(worker->config->data_dir, queued, queued_count, path)) {
 			log_info("removing stale partial download %s", path);
 			unlink(path);
 		}
@@ -227,7 +243,7 @@ static void *worker_main(void *argument)
 			request.started_at = now;
 			download_queue_update(worker->queue, &request);
 		}
-		remove_stale_partials(worker);
+		download_worker_remove_stale_partials(worker);
 		if (download_worker_run_one(worker, &request, &record) == -ECANCELED) {
 			log_info("download %s interrupted by shutdown; it resumes at the next start", request.command_key);
 			break;

@@ -31,6 +31,9 @@ struct download_worker {
 int download_worker_start(struct download_worker *worker);
 /* Stops the queue (interrupting a fetch) and joins the thread. */
 void download_worker_stop(struct download_worker *worker);
+/* Removes downloads/ files untouched for a day, except the partial file
+ * and progress record of every queued request (they resume). */
+void download_worker_remove_stale_partials(struct download_worker *worker);
 /* Carries out one request (no queue changes): fills record with its
  * outcome. Returns 0, or -ECANCELED when a shutdown interrupted it. */
 int download_worker_run_one(struct download_worker *worker, const struct download_request *request,

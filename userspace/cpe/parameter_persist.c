@@ -60,12 +60,9 @@ int parameter_store_load(struct parameter_store *store)
 	pthread_mutex_lock(&store->lock);
 	json_object_foreach(values, suffix, value)
 	{
-		struct parameter *parameter = NULL;
+		struct parameter *parameter = parameter_store_find_suffix_locked(store, suffix);
 		char *canonical;
 
-		for (size_t i = 0; i < store->count; i++)
-			if (strcmp(store->parameters[i].suffix, suffix) == 0)
-				parameter = &store->parameters[i];
 		if (!parameter || !(parameter->flags & PARAMETER_PERSISTENT) || !json_is_string(value)) {
 			log_warn("%s: ignoring saved value of %s (not a persistent parameter)", store->path, suffix);
 			continue;

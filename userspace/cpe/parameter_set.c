@@ -198,10 +198,7 @@ unsigned int parameter_store_set_values(struct parameter_store *store, const str
 		targets[i]->acs_owned = true;
 		canonical[i] = NULL;
 	}
-	key_parameter = NULL;
-	for (size_t i = 0; i < store->count; i++)
-		if (strcmp(store->parameters[i].suffix, MANAGEMENT_SERVER_PARAMETER_KEY) == 0)
-			key_parameter = &store->parameters[i];
+	key_parameter = parameter_store_find_suffix_locked(store, MANAGEMENT_SERVER_PARAMETER_KEY);
 	if (key_parameter) {
 		was_owned[count] = key_parameter->acs_owned;
 		key_parameter->acs_owned = true;

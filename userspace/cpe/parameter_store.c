@@ -55,7 +55,7 @@ struct parameter *parameter_store_find_locked(struct parameter_store *store, con
 	return NULL;
 }
 
-static struct parameter *find_suffix_locked(struct parameter_store *store, const char *suffix)
+struct parameter *parameter_store_find_suffix_locked(struct parameter_store *store, const char *suffix)
 {
 	for (size_t i = 0; i < store->count; i++)
 		if (strcmp(store->parameters[i].suffix, suffix) == 0)
@@ -71,7 +71,7 @@ int parameter_store_add(struct parameter_store *store, const char *suffix, enum 
 	int result = 0;
 
 	pthread_mutex_lock(&store->lock);
-	if (find_suffix_locked(store, suffix)) {
+	if (parameter_store_find_suffix_locked(store, suffix)) {
 		result = -EEXIST;
 		goto out;
 	}
@@ -106,7 +106,7 @@ int parameter_store_get(struct parameter_store *store, const char *suffix, char 
 	int result = 0;
 
 	pthread_mutex_lock(&store->lock);
-	parameter = find_suffix_locked(store, suffix);
+	parameter = parameter_store_find_suffix_locked(store, suffix);
 	if (!parameter)
 		result = -ENOENT;
 	else if (snprintf(out, size, "%s", parameter->value) >= (int)size)
@@ -149,7 +149,7 @@ int parameter_store_set_internal(struct parameter_store *store, const char *suff
 	int result = 0;
 
 	pthread_mutex_lock(&store->lock);
-	parameter = find_suffix_locked(store, suffix);
+	parameter = parameter_store_find_suffix_locked(store, suffix);
 	if (!parameter) {
 		result = -ENOENT;
 		goto out;
@@ -182,4 +182,16 @@ uint64_t parameter_store_generation(struct parameter_store *store)
 	generation = store->generation;
 	pthread_mutex_unlock(&store->lock);
 	return generation;
+}
+
+bool parameter_store_is_secret(struct parameter_store *store, const char *name)
+{
+	const struct parameter *parameter;
+	bool secret;
+
+	pthread_mutex_lock(&store->lock);
+	parameter = parameter_store_find_locked(store, name);
+	secret = parameter && (parameter->flags & PARAMETER_SECRET);
+	pthread_mutex_unlock(&store->lock);
+	return secret;
 }

@@ -89,6 +89,9 @@ uint64_t parameter_store_get_unsigned(struct parameter_store *store, const char 
  * without the writable check; persists when the parameter is persistent. */
 int parameter_store_set_internal(struct parameter_store *store, const char *suffix, const char *value);
 uint64_t parameter_store_generation(struct parameter_store *store);
+/* The parameter with this full name is PARAMETER_SECRET: its value must
+ * not be read back or logged. */
+bool parameter_store_is_secret(struct parameter_store *store, const char *name);
 
 /* ---- RPC operations (parameter_query.c, parameter_set.c) ---------------- */
 
@@ -132,6 +135,8 @@ int parameter_store_save_locked(struct parameter_store *store);
 
 /* Internal: the parameter named exactly name, or NULL (lock held). */
 struct parameter *parameter_store_find_locked(struct parameter_store *store, const char *name);
+/* Internal: the parameter named root + suffix, or NULL (lock held). */
+struct parameter *parameter_store_find_suffix_locked(struct parameter_store *store, const char *suffix);
 
 #define MANAGEMENT_SERVER_PARAMETER_KEY "ManagementServer.ParameterKey"
 

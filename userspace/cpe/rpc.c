@@ -103,9 +103,15 @@ static int set_parameter_values(struct rpc_context *context, const struct cwmp_m
 	} else {
 		start_response(&response, request, CWMP_SET_PARAMETER_VALUES_RESPONSE);
 		response.body.set_parameter_values_response.status = 0;
-		for (size_t i = 0; i < arguments->parameter_count; i++)
-			log_info("SetParameterValues: %s = %.120s", arguments->parameters[i].name,
-				 arguments->parameters[i].value ? arguments->parameters[i].value : "");
+		for (size_t i = 0; i < arguments->parameter_count; i++) {
+			const struct cwmp_parameter_value *set = &arguments->parameters[i];
+
+			/* Passwords stay out of the log as they stay out of reads. */
+			log_info("SetParameterValues: %s = %.120s", set->name,
+				 parameter_store_is_secret(context->parameters, set->name) ? "(secret)"
+				 : set->value						     ? set->value
+											     : "");
+		}
 	}
 	result = cwmp_encode(&response, body, length);
 	free(faults);

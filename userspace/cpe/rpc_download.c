@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -41,11 +40,6 @@ void rpc_download_target_name(const char *target_file_name, const char *url, cha
 	snprintf(out, size, "image.bin");
 }
 
-static bool scheme_supported(const char *url)
-{
-	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
 unsigned int rpc_download(struct rpc_context *context, const struct cwmp_download *download, char *why,
 			  size_t why_size)
 {
@@ -75,7 +69,7 @@ unsigned int rpc_download(struct rpc_context *context, const struct cwmp_downloa
 		snprintf(why, why_size, "URL longer than %d bytes", CPE_URL_MAX - 1);
 		return FAULT_INVALID_ARGUMENTS;
 	}
-	if (!scheme_supported(request.url)) {
+	if (!cpe_url_is_http(request.url)) {
 		snprintf(why, why_size, "unsupported protocol in %.100s (only http and https)", request.url);
 		return FAULT_UNSUPPORTED_PROTOCOL;
 	}

@@ -2,7 +2,8 @@
 # cascade-cpe against a fake ACS (fake_acs.py) that asks for everything and
 # misbehaves: the Inform's content, GetParameterValues / Names, a
 # SetParameterValues with bad entries (9003 with one fault per parameter,
-# nothing applied) and a good one (kept across a restart), unparsable SOAP,
+# nothing applied) and a good one (kept across a restart; its password
+# logged as "(secret)"), unparsable SOAP,
 # a DOCTYPE, an unknown method (9000 echoing its ID), Informs answered with
 # garbage, a fault or 503 + Retry-After (back-off, RetryCount), and the
 # agent keeps running through all of it.
@@ -32,7 +33,8 @@ enqueue '{"requests": [
      ["Device.No.Such", "1", "xsd:string"]]},
   {"rpc": "SetParameterValues", "key": "pk-1", "values": [
      ["Device.X_CASCADE_Location", "roof", "xsd:string"],
-     ["Device.ManagementServer.PeriodicInformInterval", "3600", "xsd:unsignedInt"]]},
+     ["Device.ManagementServer.PeriodicInformInterval", "3600", "xsd:unsignedInt"],
+     ["Device.ManagementServer.ConnectionRequestPassword", "'"$CR_PASS"'", "xsd:string"]]},
   {"raw": "<this is not soap"},
   {"raw": "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY big \"boom\">]>'"$envelope"'"},
   {"rpc": "FactoryReset"},
@@ -88,6 +90,9 @@ check_equal "unparsable SOAP: 9003" "9003" "$(jq '.[2].fault' <<<"$faults")"
 check_equal "a DOCTYPE: 9003, never expanded" "9003" "$(jq '.[3].fault' <<<"$faults")"
 check_equal "unknown method: 9000" "9000" "$(jq '.[4].fault' <<<"$faults")"
 check_equal "unknown method: the fault echoes its cwmp:ID" "fake-1-8" "$(jq -r '.[4].id' <<<"$faults")"
+check "an accepted password is logged as (secret)" \
+  grep -q "SetParameterValues: Device.ManagementServer.ConnectionRequestPassword = (secret)" "$TEST_DIR/cpe.log"
+check "an accepted password's value never reaches the log" bash -c '! grep -q "$0" "$1"' "$CR_PASS" "$TEST_DIR/cpe.log"
 check "the agent says what was wrong" grep -q "bad request from the ACS, answering fault 9003: not well-formed XML" \
   "$TEST_DIR/cpe.log"
 

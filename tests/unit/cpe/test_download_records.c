@@ -1,6 +1,7 @@
 /* Unit tests for cascade-cpe's durable download records: the queue of
  * accepted Downloads, pending TransferCompletes, progress records and
- * partial-file names, the restart reconciliation between them, bootstrap
+ * partial-file names, the removal of stale partial files (never those of
+ * a queued request), the restart reconciliation between them, bootstrap
  * and installed-image state, verification of a fetched file, and the
  * mapping of transfer failures to TR-069 fault codes. */
 #include <stdarg.h>
@@ -10,9 +11,12 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/atomic_file.h"
@@ -20,6 +24,7 @@
 #include "cpe/download_fetch.h"
 #include "cpe/download_install.h"
 #include "cpe/download_queue.h"
+#include "cpe/download_worker.h"
 #include "cpe/faults.h"
 #include "cpe/transfer_store.h"
 
@@ -206,6 +211,65 @@ static void test_progress_and_partial_names(void **state)
 	assert_string_equal(loaded.url, "http://master/x");
 }
 
+/* Creates path with a modification time two days back. */
+static void make_old_file(const char *path)
+{
+	struct timespec two_days_ago[2] = { { time(NULL) - 2 * 86400, 0 }, { time(NULL) - 2 * 86400, 0 } };
+
+	assert_int_equal(atomic_write_file(path, "bytes", 5, 0600), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, two_days_ago, 0), 0);
+}
+
+static void test_stale_partials_spare_queued_requests(void **state)
+{
+	const char *folder = *state;
+	struct cpe_config *config = calloc(1, sizeof(*config));
+	struct download_queue queue;
+	struct download_worker worker = { 0 };
+	struct download_request current = request_named("k1", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	struct download_request waiting = request_named("k2", "");
+	char partial[512], progress[512], waiting_partial[512], waiting_progress[512], stale[512], recent[512];
+
+	assert_non_null(config);
+	cpe_config_defaults(config);
+	snprintf(config->data_dir, sizeof(config->data_dir), "%s", folder);
+	assert_int_equal(download_queue_open(&queue, folder), 0);
+	assert_int_equal(download_queue_push(&queue, &current), 0);
+	assert_int_equal(download_queue_push(&queue, &waiting), 0);
+	worker.config = config;
+	worker.queue = &queue;
+	assert_int_equal(download_partial_paths(folder, &current, partial, sizeof(partial), progress, sizeof(progress)),
+			 0);
+	assert_int_equal(download_partial_paths(folder, &waiting, waiting_partial, sizeof(waiting_partial),
+						waiting_progress, sizeof(waiting_progress)),
+			 0);
+	snprintf(stale, sizeof(stale), "%s/downloads/abandoned.part", folder);
+	snprintf(recent, sizeof(recent), "%s/downloads/recent.part", folder);
+	make_old_file(partial);
+	make_old_file(progress);
+	make_old_file(waiting_partial);
+	make_old_file(waiting_progress);
+	make_old_file(stale);
+	assert_int_equal(atomic_write_file(recent, "bytes", 5, 0600), 0);
+
+	download_worker_remove_stale_partials(&worker);
+	assert_int_equal(access(partial, F_OK), 0);
+	assert_int_equal(access(progress, F_OK), 0);
+	assert_int_equal(access(waiting_partial, F_OK), 0);
+	assert_int_equal(access(waiting_progress, F_OK), 0);
+	assert_int_equal(access(recent, F_OK), 0);
+	assert_int_equal(access(stale, F_OK), -1);
+
+	/* Once dequeued, a request's old files go too. */
+	assert_int_equal(download_queue_remove(&queue, "k2"), 0);
+	download_worker_remove_stale_partials(&worker);
+	assert_int_equal(access(partial, F_OK), 0);
+	assert_int_equal(access(waiting_partial, F_OK), -1);
+	assert_int_equal(access(waiting_progress, F_OK), -1);
+	download_queue_close(&queue);
+	free(config);
+}
+
 static void test_verify(void **state)
 {
 	const char *folder = *state;
@@ -308,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transfer_store, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_restart_between_result_and_dequeue, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_progress_and_partial_names, make_folder, remove_folder),
+		cmocka_unit_test_setup_teardown(test_stale_partials_spare_queued_requests, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_verify, make_folder, remove_folder),
 		cmocka_unit_test(test_fault_codes),
 		cmocka_unit_test_setup_teardown(test_agent_state, make_folder, remove_folder),

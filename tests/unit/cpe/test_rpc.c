@@ -1,7 +1,8 @@
 /* Unit tests for cascade-cpe's RPC handlers, through the real codec both
  * ways: requests are encoded and decoded as they would arrive, answers are
  * decoded as the ACS would read them. GetRPCMethods, GetParameterValues,
- * SetParameterValues faults, GetParameterNames, Download checks and
+ * SetParameterValues faults (credentials too long to read back among
+ * them), GetParameterNames, Download checks and
  * queueing (spv mode's empty URL), unknown methods, and the cwmp:ID of a
  * message the codec refused. */
 #include <stdarg.h>
@@ -187,6 +188,42 @@ static void test_set_parameter_values_faults(void **state)
 	assert_string_equal(value, "http://10.0.0.2:8080/images/fw.bin?group=3");
 }
 
+/* A Connection Request password longer than the listener can read back
+ * would be checked as "": it is refused with 9007 and the old one stays. */
+static void test_set_overlong_credentials_refused(void **state)
+{
+	struct fixture *fixture = *state;
+	char longest[CPE_NAME_MAX], too_long[301], value[PARAMETER_STRING_MAX + 1];
+	struct cwmp_parameter_value values[] = {
+		{ "Device." PARAM_CONNECTION_REQUEST_PASS, longest, "xsd:string" },
+	};
+	struct cwmp_message request = request_of(CWMP_SET_PARAMETER_VALUES);
+	struct cwmp_message *answer;
+
+	memset(longest, 'p', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	memset(too_long, 'q', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	request.body.set_parameter_values = (struct cwmp_set_parameter_values){ values, 1, "pk" };
+	answer = call(fixture, &request);
+	assert_int_equal(answer->type, CWMP_SET_PARAMETER_VALUES_RESPONSE);
+	cwmp_message_free(answer);
+
+	for (int which = 0; which < 2; which++) {
+		values[0].name = which == 0 ? "Device." PARAM_CONNECTION_REQUEST_PASS
+					    : "Device." PARAM_CONNECTION_REQUEST_USER;
+		values[0].value = too_long;
+		answer = call(fixture, &request);
+		assert_int_equal(answer->type, CWMP_FAULT);
+		assert_int_equal(answer->body.fault.code, FAULT_INVALID_ARGUMENTS);
+		assert_int_equal(answer->body.fault.set_parameter_values_fault_count, 1);
+		assert_int_equal(answer->body.fault.set_parameter_values_faults[0].code, FAULT_INVALID_PARAMETER_VALUE);
+		cwmp_message_free(answer);
+	}
+	assert_int_equal(parameter_store_get(&fixture->store, PARAM_CONNECTION_REQUEST_PASS, value, sizeof(value)), 0);
+	assert_string_equal(value, longest);
+}
+
 static void test_get_parameter_names(void **state)
 {
 	struct cwmp_message request = request_of(CWMP_GET_PARAMETER_NAMES);
@@ -343,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_rpc_methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_parameter_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_parameter_values_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_overlong_credentials_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_parameter_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_download_queues_with_master_url_and_hash, setup, teardown),

@@ -257,6 +257,15 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 	return result;
 }
 
+/* Commits that failed since start; a device row hashed before a failure
+ * is written in full again (see store_batch_device). */
+static uint64_t failed_commits;
+
+uint64_t store_failed_commits(void)
+{
+	return __atomic_load_n(&failed_commits, __ATOMIC_ACQUIRE);
+}
+
 static void *writer_main(void *argument)
 {
 	struct store *store = argument;
@@ -278,6 +287,8 @@ static void *writer_main(void *argument)
 		pthread_mutex_unlock(&store->lock);
 
 		result = commit_batches(store, list);
+		if (result < 0)
+			__atomic_add_fetch(&failed_commits, 1, __ATOMIC_RELEASE);
 		for (; list; list = next) {
 			next = list->next;
 			taken++;

@@ -43,6 +43,9 @@ bool store_batch_empty(const struct store_batch *batch);
 int store_batch_device(struct store_batch *batch, struct device *device);
 /* The hash store_batch_device compares (also set after loading). */
 uint64_t store_device_hash(const struct device *device);
+/* How many commits have failed in this process: a row hashed before a
+ * failure may never have reached the database, so it is written in full. */
+uint64_t store_failed_commits(void);
 int store_batch_group(struct store_batch *batch, const struct group *group);
 int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign);
 int store_batch_member(struct store_batch *batch, const struct campaign *campaign,

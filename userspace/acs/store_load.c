@@ -81,6 +81,7 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		else
 			policy_assign_group(controller, device);
 		device->row_hash = group ? store_device_hash(device) : 0;
+		device->row_failed_commits = store_failed_commits();
 	}
 	sqlite3_finalize(statement);
 	return status == SQLITE_DONE ? 0 : -EIO;

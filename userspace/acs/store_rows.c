@@ -110,13 +110,15 @@ uint64_t store_device_hash(const struct device *device)
 
 int store_batch_device(struct store_batch *batch, struct device *device)
 {
-	uint64_t hash = store_device_hash(device);
+	uint64_t hash = store_device_hash(device), failed_commits = store_failed_commits();
 	struct store_operation *operation;
+	bool unchanged = hash == device->row_hash && failed_commits == device->row_failed_commits;
 
-	operation = begin(batch, hash == device->row_hash ? SQL_DEVICE_SEEN : SQL_DEVICE);
+	operation = begin(batch, unchanged ? SQL_DEVICE_SEEN : SQL_DEVICE);
 	if (!operation)
 		return -ENOMEM;
 	device->row_hash = hash;
+	device->row_failed_commits = failed_commits;
 	add_integer(operation, device->id);
 	add_text(batch, operation, device->key);
 	add_text(batch, operation, device->manufacturer);

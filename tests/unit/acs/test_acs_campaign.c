@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "acs/campaign.h"
 #include "acs/store.h"
 #include "common/clock.h"
@@ -496,6 +498,71 @@ static void test_store_stop_refuses_late_batches(void **state)
 	unlink(shm);
 }
 
+/* Waits (bounded) for a submitted batch's commit result. */
+static void on_committed(void *argument, int result)
+{
+	__atomic_store_n((int *)argument, result, __ATOMIC_RELEASE);
+}
+
+static int submit_and_wait(struct store *store, struct store_batch *batch)
+{
+	int result = 1;
+
+	store_submit(store, batch, on_committed, &result);
+	for (int waited = 0; waited < 3000 && __atomic_load_n(&result, __ATOMIC_ACQUIRE) == 1; waited++)
+		usleep(10000);
+	return __atomic_load_n(&result, __ATOMIC_ACQUIRE);
+}
+
+/* A device row whose commit failed (the database locked by another writer
+ * past the busy timeout) is written in full by the next Inform, even
+ * though nothing changed in memory since the failed batch was built. */
+static void test_failed_commit_rewrites_device_row(void **state)
+{
+	struct fixture *fixture = *state;
+	char path[] = "/tmp/cascade-acs-store-XXXXXX", wal[64], shm[64];
+	struct device *device = fixture->devices[2];
+	struct controller reloaded;
+	struct store *store;
+	struct store_batch *batch;
+	sqlite3 *other;
+	int fd = mkstemp(path);
+
+	close(fd);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_start(store), 0);
+	batch = store_batch_new();
+	store_batch_device(batch, device);
+	assert_int_equal(submit_and_wait(store, batch), 0);
+	/* the device reports a new software version, but the commit fails */
+	free(device->software_version);
+	device->software_version = strdup("2.0");
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	batch = store_batch_new();
+	store_batch_device(batch, device);
+	assert_true(submit_and_wait(store, batch) < 0);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	/* its next (periodic) Inform: same columns as the failed batch */
+	batch = store_batch_new();
+	store_batch_device(batch, device);
+	assert_int_equal(submit_and_wait(store, batch), 0);
+	store_close(store);
+
+	controller_init(&reloaded, &fixture->controller.config);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_load(store, &reloaded), 0);
+	assert_string_equal(device_by_id(&reloaded, device->id)->software_version, "2.0");
+	store_close(store);
+	controller_destroy(&reloaded);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, setup, teardown),
 	};
 

@@ -413,6 +413,18 @@ static void test_validation(void **state)
 	assert_int_equal(campaign->state, CAMPAIGN_DONE);
 }
 
+/* Removes a test database with its WAL and shared-memory files. */
+static void remove_database(const char *path)
+{
+	char wal[64], shm[64];
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
 static void test_store_round_trip(void **state)
 {
 	struct fixture *fixture = *state;
@@ -422,7 +434,6 @@ static void test_store_round_trip(void **state)
 	struct store *store;
 	struct cwmp_transfer_complete transfer = { "k", { 9010, "Download failure" }, "a", "b" };
 	int fd = mkstemp(path);
-	char wal[64], shm[64];
 
 	close(fd);
 	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
@@ -454,11 +465,7 @@ static void test_store_round_trip(void **state)
 	assert_ptr_equal(device_by_id(&reloaded, 4)->member->group->campaign, reloaded.campaigns[0]);
 	store_close(store);
 	controller_destroy(&reloaded);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
+	remove_database(path);
 }
 
 static void record_result(void *argument, int result)
@@ -473,7 +480,7 @@ static void record_result(void *argument, int result)
 static void test_store_stop_refuses_late_batches(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX", wal[64], shm[64];
+	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	int fd = mkstemp(path), queued = 1, late = 1;
 	struct store *store;
 
@@ -491,11 +498,7 @@ static void test_store_stop_refuses_late_batches(void **state)
 	assert_int_equal(late, -ESHUTDOWN);
 	assert_int_equal(store_pending(store), 0);
 	store_close(store);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
+	remove_database(path);
 }
 
 /* Waits (bounded) for a submitted batch's commit result. */
@@ -520,7 +523,7 @@ static int submit_and_wait(struct store *store, struct store_batch *batch)
 static void test_failed_commit_rewrites_device_row(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX", wal[64], shm[64];
+	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct device *device = fixture->devices[2];
 	struct controller reloaded;
 	struct store *store;
@@ -556,11 +559,7 @@ static void test_failed_commit_rewrites_device_row(void **state)
 	assert_string_equal(device_by_id(&reloaded, device->id)->software_version, "2.0");
 	store_close(store);
 	controller_destroy(&reloaded);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
+	remove_database(path);
 }
 
 int main(void)

@@ -3,21 +3,25 @@
 #include "acs/auth.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "acs/hashmap.h"
 #include "common/log.h"
 
 struct credential {
 	char *username, *password, *device_key;
 };
 
+/* Read-only once loaded, so the request threads share it without a lock. */
 struct credentials {
 	struct credential *entries;
-	size_t count;
+	size_t count, capacity;
+	struct hashmap by_username; /* username -> entry index + 1 (the file's first line wins) */
 };
 
 void credentials_free(struct credentials *credentials)
@@ -29,6 +33,7 @@ void credentials_free(struct credentials *credentials)
 		free(credentials->entries[i].password);
 		free(credentials->entries[i].device_key);
 	}
+	hashmap_destroy(&credentials->by_username);
 	free(credentials->entries);
 	free(credentials);
 }
@@ -55,7 +60,7 @@ int credentials_load(const char *path, struct credentials **result)
 	}
 	while (fgets(line, sizeof(line), file) && number < 10000000) {
 		char username[256], password[256], device_key[512];
-		struct credential *bigger;
+		struct credential *bigger, *entry;
 		int fields;
 
 		number++;
@@ -69,21 +74,40 @@ int credentials_load(const char *path, struct credentials **result)
 			credentials_free(credentials);
 			return -EINVAL;
 		}
-		bigger = realloc(credentials->entries, (credentials->count + 1) * sizeof(*bigger));
-		if (!bigger) {
-			fclose(file);
-			credentials_free(credentials);
-			return -ENOMEM;
+		if (credentials->count == credentials->capacity) {
+			size_t capacity = credentials->capacity ? credentials->capacity * 2 : 64;
+
+			bigger = realloc(credentials->entries, capacity * sizeof(*bigger));
+			if (!bigger)
+				goto out_of_memory;
+			credentials->entries = bigger;
+			credentials->capacity = capacity;
 		}
-		credentials->entries = bigger;
-		bigger[credentials->count].username = strdup(username);
-		bigger[credentials->count].password = strdup(password);
-		bigger[credentials->count].device_key = device_key[0] ? strdup(device_key) : NULL;
-		credentials->count++;
+		entry = &credentials->entries[credentials->count++];
+		entry->username = strdup(username);
+		entry->password = strdup(password);
+		entry->device_key = device_key[0] ? strdup(device_key) : NULL;
+		if (!entry->username || !entry->password || (device_key[0] && !entry->device_key))
+			goto out_of_memory;
 	}
 	fclose(file);
+	file = NULL;
+	if (hashmap_init(&credentials->by_username, credentials->count) < 0)
+		goto out_of_memory;
+	for (size_t i = 0; i < credentials->count; i++) {
+		const char *username = credentials->entries[i].username;
+
+		if (!hashmap_get(&credentials->by_username, username) &&
+		    hashmap_put(&credentials->by_username, username, (void *)(uintptr_t)(i + 1)) < 0)
+			goto out_of_memory;
+	}
 	*result = credentials;
 	return 0;
+out_of_memory:
+	if (file)
+		fclose(file);
+	credentials_free(credentials);
+	return -ENOMEM;
 }
 
 /* The password for username (and the device it is bound to), or NULL. */
@@ -93,10 +117,12 @@ static const char *password_for(const struct acs_config *config, const struct cr
 	*device_key = NULL;
 	if (!username)
 		return NULL;
-	for (size_t i = 0; credentials && i < credentials->count; i++) {
-		if (strcmp(credentials->entries[i].username, username) == 0) {
-			*device_key = credentials->entries[i].device_key;
-			return credentials->entries[i].password;
+	if (credentials && credentials->count > 0) {
+		uintptr_t index = (uintptr_t)hashmap_get(&credentials->by_username, username);
+
+		if (index != 0) {
+			*device_key = credentials->entries[index - 1].device_key;
+			return credentials->entries[index - 1].password;
 		}
 	}
 	if (config->auth_username[0] && strcmp(config->auth_username, username) == 0)

@@ -4,6 +4,7 @@
  * for a signed campaign and, in spv mode, X_CASCADE_MasterURL, then the
  * Download). */
 #include "acs/campaign.h"
+#include "acs/device_attributes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,32 +43,15 @@ void campaign_free(struct campaign *campaign)
 /* One "field=value" term of a selector matched against a device. */
 static int selector_term_matches(const struct device *device, const char *term, bool *matches)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} fields[] = {
-		{ "manufacturer", offsetof(struct device, manufacturer) },
-		{ "oui", offsetof(struct device, oui) },
-		{ "product_class", offsetof(struct device, product_class) },
-		{ "hardware_version", offsetof(struct device, hardware_version) },
-		{ "software_version", offsetof(struct device, software_version) },
-		{ "location", offsetof(struct device, location) },
-	};
 	const char *equals = strchr(term, '=');
+	const struct device_attribute *attribute;
+	const char *value;
 
-	if (!equals)
+	if (!equals || !(attribute = device_attribute_named(term, (size_t)(equals - term))))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *value;
-
-		if (strlen(fields[i].name) != (size_t)(equals - term) ||
-		    strncmp(term, fields[i].name, (size_t)(equals - term)) != 0)
-			continue;
-		value = *(char *const *)((const char *)device + fields[i].offset);
-		*matches = value && strcmp(value, equals + 1) == 0;
-		return 0;
-	}
-	return -EINVAL;
+	value = device_attribute_value(device, attribute);
+	*matches = value && strcmp(value, equals + 1) == 0;
+	return 0;
 }
 
 static int selector_matches(const struct device *device, const char *selector, bool *matches)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acs/device_attributes.h"
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -52,31 +53,17 @@ void acs_config_defaults(struct acs_config *config)
 
 int acs_config_parse_group_keys(const char *text, unsigned int *keys)
 {
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} names[] = {
-		{ "manufacturer", GROUP_KEY_MANUFACTURER },
-		{ "oui", GROUP_KEY_OUI },
-		{ "product_class", GROUP_KEY_PRODUCT_CLASS },
-		{ "hardware_version", GROUP_KEY_HARDWARE_VERSION },
-		{ "software_version", GROUP_KEY_SOFTWARE_VERSION },
-		{ "location", GROUP_KEY_LOCATION },
-	};
 	char copy[256], *word, *save = NULL;
 	unsigned int result = 0;
 
 	if (snprintf(copy, sizeof(copy), "%s", text) >= (int)sizeof(copy))
 		return -EINVAL;
 	for (word = strtok_r(copy, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
-		size_t i;
+		const struct device_attribute *attribute = device_attribute_named(word, strlen(word));
 
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(word, names[i].name) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0]))
+		if (!attribute)
 			return -EINVAL;
-		result |= names[i].bit;
+		result |= attribute->group_key_bit;
 	}
 	if (!result)
 		return -EINVAL;

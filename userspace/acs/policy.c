@@ -4,6 +4,7 @@
  * enough cache, occupancy under the limit, a recent Inform; lowest
  * occupancy wins, ties go to the larger bandwidth. */
 #include "acs/model.h"
+#include "acs/device_attributes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,28 +13,17 @@
 
 void policy_group_key(const struct acs_config *config, const struct device *device, char *key, size_t size)
 {
-	static const struct {
-		unsigned int bit;
-		const char *name;
-		size_t offset;
-	} parts[] = {
-		{ GROUP_KEY_MANUFACTURER, "manufacturer", offsetof(struct device, manufacturer) },
-		{ GROUP_KEY_OUI, "oui", offsetof(struct device, oui) },
-		{ GROUP_KEY_PRODUCT_CLASS, "product_class", offsetof(struct device, product_class) },
-		{ GROUP_KEY_HARDWARE_VERSION, "hardware_version", offsetof(struct device, hardware_version) },
-		{ GROUP_KEY_SOFTWARE_VERSION, "software_version", offsetof(struct device, software_version) },
-		{ GROUP_KEY_LOCATION, "location", offsetof(struct device, location) },
-	};
 	size_t used = 0;
 
 	key[0] = '\0';
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		const char *value = *(char *const *)((const char *)device + parts[i].offset);
+	for (size_t i = 0; i < device_attribute_count; i++) {
+		const struct device_attribute *attribute = &device_attributes[i];
+		const char *value = device_attribute_value(device, attribute);
 		int written;
 
-		if (!(config->group_keys & parts[i].bit))
+		if (!(config->group_keys & attribute->group_key_bit))
 			continue;
-		written = snprintf(key + used, size - used, "%s%s=%s", used ? "|" : "", parts[i].name,
+		written = snprintf(key + used, size - used, "%s%s=%s", used ? "|" : "", attribute->name,
 				   value ? value : "");
 		if (written < 0 || (size_t)written >= size - used)
 			break;

@@ -44,9 +44,7 @@ void auth_limit_failed(struct login_limit *limit, struct MHD_Connection *connect
 
 	if (!limit || !peer || !login_limit_failed(limit, peer, monotonic_ms()))
 		return;
-	format_socket_address(peer, address, sizeof(address));
-	if (strrchr(address, ':'))
-		*strrchr(address, ':') = '\0'; /* the address, not the port */
+	format_socket_host(peer, address, sizeof(address));
 	log_warn("%s: %u failed logins from %s within %llu s: refusing that address for %llu s (429)", listener,
 		 limit->max_failures, address, (unsigned long long)limit->window_ms / 1000,
 		 (unsigned long long)limit->window_ms / 1000);

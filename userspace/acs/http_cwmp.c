@@ -89,15 +89,10 @@ static enum MHD_Result send_reply(struct cwmp_request *request)
 static void peer_address(struct MHD_Connection *connection, char *text, size_t size)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char *colon;
 
 	text[0] = '\0';
-	if (!info || !info->client_addr)
-		return;
-	format_socket_address(info->client_addr, text, size);
-	colon = strrchr(text, ':');
-	if (colon)
-		*colon = '\0';
+	if (info && info->client_addr)
+		format_socket_host(info->client_addr, text, size);
 }
 
 static struct connection_state *state_of(struct MHD_Connection *connection)

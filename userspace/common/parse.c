@@ -178,21 +178,30 @@ int parse_ipv4_prefix(const char *text, unsigned int min_bits, unsigned int max_
 	return 0;
 }
 
-void format_socket_address(const struct sockaddr *address, char *out, size_t out_size)
+void format_socket_host(const struct sockaddr *address, char *out, size_t out_size)
 {
 	char host[INET6_ADDRSTRLEN];
 
 	if (address->sa_family == AF_INET) {
-		const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)address;
-
-		inet_ntop(AF_INET, &ipv4->sin_addr, host, sizeof(host));
-		snprintf(out, out_size, "%s:%u", host, ntohs(ipv4->sin_port));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, host, sizeof(host));
+		snprintf(out, out_size, "%s", host);
 	} else if (address->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)address;
-
-		inet_ntop(AF_INET6, &ipv6->sin6_addr, host, sizeof(host));
-		snprintf(out, out_size, "[%s]:%u", host, ntohs(ipv6->sin6_port));
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, host, sizeof(host));
+		snprintf(out, out_size, "[%s]", host);
 	} else {
 		snprintf(out, out_size, "(family %d)", address->sa_family);
 	}
+}
+
+void format_socket_address(const struct sockaddr *address, char *out, size_t out_size)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+
+	format_socket_host(address, host, sizeof(host));
+	if (address->sa_family == AF_INET)
+		snprintf(out, out_size, "%s:%u", host, ntohs(((const struct sockaddr_in *)address)->sin_port));
+	else if (address->sa_family == AF_INET6)
+		snprintf(out, out_size, "%s:%u", host, ntohs(((const struct sockaddr_in6 *)address)->sin6_port));
+	else
+		snprintf(out, out_size, "%s", host);
 }

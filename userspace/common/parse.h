@@ -26,5 +26,7 @@ int parse_ipv4_prefix(const char *text, unsigned int min_bits, unsigned int max_
 		      unsigned int *bits);
 /* Writes "1.2.3.4:80" or "[::1]:80" into out (at least 64 bytes). */
 void format_socket_address(const struct sockaddr *address, char *out, size_t out_size);
+/* The same without the port: "1.2.3.4" or "[::1]". */
+void format_socket_host(const struct sockaddr *address, char *out, size_t out_size);
 
 #endif

@@ -65,9 +65,7 @@ static void count_failure(struct connection_request_listener *listener, struct M
 
 	if (!peer || !login_limit_failed(&listener->failures, peer, monotonic_ms()))
 		return;
-	format_socket_address(peer, address, sizeof(address));
-	if (strrchr(address, ':'))
-		*strrchr(address, ':') = '\0'; /* the address, not the port */
+	format_socket_host(peer, address, sizeof(address));
 	log_warn("connection requests: %d failed logins from %s within %d s: refusing that address for %d s (429)",
 		 CONNECTION_REQUEST_MAX_FAILURES, address, CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000,
 		 CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000);

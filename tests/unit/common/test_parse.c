@@ -86,11 +86,15 @@ static void test_socket_addresses(void **state)
 	assert_int_equal(length, sizeof(struct sockaddr_in));
 	format_socket_address((struct sockaddr *)&address, text, sizeof(text));
 	assert_string_equal(text, "127.0.0.1:8080");
+	format_socket_host((struct sockaddr *)&address, text, sizeof(text));
+	assert_string_equal(text, "127.0.0.1");
 
 	assert_int_equal(parse_socket_address("[::1]:7547", &address, &length), 0);
 	assert_int_equal(address.ss_family, AF_INET6);
 	format_socket_address((struct sockaddr *)&address, text, sizeof(text));
 	assert_string_equal(text, "[::1]:7547");
+	format_socket_host((struct sockaddr *)&address, text, sizeof(text));
+	assert_string_equal(text, "[::1]");
 
 	assert_int_equal(parse_socket_address("127.0.0.1", &address, &length), -EINVAL);
 	assert_int_equal(parse_socket_address("127.0.0.1:65536", &address, &length), -EINVAL);

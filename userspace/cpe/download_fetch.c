@@ -491,7 +491,9 @@ int download_fetch(const struct download_request *request, const char *partial_p
 	}
 done:
 	result->no_space = transfer.no_space;
-	if (fdatasync(transfer.fd) == 0) {
+	/* fetch_once ends with sync_progress; only a position it did not
+	 * record (the file already whole at open) needs a sync here. */
+	if (transfer.progress.durable_bytes != transfer.position && fdatasync(transfer.fd) == 0) {
 		transfer.progress.durable_bytes = transfer.position;
 		download_progress_save(progress_path, &transfer.progress);
 	}

@@ -118,3 +118,18 @@ void *hashmap_remove(struct hashmap *map, const char *key)
 	map->count--;
 	return value;
 }
+
+void *hashmap_next(const struct hashmap *map, size_t *cursor, const char **key)
+{
+	for (; *cursor < map->capacity; (*cursor)++) {
+		const struct hashmap_slot *slot = &map->slots[*cursor];
+
+		if (slot->key && slot->key != tombstone) {
+			(*cursor)++;
+			if (key)
+				*key = slot->key;
+			return slot->value;
+		}
+	}
+	return NULL;
+}

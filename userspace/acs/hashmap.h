@@ -25,5 +25,9 @@ void *hashmap_get(const struct hashmap *map, const char *key);
 /* Inserts or replaces; key must outlive the entry. Returns 0 or -ENOMEM. */
 int hashmap_put(struct hashmap *map, const char *key, void *value);
 void *hashmap_remove(struct hashmap *map, const char *key);
+/* Walks the live entries: start with *cursor = 0; each call returns the
+ * next entry's value (and key) and advances, NULL at the end (so values
+ * must not be NULL). The table must not change during the walk. */
+void *hashmap_next(const struct hashmap *map, size_t *cursor, const char **key);
 
 #endif

@@ -37,17 +37,14 @@ void campaign_free(struct campaign *campaign);
 
 void controller_destroy(struct controller *controller)
 {
-	for (size_t i = 0; i < controller->sessions.capacity; i++) {
-		struct hashmap_slot *slot = &controller->sessions.slots[i];
+	struct session *session;
+	size_t cursor = 0;
 
-		if (slot->key && slot->value && slot->key[0]) {
-			struct session *session = slot->value;
-
-			for (size_t n = 0; n < session->cascade_name_count; n++)
-				free(session->cascade_names[n]);
-			free(session->cascade_names);
-			free(session);
-		}
+	while ((session = hashmap_next(&controller->sessions, &cursor, NULL)) != NULL) {
+		for (size_t n = 0; n < session->cascade_name_count; n++)
+			free(session->cascade_names[n]);
+		free(session->cascade_names);
+		free(session);
 	}
 	for (size_t i = 0; i < controller->device_count; i++)
 		if (controller->devices[i])

@@ -48,16 +48,12 @@ void session_release(struct controller *controller, struct session *session)
 void sessions_expire(struct controller *controller)
 {
 	uint64_t now = monotonic_ms();
-	struct session *expired[256];
-	size_t count = 0;
+	struct session *expired[256], *session;
+	size_t count = 0, cursor = 0;
 
-	for (size_t i = 0; i < controller->sessions.capacity && count < 256; i++) {
-		struct hashmap_slot *slot = &controller->sessions.slots[i];
-		struct session *session = slot->value;
-
-		if (slot->key && slot->key[0] && session && now - session->last_used_ms > controller->config.session_timeout_ms)
+	while (count < 256 && (session = hashmap_next(&controller->sessions, &cursor, NULL)) != NULL)
+		if (now - session->last_used_ms > controller->config.session_timeout_ms)
 			expired[count++] = session;
-	}
 	for (size_t i = 0; i < count; i++)
 		session_end(controller, expired[i]);
 }

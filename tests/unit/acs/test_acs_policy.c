@@ -149,6 +149,24 @@ static void test_hashmap(void **state)
 		assert_ptr_equal(hashmap_get(&map, keys[i]), i % 2 ? (void *)(intptr_t)(i + 1) : NULL);
 	assert_null(hashmap_remove(&map, "absent"));
 	assert_int_equal(map.count, 1500);
+	/* a walk sees each live entry once, with its key, and no tombstone */
+	{
+		static bool seen[3000];
+		size_t cursor = 0, walked = 0;
+		const char *key;
+		void *value;
+
+		while ((value = hashmap_next(&map, &cursor, &key)) != NULL) {
+			int index = (int)(intptr_t)value - 1;
+
+			assert_true(index % 2 == 1 && !seen[index]);
+			assert_ptr_equal(key, keys[index]);
+			seen[index] = true;
+			walked++;
+		}
+		assert_int_equal(walked, 1500);
+		assert_null(hashmap_next(&map, &cursor, &key));
+	}
 	hashmap_destroy(&map);
 }
 

@@ -77,12 +77,10 @@ rollout_stop_all() {
   for name in "${ROLLOUT_DAEMON_ORDER[@]}"; do rollout_stop "$name"; done
   ROLLOUT_DAEMON_ORDER=()
 }
-# Flags every cascade-master gets; ROLLOUT_METER=off (tests) keeps a master
-# that can attach the group meter itself (--no-meter) off the host's lo.
+# Flags every cascade-master gets; ROLLOUT_METER=off (tests) keeps the
+# masters' group meter off the host's lo.
 ROLLOUT_MASTER_FLAGS=()
-if [ "${ROLLOUT_METER:-off}" = off ] && "$CASCADE_BIN/cascade-master" --help 2>&1 | grep -q -- '--no-meter'; then
-  ROLLOUT_MASTER_FLAGS+=(--no-meter)
-fi
+[ "${ROLLOUT_METER:-off}" = off ] && ROLLOUT_MASTER_FLAGS+=(--no-meter)
 
 rollout_now_ms() { date +%s%3N; }
 

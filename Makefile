@@ -95,9 +95,14 @@ BINARIES   :=
 UNIT_TESTS :=
 $(foreach component,$(COMPONENTS),$(eval $(call component_rules,$(component))))
 
-$(BUILD)/obj/%.o: %.c | $(BPF_SKELETONS)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# Only the sources that include a generated skeleton wait for the BPF
+# pipeline (after the first build the .d files list the header anyway).
+SKELETON_USERS := $(shell grep -rl --include='*.c' '\.skel\.h' userspace tools tests 2>/dev/null)
+$(SKELETON_USERS:%.c=$(BUILD)/obj/%.o): | $(BPF_SKELETONS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -99,6 +99,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# The version every binary prints (--version, man pages, packages).
+VERSION := $(shell cat VERSION)
+$(BUILD)/obj/userspace/common/settings.o: ALL_CFLAGS += -DCASCADE_VERSION='"$(VERSION)"'
+$(BUILD)/obj/userspace/common/settings.o: VERSION
+
 # Only the sources that include a generated skeleton wait for the BPF
 # pipeline (after the first build the .d files list the header anyway).
 SKELETON_USERS := $(shell grep -rl --include='*.c' '\.skel\.h' userspace tools tests 2>/dev/null)

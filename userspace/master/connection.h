@@ -129,6 +129,10 @@ void request_handle(struct connection *connection, const struct http_request *re
 /* Queues a complete in-memory response (head + optional body). */
 void respond_in_memory(struct connection *connection, int status, const char *content_type,
 		       const char *body, size_t body_length, bool head_only);
+/* true when the image's file still holds the verified content. Otherwise
+ * (overwritten in place) logs it once, asks the control thread to verify
+ * it again, and returns false: it must not be served under its digest. */
+bool image_still_verified(struct server *server, struct image *image);
 /* Answers with a short text body explaining the status; logs the reason. */
 void respond_error(struct connection *connection, int status, const char *reason);
 

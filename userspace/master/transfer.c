@@ -112,6 +112,22 @@ static void splice_out(struct connection *connection, unsigned int length, unsig
 	stats_add(&connection->worker->server->stats.splice_operations, 1);
 }
 
+static void transfer_failed(struct connection *connection, const char *what, int error);
+
+/* Before each body chunk after the first (the first was checked with the
+ * request): an image overwritten in place meanwhile would reach the client
+ * as a mix under the old digest; it gets a short body instead. */
+static bool image_chunk_allowed(struct connection *connection)
+{
+	uint64_t first = connection->body_end - connection->body_total;
+
+	if (connection->body_next == first ||
+	    image_still_verified(connection->worker->server, connection->image))
+		return true;
+	transfer_failed(connection, "reading the image (changed on disk)", -ESTALE);
+	return false;
+}
+
 static void submit_splice(struct connection *connection)
 {
 	struct worker *worker = connection->worker;
@@ -130,7 +146,7 @@ static void submit_splice(struct connection *connection)
 		splice_out(connection, connection->pipe_bytes, more);
 		return;
 	}
-	if (left == 0)
+	if (left == 0 || !image_chunk_allowed(connection))
 		return;
 	{
 		uint64_t chunk = connection->pipe.capacity;
@@ -158,6 +174,8 @@ static void submit_zero_copy(struct connection *connection)
 	unsigned int length = (unsigned int)(left < ZERO_COPY_CHUNK ? left : ZERO_COPY_CHUNK);
 	size_t count = 0;
 
+	if (!image_chunk_allowed(connection))
+		return;
 	memset(message, 0, sizeof(*message));
 	if (connection->output_sent < connection->output_length) {
 		parts[count].iov_base = connection->output + connection->output_sent;

@@ -2,9 +2,8 @@
 # An image is served under its exact name only: a longer name that starts
 # with it (good.bin.old, good.binX), a shorter one (good.bi), another case
 # (GOOD.BIN), a trailing slash or an encoded NUL after it are 404 (or 400),
-# never the
-# image; names listed side by side (a.bin and a.bin.old) each get their own
-# bytes. A query string is not part of the name (?group=N is how slaves ask).
+# never the image; names listed side by side (a.bin and a.bin.old) each get
+# their own bytes. A query string is not part of the name (?group=N is how slaves ask).
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/master-lib.bash"

@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "master/http_request.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 
 /* Head bytes kept while a head arrives in pieces: the limit plus one
  * receive buffer, so the parser can tell "over the limit" apart. */

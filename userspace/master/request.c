@@ -14,7 +14,7 @@
 #include "master/admin_token.h"
 #include "master/http_conditional.h"
 #include "master/http_request.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "meter_mark.h"
 
 #define IMAGE_PREFIX "/images/"

@@ -17,7 +17,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "master/connection.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "master/splice_pipe.h"
 
 #define RING_ENTRIES       4096

@@ -18,7 +18,7 @@ struct campaign_member;
 
 struct device {
 	uint32_t id;
-	char *key; /* OUI-ProductClass-SerialNumber */
+	char *key; /* OUI-ProductClass-SerialNumber (device_key) */
 	char *manufacturer, *oui, *product_class, *serial_number;
 	char *hardware_version, *software_version, *location;
 	char *connection_request_url, *file_server_url;
@@ -197,6 +197,12 @@ struct controller {
 /* registry.c */
 int controller_init(struct controller *controller, const struct acs_config *config);
 void controller_destroy(struct controller *controller);
+/* The unambiguous key of a DeviceId: OUI-ProductClass-SerialNumber with
+ * '%' and '-' inside a field written %25 and %2D (so ("A-B","X","C") and
+ * ("A","B","X-C") differ); without those characters the plain join.
+ * Returns 0, or -ENAMETOOLONG when it does not fit in size. */
+#define DEVICE_KEY_SIZE 1024
+int device_key(const struct cwmp_device_id *identity, char *key, size_t size);
 struct device *device_find(struct controller *controller, const char *key);
 struct device *device_by_id(struct controller *controller, uint32_t id);
 /* Creates a device with identity fields; id 0 assigns the next id. */

@@ -114,17 +114,50 @@ bool set_text(char **field, const char *value)
 	return true;
 }
 
+/* Appends field with '%' and '-' written as %25 and %2D. */
+static size_t append_key_field(char *key, size_t used, size_t size, const char *field)
+{
+	for (; field && *field && used < size; field++) {
+		if (*field == '%' || *field == '-')
+			used += (size_t)snprintf(key + used, size - used, "%%%02X", (unsigned char)*field);
+		else
+			key[used++] = *field;
+	}
+	return used;
+}
+
+int device_key(const struct cwmp_device_id *identity, char *key, size_t size)
+{
+	size_t used = append_key_field(key, 0, size, identity->oui);
+
+	if (used < size)
+		key[used++] = '-';
+	used = append_key_field(key, used, size, identity->product_class);
+	if (used < size)
+		key[used++] = '-';
+	used = append_key_field(key, used, size, identity->serial_number);
+	if (used >= size) {
+		if (size)
+			key[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	key[used] = '\0';
+	return 0;
+}
+
 struct device *device_create(struct controller *controller, uint32_t id, const struct cwmp_device_id *identity)
 {
 	struct device *device = calloc(1, sizeof(*device));
-	char key[512];
+	char key[DEVICE_KEY_SIZE];
 
 	if (!device)
 		return NULL;
 	if (id == 0)
 		id = (uint32_t)controller->device_count + 1;
-	snprintf(key, sizeof(key), "%s-%s-%s", identity->oui, identity->product_class ? identity->product_class : "",
-		 identity->serial_number);
+	if (device_key(identity, key, sizeof(key)) < 0) {
+		free(device);
+		return NULL;
+	}
 	device->id = id;
 	set_text(&device->key, key);
 	set_text(&device->manufacturer, identity->manufacturer ? identity->manufacturer : "");

@@ -187,7 +187,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	struct session *session;
 	const char *bound_device_key = exchange->bound_device_key;
 	const struct device *bound_device = NULL;
-	char key[512], events[256];
+	char key[DEVICE_KEY_SIZE], events[256];
 
 	if (strlen(inform->device_id.oui) > 64 || strlen(inform->device_id.product_class) > 64 ||
 	    strlen(inform->device_id.serial_number) > 64 || strlen(inform->device_id.manufacturer) > 64) {
@@ -195,8 +195,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 			    "DeviceId fields are limited to 64 characters");
 		return 0;
 	}
-	snprintf(key, sizeof(key), "%s-%s-%s", inform->device_id.oui, inform->device_id.product_class,
-		 inform->device_id.serial_number);
+	device_key(&inform->device_id, key, sizeof(key));
 	if (exchange->session_authenticated) {
 		/* no credentials came with this request: the session it belongs
 		 * to vouches for it, within that session's binding */

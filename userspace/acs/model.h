@@ -212,6 +212,9 @@ bool set_text(char **field, const char *value);
 /* Applies standard and X_CASCADE_ parameters; returns true if any attribute
  * used by grouping changed. */
 bool device_apply_parameters(struct device *device, const struct cwmp_parameter_value *parameters, size_t count);
+/* Whether a device's X_CASCADE_FileServer.URL may be stored and handed to
+ * slaves: http:// or https:// with a host, no blanks or control characters. */
+bool file_server_url_acceptable(const char *url);
 /* True when the parameters carry the attributes the controller needs. */
 bool parameters_have_attributes(const struct cwmp_parameter_value *parameters, size_t count);
 struct group *group_by_id(struct controller *controller, uint32_t id);

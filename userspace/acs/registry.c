@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 
 int controller_init(struct controller *controller, const struct acs_config *config)
 {
@@ -267,6 +269,18 @@ bool parameters_have_attributes(const struct cwmp_parameter_value *parameters, s
 	return versions && occupancy;
 }
 
+bool file_server_url_acceptable(const char *url)
+{
+	size_t scheme = strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+
+	if (!scheme || url[scheme] == '\0' || url[scheme] == '/')
+		return false;
+	for (const unsigned char *at = (const unsigned char *)url; *at; at++)
+		if (*at <= ' ' || *at == 0x7f)
+			return false;
+	return true;
+}
+
 bool device_apply_parameters(struct device *device, const struct cwmp_parameter_value *parameters, size_t count)
 {
 	bool grouping_changed = false, cascade_occupancy = false, cascade_cache = false, cascade_location = false;
@@ -335,6 +349,12 @@ bool device_apply_parameters(struct device *device, const struct cwmp_parameter_
 			break;
 		case ATTRIBUTE_CASCADE_FILE_SERVER_URL:
 			device->cascade_capable = true;
+			if (!value || !file_server_url_acceptable(value)) {
+				if (value && value[0])
+					log_warn_limited("%s: X_CASCADE_FileServer.URL \"%.200s\" ignored: not an http:// or https:// URL",
+							 device->key, value);
+				value = "";
+			}
 			set_text(&device->file_server_url, value);
 			break;
 		case ATTRIBUTE_CASCADE_OTHER:

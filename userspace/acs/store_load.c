@@ -114,7 +114,8 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		set_text(&device->software_version, column_text(statement, 7));
 		set_text(&device->location, column_text(statement, 8));
 		set_text(&device->connection_request_url, column_text(statement, 9));
-		set_text(&device->file_server_url, column_text(statement, 10));
+		set_text(&device->file_server_url,
+			 file_server_url_acceptable(column_text(statement, 10)) ? column_text(statement, 10) : "");
 		set_text(&device->root, column_text(statement, 11));
 		set_text(&device->last_address, column_text(statement, 12));
 		set_text(&device->last_events, column_text(statement, 13));

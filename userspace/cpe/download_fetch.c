@@ -43,6 +43,7 @@ struct transfer {
 	const struct fetch_options *options;
 	bool cancelled;
 	bool no_space;
+	bool over_limit;
 };
 
 unsigned int download_fault_for(int curl_code, long http_status, bool connected, bool progressed, bool *retry,
@@ -199,6 +200,7 @@ static bool check_response(struct transfer *transfer)
 			return false;
 		}
 		if ((uint64_t)total > transfer->limit) {
+			transfer->over_limit = true;
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE,
 					"file of %" PRId64 " bytes is over the limit of %" PRIu64, total, transfer->limit);
 			return false;
@@ -243,6 +245,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 		else
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE, "file is over the limit of %" PRIu64 " bytes",
 					transfer->limit);
+		transfer->over_limit = !transfer->expected;
 		return 0;
 	}
 	while (done < length) {
@@ -491,6 +494,7 @@ int download_fetch(const struct download_request *request, const char *partial_p
 	}
 done:
 	result->no_space = transfer.no_space;
+	result->over_limit = transfer.over_limit;
 	/* fetch_once ends with sync_progress; only a position it did not
 	 * record (the file already whole at open) needs a sync here. */
 	if (transfer.progress.durable_bytes != transfer.position && fdatasync(transfer.fd) == 0) {

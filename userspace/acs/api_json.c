@@ -206,7 +206,8 @@ char *api_metrics_text(struct controller *controller, size_t store_pending)
 		struct store_wal_figures wal;
 
 		store_wal_figures(controller->store, &wal);
-		EMIT("# TYPE cascade_acs_store_failed_commits_total counter\ncascade_acs_store_failed_commits_total %lu\n",
+		EMIT("# TYPE cascade_acs_store_failed_commits_total counter\n"
+		     "cascade_acs_store_failed_commits_total %lu\n",
 		     (unsigned long)wal.failed_commits);
 		EMIT("# TYPE cascade_acs_wal_frames gauge\ncascade_acs_wal_frames %lu\n", (unsigned long)wal.frames);
 		EMIT("# TYPE cascade_acs_wal_frames_written_total counter\ncascade_acs_wal_frames_written_total %lu\n",

@@ -264,12 +264,14 @@ static enum MHD_Result control_campaign(struct controller *controller, struct MH
 	pthread_mutex_unlock(&controller->lock);
 	store_batch_free(batch);
 	if (result == -ENOENT || result == -EINVAL)
-		return reply_error(connection, MHD_HTTP_NOT_FOUND, result == -ENOENT ? "no such campaign" : "no such action");
+		return reply_error(connection, MHD_HTTP_NOT_FOUND,
+				   result == -ENOENT ? "no such campaign" : "no such action");
 	if (result == -EALREADY)
 		return reply_error(connection, MHD_HTTP_CONFLICT, message);
 	if (result < 0)
 		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				   result == -ENOMEM ? "out of memory" : "change could not be saved: nothing was changed");
+				   result == -ENOMEM ? "out of memory"
+							   : "change could not be saved: nothing was changed");
 	return reply_json(connection, MHD_HTTP_OK, document);
 }
 

@@ -351,7 +351,8 @@ bool device_apply_parameters(struct device *device, const struct cwmp_parameter_
 			device->cascade_capable = true;
 			if (!value || !file_server_url_acceptable(value)) {
 				if (value && value[0])
-					log_warn_limited("%s: X_CASCADE_FileServer.URL \"%.200s\" ignored: not an http:// or https:// URL",
+					log_warn_limited("%s: X_CASCADE_FileServer.URL \"%.200s\" ignored: "
+							 "not an http:// or https:// URL",
 							 device->key, value);
 				value = "";
 			}
@@ -389,7 +390,7 @@ struct group *group_find_or_create(struct controller *controller, const char *ke
 	group->key = strdup(key);
 	if (!group->key || ensure_slot((void ***)&controller->groups, &controller->group_capacity, id - 1) < 0 ||
 	    controller->groups[id - 1] || hashmap_put(&controller->groups_by_key, group->key, group) < 0) {
-		log_error("cannot create group %s", key);
+		log_error_limited("cannot create group %s", key);
 		free(group->key);
 		free(group);
 		return NULL;

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 
 static void session_free(struct session *session)
 {
@@ -210,7 +211,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 		bound_device_key = bound_device ? bound_device->key : NULL;
 	}
 	if (bound_device_key && strcmp(bound_device_key, key) != 0) {
-		log_warn("Inform from %s with credentials of %s refused", key, bound_device_key);
+		log_warn_limited("Inform from %s with credentials of %s refused", key, bound_device_key);
 		controller->metrics.auth_failures++;
 		reply->http_status = 403;
 		return 0;
@@ -517,7 +518,7 @@ int session_handle(struct controller *controller, const struct cwmp_exchange *ex
 		limits.max_document_bytes = controller->config.max_request_bytes;
 		result = cwmp_decode(exchange->body, exchange->length, &limits, &message, &error);
 		if (result < 0) {
-			log_info("bad CWMP request from %s: %s", exchange->address, error.message);
+			log_info_limited("bad CWMP request from %s: %s", exchange->address, error.message);
 			pthread_mutex_lock(&controller->lock);
 			reply_fault(controller, reply, guess_version(exchange->body, exchange->length), NULL,
 				    error.acs_fault_code ? error.acs_fault_code : 8002, error.message);

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/faults.h"
 
 #define SYNC_INTERVAL_MS 1000
@@ -125,13 +126,13 @@ static void sync_progress(struct transfer *transfer)
 	int result;
 
 	if (fdatasync(transfer->fd) < 0) {
-		log_warn("fdatasync of a partial download failed: %s", strerror(errno));
+		log_warn_limited("fdatasync of a partial download failed: %s", strerror(errno));
 		return;
 	}
 	transfer->progress.durable_bytes = transfer->position;
 	result = download_progress_save(transfer->progress_path, &transfer->progress);
 	if (result < 0)
-		log_warn("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
+		log_warn_limited("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
 	transfer->last_sync_ms = monotonic_ms();
 }
 

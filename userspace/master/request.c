@@ -70,7 +70,7 @@ static void respond_with_head(struct connection *connection, struct http_head *h
 	length = http_format_head(head, text, HTTP_RESPONSE_HEAD_MAX);
 	if (length < 0) {
 		free(text);
-		log_error("response head for status %d does not fit", head->status);
+		log_error_limited("response head for status %d does not fit", head->status);
 		connection_close(connection);
 		return;
 	}

@@ -34,7 +34,7 @@ printf '[acs]\ndb_synchronous = %s\n[connection_request]\nretry_interval = 1h\n'
   --config "$work/acs.ini" --log-level warn 2>"$work/acs.log" &
 acs_pid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$api_port/metrics" && break; sleep 0.1; done
-metric() { curl -s "http://127.0.0.1:$api_port/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
+metric() { curl -s "http://127.0.0.1:$api_port/metrics" | awk -v name="$1" '$1 == name {value = $2} END {print value + 0}'; }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 "$bin/cascade-swarm" --acs "http://127.0.0.1:$cwmp_port/" --devices "$devices" --groups 10 --store "$work/store" \

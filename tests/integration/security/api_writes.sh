@@ -5,7 +5,7 @@
 # another process holds SQLite's write lock, so every commit fails (after
 # the 5 s busy timeout) exactly as on a full or failing disk. A campaign
 # start refused that way leaves no campaign and sends no RPC; a refused
-# pause or cancel leaves the campaign as it was; once the database is free
+# pause, cancel or resume leaves the campaign as it was; once the database is free
 # again the same requests work, and after a restart memory and database
 # agree.
 # timeout: 180
@@ -81,6 +81,11 @@ check_equal "and no member was cancelled" "$counts_before" "$(api GET /api/campa
 unlock_database
 answer=$(post /api/campaigns/2/pause)
 check_equal "the pause works once the database is free" "200 paused" "${answer%% *} $(jq -r .state <<<"${answer#* }")"
+lock_database
+answer=$(post /api/campaigns/2/resume)
+check_equal "a refused resume is answered 500" 500 "${answer%% *}"
+check_equal "after a refused resume campaign 2 is still paused" paused "$(campaign_state 2)"
+unlock_database
 
 # 4. memory and database agree
 stop_daemon acs

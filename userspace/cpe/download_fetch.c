@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/faults.h"
 
 #define SYNC_INTERVAL_MS 1000
@@ -43,6 +44,7 @@ struct transfer {
 	const struct fetch_options *options;
 	bool cancelled;
 	bool no_space;
+	bool over_limit;
 };
 
 unsigned int download_fault_for(int curl_code, long http_status, bool connected, bool progressed, bool *retry,
@@ -124,13 +126,13 @@ static void sync_progress(struct transfer *transfer)
 	int result;
 
 	if (fdatasync(transfer->fd) < 0) {
-		log_warn("fdatasync of a partial download failed: %s", strerror(errno));
+		log_warn_limited("fdatasync of a partial download failed: %s", strerror(errno));
 		return;
 	}
 	transfer->progress.durable_bytes = transfer->position;
 	result = download_progress_save(transfer->progress_path, &transfer->progress);
 	if (result < 0)
-		log_warn("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
+		log_warn_limited("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
 	transfer->last_sync_ms = monotonic_ms();
 }
 
@@ -199,6 +201,7 @@ static bool check_response(struct transfer *transfer)
 			return false;
 		}
 		if ((uint64_t)total > transfer->limit) {
+			transfer->over_limit = true;
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE,
 					"file of %" PRId64 " bytes is over the limit of %" PRIu64, total, transfer->limit);
 			return false;
@@ -243,6 +246,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 		else
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE, "file is over the limit of %" PRIu64 " bytes",
 					transfer->limit);
+		transfer->over_limit = !transfer->expected;
 		return 0;
 	}
 	while (done < length) {
@@ -491,6 +495,7 @@ int download_fetch(const struct download_request *request, const char *partial_p
 	}
 done:
 	result->no_space = transfer.no_space;
+	result->over_limit = transfer.over_limit;
 	/* fetch_once ends with sync_progress; only a position it did not
 	 * record (the file already whole at open) needs a sync here. */
 	if (transfer.progress.durable_bytes != transfer.position && fdatasync(transfer.fd) == 0) {

@@ -32,6 +32,7 @@ struct fetch_result {
 	uint64_t fetched;             /* bytes received in this call */
 	unsigned int attempts;        /* HTTP requests made */
 	bool no_space;                /* the disk filled up (ENOSPC, EDQUOT) */
+	bool over_limit;              /* the file is over --max-image-size (no FileSize given) */
 };
 
 /* Brings partial_path up to the whole file. Returns 0 (result says how it

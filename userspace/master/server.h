@@ -16,7 +16,7 @@
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
-#include "master/meter_link.h"
+#include "master/group_meter.h"
 #include "master/stats.h"
 
 struct connection;
@@ -93,7 +93,7 @@ struct server {
 	int finished_fd;                /* eventfd: a loop has exited */
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
-	struct meter_link meter_link;   /* eBPF group egress meter, or why not */
+	struct master_group_meter group_meter;  /* eBPF group egress meter, or why not */
 	struct address_limit address_limit; /* --max-connections-per-address */
 };
 

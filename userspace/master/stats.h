@@ -80,7 +80,7 @@ struct name_counters *stats_image_counters(struct stats *stats, const char *name
 struct group_counters *stats_group_counters(struct stats *stats, uint32_t group);
 
 struct image_table;
-struct meter_link;
+struct master_group_meter;
 struct server_state_view {
 	const char *role;                /* "master" or "origin" */
 	const char *send_mode;
@@ -89,7 +89,7 @@ struct server_state_view {
 	uint64_t zc_max_size;
 	uint64_t generation;
 	int last_reload_error;
-	const struct meter_link *meter;  /* the eBPF group meter link */
+	const struct master_group_meter *meter;  /* the eBPF group meter link */
 };
 
 /* Renders /-/stats (JSON, jansson) and /metrics (Prometheus text); *out

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "master/image.h"
-#include "master/meter_link.h"
+#include "master/group_meter.h"
 
 static const int counted_statuses[] = STATS_STATUSES;
 #define COUNTED_STATUS_COUNT (sizeof(counted_statuses) / sizeof(counted_statuses[0]))
@@ -110,7 +110,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"reloads", (json_int_t)stats_read(&stats->reloads),
 		"failures", (json_int_t)stats_read(&stats->reload_failures),
 		"last_error", view->last_reload_error ? strerror(-view->last_reload_error) : NULL,
-		"meter", meter_link_json(view->meter));
+		"meter", master_group_meter_json(view->meter));
 	if (root == NULL)
 		return -ENOMEM;
 	text = json_dumps(root, JSON_COMPACT);
@@ -227,7 +227,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_reload_failures_total", "counter",
 		      "Manifest reloads that failed.", stats_read(&stats->reload_failures));
 	registry_metrics(stream, stats);
-	meter_link_write_metrics(view->meter, stream);
+	master_group_meter_write_metrics(view->meter, stream);
 	if (fclose(stream) != 0 || text == NULL) {
 		free(text);
 		return -ENOMEM;

@@ -2,8 +2,8 @@
  * argument parsing and validation first, then one library call, so that a
  * bad argument is refused before anything changes. */
 #include "meter/meter_cli.h"
-#include "meter/cpu_occupancy.h"
-#include "meter/egress_meter.h"
+#include "meter/cpu_meter.h"
+#include "meter/group_meter.h"
 #include "meter/meter_values.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -98,9 +98,9 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 		{ "max-prefixes", required_argument, NULL, 'm' }, { "no-cpu", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct egress_meter_options attach = { .pin_dir = cli->pin_dir };
+	struct group_meter_options attach = { .pin_dir = cli->pin_dir };
 	uint16_t ports[METER_MAX_PORTS];
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	bool with_cpu = true;
 	long long value;
@@ -131,19 +131,19 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 	if (attach.interface == NULL)
 		return usage_error(cli, "attach needs --interface IF%s", NULL);
 	attach.ports = ports;
-	if (egress_meter_attach(&attach, &meter, &error) < 0)
+	if (group_meter_attach(&attach, &meter, &error) < 0)
 		return failed(cli, &error);
-	egress_meter_close(meter);
+	group_meter_close(meter);
 	if (with_cpu) {
-		struct cpu_occupancy_options cpu_options = { .pin_dir = meter_pin_dir(cli->pin_dir) };
-		struct cpu_occupancy *cpu = NULL;
+		struct cpu_meter_options cpu_options = { .pin_dir = meter_pin_dir(cli->pin_dir) };
+		struct cpu_meter *cpu = NULL;
 
-		if (cpu_occupancy_open(&cpu_options, &cpu, &error) < 0)
+		if (cpu_meter_open(&cpu_options, &cpu, &error) < 0)
 			return failed(cli, &error);
-		if (cpu_occupancy_source(cpu) != CPU_OCCUPANCY_SOURCE_EBPF)
+		if (cpu_meter_source(cpu) != CPU_METER_SOURCE_EBPF)
 			fprintf(stderr, "%s: CPU meter uses /proc/stat: %s\n", cli->program,
-				cpu_occupancy_fallback_reason(cpu));
-		cpu_occupancy_close(cpu);
+				cpu_meter_fallback_reason(cpu));
+		cpu_meter_close(cpu);
 	}
 	print_done(cli, "attached");
 	return EXIT_SUCCESS;
@@ -152,7 +152,7 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = { { "unpin", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 } };
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	bool unpin = false;
 	int option, status = EXIT_SUCCESS;
@@ -165,14 +165,14 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error(cli, "detach: unexpected argument '%s'", argv[optind]);
-	if (egress_meter_open(cli->pin_dir, &meter, &error) == 0) {
-		if (egress_meter_detach(meter, unpin, &error) < 0)
+	if (group_meter_open(cli->pin_dir, &meter, &error) == 0) {
+		if (group_meter_detach(meter, unpin, &error) < 0)
 			status = failed(cli, &error);
-		egress_meter_close(meter);
+		group_meter_close(meter);
 	} else if (error.code != -ENOENT) {
 		status = failed(cli, &error);
 	}
-	if (cpu_occupancy_detach(cli->pin_dir, &error) < 0)
+	if (cpu_meter_detach(cli->pin_dir, &error) < 0)
 		status = failed(cli, &error);
 	if (status == EXIT_SUCCESS)
 		print_done(cli, unpin ? "detached and unpinned" : "detached (counters kept in pins)");
@@ -180,11 +180,11 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 }
 
 /* Opens the attached group meter or prints why not. */
-static int open_meter(const struct meter_cli *cli, struct egress_meter **meter)
+static int open_meter(const struct meter_cli *cli, struct group_meter **meter)
 {
 	struct meter_error error = { 0 };
 
-	if (egress_meter_open(cli->pin_dir, meter, &error) < 0)
+	if (group_meter_open(cli->pin_dir, meter, &error) < 0)
 		return failed(cli, &error);
 	return EXIT_SUCCESS;
 }
@@ -194,9 +194,9 @@ static int bad_group(const struct meter_cli *cli, const char *text)
 	return usage_error(cli, "bad group '%s': groups are 1..16777215", text);
 }
 
-static int command_group_list(const struct meter_cli *cli, struct egress_meter *meter)
+static int command_group_list(const struct meter_cli *cli, struct group_meter *meter)
 {
-	struct egress_prefix_entry *entries = calloc(2 * METER_MAX_PREFIXES, sizeof(*entries));
+	struct group_meter_prefix *entries = calloc(2 * METER_MAX_PREFIXES, sizeof(*entries));
 	struct meter_error error = { 0 };
 	size_t count = 0;
 
@@ -204,7 +204,7 @@ static int command_group_list(const struct meter_cli *cli, struct egress_meter *
 		return EXIT_FAILURE;
 	json_t *list = json_array();
 
-	egress_meter_list_prefixes(meter, entries, 2 * METER_MAX_PREFIXES, &count, &error);
+	group_meter_list_prefixes(meter, entries, 2 * METER_MAX_PREFIXES, &count, &error);
 	for (size_t index = 0; index < count && index < 2 * METER_MAX_PREFIXES; index++) {
 		if (cli->json)
 			json_array_append_new(list, json_pack("{s:s, s:I}", "prefix", entries[index].prefix, "group",
@@ -222,7 +222,7 @@ static int command_group_list(const struct meter_cli *cli, struct egress_meter *
 
 static int command_group(const struct meter_cli *cli, int argc, char **argv)
 {
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	struct meter_prefix prefix;
 	uint32_t group = 0;
@@ -253,21 +253,21 @@ static int command_group(const struct meter_cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0) {
 		status = command_group_list(cli, meter);
 	} else if (strcmp(argv[1], "set") == 0) {
-		status = egress_meter_set_prefix(meter, argv[2], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+		status = group_meter_set_prefix(meter, argv[2], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix set");
 	} else {
-		status = egress_meter_remove_prefix(meter, argv[2], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+		status = group_meter_remove_prefix(meter, argv[2], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix removed");
 	}
-	egress_meter_close(meter);
+	group_meter_close(meter);
 	return status;
 }
 
 static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 {
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	uint64_t rate = 0;
 	uint32_t group = 0;
@@ -297,10 +297,10 @@ static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 	if ((status = open_meter(cli, &meter)) != EXIT_SUCCESS)
 		return status;
 	if (rate != 0)
-		result = egress_meter_set_cap(meter, group, rate, &error);
+		result = group_meter_set_cap(meter, group, rate, &error);
 	else
-		result = egress_meter_clear_cap(meter, group, &error);
-	egress_meter_close(meter);
+		result = group_meter_clear_cap(meter, group, &error);
+	group_meter_close(meter);
 	if (result < 0)
 		return failed(cli, &error);
 	print_done(cli, rate != 0 ? "cap set" : "cap cleared");

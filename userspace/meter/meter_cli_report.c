@@ -2,8 +2,8 @@
  * interval, and prints a table (redrawn in place on a terminal for top) or
  * one JSON object per report. */
 #include "meter/meter_cli.h"
-#include "meter/cpu_occupancy.h"
-#include "meter/egress_meter.h"
+#include "meter/cpu_meter.h"
+#include "meter/group_meter.h"
 #include "meter/meter_values.h"
 #include "common/clock.h"
 #include "meter_types.h"
@@ -17,18 +17,18 @@
 #include <unistd.h>
 
 struct report_frame {
-	struct egress_group_totals *groups;
+	struct group_meter_totals *groups;
 	size_t count;
 	uint64_t time_ns;
 };
 
 struct report_sources {
-	struct egress_meter *meter;          /* NULL when the group meter is unavailable */
+	struct group_meter *meter;          /* NULL when the group meter is unavailable */
 	struct meter_error meter_error;
-	struct cpu_occupancy *cpu;           /* NULL when no CPU source works */
+	struct cpu_meter *cpu;           /* NULL when no CPU source works */
 	struct meter_error cpu_error;
-	struct cpu_occupancy *reference;     /* /proc/stat over the same intervals */
-	struct cpu_occupancy_result reference_result;
+	struct cpu_meter *reference;     /* /proc/stat over the same intervals */
+	struct cpu_meter_result reference_result;
 };
 
 static const char *shaper_name(uint32_t shaper)
@@ -40,20 +40,20 @@ static const char *shaper_name(uint32_t shaper)
 	}
 }
 
-static int read_frame(struct egress_meter *meter, struct report_frame *frame, struct meter_error *error)
+static int read_frame(struct group_meter *meter, struct report_frame *frame, struct meter_error *error)
 {
 	size_t capacity = 256;
 
 	frame->count = 0; /* the caller stamps time_ns, with or without a meter */
 	for (int attempt = 0; attempt < 4; attempt++) {
-		struct egress_group_totals *groups = realloc(frame->groups, capacity * sizeof(*groups));
+		struct group_meter_totals *groups = realloc(frame->groups, capacity * sizeof(*groups));
 		size_t count = 0;
 		int result;
 
 		if (groups == NULL)
 			return meter_error_set(error, -ENOMEM, "out of memory");
 		frame->groups = groups;
-		result = egress_meter_read(meter, groups, capacity, &count, error);
+		result = group_meter_read(meter, groups, capacity, &count, error);
 		if (result < 0)
 			return result;
 		if (count <= capacity) {
@@ -66,7 +66,7 @@ static int read_frame(struct egress_meter *meter, struct report_frame *frame, st
 }
 
 /* Rate of group since the previous frame; -1 when unknown. */
-static double group_rate(const struct report_frame *previous, const struct egress_group_totals *now,
+static double group_rate(const struct report_frame *previous, const struct group_meter_totals *now,
 			 uint64_t time_ns)
 {
 	size_t low = 0, high = previous ? previous->count : 0;
@@ -90,13 +90,13 @@ static double group_rate(const struct report_frame *previous, const struct egres
 
 static json_t *status_json(struct report_sources *sources)
 {
-	struct egress_meter_status status;
+	struct group_meter_status status;
 	struct meter_error error = { 0 };
 	json_t *ports;
 
 	if (sources->meter == NULL)
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->meter_error.message);
-	if (egress_meter_get_status(sources->meter, &status, &error) < 0)
+	if (group_meter_get_status(sources->meter, &status, &error) < 0)
 		return json_pack("{s:b, s:s}", "available", 0, "error", error.message);
 	ports = json_array();
 	for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++)
@@ -108,7 +108,7 @@ static json_t *status_json(struct report_sources *sources)
 			 (json_int_t)status.group_table_full, "pacing_table_full", (json_int_t)status.pacing_table_full);
 }
 
-static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupancy_result *cpu, bool have_interval)
+static json_t *cpu_json(struct report_sources *sources, const struct cpu_meter_result *cpu, bool have_interval)
 {
 	bool have_reference = have_interval && sources->reference != NULL;
 
@@ -116,7 +116,7 @@ static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupan
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->cpu_error.message);
 	return json_pack("{s:b, s:s, s:b, s:s, s:o, s:I, s:I, s:f, s:o}", "available", 1, "source",
 			 cpu->from_proc_stat ? "proc_stat" : "ebpf", "fallback", cpu->from_proc_stat, "fallback_reason",
-			 cpu_occupancy_fallback_reason(sources->cpu), "occupancy_basis_points",
+			 cpu_meter_fallback_reason(sources->cpu), "occupancy_basis_points",
 			 have_interval ? json_integer(cpu->interval_basis_points) : json_null(), "window_basis_points",
 			 (json_int_t)cpu->window_basis_points, "cpu_count", (json_int_t)cpu->cpu_count,
 			 "interval_seconds", (double)cpu->interval_ns / 1e9, "proc_stat_basis_points",
@@ -124,14 +124,14 @@ static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupan
 }
 
 static void print_json(struct report_sources *sources, const struct report_frame *previous,
-		       const struct report_frame *frame, const struct cpu_occupancy_result *cpu)
+		       const struct report_frame *frame, const struct cpu_meter_result *cpu)
 {
 	json_t *groups = json_array();
 	json_t *report;
 	char *text;
 
 	for (size_t index = 0; index < frame->count; index++) {
-		const struct egress_group_totals *group = &frame->groups[index];
+		const struct group_meter_totals *group = &frame->groups[index];
 		double rate = group_rate(previous, group, frame->time_ns);
 
 		json_array_append_new(
@@ -156,11 +156,11 @@ static void print_json(struct report_sources *sources, const struct report_frame
 }
 
 static void print_table(struct report_sources *sources, const struct report_frame *previous,
-			const struct report_frame *frame, const struct cpu_occupancy_result *cpu)
+			const struct report_frame *frame, const struct cpu_meter_result *cpu)
 {
-	struct egress_meter_status status;
+	struct group_meter_status status;
 
-	if (sources->meter != NULL && egress_meter_get_status(sources->meter, &status, NULL) == 0)
+	if (sources->meter != NULL && group_meter_get_status(sources->meter, &status, NULL) == 0)
 		printf("group meter: interface %s (ifindex %u), %s, shaper %s, %s\n",
 		       status.interface[0] ? status.interface : "(gone)", status.ifindex,
 		       status.attached ? "attached" : "NOT attached", shaper_name(status.shaper),
@@ -180,7 +180,7 @@ static void print_table(struct report_sources *sources, const struct report_fram
 		return;
 	printf("%9s %16s %12s %14s %14s %8s\n", "GROUP", "BYTES", "PACKETS", "RATE", "CAP", "DROPS");
 	for (size_t index = 0; index < frame->count; index++) {
-		const struct egress_group_totals *group = &frame->groups[index];
+		const struct group_meter_totals *group = &frame->groups[index];
 		double rate = group_rate(previous, group, frame->time_ns);
 		char rate_text[32] = "-", cap_text[32] = "-";
 
@@ -207,17 +207,17 @@ static void sleep_ms(uint64_t milliseconds)
  * this report (or /proc/stat when eBPF is unavailable). */
 static void open_cpu(const struct meter_cli *cli, struct report_sources *sources)
 {
-	struct cpu_occupancy_options options = { 0 };
+	struct cpu_meter_options options = { 0 };
 	char path[512];
 
 	if (meter_pin_path(cli->pin_dir, "cpu_meter", path, sizeof(path)) == 0 && access(path, F_OK) == 0)
 		options.pin_dir = meter_pin_dir(cli->pin_dir);
-	if (cpu_occupancy_open(&options, &sources->cpu, &sources->cpu_error) < 0)
+	if (cpu_meter_open(&options, &sources->cpu, &sources->cpu_error) < 0)
 		sources->cpu = NULL;
 	if (cli->json) {
-		struct cpu_occupancy_options reference = { .force_proc_stat = true };
+		struct cpu_meter_options reference = { .force_proc_stat = true };
 
-		if (cpu_occupancy_open(&reference, &sources->reference, NULL) < 0)
+		if (cpu_meter_open(&reference, &sources->reference, NULL) < 0)
 			sources->reference = NULL;
 	}
 }
@@ -226,13 +226,13 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 {
 	struct report_sources sources = { 0 };
 	struct report_frame frames[2] = { { 0 }, { 0 } };
-	struct cpu_occupancy_result cpu = { 0 };
+	struct cpu_meter_result cpu = { 0 };
 	bool refresh = top && !cli->json && isatty(STDOUT_FILENO);
 	int status = EXIT_SUCCESS;
 
 	if (count == 0)
 		count = refresh ? 3600 : 10;
-	if (egress_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
+	if (group_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
 		sources.meter = NULL;
 	if (interval_ms > 0)
 		open_cpu(cli, &sources);
@@ -260,9 +260,9 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 		}
 		now->time_ns = monotonic_ns();
 		if (sources.cpu != NULL)
-			cpu_occupancy_sample(sources.cpu, &cpu, &sources.cpu_error);
+			cpu_meter_sample(sources.cpu, &cpu, &sources.cpu_error);
 		if (sources.reference != NULL)
-			cpu_occupancy_sample(sources.reference, &sources.reference_result, NULL);
+			cpu_meter_sample(sources.reference, &sources.reference_result, NULL);
 		if (refresh)
 			printf("\033[H\033[2J");
 		if (cli->json)
@@ -276,8 +276,8 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 out:
 	free(frames[0].groups);
 	free(frames[1].groups);
-	egress_meter_close(sources.meter);
-	cpu_occupancy_close(sources.cpu);
-	cpu_occupancy_close(sources.reference);
+	group_meter_close(sources.meter);
+	cpu_meter_close(sources.cpu);
+	cpu_meter_close(sources.reference);
 	return status;
 }

@@ -10,13 +10,13 @@
  * 1..16777215; group 0 is the unattributed bucket.
  *
  *   struct meter_error error;
- *   struct egress_meter *meter;
- *   struct egress_meter_options options = { .interface = "lo", .ports = (uint16_t[]){8080}, .port_count = 1 };
- *   if (egress_meter_attach(&options, &meter, &error) < 0)
+ *   struct group_meter *meter;
+ *   struct group_meter_options options = { .interface = "lo", .ports = (uint16_t[]){8080}, .port_count = 1 };
+ *   if (group_meter_attach(&options, &meter, &error) < 0)
  *           log_warn("serving without meters: %s", error.message);
  */
-#ifndef CASCADE_METER_EGRESS_METER_H
-#define CASCADE_METER_EGRESS_METER_H
+#ifndef CASCADE_METER_GROUP_METER_H
+#define CASCADE_METER_GROUP_METER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,9 +25,9 @@
 #include "meter/meter_error.h"
 #include "meter/meter_pins.h"
 
-struct egress_meter;
+struct group_meter;
 
-struct egress_meter_options {
+struct group_meter_options {
 	const char *pin_dir;       /* NULL: METER_DEFAULT_PIN_DIR */
 	const char *interface;     /* the serving interface (attach) */
 	const uint16_t *ports;     /* server source ports whose unmarked packets count; */
@@ -39,39 +39,39 @@ struct egress_meter_options {
  * attaches it to the interface's clsact egress hook, creating clsact when
  * missing. Attaching again to the same interface replaces our filter and
  * keeps counters; caps found in the pins are applied again. */
-int egress_meter_attach(const struct egress_meter_options *options, struct egress_meter **meter,
+int group_meter_attach(const struct group_meter_options *options, struct group_meter **meter,
 			struct meter_error *error);
 /* Opens an attached meter's pinned maps; loads nothing. */
-int egress_meter_open(const char *pin_dir, struct egress_meter **meter, struct meter_error *error);
-void egress_meter_close(struct egress_meter *meter);
+int group_meter_open(const char *pin_dir, struct group_meter **meter, struct meter_error *error);
+void group_meter_close(struct group_meter *meter);
 /* Removes our tc filter, the htb root and the clsact qdisc when this meter
  * created them (clsact stays when other filters use it); with unpin, also
- * removes the pinned maps (counters are lost). Then call egress_meter_close. */
-int egress_meter_detach(struct egress_meter *meter, bool unpin, struct meter_error *error);
+ * removes the pinned maps (counters are lost). Then call group_meter_close. */
+int group_meter_detach(struct group_meter *meter, bool unpin, struct meter_error *error);
 
 /* Destination prefix -> group ("10.1.0.0/16", "fd00::/64", "10.1.2.3"). */
-int egress_meter_set_prefix(struct egress_meter *meter, const char *prefix, uint32_t group,
+int group_meter_set_prefix(struct group_meter *meter, const char *prefix, uint32_t group,
 			    struct meter_error *error);
-int egress_meter_remove_prefix(struct egress_meter *meter, const char *prefix, struct meter_error *error);
+int group_meter_remove_prefix(struct group_meter *meter, const char *prefix, struct meter_error *error);
 
-struct egress_prefix_entry {
+struct group_meter_prefix {
 	char prefix[64];
 	uint32_t group;
 };
 /* Fills up to capacity entries; *count is how many exist. */
-int egress_meter_list_prefixes(struct egress_meter *meter, struct egress_prefix_entry *entries,
+int group_meter_list_prefixes(struct group_meter *meter, struct group_meter_prefix *entries,
 			       size_t capacity, size_t *count, struct meter_error *error);
 
 /* Caps a group at rate_bytes_per_second of payload (what a slave measures).
  * Setting it again changes the rate at once. With no fq on the interface
  * this creates the htb root ca:0 (if the root is the kernel's default) and
  * a class per capped group; on failure nothing is left half-applied. */
-int egress_meter_set_cap(struct egress_meter *meter, uint32_t group, uint64_t rate_bytes_per_second,
+int group_meter_set_cap(struct group_meter *meter, uint32_t group, uint64_t rate_bytes_per_second,
 			 struct meter_error *error);
 /* Removes the cap (and the htb root with the last cap, if we made it). */
-int egress_meter_clear_cap(struct egress_meter *meter, uint32_t group, struct meter_error *error);
+int group_meter_clear_cap(struct group_meter *meter, uint32_t group, struct meter_error *error);
 
-struct egress_group_totals {
+struct group_meter_totals {
 	uint32_t group;
 	uint64_t bytes;                 /* frame bytes out, all CPUs summed */
 	uint64_t packets;               /* segments out */
@@ -82,13 +82,13 @@ struct egress_group_totals {
 };
 /* Every group with traffic or a cap, sorted by group id; fills up to
  * capacity entries and sets *count to how many exist. */
-int egress_meter_read(struct egress_meter *meter, struct egress_group_totals *totals, size_t capacity,
+int group_meter_read(struct group_meter *meter, struct group_meter_totals *totals, size_t capacity,
 		      size_t *count, struct meter_error *error);
 /* One group's totals (zeros when it has no traffic yet). */
-int egress_meter_read_group(struct egress_meter *meter, uint32_t group, struct egress_group_totals *totals,
+int group_meter_read_group(struct group_meter *meter, uint32_t group, struct group_meter_totals *totals,
 			    struct meter_error *error);
 
-struct egress_meter_status {
+struct group_meter_status {
 	uint32_t ifindex;
 	char interface[16];             /* "" when the interface is gone */
 	bool attached;                  /* our filter is on the hook now */
@@ -102,7 +102,7 @@ struct egress_meter_status {
 	uint64_t group_table_full;      /* packets not counted: group_stats full */
 	uint64_t pacing_table_full;
 };
-int egress_meter_get_status(struct egress_meter *meter, struct egress_meter_status *status,
+int group_meter_get_status(struct group_meter *meter, struct group_meter_status *status,
 			    struct meter_error *error);
 
 #endif

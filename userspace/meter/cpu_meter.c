@@ -1,7 +1,7 @@
 /* The CPU occupancy meter: the sched_switch program (shared through pins or
  * private), the /proc/stat fallback, and the window of samples that turns
  * cumulative busy time into the average occupancy a device reports. */
-#include "meter/cpu_occupancy.h"
+#include "meter/cpu_meter.h"
 #include "meter_types.h"
 #include "common/clock.h"
 #include "cpu_meter.skel.h"
@@ -25,19 +25,19 @@ struct occupancy_sample {
 	uint64_t total_ns;
 };
 
-struct cpu_occupancy {
-	enum cpu_occupancy_source source;
+struct cpu_meter {
+	enum cpu_meter_source source;
 	char fallback_reason[METER_ERROR_MESSAGE_SIZE];
-	struct cpu_meter *skeleton;     /* private meter only */
+	struct cpu_meter_bpf *skeleton;     /* private meter only */
 	int map_fd;
 	uint64_t window_ns;
 	uint32_t cpu_count;
-	struct occupancy_sample samples[CPU_OCCUPANCY_MAX_SAMPLES];
+	struct occupancy_sample samples[CPU_METER_MAX_SAMPLES];
 	size_t first, count;            /* ring of samples, oldest first */
 };
 
 /* Busy and total time of all CPUs from the eBPF map. */
-static int read_ebpf(struct cpu_occupancy *meter, uint64_t *busy_ns, uint64_t *total_ns)
+static int read_ebpf(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *total_ns)
 {
 	int cpus = meter_possible_cpus();
 	struct cpu_busy *values = calloc((size_t)cpus, sizeof(*values));
@@ -65,11 +65,11 @@ out:
 	return result;
 }
 
-static int read_totals(struct cpu_occupancy *meter, uint64_t *busy_ns, uint64_t *total_ns)
+static int read_totals(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *total_ns)
 {
-	if (meter->source == CPU_OCCUPANCY_SOURCE_EBPF)
+	if (meter->source == CPU_METER_SOURCE_EBPF)
 		return read_ebpf(meter, busy_ns, total_ns);
-	return cpu_occupancy_read_proc_stat(busy_ns, total_ns);
+	return cpu_meter_read_proc_stat(busy_ns, total_ns);
 }
 
 /* Runs this thread once on every online CPU, so each CPU switches tasks
@@ -93,17 +93,17 @@ static void visit_every_cpu(void)
 	sched_setaffinity(0, sizeof(original), &original);
 }
 
-static int attach_private(struct cpu_occupancy *meter, struct meter_error *error)
+static int attach_private(struct cpu_meter *meter, struct meter_error *error)
 {
-	struct cpu_meter *skeleton = cpu_meter__open_and_load();
+	struct cpu_meter_bpf *skeleton = cpu_meter_bpf__open_and_load();
 	int result;
 
 	if (skeleton == NULL)
 		return meter_error_set(error, -errno ? -errno : -EINVAL, "cannot load the CPU meter: %s",
 				       strerror(errno));
-	result = cpu_meter__attach(skeleton);
+	result = cpu_meter_bpf__attach(skeleton);
 	if (result < 0) {
-		cpu_meter__destroy(skeleton);
+		cpu_meter_bpf__destroy(skeleton);
 		return meter_error_set(error, result, "cannot attach the CPU meter to sched_switch: %s",
 				       strerror(-result));
 	}
@@ -114,7 +114,7 @@ static int attach_private(struct cpu_occupancy *meter, struct meter_error *error
 }
 
 /* Reuses the pinned meter when its link is pinned; -ENOENT otherwise. */
-static int reuse_pinned(struct cpu_occupancy *meter, const char *pin_dir)
+static int reuse_pinned(struct cpu_meter *meter, const char *pin_dir)
 {
 	char path[512];
 	int link_fd;
@@ -131,10 +131,10 @@ static int reuse_pinned(struct cpu_occupancy *meter, const char *pin_dir)
 	return meter->map_fd < 0 ? -errno : 0;
 }
 
-static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struct meter_error *error)
+static int attach_pinned(struct cpu_meter *meter, const char *pin_dir, struct meter_error *error)
 {
 	char link_path[512], map_path[512];
-	struct cpu_meter *skeleton;
+	struct cpu_meter_bpf *skeleton;
 	int result = meter_prepare_pin_dir(pin_dir, error);
 
 	if (result < 0)
@@ -144,16 +144,16 @@ static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struc
 	meter_pin_path(pin_dir, LINK_PIN_NAME, link_path, sizeof(link_path));
 	meter_pin_path(pin_dir, MAP_PIN_NAME, map_path, sizeof(map_path));
 	unlink(map_path);   /* a map left without its link holds stale switch times */
-	skeleton = cpu_meter__open();
+	skeleton = cpu_meter_bpf__open();
 	if (skeleton == NULL)
 		return meter_error_set(error, -ENOMEM, "cannot open the CPU meter program");
 	bpf_map__set_pin_path(skeleton->maps.cpu_busy, map_path);
-	result = cpu_meter__load(skeleton);
+	result = cpu_meter_bpf__load(skeleton);
 	if (result < 0) {
 		result = meter_error_set(error, result, "cannot load the CPU meter: %s", strerror(-result));
 		goto out;
 	}
-	result = cpu_meter__attach(skeleton);
+	result = cpu_meter_bpf__attach(skeleton);
 	if (result < 0) {
 		result = meter_error_set(error, result, "cannot attach the CPU meter to sched_switch: %s",
 					 strerror(-result));
@@ -162,7 +162,7 @@ static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struc
 	result = bpf_link__pin(skeleton->links.on_sched_switch, link_path);
 	if (result < 0) {
 		/* Another process pinned its meter first: use that one. */
-		cpu_meter__destroy(skeleton);
+		cpu_meter_bpf__destroy(skeleton);
 		skeleton = NULL;
 		if (reuse_pinned(meter, pin_dir) == 0)
 			return 0;
@@ -172,11 +172,11 @@ static int attach_pinned(struct cpu_occupancy *meter, const char *pin_dir, struc
 	result = meter->map_fd < 0 ? meter_error_set(error, -errno, "dup: %s", strerror(errno)) : 0;
 	visit_every_cpu();
 out:
-	cpu_meter__destroy(skeleton);   /* the pinned link keeps it attached */
+	cpu_meter_bpf__destroy(skeleton);   /* the pinned link keeps it attached */
 	return result;
 }
 
-static int open_ebpf(struct cpu_occupancy *meter, const char *pin_dir, struct meter_error *error)
+static int open_ebpf(struct cpu_meter *meter, const char *pin_dir, struct meter_error *error)
 {
 	int result;
 
@@ -188,25 +188,25 @@ static int open_ebpf(struct cpu_occupancy *meter, const char *pin_dir, struct me
 	return attach_pinned(meter, pin_dir, error);
 }
 
-static void append_sample(struct cpu_occupancy *meter, const struct occupancy_sample *sample)
+static void append_sample(struct cpu_meter *meter, const struct occupancy_sample *sample)
 {
-	if (meter->count == CPU_OCCUPANCY_MAX_SAMPLES) {
-		meter->first = (meter->first + 1) % CPU_OCCUPANCY_MAX_SAMPLES;
+	if (meter->count == CPU_METER_MAX_SAMPLES) {
+		meter->first = (meter->first + 1) % CPU_METER_MAX_SAMPLES;
 		meter->count--;
 	}
-	meter->samples[(meter->first + meter->count) % CPU_OCCUPANCY_MAX_SAMPLES] = *sample;
+	meter->samples[(meter->first + meter->count) % CPU_METER_MAX_SAMPLES] = *sample;
 	meter->count++;
 }
 
-static const struct occupancy_sample *sample_at(const struct cpu_occupancy *meter, size_t index)
+static const struct occupancy_sample *sample_at(const struct cpu_meter *meter, size_t index)
 {
-	return &meter->samples[(meter->first + index) % CPU_OCCUPANCY_MAX_SAMPLES];
+	return &meter->samples[(meter->first + index) % CPU_METER_MAX_SAMPLES];
 }
 
-int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_occupancy **meter_out,
+int cpu_meter_open(const struct cpu_meter_options *options, struct cpu_meter **meter_out,
 		       struct meter_error *error)
 {
-	struct cpu_occupancy *meter = calloc(1, sizeof(*meter));
+	struct cpu_meter *meter = calloc(1, sizeof(*meter));
 	struct occupancy_sample first;
 	struct meter_error reason = { 0 };
 	int result = -EINVAL;
@@ -216,17 +216,17 @@ int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_o
 	meter_error_clear(error);
 	meter->map_fd = -1;
 	meter->window_ns = (uint64_t)(options->window_seconds ? options->window_seconds
-							       : CPU_OCCUPANCY_DEFAULT_WINDOW_SECONDS) * 1000000000ull;
+							       : CPU_METER_DEFAULT_WINDOW_SECONDS) * 1000000000ull;
 	meter->cpu_count = (uint32_t)get_nprocs();
 	if (meter->cpu_count == 0)
 		meter->cpu_count = 1;
-	meter->source = CPU_OCCUPANCY_SOURCE_EBPF;
+	meter->source = CPU_METER_SOURCE_EBPF;
 	if (options->force_proc_stat)
 		meter_error_set(&reason, -ENOTSUP, "eBPF not requested (forced /proc/stat)");
 	else
 		result = open_ebpf(meter, options->pin_dir, &reason);
 	if (options->force_proc_stat || result < 0) {
-		meter->source = CPU_OCCUPANCY_SOURCE_PROC_STAT;
+		meter->source = CPU_METER_SOURCE_PROC_STAT;
 		snprintf(meter->fallback_reason, sizeof(meter->fallback_reason), "%s", reason.message);
 		if (error != NULL)
 			*error = reason;
@@ -234,7 +234,7 @@ int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_o
 	first.time_ns = monotonic_ns();
 	result = read_totals(meter, &first.busy_ns, &first.total_ns);
 	if (result < 0) {
-		cpu_occupancy_close(meter);
+		cpu_meter_close(meter);
 		return meter_error_set(error, result, "cannot read CPU time: %s", strerror(-result));
 	}
 	append_sample(meter, &first);
@@ -242,7 +242,7 @@ int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_o
 	return 0;
 }
 
-int cpu_occupancy_sample(struct cpu_occupancy *meter, struct cpu_occupancy_result *result,
+int cpu_meter_sample(struct cpu_meter *meter, struct cpu_meter_result *result,
 			 struct meter_error *error)
 {
 	struct occupancy_sample now;
@@ -256,46 +256,46 @@ int cpu_occupancy_sample(struct cpu_occupancy *meter, struct cpu_occupancy_resul
 	previous = sample_at(meter, meter->count - 1);
 	memset(result, 0, sizeof(*result));
 	result->source = meter->source;
-	result->from_proc_stat = meter->source == CPU_OCCUPANCY_SOURCE_PROC_STAT;
+	result->from_proc_stat = meter->source == CPU_METER_SOURCE_PROC_STAT;
 	result->cpu_count = meter->cpu_count;
 	result->interval_ns = now.time_ns - previous->time_ns;
-	result->interval_basis_points = cpu_occupancy_basis_points(previous->busy_ns, previous->total_ns,
+	result->interval_basis_points = cpu_meter_basis_points(previous->busy_ns, previous->total_ns,
 								   now.busy_ns, now.total_ns);
 	append_sample(meter, &now);
 	/* Keep one sample at or before the window's start as its base. */
 	while (meter->count > 2 && sample_at(meter, 1)->time_ns + meter->window_ns <= now.time_ns) {
-		meter->first = (meter->first + 1) % CPU_OCCUPANCY_MAX_SAMPLES;
+		meter->first = (meter->first + 1) % CPU_METER_MAX_SAMPLES;
 		meter->count--;
 	}
 	base = sample_at(meter, 0);
 	result->window_ns = now.time_ns - base->time_ns;
-	result->window_basis_points = cpu_occupancy_basis_points(base->busy_ns, base->total_ns, now.busy_ns,
+	result->window_basis_points = cpu_meter_basis_points(base->busy_ns, base->total_ns, now.busy_ns,
 								 now.total_ns);
 	return 0;
 }
 
-enum cpu_occupancy_source cpu_occupancy_source(const struct cpu_occupancy *meter)
+enum cpu_meter_source cpu_meter_source(const struct cpu_meter *meter)
 {
 	return meter->source;
 }
 
-const char *cpu_occupancy_fallback_reason(const struct cpu_occupancy *meter)
+const char *cpu_meter_fallback_reason(const struct cpu_meter *meter)
 {
 	return meter->fallback_reason;
 }
 
-void cpu_occupancy_close(struct cpu_occupancy *meter)
+void cpu_meter_close(struct cpu_meter *meter)
 {
 	if (meter == NULL)
 		return;
 	if (meter->skeleton != NULL)
-		cpu_meter__destroy(meter->skeleton);
+		cpu_meter_bpf__destroy(meter->skeleton);
 	else if (meter->map_fd >= 0)
 		close(meter->map_fd);
 	free(meter);
 }
 
-int cpu_occupancy_detach(const char *pin_dir, struct meter_error *error)
+int cpu_meter_detach(const char *pin_dir, struct meter_error *error)
 {
 	static const char *const names[] = { LINK_PIN_NAME, MAP_PIN_NAME };
 	char path[512];

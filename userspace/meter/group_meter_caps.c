@@ -1,7 +1,7 @@
 /* The group egress meter's tables: destination prefixes -> group, per-group
  * caps (with the htb classes that enforce them where fq is missing) and the
  * per-group totals, summed over CPUs. */
-#include "meter/egress_meter_internal.h"
+#include "meter/group_meter_internal.h"
 #include "meter/meter_values.h"
 #include "meter/tc_netlink.h"
 
@@ -23,7 +23,7 @@ static int check_group(uint32_t group, struct meter_error *error)
 }
 
 /* Builds the trie key of a prefix and picks the trie's fd. */
-static int prefix_key(struct egress_meter *meter, const char *text, void *key, size_t key_size, int *fd,
+static int prefix_key(struct group_meter *meter, const char *text, void *key, size_t key_size, int *fd,
 		      const char **map_name, struct meter_error *error)
 {
 	struct meter_prefix prefix;
@@ -39,20 +39,20 @@ static int prefix_key(struct egress_meter *meter, const char *text, void *key, s
 
 		v4->prefixlen = prefix.length;
 		memcpy(v4->address, prefix.address, 4);
-		*fd = meter->map_fds[EGRESS_MAP_PREFIX_V4];
+		*fd = meter->map_fds[GROUP_METER_MAP_PREFIX_V4];
 		*map_name = "prefix_v4";
 	} else {
 		struct prefix_v6_key *v6 = key;
 
 		v6->prefixlen = prefix.length;
 		memcpy(v6->address, prefix.address, 16);
-		*fd = meter->map_fds[EGRESS_MAP_PREFIX_V6];
+		*fd = meter->map_fds[GROUP_METER_MAP_PREFIX_V6];
 		*map_name = "prefix_v6";
 	}
 	return 0;
 }
 
-int egress_meter_set_prefix(struct egress_meter *meter, const char *prefix, uint32_t group,
+int group_meter_set_prefix(struct group_meter *meter, const char *prefix, uint32_t group,
 			    struct meter_error *error)
 {
 	struct prefix_v6_key key;   /* large enough for either family */
@@ -75,7 +75,7 @@ int egress_meter_set_prefix(struct egress_meter *meter, const char *prefix, uint
 	return 0;
 }
 
-int egress_meter_remove_prefix(struct egress_meter *meter, const char *prefix, struct meter_error *error)
+int group_meter_remove_prefix(struct group_meter *meter, const char *prefix, struct meter_error *error)
 {
 	struct prefix_v6_key key;
 	const char *map_name;
@@ -92,7 +92,7 @@ int egress_meter_remove_prefix(struct egress_meter *meter, const char *prefix, s
 	return 0;
 }
 
-static void append_prefixes(int fd, int family, struct egress_prefix_entry *entries, size_t capacity,
+static void append_prefixes(int fd, int family, struct group_meter_prefix *entries, size_t capacity,
 			    size_t *count)
 {
 	struct prefix_v6_key key, next;
@@ -120,13 +120,13 @@ static void append_prefixes(int fd, int family, struct egress_prefix_entry *entr
 	}
 }
 
-int egress_meter_list_prefixes(struct egress_meter *meter, struct egress_prefix_entry *entries,
+int group_meter_list_prefixes(struct group_meter *meter, struct group_meter_prefix *entries,
 			       size_t capacity, size_t *count, struct meter_error *error)
 {
 	(void)error;
 	*count = 0;
-	append_prefixes(meter->map_fds[EGRESS_MAP_PREFIX_V4], 4, entries, capacity, count);
-	append_prefixes(meter->map_fds[EGRESS_MAP_PREFIX_V6], 6, entries, capacity, count);
+	append_prefixes(meter->map_fds[GROUP_METER_MAP_PREFIX_V4], 4, entries, capacity, count);
+	append_prefixes(meter->map_fds[GROUP_METER_MAP_PREFIX_V6], 6, entries, capacity, count);
 	return 0;
 }
 
@@ -152,10 +152,10 @@ static int compare_groups(const void *left, const void *right)
 }
 
 /* The minor of the lowest htb class no cap uses yet; 0 when none is left. */
-static uint32_t free_class_minor(struct egress_meter *meter)
+static uint32_t free_class_minor(struct group_meter *meter)
 {
 	uint32_t groups[METER_MAX_CAPS];
-	size_t count = collect_groups(meter->map_fds[EGRESS_MAP_GROUP_CAPS], groups, METER_MAX_CAPS);
+	size_t count = collect_groups(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], groups, METER_MAX_CAPS);
 	unsigned char *used = calloc(HTB_MINOR_LAST + 1, 1);
 	uint32_t minor = 0;
 
@@ -164,7 +164,7 @@ static uint32_t free_class_minor(struct egress_meter *meter)
 	for (size_t index = 0; index < count; index++) {
 		struct group_cap cap;
 
-		if (bpf_map_lookup_elem(meter->map_fds[EGRESS_MAP_GROUP_CAPS], &groups[index], &cap) == 0 &&
+		if (bpf_map_lookup_elem(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], &groups[index], &cap) == 0 &&
 		    (cap.class_id >> 16) == METER_HTB_MAJOR)
 			used[cap.class_id & 0xFFFF] = 1;
 	}
@@ -198,10 +198,10 @@ static int ensure_htb_root(uint32_t ifindex, const char *interface, bool *create
 	return result;
 }
 
-static int attached_interface(struct egress_meter *meter, struct meter_config *config, char *interface,
+static int attached_interface(struct group_meter *meter, struct meter_config *config, char *interface,
 			      struct meter_error *error)
 {
-	int result = egress_config_read(meter, config, error);
+	int result = group_meter_config_read(meter, config, error);
 
 	if (result < 0)
 		return result;
@@ -214,10 +214,10 @@ static int attached_interface(struct egress_meter *meter, struct meter_config *c
 	return 0;
 }
 
-int egress_meter_set_cap(struct egress_meter *meter, uint32_t group, uint64_t rate_bytes_per_second,
+int group_meter_set_cap(struct group_meter *meter, uint32_t group, uint64_t rate_bytes_per_second,
 			 struct meter_error *error)
 {
-	int caps_fd = meter->map_fds[EGRESS_MAP_GROUP_CAPS];
+	int caps_fd = meter->map_fds[GROUP_METER_MAP_GROUP_CAPS];
 	struct meter_config config, updated;
 	struct group_cap existing, cap = { 0 };
 	char interface[IF_NAMESIZE];
@@ -275,11 +275,11 @@ int egress_meter_set_cap(struct egress_meter *meter, uint32_t group, uint64_t ra
 			goto rollback;
 		}
 	}
-	if ((result = egress_config_write(meter, &updated, error)) < 0)
+	if ((result = group_meter_config_write(meter, &updated, error)) < 0)
 		goto rollback;
 	if (bpf_map_update_elem(caps_fd, &group, &cap, BPF_ANY) < 0) {
 		result = meter_error_set(error, -errno, "cannot write group_caps: %s", strerror(errno));
-		egress_config_write(meter, &config, NULL);
+		group_meter_config_write(meter, &config, NULL);
 		goto rollback;
 	}
 	return 0;
@@ -294,23 +294,23 @@ rollback:
 	return result;
 }
 
-int egress_meter_clear_cap(struct egress_meter *meter, uint32_t group, struct meter_error *error)
+int group_meter_clear_cap(struct group_meter *meter, uint32_t group, struct meter_error *error)
 {
-	int caps_fd = meter->map_fds[EGRESS_MAP_GROUP_CAPS];
+	int caps_fd = meter->map_fds[GROUP_METER_MAP_GROUP_CAPS];
 	struct group_cap existing;
 	struct meter_config config;
 	uint32_t remaining[1];
 	int result = check_group(group, error);
 
-	if (result < 0 || (result = egress_config_read(meter, &config, error)) < 0)
+	if (result < 0 || (result = group_meter_config_read(meter, &config, error)) < 0)
 		return result;
 	if (bpf_map_lookup_elem(caps_fd, &group, &existing) < 0)
 		return meter_error_set(error, -ENOENT, "group %u has no cap", group);
 	/* The program stops steering first, then the class goes. */
 	if (bpf_map_delete_elem(caps_fd, &group) < 0)
 		return meter_error_set(error, -errno, "cannot remove the cap of group %u: %s", group, strerror(errno));
-	bpf_map_delete_elem(meter->map_fds[EGRESS_MAP_GROUP_PACING], &group);
-	if (!egress_interface_present(config.ifindex))
+	bpf_map_delete_elem(meter->map_fds[GROUP_METER_MAP_GROUP_PACING], &group);
+	if (!group_meter_interface_present(config.ifindex))
 		return 0;
 	if ((existing.class_id >> 16) == METER_HTB_MAJOR &&
 	    (result = tc_htb_class_delete(config.ifindex, existing.class_id, error)) < 0)
@@ -322,12 +322,12 @@ int egress_meter_clear_cap(struct egress_meter *meter, uint32_t group, struct me
 		    (result = tc_htb_root_delete(config.ifindex, error)) < 0)
 			return result;
 		config.flags &= ~METER_CONFIG_CREATED_ROOT;
-		return egress_config_write(meter, &config, error);
+		return group_meter_config_write(meter, &config, error);
 	}
 	return 0;
 }
 
-int egress_caps_reapply(struct egress_meter *meter, struct meter_error *error)
+int group_meter_caps_reapply(struct group_meter *meter, struct meter_error *error)
 {
 	uint32_t *groups = calloc(METER_MAX_CAPS, sizeof(*groups));
 	size_t count;
@@ -335,12 +335,12 @@ int egress_caps_reapply(struct egress_meter *meter, struct meter_error *error)
 
 	if (groups == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
-	count = collect_groups(meter->map_fds[EGRESS_MAP_GROUP_CAPS], groups, METER_MAX_CAPS);
+	count = collect_groups(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], groups, METER_MAX_CAPS);
 	for (size_t index = 0; index < count && result == 0; index++) {
 		struct group_cap cap;
 
-		if (bpf_map_lookup_elem(meter->map_fds[EGRESS_MAP_GROUP_CAPS], &groups[index], &cap) == 0)
-			result = egress_meter_set_cap(meter, groups[index], cap.rate_bytes_per_second, error);
+		if (bpf_map_lookup_elem(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], &groups[index], &cap) == 0)
+			result = group_meter_set_cap(meter, groups[index], cap.rate_bytes_per_second, error);
 	}
 	free(groups);
 	return result;
@@ -358,28 +358,28 @@ static bool shaper_class_drops(struct shaper_drops *shaper, uint32_t class_id, u
 {
 	if (!shaper->tried) {
 		shaper->tried = true;
-		if (!egress_interface_present(shaper->ifindex) ||
+		if (!group_meter_interface_present(shaper->ifindex) ||
 		    tc_class_snapshot_take(shaper->ifindex, &shaper->classes) < 0)
 			shaper->classes = NULL;
 	}
 	return shaper->classes != NULL && tc_class_snapshot_drops(shaper->classes, class_id, drops) == 0;
 }
 
-static void fill_totals(struct egress_meter *meter, struct shaper_drops *shaper, uint32_t group,
-			struct egress_group_totals *totals)
+static void fill_totals(struct group_meter *meter, struct shaper_drops *shaper, uint32_t group,
+			struct group_meter_totals *totals)
 {
 	unsigned long long sums[4] = { 0, 0, 0, 0 };
 	struct group_cap cap;
 
 	memset(totals, 0, sizeof(*totals));
 	totals->group = group;
-	if (meter_sum_percpu(meter->map_fds[EGRESS_MAP_GROUP_STATS], &group, sums, 4) == 0) {
+	if (meter_sum_percpu(meter->map_fds[GROUP_METER_MAP_GROUP_STATS], &group, sums, 4) == 0) {
 		totals->bytes = sums[0];
 		totals->packets = sums[1];
 		totals->dropped_bytes = sums[2];
 		totals->dropped_packets = sums[3];
 	}
-	if (bpf_map_lookup_elem(meter->map_fds[EGRESS_MAP_GROUP_CAPS], &group, &cap) == 0) {
+	if (bpf_map_lookup_elem(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], &group, &cap) == 0) {
 		uint64_t drops = 0;
 
 		totals->cap_bytes_per_second = cap.rate_bytes_per_second;
@@ -388,12 +388,12 @@ static void fill_totals(struct egress_meter *meter, struct shaper_drops *shaper,
 	}
 }
 
-int egress_meter_read_group(struct egress_meter *meter, uint32_t group, struct egress_group_totals *totals,
+int group_meter_read_group(struct group_meter *meter, uint32_t group, struct group_meter_totals *totals,
 			    struct meter_error *error)
 {
 	struct meter_config config;
 	struct shaper_drops shaper = { 0 };
-	int result = egress_config_read(meter, &config, error);
+	int result = group_meter_config_read(meter, &config, error);
 
 	if (result < 0)
 		return result;
@@ -405,7 +405,7 @@ int egress_meter_read_group(struct egress_meter *meter, uint32_t group, struct e
 	return 0;
 }
 
-int egress_meter_read(struct egress_meter *meter, struct egress_group_totals *totals, size_t capacity,
+int group_meter_read(struct group_meter *meter, struct group_meter_totals *totals, size_t capacity,
 		      size_t *count, struct meter_error *error)
 {
 	size_t limit = METER_MAX_GROUPS + METER_MAX_CAPS, found, unique = 0;
@@ -416,11 +416,11 @@ int egress_meter_read(struct egress_meter *meter, struct egress_group_totals *to
 
 	if (groups == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
-	if ((result = egress_config_read(meter, &config, error)) < 0)
+	if ((result = group_meter_config_read(meter, &config, error)) < 0)
 		goto out;
 	shaper.ifindex = config.ifindex;
-	found = collect_groups(meter->map_fds[EGRESS_MAP_GROUP_STATS], groups, METER_MAX_GROUPS);
-	found += collect_groups(meter->map_fds[EGRESS_MAP_GROUP_CAPS], groups + found, METER_MAX_CAPS);
+	found = collect_groups(meter->map_fds[GROUP_METER_MAP_GROUP_STATS], groups, METER_MAX_GROUPS);
+	found += collect_groups(meter->map_fds[GROUP_METER_MAP_GROUP_CAPS], groups + found, METER_MAX_CAPS);
 	qsort(groups, found, sizeof(*groups), compare_groups);
 	for (size_t index = 0; index < found; index++) {
 		if (index > 0 && groups[index] == groups[index - 1])

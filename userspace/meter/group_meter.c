@@ -1,7 +1,7 @@
 /* The group egress meter's life cycle: attach (load with pinned maps, write
  * the configuration, put the tc filter on clsact egress), open by pins,
  * status, detach (filter, qdiscs we created, pins on request). */
-#include "meter/egress_meter_internal.h"
+#include "meter/group_meter_internal.h"
 #include "meter/tc_hook.h"
 #include "meter/tc_netlink.h"
 #include "common/log.h"
@@ -21,35 +21,35 @@
 
 #define EDT_HORIZON_NS 2000000000ull   /* 2 s, like Cilium's bandwidth manager */
 
-const char *const egress_map_names[EGRESS_MAP_COUNT] = {
-	[EGRESS_MAP_GROUP_STATS] = "group_stats",
-	[EGRESS_MAP_PREFIX_V4] = "prefix_v4",
-	[EGRESS_MAP_PREFIX_V6] = "prefix_v6",
-	[EGRESS_MAP_GROUP_CAPS] = "group_caps",
-	[EGRESS_MAP_GROUP_PACING] = "group_pacing",
-	[EGRESS_MAP_CONFIG] = "meter_config",
-	[EGRESS_MAP_EVENTS] = "meter_events",
+const char *const group_meter_map_names[GROUP_METER_MAP_COUNT] = {
+	[GROUP_METER_MAP_GROUP_STATS] = "group_stats",
+	[GROUP_METER_MAP_PREFIX_V4] = "prefix_v4",
+	[GROUP_METER_MAP_PREFIX_V6] = "prefix_v6",
+	[GROUP_METER_MAP_GROUP_CAPS] = "group_caps",
+	[GROUP_METER_MAP_GROUP_PACING] = "group_pacing",
+	[GROUP_METER_MAP_CONFIG] = "meter_config",
+	[GROUP_METER_MAP_EVENTS] = "meter_events",
 };
 
-int egress_config_read(struct egress_meter *meter, struct meter_config *config, struct meter_error *error)
+int group_meter_config_read(struct group_meter *meter, struct meter_config *config, struct meter_error *error)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(meter->map_fds[EGRESS_MAP_CONFIG], &zero, config) < 0)
+	if (bpf_map_lookup_elem(meter->map_fds[GROUP_METER_MAP_CONFIG], &zero, config) < 0)
 		return meter_error_set(error, -errno, "cannot read meter_config: %s", strerror(errno));
 	return 0;
 }
 
-int egress_config_write(struct egress_meter *meter, const struct meter_config *config, struct meter_error *error)
+int group_meter_config_write(struct group_meter *meter, const struct meter_config *config, struct meter_error *error)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_update_elem(meter->map_fds[EGRESS_MAP_CONFIG], &zero, config, BPF_ANY) < 0)
+	if (bpf_map_update_elem(meter->map_fds[GROUP_METER_MAP_CONFIG], &zero, config, BPF_ANY) < 0)
 		return meter_error_set(error, -errno, "cannot write meter_config: %s", strerror(errno));
 	return 0;
 }
 
-bool egress_interface_present(uint32_t ifindex)
+bool group_meter_interface_present(uint32_t ifindex)
 {
 	char name[IF_NAMESIZE];
 
@@ -93,31 +93,31 @@ out:
 	return result;
 }
 
-static void close_maps(struct egress_meter *meter)
+static void close_maps(struct group_meter *meter)
 {
-	for (int index = 0; index < EGRESS_MAP_COUNT; index++) {
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
 		if (meter->map_fds[index] >= 0)
 			close(meter->map_fds[index]);
 		meter->map_fds[index] = -1;
 	}
 }
 
-int egress_meter_open(const char *pin_dir, struct egress_meter **meter_out, struct meter_error *error)
+int group_meter_open(const char *pin_dir, struct group_meter **meter_out, struct meter_error *error)
 {
-	struct egress_meter *meter = calloc(1, sizeof(*meter));
+	struct group_meter *meter = calloc(1, sizeof(*meter));
 	int result;
 
 	if (meter == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
-	for (int index = 0; index < EGRESS_MAP_COUNT; index++)
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++)
 		meter->map_fds[index] = -1;
 	if (strlen(meter_pin_dir(pin_dir)) >= sizeof(meter->pin_dir)) {
 		result = meter_error_set(error, -ENAMETOOLONG, "pin directory name too long");
 		goto fail;
 	}
 	snprintf(meter->pin_dir, sizeof(meter->pin_dir), "%s", meter_pin_dir(pin_dir));
-	for (int index = 0; index < EGRESS_MAP_COUNT; index++) {
-		result = meter_open_pinned(meter->pin_dir, egress_map_names[index], &meter->map_fds[index], error);
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
+		result = meter_open_pinned(meter->pin_dir, group_meter_map_names[index], &meter->map_fds[index], error);
 		if (result < 0)
 			goto fail;
 	}
@@ -129,7 +129,7 @@ fail:
 	return result;
 }
 
-void egress_meter_close(struct egress_meter *meter)
+void group_meter_close(struct group_meter *meter)
 {
 	if (meter == NULL)
 		return;
@@ -176,47 +176,47 @@ static void unpin_all(const char *pin_dir)
 {
 	char path[512];
 
-	for (int index = 0; index < EGRESS_MAP_COUNT; index++) {
-		if (meter_pin_path(pin_dir, egress_map_names[index], path, sizeof(path)) == 0)
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
+		if (meter_pin_path(pin_dir, group_meter_map_names[index], path, sizeof(path)) == 0)
 			unlink(path);
 	}
 	rmdir(pin_dir);   /* only when empty: the CPU meter may share it */
 }
 
 /* Opens the skeleton with every map pinned under pin_dir and loads it. */
-static int load_program(const char *pin_dir, uint32_t max_prefixes, struct group_meter **skeleton_out,
+static int load_program(const char *pin_dir, uint32_t max_prefixes, struct group_meter_bpf **skeleton_out,
 			struct meter_error *error)
 {
-	struct group_meter *skeleton = group_meter__open();
-	struct bpf_map *maps[EGRESS_MAP_COUNT];
+	struct group_meter_bpf *skeleton = group_meter_bpf__open();
+	struct bpf_map *maps[GROUP_METER_MAP_COUNT];
 	char path[512];
 	int result;
 
 	if (skeleton == NULL)
 		return meter_error_set(error, -errno ? -errno : -ENOMEM, "cannot open the group meter program: %s",
 				       strerror(errno));
-	maps[EGRESS_MAP_GROUP_STATS] = skeleton->maps.group_stats;
-	maps[EGRESS_MAP_PREFIX_V4] = skeleton->maps.prefix_v4;
-	maps[EGRESS_MAP_PREFIX_V6] = skeleton->maps.prefix_v6;
-	maps[EGRESS_MAP_GROUP_CAPS] = skeleton->maps.group_caps;
-	maps[EGRESS_MAP_GROUP_PACING] = skeleton->maps.group_pacing;
-	maps[EGRESS_MAP_CONFIG] = skeleton->maps.meter_config;
-	maps[EGRESS_MAP_EVENTS] = skeleton->maps.meter_events;
-	for (int index = 0; index < EGRESS_MAP_COUNT; index++) {
-		meter_pin_path(pin_dir, egress_map_names[index], path, sizeof(path));
+	maps[GROUP_METER_MAP_GROUP_STATS] = skeleton->maps.group_stats;
+	maps[GROUP_METER_MAP_PREFIX_V4] = skeleton->maps.prefix_v4;
+	maps[GROUP_METER_MAP_PREFIX_V6] = skeleton->maps.prefix_v6;
+	maps[GROUP_METER_MAP_GROUP_CAPS] = skeleton->maps.group_caps;
+	maps[GROUP_METER_MAP_GROUP_PACING] = skeleton->maps.group_pacing;
+	maps[GROUP_METER_MAP_CONFIG] = skeleton->maps.meter_config;
+	maps[GROUP_METER_MAP_EVENTS] = skeleton->maps.meter_events;
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
+		meter_pin_path(pin_dir, group_meter_map_names[index], path, sizeof(path));
 		bpf_map__set_pin_path(maps[index], path);
 	}
-	for (int index = EGRESS_MAP_PREFIX_V4; index <= EGRESS_MAP_PREFIX_V6; index++) {
-		uint32_t entries = pinned_max_entries(pin_dir, egress_map_names[index]);
+	for (int index = GROUP_METER_MAP_PREFIX_V4; index <= GROUP_METER_MAP_PREFIX_V6; index++) {
+		uint32_t entries = pinned_max_entries(pin_dir, group_meter_map_names[index]);
 
 		if (entries == 0)
 			entries = max_prefixes;
 		if (entries != 0)
 			bpf_map__set_max_entries(maps[index], entries);
 	}
-	result = group_meter__load(skeleton);
+	result = group_meter_bpf__load(skeleton);
 	if (result < 0) {
-		group_meter__destroy(skeleton);
+		group_meter_bpf__destroy(skeleton);
 		if (result == -EPERM)
 			return meter_error_set(error, result, "not root: the kernel refused to load the group meter; run as root");
 		if (result == -EINVAL)
@@ -244,13 +244,13 @@ static uint32_t choose_shaper(uint32_t ifindex)
 	return METER_SHAPER_NONE;
 }
 
-int egress_meter_attach(const struct egress_meter_options *options, struct egress_meter **meter_out,
+int group_meter_attach(const struct group_meter_options *options, struct group_meter **meter_out,
 			struct meter_error *error)
 {
 	const char *pin_dir = meter_pin_dir(options->pin_dir);
 	struct meter_config previous = { 0 }, config = { 0 };
-	struct group_meter *skeleton = NULL;
-	struct egress_meter *meter = NULL;
+	struct group_meter_bpf *skeleton = NULL;
+	struct group_meter *meter = NULL;
 	bool had_pins, created_clsact = false;
 	uint32_t ifindex = 0;
 	int result;
@@ -275,7 +275,7 @@ int egress_meter_attach(const struct egress_meter_options *options, struct egres
 
 	had_pins = read_pinned_config(pin_dir, &previous) == 0;
 	if (had_pins && (previous.flags & METER_CONFIG_ATTACHED) && previous.ifindex != ifindex &&
-	    egress_interface_present(previous.ifindex)) {
+	    group_meter_interface_present(previous.ifindex)) {
 		char name[IF_NAMESIZE] = "?";
 
 		if_indextoname(previous.ifindex, name);
@@ -302,33 +302,33 @@ int egress_meter_attach(const struct egress_meter_options *options, struct egres
 		config.flags |= METER_CONFIG_CREATED_CLSACT;
 	config.flags |= METER_CONFIG_ATTACHED;
 	bpf_map_update_elem(bpf_map__fd(skeleton->maps.meter_config), &zero, &config, BPF_ANY);
-	group_meter__destroy(skeleton);   /* the tc filter keeps the program */
+	group_meter_bpf__destroy(skeleton);   /* the tc filter keeps the program */
 	skeleton = NULL;
 
-	result = egress_meter_open(pin_dir, &meter, error);
+	result = group_meter_open(pin_dir, &meter, error);
 	if (result < 0)
 		return result;
 	struct meter_error cap_error;
 
-	if (egress_caps_reapply(meter, &cap_error) < 0)
+	if (group_meter_caps_reapply(meter, &cap_error) < 0)
 		log_warn("meter: caps are not enforced: %s", cap_error.message);
 	*meter_out = meter;
 	return 0;
 fail:
-	group_meter__destroy(skeleton);
+	group_meter_bpf__destroy(skeleton);
 	if (!had_pins)
 		unpin_all(pin_dir);
 	return result;
 }
 
-int egress_meter_detach(struct egress_meter *meter, bool unpin, struct meter_error *error)
+int group_meter_detach(struct group_meter *meter, bool unpin, struct meter_error *error)
 {
 	struct meter_config config;
-	int result = egress_config_read(meter, &config, error);
+	int result = group_meter_config_read(meter, &config, error);
 
 	if (result < 0)
 		return result;
-	if (egress_interface_present(config.ifindex)) {
+	if (group_meter_interface_present(config.ifindex)) {
 		if (config.flags & METER_CONFIG_CREATED_ROOT) {
 			struct tc_root_qdisc root;
 
@@ -344,18 +344,18 @@ int egress_meter_detach(struct egress_meter *meter, bool unpin, struct meter_err
 	}
 	config.flags = 0;
 	if (!unpin)
-		return egress_config_write(meter, &config, error);
+		return group_meter_config_write(meter, &config, error);
 	unpin_all(meter->pin_dir);
 	return 0;
 }
 
-int egress_meter_get_status(struct egress_meter *meter, struct egress_meter_status *status,
+int group_meter_get_status(struct group_meter *meter, struct group_meter_status *status,
 			    struct meter_error *error)
 {
 	struct meter_config config;
 	unsigned long long events[2] = { 0, 0 };
 	__u32 zero = 0;
-	int result = egress_config_read(meter, &config, error);
+	int result = group_meter_config_read(meter, &config, error);
 
 	if (result < 0)
 		return result;
@@ -370,8 +370,8 @@ int egress_meter_get_status(struct egress_meter *meter, struct egress_meter_stat
 	status->port_count = config.port_count;
 	for (uint32_t index = 0; index < config.port_count && index < METER_MAX_PORTS; index++)
 		status->ports[index] = config.ports[index];
-	status->prefix_capacity = meter_map_capacity(meter->map_fds[EGRESS_MAP_PREFIX_V4]);
-	if (meter_sum_percpu(meter->map_fds[EGRESS_MAP_EVENTS], &zero, events, 2) == 0) {
+	status->prefix_capacity = meter_map_capacity(meter->map_fds[GROUP_METER_MAP_PREFIX_V4]);
+	if (meter_sum_percpu(meter->map_fds[GROUP_METER_MAP_EVENTS], &zero, events, 2) == 0) {
 		status->group_table_full = events[0];
 		status->pacing_table_full = events[1];
 	}

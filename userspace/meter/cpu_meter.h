@@ -6,15 +6,15 @@
  * CPUs). Without eBPF (not root, no BTF, no bpffs...) the same figures come
  * from /proc/stat, and every result says so (source, from_proc_stat).
  *
- *   struct cpu_occupancy *meter;
- *   struct cpu_occupancy_options options = { .pin_dir = METER_DEFAULT_PIN_DIR };
- *   cpu_occupancy_open(&options, &meter, &error);      // 0 even on fallback
+ *   struct cpu_meter *meter;
+ *   struct cpu_meter_options options = { .pin_dir = METER_DEFAULT_PIN_DIR };
+ *   cpu_meter_open(&options, &meter, &error);      // 0 even on fallback
  *   ... every few seconds:
- *   cpu_occupancy_sample(meter, &result, &error);
+ *   cpu_meter_sample(meter, &result, &error);
  *   inform.cpu_occupancy = result.window_basis_points;  // 0..10000
  */
-#ifndef CASCADE_METER_CPU_OCCUPANCY_H
-#define CASCADE_METER_CPU_OCCUPANCY_H
+#ifndef CASCADE_METER_CPU_METER_H
+#define CASCADE_METER_CPU_METER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,28 +22,28 @@
 #include "meter/meter_error.h"
 #include "meter/meter_pins.h"
 
-#define CPU_OCCUPANCY_DEFAULT_WINDOW_SECONDS 60
-#define CPU_OCCUPANCY_MAX_SAMPLES 1024   /* samples kept for the window */
+#define CPU_METER_DEFAULT_WINDOW_SECONDS 60
+#define CPU_METER_MAX_SAMPLES 1024   /* samples kept for the window */
 
-struct cpu_occupancy;
+struct cpu_meter;
 
-struct cpu_occupancy_options {
+struct cpu_meter_options {
 	/* Where to share the meter: an attached meter pinned there (link
 	 * cpu_meter, map cpu_busy) is reused, else one is attached and pinned,
 	 * and it keeps counting after close. NULL: a private meter that lives
 	 * as long as this handle. */
 	const char *pin_dir;
-	uint32_t window_seconds;   /* 0: CPU_OCCUPANCY_DEFAULT_WINDOW_SECONDS */
+	uint32_t window_seconds;   /* 0: CPU_METER_DEFAULT_WINDOW_SECONDS */
 	bool force_proc_stat;      /* skip eBPF (tests, comparison) */
 };
 
-enum cpu_occupancy_source {
-	CPU_OCCUPANCY_SOURCE_EBPF = 0,
-	CPU_OCCUPANCY_SOURCE_PROC_STAT = 1,
+enum cpu_meter_source {
+	CPU_METER_SOURCE_EBPF = 0,
+	CPU_METER_SOURCE_PROC_STAT = 1,
 };
 
-struct cpu_occupancy_result {
-	enum cpu_occupancy_source source;
+struct cpu_meter_result {
+	enum cpu_meter_source source;
 	bool from_proc_stat;            /* the fallback flag: true when not eBPF */
 	uint32_t interval_basis_points; /* since the previous sample, percent x100 */
 	uint32_t window_basis_points;   /* average over the window, percent x100 */
@@ -54,31 +54,31 @@ struct cpu_occupancy_result {
 
 /* Opens the meter and takes the first sample. Falls back to /proc/stat
  * when eBPF is unavailable: still returns 0, and error (when given) holds
- * the reason, also kept for cpu_occupancy_fallback_reason(). Fails only
+ * the reason, also kept for cpu_meter_fallback_reason(). Fails only
  * when neither source works. */
-int cpu_occupancy_open(const struct cpu_occupancy_options *options, struct cpu_occupancy **meter,
+int cpu_meter_open(const struct cpu_meter_options *options, struct cpu_meter **meter,
 		       struct meter_error *error);
 /* Takes a sample; results cover the time since the previous one and the
- * window. Call it at least every window / CPU_OCCUPANCY_MAX_SAMPLES. */
-int cpu_occupancy_sample(struct cpu_occupancy *meter, struct cpu_occupancy_result *result,
+ * window. Call it at least every window / CPU_METER_MAX_SAMPLES. */
+int cpu_meter_sample(struct cpu_meter *meter, struct cpu_meter_result *result,
 			 struct meter_error *error);
-enum cpu_occupancy_source cpu_occupancy_source(const struct cpu_occupancy *meter);
+enum cpu_meter_source cpu_meter_source(const struct cpu_meter *meter);
 /* Why eBPF is not used ("" when it is). */
-const char *cpu_occupancy_fallback_reason(const struct cpu_occupancy *meter);
+const char *cpu_meter_fallback_reason(const struct cpu_meter *meter);
 /* Frees the handle; a pinned meter keeps running for the next process. */
-void cpu_occupancy_close(struct cpu_occupancy *meter);
+void cpu_meter_close(struct cpu_meter *meter);
 /* Stops a pinned CPU meter: unpins its link and map. Absent is fine. */
-int cpu_occupancy_detach(const char *pin_dir, struct meter_error *error);
+int cpu_meter_detach(const char *pin_dir, struct meter_error *error);
 
 /* Cumulative busy and total time of all CPUs, in nanoseconds, from
  * /proc/stat's first line (busy = user+nice+system+irq+softirq+steal,
  * total = busy + idle + iowait). The text form is for tests. */
-int cpu_occupancy_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *total_ns);
-int cpu_occupancy_read_proc_stat(uint64_t *busy_ns, uint64_t *total_ns);
+int cpu_meter_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *total_ns);
+int cpu_meter_read_proc_stat(uint64_t *busy_ns, uint64_t *total_ns);
 
 /* Occupancy in percent x100 from two cumulative readings; 0 when no time
  * passed; at most 10000. */
-uint32_t cpu_occupancy_basis_points(uint64_t busy_before, uint64_t total_before, uint64_t busy_after,
+uint32_t cpu_meter_basis_points(uint64_t busy_before, uint64_t total_before, uint64_t busy_after,
 				    uint64_t total_after);
 
 #endif

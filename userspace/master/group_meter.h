@@ -3,8 +3,8 @@
  * map the configured destination prefixes to groups, and report the meter's
  * per-group totals in /-/stats and /metrics. Without root, BTF or bpffs the
  * server keeps serving without meters and says why in /-/stats. */
-#ifndef CASCADE_MASTER_METER_LINK_H
-#define CASCADE_MASTER_METER_LINK_H
+#ifndef CASCADE_MASTER_GROUP_METER_H
+#define CASCADE_MASTER_GROUP_METER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -13,10 +13,10 @@
 
 #include "master/config.h"
 
-struct egress_meter;
+struct group_meter;
 
-struct meter_link {
-	struct egress_meter *meter;      /* NULL: serving without meters */
+struct master_group_meter {
+	struct group_meter *meter;      /* NULL: serving without meters */
 	char interface[32];
 	char pin_dir[256];
 	char reason[320];                /* why there is no meter, or "" */
@@ -24,13 +24,13 @@ struct meter_link {
 
 /* Attaches (or, with the meter turned off, records why not). Never fails
  * the server: on error it logs one line and leaves link->meter NULL. */
-void meter_link_start(struct meter_link *link, const struct master_config *config,
+void master_group_meter_start(struct master_group_meter *link, const struct master_config *config,
 		      uint16_t listen_port);
 /* Closes the handle; the filter stays attached and counting (a restarted
  * master reuses it). */
-void meter_link_stop(struct meter_link *link);
+void master_group_meter_stop(struct master_group_meter *link);
 /* {"attached": bool, "interface", "pin_dir", "reason", "groups": {...}} */
-json_t *meter_link_json(const struct meter_link *link);
-void meter_link_write_metrics(const struct meter_link *link, FILE *out);
+json_t *master_group_meter_json(const struct master_group_meter *link);
+void master_group_meter_write_metrics(const struct master_group_meter *link, FILE *out);
 
 #endif

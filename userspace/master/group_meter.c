@@ -1,13 +1,13 @@
 /* Attaching the group egress meter for cascade-master and reading it for
  * the statistics endpoints. */
-#include "master/meter_link.h"
+#include "master/group_meter.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "meter/egress_meter.h"
+#include "meter/group_meter.h"
 #include "meter_types.h"
 
 #define METER_GROUPS_REPORTED 4096
@@ -17,16 +17,16 @@
  * masters on one host) are all counted. Returns how many; 0 = count all. */
 static size_t merged_ports(const char *pin_dir, uint16_t own_port, uint16_t *ports)
 {
-	struct egress_meter *existing = NULL;
-	struct egress_meter_status status;
+	struct group_meter *existing = NULL;
+	struct group_meter_status status;
 	size_t count = 0;
 
 	ports[count++] = own_port;
-	if (egress_meter_open(pin_dir, &existing, NULL) != 0)
+	if (group_meter_open(pin_dir, &existing, NULL) != 0)
 		return count;
 	memset(&status, 0, sizeof(status));
-	if (egress_meter_get_status(existing, &status, NULL) != 0) {
-		egress_meter_close(existing);
+	if (group_meter_get_status(existing, &status, NULL) != 0) {
+		group_meter_close(existing);
 		return count;
 	}
 	if (status.port_count == 0)
@@ -43,16 +43,16 @@ static size_t merged_ports(const char *pin_dir, uint16_t own_port, uint16_t *por
 		else
 			ports[count++] = status.ports[i];
 	}
-	egress_meter_close(existing);
+	group_meter_close(existing);
 	return count;
 }
 
-static void apply_group_prefixes(struct meter_link *link, const struct master_config *config)
+static void apply_group_prefixes(struct master_group_meter *link, const struct master_config *config)
 {
 	for (unsigned int i = 0; i < config->group_prefix_count; i++) {
 		struct meter_error error;
 
-		if (egress_meter_set_prefix(link->meter, config->group_prefixes[i].prefix,
+		if (group_meter_set_prefix(link->meter, config->group_prefixes[i].prefix,
 					    config->group_prefixes[i].group, &error) != 0)
 			log_warn("meter: group %" PRIu32 " prefix %s not applied: %s",
 				 config->group_prefixes[i].group, config->group_prefixes[i].prefix,
@@ -60,10 +60,10 @@ static void apply_group_prefixes(struct meter_link *link, const struct master_co
 	}
 }
 
-void meter_link_start(struct meter_link *link, const struct master_config *config,
+void master_group_meter_start(struct master_group_meter *link, const struct master_config *config,
 		      uint16_t listen_port)
 {
-	struct egress_meter_options options;
+	struct group_meter_options options;
 	struct meter_error error;
 	uint16_t ports[METER_MAX_PORTS];
 
@@ -80,7 +80,7 @@ void meter_link_start(struct meter_link *link, const struct master_config *confi
 	options.interface = link->interface;
 	options.ports = ports;
 	options.port_count = merged_ports(link->pin_dir, listen_port, ports);
-	if (egress_meter_attach(&options, &link->meter, &error) != 0) {
+	if (group_meter_attach(&options, &link->meter, &error) != 0) {
 		link->meter = NULL;
 		snprintf(link->reason, sizeof(link->reason), "%s", error.message);
 		log_warn("serving without the group meter: %s", error.message);
@@ -92,15 +92,15 @@ void meter_link_start(struct meter_link *link, const struct master_config *confi
 		 options.port_count == 0 ? ": every packet" : "");
 }
 
-void meter_link_stop(struct meter_link *link)
+void master_group_meter_stop(struct master_group_meter *link)
 {
 	if (link->meter != NULL)
-		egress_meter_close(link->meter);
+		group_meter_close(link->meter);
 	link->meter = NULL;
 }
 
 /* Reads every group's totals; returns how many (0 on error). */
-static size_t read_totals(const struct meter_link *link, struct egress_group_totals **totals)
+static size_t read_totals(const struct master_group_meter *link, struct group_meter_totals **totals)
 {
 	size_t count = 0;
 
@@ -110,14 +110,14 @@ static size_t read_totals(const struct meter_link *link, struct egress_group_tot
 	*totals = calloc(METER_GROUPS_REPORTED, sizeof(**totals));
 	if (*totals == NULL)
 		return 0;
-	if (egress_meter_read(link->meter, *totals, METER_GROUPS_REPORTED, &count, NULL) != 0)
+	if (group_meter_read(link->meter, *totals, METER_GROUPS_REPORTED, &count, NULL) != 0)
 		return 0;
 	return count < METER_GROUPS_REPORTED ? count : METER_GROUPS_REPORTED;
 }
 
-json_t *meter_link_json(const struct meter_link *link)
+json_t *master_group_meter_json(const struct master_group_meter *link)
 {
-	struct egress_group_totals *totals;
+	struct group_meter_totals *totals;
 	size_t count = read_totals(link, &totals);
 	json_t *groups = json_object();
 	char key[16];
@@ -137,9 +137,9 @@ json_t *meter_link_json(const struct meter_link *link)
 			 "reason", link->reason[0] ? link->reason : NULL, "groups", groups);
 }
 
-void meter_link_write_metrics(const struct meter_link *link, FILE *out)
+void master_group_meter_write_metrics(const struct master_group_meter *link, FILE *out)
 {
-	struct egress_group_totals *totals;
+	struct group_meter_totals *totals;
 	size_t count = read_totals(link, &totals);
 
 	fprintf(out, "# HELP cascade_master_meter_attached 1 when the eBPF group meter counts egress.\n"

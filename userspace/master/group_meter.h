@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "master/config.h"
+#include "meter/meter_error.h"
 
 struct group_meter;
 
@@ -19,7 +20,7 @@ struct master_group_meter {
 	struct group_meter *meter;      /* NULL: serving without meters */
 	char interface[32];
 	char pin_dir[256];
-	char reason[320];                /* why there is no meter, or "" */
+	char reason[METER_ERROR_MESSAGE_SIZE]; /* why there is no meter, or "" */
 };
 
 /* Attaches (or, with the meter turned off, records why not). Never fails

@@ -2,6 +2,7 @@
  * private), the /proc/stat fallback, and the window of samples that turns
  * cumulative busy time into the average occupancy a device reports. */
 #include "meter/cpu_meter.h"
+#include "meter/meter_objects.h"
 #include "meter_types.h"
 #include "common/clock.h"
 #include "cpu_meter.skel.h"
@@ -9,15 +10,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
-
-#define LINK_PIN_NAME "cpu_meter"
-#define MAP_PIN_NAME  "cpu_busy"
 
 struct occupancy_sample {
 	uint64_t time_ns;
@@ -30,6 +29,7 @@ struct cpu_meter {
 	char fallback_reason[METER_ERROR_MESSAGE_SIZE];
 	struct cpu_meter_bpf *skeleton;     /* private meter only */
 	int map_fd;
+	int link_fd;                    /* shared meter: keeps the program attached */
 	uint64_t window_ns;
 	uint32_t cpu_count;
 	struct occupancy_sample samples[CPU_METER_MAX_SAMPLES];
@@ -108,46 +108,51 @@ static int attach_private(struct cpu_meter *meter, struct meter_error *error)
 				       strerror(-result));
 	}
 	meter->skeleton = skeleton;
-	meter->map_fd = bpf_map__fd(skeleton->maps.cpu_busy);
+	meter->map_fd = bpf_map__fd(skeleton->maps.cascade_cpu);
 	visit_every_cpu();
 	return 0;
 }
 
-/* Reuses the pinned meter when its link is pinned; -ENOENT otherwise. */
+/* Opens the pinned link and map when the linked program runs on that very
+ * map; -ENOENT when either is missing, -ESTALE when they do not belong
+ * together (a map pinned by a process that lost a race, a link whose map
+ * pin was replaced). */
 static int reuse_pinned(struct cpu_meter *meter, const char *pin_dir)
 {
 	char path[512];
-	int link_fd;
+	int link_fd, map_fd;
 
-	if (meter_pin_path(pin_dir, LINK_PIN_NAME, path, sizeof(path)) < 0)
+	if (meter_pin_path(pin_dir, CPU_METER_LINK_NAME, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
 	link_fd = bpf_obj_get(path);
 	if (link_fd < 0)
 		return -errno;
-	close(link_fd);
-	if (meter_pin_path(pin_dir, MAP_PIN_NAME, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	meter->map_fd = bpf_obj_get(path);
-	return meter->map_fd < 0 ? -errno : 0;
+	if (meter_pin_path(pin_dir, CPU_METER_MAP_NAME, path, sizeof(path)) < 0 || (map_fd = bpf_obj_get(path)) < 0) {
+		close(link_fd);
+		return -ESTALE;
+	}
+	if (!meter_program_uses_map(meter_link_program_id(link_fd), meter_map_id(map_fd))) {
+		close(link_fd);
+		close(map_fd);
+		return -ESTALE;
+	}
+	meter->link_fd = link_fd;
+	meter->map_fd = map_fd;
+	return 0;
 }
 
-static int attach_pinned(struct cpu_meter *meter, const char *pin_dir, struct meter_error *error)
+/* Loads and attaches a new meter, its map pinned, then pins its link. */
+static int attach_new(struct cpu_meter *meter, const char *pin_dir, struct meter_error *error)
 {
 	char link_path[512], map_path[512];
-	struct cpu_meter_bpf *skeleton;
-	int result = meter_prepare_pin_dir(pin_dir, error);
+	struct cpu_meter_bpf *skeleton = cpu_meter_bpf__open();
+	int result;
 
-	if (result < 0)
-		return result;
-	if (reuse_pinned(meter, pin_dir) == 0)
-		return 0;
-	meter_pin_path(pin_dir, LINK_PIN_NAME, link_path, sizeof(link_path));
-	meter_pin_path(pin_dir, MAP_PIN_NAME, map_path, sizeof(map_path));
-	unlink(map_path);   /* a map left without its link holds stale switch times */
-	skeleton = cpu_meter_bpf__open();
 	if (skeleton == NULL)
 		return meter_error_set(error, -ENOMEM, "cannot open the CPU meter program");
-	bpf_map__set_pin_path(skeleton->maps.cpu_busy, map_path);
+	meter_pin_path(pin_dir, CPU_METER_LINK_NAME, link_path, sizeof(link_path));
+	meter_pin_path(pin_dir, CPU_METER_MAP_NAME, map_path, sizeof(map_path));
+	bpf_map__set_pin_path(skeleton->maps.cascade_cpu, map_path);
 	result = cpu_meter_bpf__load(skeleton);
 	if (result < 0) {
 		result = meter_error_set(error, result, "cannot load the CPU meter: %s", strerror(-result));
@@ -157,22 +162,43 @@ static int attach_pinned(struct cpu_meter *meter, const char *pin_dir, struct me
 	if (result < 0) {
 		result = meter_error_set(error, result, "cannot attach the CPU meter to sched_switch: %s",
 					 strerror(-result));
-		goto out;
+		goto unpin;
 	}
-	result = bpf_link__pin(skeleton->links.on_sched_switch, link_path);
+	result = bpf_link__pin(skeleton->links.cascade_switch, link_path);
 	if (result < 0) {
-		/* Another process pinned its meter first: use that one. */
-		cpu_meter_bpf__destroy(skeleton);
-		skeleton = NULL;
-		if (reuse_pinned(meter, pin_dir) == 0)
-			return 0;
-		return meter_error_set(error, result, "cannot pin the CPU meter at %s: %s", link_path, strerror(-result));
+		result = meter_error_set(error, result, "cannot pin the CPU meter at %s: %s", link_path, strerror(-result));
+		goto unpin;
 	}
-	meter->map_fd = dup(bpf_map__fd(skeleton->maps.cpu_busy));
-	result = meter->map_fd < 0 ? meter_error_set(error, -errno, "dup: %s", strerror(errno)) : 0;
+	meter->map_fd = fcntl(bpf_map__fd(skeleton->maps.cascade_cpu), F_DUPFD_CLOEXEC, 3);
+	meter->link_fd = fcntl(bpf_link__fd(skeleton->links.cascade_switch), F_DUPFD_CLOEXEC, 3);
+	if (meter->map_fd < 0 || meter->link_fd < 0)
+		result = meter_error_set(error, -errno, "cannot keep the CPU meter's descriptors: %s", strerror(errno));
 	visit_every_cpu();
+	goto out;
+unpin:
+	unlink(map_path);
 out:
 	cpu_meter_bpf__destroy(skeleton);   /* the pinned link keeps it attached */
+	return result;
+}
+
+/* Under the pin directory's lock: the pinned meter when it is whole, else
+ * a new one in place of whatever half of one is left. */
+static int attach_pinned(struct cpu_meter *meter, const char *pin_dir, struct meter_error *error)
+{
+	int lock_fd = -1, result = meter_pin_dir_lock(pin_dir, true, true, &lock_fd, error);
+
+	if (result < 0)
+		return result;
+	result = reuse_pinned(meter, pin_dir);
+	if (result < 0) {
+		/* A link without its map, or a map without its link (a process
+		 * died between the two pins): neither is counting for us. */
+		meter_unpin(pin_dir, CPU_METER_LINK_NAME);
+		meter_unpin(pin_dir, CPU_METER_MAP_NAME);
+		result = attach_new(meter, pin_dir, error);
+	}
+	meter_pin_dir_unlock(lock_fd);
 	return result;
 }
 
@@ -215,6 +241,7 @@ int cpu_meter_open(const struct cpu_meter_options *options, struct cpu_meter **m
 		return meter_error_set(error, -ENOMEM, "out of memory");
 	meter_error_clear(error);
 	meter->map_fd = -1;
+	meter->link_fd = -1;
 	meter->window_ns = (uint64_t)(options->window_seconds ? options->window_seconds
 							       : CPU_METER_DEFAULT_WINDOW_SECONDS) * 1000000000ull;
 	meter->cpu_count = (uint32_t)get_nprocs();
@@ -292,20 +319,33 @@ void cpu_meter_close(struct cpu_meter *meter)
 		cpu_meter_bpf__destroy(meter->skeleton);
 	else if (meter->map_fd >= 0)
 		close(meter->map_fd);
+	if (meter->link_fd >= 0)
+		close(meter->link_fd);
 	free(meter);
 }
 
 int cpu_meter_detach(const char *pin_dir, struct meter_error *error)
 {
-	static const char *const names[] = { LINK_PIN_NAME, MAP_PIN_NAME };
+	static const char *const names[] = { CPU_METER_LINK_NAME, CPU_METER_MAP_NAME };
 	char path[512];
+	int lock_fd = -1, result = meter_pin_dir_lock(pin_dir, true, false, &lock_fd, error);
 
-	for (size_t index = 0; index < sizeof(names) / sizeof(names[0]); index++) {
+	if (result == -ENOENT)
+		return 0;   /* nothing pinned */
+	if (result < 0)
+		return result;
+	for (size_t index = 0; index < sizeof(names) / sizeof(names[0]) && result == 0; index++) {
 		if (meter_pin_path(pin_dir, names[index], path, sizeof(path)) < 0)
-			return meter_error_set(error, -ENAMETOOLONG, "pin directory name too long");
-		if (unlink(path) < 0 && errno != ENOENT)
-			return meter_error_set(error, -errno, "cannot remove %s: %s", path, strerror(errno));
+			result = meter_error_set(error, -ENAMETOOLONG, "pin directory name too long");
+		else if (unlink(path) < 0 && errno != ENOENT)
+			result = meter_error_set(error, -errno, "cannot remove %s: %s", path, strerror(errno));
 	}
 	rmdir(meter_pin_dir(pin_dir));   /* only when empty */
-	return 0;
+	meter_pin_dir_unlock(lock_fd);
+	return result;
+}
+
+int cpu_meter_read_totals(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *total_ns)
+{
+	return read_totals(meter, busy_ns, total_ns);
 }

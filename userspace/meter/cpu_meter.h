@@ -29,9 +29,12 @@ struct cpu_meter;
 
 struct cpu_meter_options {
 	/* Where to share the meter: an attached meter pinned there (link
-	 * cpu_meter, map cpu_busy) is reused, else one is attached and pinned,
-	 * and it keeps counting after close. NULL: a private meter that lives
-	 * as long as this handle. */
+	 * cascade_cpulink, map cascade_cpu) is reused when the linked program
+	 * runs on the pinned map, else one is attached and pinned (under the
+	 * pin directory's lock), and it keeps counting after close. The handle
+	 * holds the link, so its figures stay right even if the pins are
+	 * removed meanwhile. NULL: a private meter that lives as long as this
+	 * handle. */
 	const char *pin_dir;
 	uint32_t window_seconds;   /* 0: CPU_METER_DEFAULT_WINDOW_SECONDS */
 	bool force_proc_stat;      /* skip eBPF (tests, comparison) */
@@ -67,8 +70,17 @@ enum cpu_meter_source cpu_meter_source(const struct cpu_meter *meter);
 const char *cpu_meter_fallback_reason(const struct cpu_meter *meter);
 /* Frees the handle; a pinned meter keeps running for the next process. */
 void cpu_meter_close(struct cpu_meter *meter);
-/* Stops a pinned CPU meter: unpins its link and map. Absent is fine. */
+/* Stops a pinned CPU meter: unpins its link and map (the program stops when
+ * the last process that holds it, such as a running agent, closes it).
+ * Absent is fine. */
 int cpu_meter_detach(const char *pin_dir, struct meter_error *error);
+/* Cumulative busy time of all CPUs and elapsed CPU time (both ns) as the
+ * meter reads them now: for counters that Prometheus turns into rates. */
+int cpu_meter_read_totals(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *total_ns);
+
+/* Pin names of the shared CPU meter. */
+#define CPU_METER_MAP_NAME  "cascade_cpu"
+#define CPU_METER_LINK_NAME "cascade_cpulink"
 
 /* Cumulative busy and total time of all CPUs, in nanoseconds, from
  * /proc/stat's first line (busy = user+nice+system+irq+softirq+steal,

@@ -1,51 +1,67 @@
-/* The group egress meter's life cycle: attach (load with pinned maps, write
- * the configuration, put the tc filter on clsact egress), open by pins,
- * status, detach (filter, qdiscs we created, pins on request). */
+/* The group egress meter as any process opens it: its pinned maps, its
+ * configuration, the checks every change makes (lock, network namespace,
+ * is our program still the one running), and the status `show` reports,
+ * read from the kernel as it is now. Attach and detach: group_meter_attach.c. */
 #include "meter/group_meter_internal.h"
+#include "meter/meter_objects.h"
 #include "meter/tc_hook.h"
 #include "meter/tc_netlink.h"
-#include "common/log.h"
-#include "group_meter.skel.h"
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
-#include <net/if_arp.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define EDT_HORIZON_NS 2000000000ull   /* 2 s, like Cilium's bandwidth manager */
-
 const char *const group_meter_map_names[GROUP_METER_MAP_COUNT] = {
-	[GROUP_METER_MAP_GROUP_STATS] = "group_stats",
-	[GROUP_METER_MAP_PREFIX_V4] = "prefix_v4",
-	[GROUP_METER_MAP_PREFIX_V6] = "prefix_v6",
-	[GROUP_METER_MAP_GROUP_CAPS] = "group_caps",
-	[GROUP_METER_MAP_GROUP_PACING] = "group_pacing",
-	[GROUP_METER_MAP_CONFIG] = "meter_config",
-	[GROUP_METER_MAP_EVENTS] = "meter_events",
+	[GROUP_METER_MAP_STATS] = "cascade_stats",
+	[GROUP_METER_MAP_PREFIX4] = "cascade_prefix4",
+	[GROUP_METER_MAP_PREFIX6] = "cascade_prefix6",
+	[GROUP_METER_MAP_CAPS] = "cascade_caps",
+	[GROUP_METER_MAP_PACING] = "cascade_pacing",
+	[GROUP_METER_MAP_CONFIG] = "cascade_config",
+	[GROUP_METER_MAP_EVENTS] = "cascade_events",
 };
 
-int group_meter_config_read(struct group_meter *meter, struct meter_config *config, struct meter_error *error)
+const char *group_meter_map_name(unsigned int index)
+{
+	return index < GROUP_METER_MAP_COUNT ? group_meter_map_names[index] : "?";
+}
+
+const char *group_meter_shaper_state_name(enum group_meter_shaper_state state)
+{
+	switch (state) {
+	case GROUP_METER_SHAPER_ENFORCING: return "enforcing";
+	case GROUP_METER_SHAPER_ROOT_MISSING: return "root_missing";
+	case GROUP_METER_SHAPER_UNAVAILABLE: return "unavailable";
+	default: return "idle";
+	}
+}
+
+const char *group_meter_pin_dir(const struct group_meter *meter)
+{
+	return meter->pin_dir;
+}
+
+int group_meter_config_read(struct group_meter *meter, struct group_meter_config *config,
+			    struct meter_error *error)
 {
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(meter->map_fds[GROUP_METER_MAP_CONFIG], &zero, config) < 0)
-		return meter_error_set(error, -errno, "cannot read meter_config: %s", strerror(errno));
+		return meter_error_set(error, -errno, "cannot read cascade_config: %s", strerror(errno));
 	return 0;
 }
 
-int group_meter_config_write(struct group_meter *meter, const struct meter_config *config, struct meter_error *error)
+int group_meter_config_write(struct group_meter *meter, const struct group_meter_config *config,
+			     struct meter_error *error)
 {
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(meter->map_fds[GROUP_METER_MAP_CONFIG], &zero, config, BPF_ANY) < 0)
-		return meter_error_set(error, -errno, "cannot write meter_config: %s", strerror(errno));
+		return meter_error_set(error, -errno, "cannot write cascade_config: %s", strerror(errno));
 	return 0;
 }
 
@@ -56,41 +72,31 @@ bool group_meter_interface_present(uint32_t ifindex)
 	return ifindex != 0 && if_indextoname(ifindex, name) != NULL;
 }
 
-/* MTU and L2 header length of the interface (14 on Ethernet and loopback,
- * 0 on raw-IP devices such as tun or wireguard). */
-static int interface_facts(const char *interface, uint32_t *mtu, uint32_t *l2_header_bytes,
-			   struct meter_error *error)
+bool group_meter_program_alive(struct group_meter *meter, const struct group_meter_config *config)
 {
-	struct ifreq request;
-	int result = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return (config->flags & METER_CONFIG_ATTACHED) &&
+	       meter_program_uses_map(config->program_id, meter_map_id(meter->map_fds[GROUP_METER_MAP_CONFIG]));
+}
 
-	if (fd < 0)
-		return meter_error_set(error, -errno, "cannot open a socket: %s", strerror(errno));
-	memset(&request, 0, sizeof(request));
-	snprintf(request.ifr_name, sizeof(request.ifr_name), "%s", interface);
-	if (ioctl(fd, SIOCGIFMTU, &request) < 0) {
-		result = meter_error_set(error, -errno, "cannot read the MTU of %s: %s", interface, strerror(errno));
-		goto out;
-	}
-	*mtu = (uint32_t)request.ifr_mtu;
-	if (ioctl(fd, SIOCGIFHWADDR, &request) < 0) {
-		result = meter_error_set(error, -errno, "cannot read the link type of %s: %s", interface,
-					 strerror(errno));
-		goto out;
-	}
-	switch (request.ifr_hwaddr.sa_family) {
-	case ARPHRD_ETHER:
-	case ARPHRD_LOOPBACK:
-	case ARPHRD_IEEE802:
-		*l2_header_bytes = 14;
-		break;
-	default:
-		*l2_header_bytes = 0;
-	}
-out:
-	close(fd);
-	return result;
+int group_meter_check_namespace(struct group_meter *meter, const struct group_meter_config *config,
+				struct meter_error *error)
+{
+	uint64_t here = meter_netns_inode();
+
+	if (config->netns_inode == 0 || here == 0 || config->netns_inode == here ||
+	    !group_meter_program_alive(meter, config))
+		return 0;
+	return meter_error_set(error, -EXDEV,
+			       "wrong network namespace: the meter pinned at %s counts on %s in network namespace "
+			       "net:[%llu], this process runs in net:[%llu]; run it there (nsenter --net=/run/netns/NAME, "
+			       "not 'ip netns exec', which hides bpffs)",
+			       meter->pin_dir, config->interface, (unsigned long long)config->netns_inode,
+			       (unsigned long long)here);
+}
+
+int group_meter_lock(struct group_meter *meter, int *lock_fd, struct meter_error *error)
+{
+	return meter_pin_dir_lock(meter->pin_dir, true, false, lock_fd, error);
 }
 
 static void close_maps(struct group_meter *meter)
@@ -105,22 +111,26 @@ static void close_maps(struct group_meter *meter)
 int group_meter_open(const char *pin_dir, struct group_meter **meter_out, struct meter_error *error)
 {
 	struct group_meter *meter = calloc(1, sizeof(*meter));
-	int result;
+	int lock_fd = -1, result;
 
 	if (meter == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
 	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++)
 		meter->map_fds[index] = -1;
 	if (strlen(meter_pin_dir(pin_dir)) >= sizeof(meter->pin_dir)) {
-		result = meter_error_set(error, -ENAMETOOLONG, "pin directory name too long");
+		result = meter_error_set(error, -ENAMETOOLONG, "pin directory name too long (at most %d characters)",
+					 METER_PIN_DIR_SIZE - 1);
 		goto fail;
 	}
 	snprintf(meter->pin_dir, sizeof(meter->pin_dir), "%s", meter_pin_dir(pin_dir));
-	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
+	/* Shared: an attach in progress finishes before we look. */
+	if ((result = meter_pin_dir_lock(meter->pin_dir, false, false, &lock_fd, error)) < 0)
+		goto fail;
+	for (int index = 0; index < GROUP_METER_MAP_COUNT && result == 0; index++)
 		result = meter_open_pinned(meter->pin_dir, group_meter_map_names[index], &meter->map_fds[index], error);
-		if (result < 0)
-			goto fail;
-	}
+	meter_pin_dir_unlock(lock_fd);
+	if (result < 0)
+		goto fail;
 	*meter_out = meter;
 	return 0;
 fail:
@@ -137,243 +147,148 @@ void group_meter_close(struct group_meter *meter)
 	free(meter);
 }
 
-/* Reads the configuration pinned by an earlier attach; -ENOENT when none. */
-static int read_pinned_config(const char *pin_dir, struct meter_config *config)
+/* Entries of a hash map keyed by group, bounded by its capacity. */
+size_t group_meter_collect_groups(int fd, uint32_t *groups, size_t capacity)
 {
-	char path[512];
-	__u32 zero = 0;
-	int fd, result = 0;
+	__u32 key, next, *previous = NULL;
+	size_t count = 0;
 
-	if (meter_pin_path(pin_dir, "meter_config", path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, config) < 0)
-		result = -errno;
-	close(fd);
-	return result;
+	while (count < capacity && bpf_map_get_next_key(fd, previous, &next) == 0) {
+		groups[count++] = next;
+		key = next;
+		previous = &key;
+	}
+	return count;
 }
 
-/* max_entries of a pinned map, 0 when it is not pinned. */
-static uint32_t pinned_max_entries(const char *pin_dir, const char *name)
+/* Is our filter on the hook, running a program that uses our maps? */
+static void check_filter(struct group_meter *meter, const struct group_meter_config *config,
+			 struct group_meter_status *status)
 {
-	char path[512];
-	uint32_t entries;
-	int fd;
+	uint32_t program_id = 0;
 
-	if (meter_pin_path(pin_dir, name, path, sizeof(path)) < 0)
-		return 0;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	entries = meter_map_capacity(fd);
-	close(fd);
-	return entries;
+	if (!(config->flags & METER_CONFIG_ATTACHED))
+		return;
+	if (!status->same_namespace) {
+		status->attached = group_meter_program_alive(meter, config);
+		snprintf(status->problem, sizeof(status->problem),
+			 "attached in another network namespace (net:[%llu]); run cascade-meter there",
+			 (unsigned long long)config->netns_inode);
+		return;
+	}
+	if (status->interface[0] == '\0') {
+		snprintf(status->problem, sizeof(status->problem), "interface %s (ifindex %u) is gone", config->interface,
+			 config->ifindex);
+		return;
+	}
+	if (tc_hook_query(config->ifindex, config->tc_priority, &program_id) < 0) {
+		snprintf(status->problem, sizeof(status->problem),
+			 "our tc filter (pref %u) is gone from %s; attach again", config->tc_priority,
+			 status->interface);
+		return;
+	}
+	status->program_id = program_id;
+	if (!meter_program_uses_map(program_id, status->map_ids[GROUP_METER_MAP_CONFIG])) {
+		snprintf(status->problem, sizeof(status->problem),
+			 "pref %u on %s runs program %u, not ours; attach again", config->tc_priority,
+			 status->interface, program_id);
+		return;
+	}
+	status->attached = true;
 }
 
-static void unpin_all(const char *pin_dir)
-{
-	char path[512];
-
-	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
-		if (meter_pin_path(pin_dir, group_meter_map_names[index], path, sizeof(path)) == 0)
-			unlink(path);
-	}
-	rmdir(pin_dir);   /* only when empty: the CPU meter may share it */
-}
-
-/* Opens the skeleton with every map pinned under pin_dir and loads it. */
-static int load_program(const char *pin_dir, uint32_t max_prefixes, struct group_meter_bpf **skeleton_out,
-			struct meter_error *error)
-{
-	struct group_meter_bpf *skeleton = group_meter_bpf__open();
-	struct bpf_map *maps[GROUP_METER_MAP_COUNT];
-	char path[512];
-	int result;
-
-	if (skeleton == NULL)
-		return meter_error_set(error, -errno ? -errno : -ENOMEM, "cannot open the group meter program: %s",
-				       strerror(errno));
-	maps[GROUP_METER_MAP_GROUP_STATS] = skeleton->maps.group_stats;
-	maps[GROUP_METER_MAP_PREFIX_V4] = skeleton->maps.prefix_v4;
-	maps[GROUP_METER_MAP_PREFIX_V6] = skeleton->maps.prefix_v6;
-	maps[GROUP_METER_MAP_GROUP_CAPS] = skeleton->maps.group_caps;
-	maps[GROUP_METER_MAP_GROUP_PACING] = skeleton->maps.group_pacing;
-	maps[GROUP_METER_MAP_CONFIG] = skeleton->maps.meter_config;
-	maps[GROUP_METER_MAP_EVENTS] = skeleton->maps.meter_events;
-	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
-		meter_pin_path(pin_dir, group_meter_map_names[index], path, sizeof(path));
-		bpf_map__set_pin_path(maps[index], path);
-	}
-	for (int index = GROUP_METER_MAP_PREFIX_V4; index <= GROUP_METER_MAP_PREFIX_V6; index++) {
-		uint32_t entries = pinned_max_entries(pin_dir, group_meter_map_names[index]);
-
-		if (entries == 0)
-			entries = max_prefixes;
-		if (entries != 0)
-			bpf_map__set_max_entries(maps[index], entries);
-	}
-	result = group_meter_bpf__load(skeleton);
-	if (result < 0) {
-		group_meter_bpf__destroy(skeleton);
-		if (result == -EPERM)
-			return meter_error_set(error, result, "not root: the kernel refused to load the group meter; run as root");
-		if (result == -EINVAL)
-			return meter_error_set(error, result,
-					       "cannot load the group meter: the maps pinned under %s do not match this "
-					       "build; run 'cascade-meter detach --unpin --pin-dir %s' and attach again",
-					       pin_dir, pin_dir);
-		return meter_error_set(error, result, "cannot load the group meter: %s", strerror(-result));
-	}
-	*skeleton_out = skeleton;
-	return 0;
-}
-
-/* Chooses how caps are enforced on this interface now. */
-static uint32_t choose_shaper(uint32_t ifindex)
+static void check_shaper(const struct group_meter_config *config, struct group_meter_status *status)
 {
 	struct tc_root_qdisc root;
 
-	if (tc_inspect_root(ifindex, &root, NULL) < 0)
-		return METER_SHAPER_HTB;
+	status->shaper = METER_SHAPER_NONE;
+	if (status->interface[0] == '\0' || !status->same_namespace ||
+	    tc_inspect_root(config->ifindex, &root, NULL) < 0) {
+		status->shaper_state = status->cap_count ? GROUP_METER_SHAPER_ROOT_MISSING : GROUP_METER_SHAPER_IDLE;
+		return;
+	}
+	if (root.is_ours)
+		snprintf(status->root_qdisc, sizeof(status->root_qdisc), "htb ca:");
+	else if (root.present && !root.is_default)
+		snprintf(status->root_qdisc, sizeof(status->root_qdisc), "%s %x:", root.kind, root.handle >> 16);
+	else
+		snprintf(status->root_qdisc, sizeof(status->root_qdisc), "%s", root.present ? root.kind : "none");
 	if (root.is_fq)
-		return METER_SHAPER_EDT;
-	if (root.is_ours || root.is_default || !root.present)
-		return METER_SHAPER_HTB;
-	return METER_SHAPER_NONE;
+		status->shaper = METER_SHAPER_EDT;
+	else if (root.is_ours)
+		status->shaper = METER_SHAPER_HTB;
+	if (status->cap_count == 0)
+		status->shaper_state = root.is_fq || root.is_ours || root.is_default || !root.present
+					       ? GROUP_METER_SHAPER_IDLE
+					       : GROUP_METER_SHAPER_UNAVAILABLE;
+	else if (status->shaper != METER_SHAPER_NONE)
+		status->shaper_state = GROUP_METER_SHAPER_ENFORCING;
+	else if (root.present && !root.is_default)
+		status->shaper_state = GROUP_METER_SHAPER_UNAVAILABLE;
+	else
+		status->shaper_state = GROUP_METER_SHAPER_ROOT_MISSING;
 }
 
-int group_meter_attach(const struct group_meter_options *options, struct group_meter **meter_out,
-			struct meter_error *error)
+static void list_others(const struct group_meter_config *config, struct group_meter_status *status)
 {
-	const char *pin_dir = meter_pin_dir(options->pin_dir);
-	struct meter_config previous = { 0 }, config = { 0 };
-	struct group_meter_bpf *skeleton = NULL;
-	struct group_meter *meter = NULL;
-	bool had_pins, created_clsact = false;
-	uint32_t ifindex = 0;
-	int result;
+	struct group_meter_filter filters[GROUP_METER_FILTERS_MAX];
+	size_t count = 0;
 
-	meter_route_libbpf_logs();
-	if ((result = meter_check_privileges(true, error)) < 0 || (result = meter_check_btf(error)) < 0 ||
-	    (result = meter_resolve_interface(options->interface, &ifindex, error)) < 0)
-		return result;
-	if (options->port_count > METER_MAX_PORTS)
-		return meter_error_set(error, -EINVAL, "too many server ports: at most %d", METER_MAX_PORTS);
-	for (size_t index = 0; index < options->port_count; index++) {
-		if (options->ports[index] == 0)
-			return meter_error_set(error, -EINVAL, "server port 0 is not a port");
-		config.ports[index] = options->ports[index];
+	if (status->interface[0] == '\0' || !status->same_namespace ||
+	    group_meter_filters(config->ifindex, status->map_ids[GROUP_METER_MAP_CONFIG], filters,
+				GROUP_METER_FILTERS_MAX, &count, NULL) < 0)
+		return;
+	for (size_t index = 0; index < count && status->other_count < GROUP_METER_OTHERS_MAX; index++) {
+		struct group_meter_other *other = &status->others[status->other_count];
+
+		if (filters[index].ours || (!filters[index].cascade && strcmp(filters[index].program_name, "group_egress") != 0))
+			continue;
+		snprintf(other->pin_dir, sizeof(other->pin_dir), "%s",
+			 filters[index].has_config ? filters[index].config.pin_dir : "(an older cascade build)");
+		other->tc_priority = filters[index].tc_priority;
+		other->program_id = filters[index].program_id;
+		other->cap_count = filters[index].cap_count;
+		status->other_count++;
 	}
-	config.port_count = (uint32_t)options->port_count;
-	config.ifindex = ifindex;
-	config.horizon_ns = EDT_HORIZON_NS;
-	if ((result = interface_facts(options->interface, &config.mtu, &config.l2_header_bytes, error)) < 0 ||
-	    (result = meter_prepare_pin_dir(pin_dir, error)) < 0)
-		return result;
-
-	had_pins = read_pinned_config(pin_dir, &previous) == 0;
-	if (had_pins && (previous.flags & METER_CONFIG_ATTACHED) && previous.ifindex != ifindex &&
-	    group_meter_interface_present(previous.ifindex)) {
-		char name[IF_NAMESIZE] = "?";
-
-		if_indextoname(previous.ifindex, name);
-		return meter_error_set(error, -EBUSY,
-				       "already attached to %s under %s; run 'cascade-meter detach' first", name, pin_dir);
-	}
-	if (had_pins && previous.ifindex == ifindex)
-		config.flags = previous.flags & (METER_CONFIG_CREATED_CLSACT | METER_CONFIG_CREATED_ROOT);
-
-	result = load_program(pin_dir, options->max_prefixes, &skeleton, error);
-	if (result < 0)
-		goto fail;
-	config.shaper = choose_shaper(ifindex);
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(bpf_map__fd(skeleton->maps.meter_config), &zero, &config, BPF_ANY) < 0) {
-		result = meter_error_set(error, -errno, "cannot write meter_config: %s", strerror(errno));
-		goto fail;
-	}
-	result = tc_hook_attach(ifindex, bpf_program__fd(skeleton->progs.group_egress), &created_clsact, error);
-	if (result < 0)
-		goto fail;
-	if (created_clsact)
-		config.flags |= METER_CONFIG_CREATED_CLSACT;
-	config.flags |= METER_CONFIG_ATTACHED;
-	bpf_map_update_elem(bpf_map__fd(skeleton->maps.meter_config), &zero, &config, BPF_ANY);
-	group_meter_bpf__destroy(skeleton);   /* the tc filter keeps the program */
-	skeleton = NULL;
-
-	result = group_meter_open(pin_dir, &meter, error);
-	if (result < 0)
-		return result;
-	struct meter_error cap_error;
-
-	if (group_meter_caps_reapply(meter, &cap_error) < 0)
-		log_warn("meter: caps are not enforced: %s", cap_error.message);
-	*meter_out = meter;
-	return 0;
-fail:
-	group_meter_bpf__destroy(skeleton);
-	if (!had_pins)
-		unpin_all(pin_dir);
-	return result;
-}
-
-int group_meter_detach(struct group_meter *meter, bool unpin, struct meter_error *error)
-{
-	struct meter_config config;
-	int result = group_meter_config_read(meter, &config, error);
-
-	if (result < 0)
-		return result;
-	if (group_meter_interface_present(config.ifindex)) {
-		if (config.flags & METER_CONFIG_CREATED_ROOT) {
-			struct tc_root_qdisc root;
-
-			if (tc_inspect_root(config.ifindex, &root, NULL) == 0 && root.is_ours) {
-				result = tc_htb_root_delete(config.ifindex, error);
-				if (result < 0)
-					return result;
-			}
-		}
-		result = tc_hook_detach(config.ifindex, (config.flags & METER_CONFIG_CREATED_CLSACT) != 0, error);
-		if (result < 0)
-			return result;
-	}
-	config.flags = 0;
-	if (!unpin)
-		return group_meter_config_write(meter, &config, error);
-	unpin_all(meter->pin_dir);
-	return 0;
 }
 
 int group_meter_get_status(struct group_meter *meter, struct group_meter_status *status,
-			    struct meter_error *error)
+			   struct meter_error *error)
 {
-	struct meter_config config;
+	struct group_meter_config config;
 	unsigned long long events[2] = { 0, 0 };
+	uint32_t caps[METER_MAX_CAPS];
 	__u32 zero = 0;
 	int result = group_meter_config_read(meter, &config, error);
 
 	if (result < 0)
 		return result;
 	memset(status, 0, sizeof(*status));
+	snprintf(status->pin_dir, sizeof(status->pin_dir), "%s", meter->pin_dir);
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++)
+		status->map_ids[index] = meter_map_id(meter->map_fds[index]);
 	status->ifindex = config.ifindex;
-	if (config.ifindex == 0 || if_indextoname(config.ifindex, status->interface) == NULL)
+	snprintf(status->attached_interface, sizeof(status->attached_interface), "%s", config.interface);
+	status->netns_inode = config.netns_inode;
+	status->same_namespace = config.netns_inode == 0 || config.netns_inode == meter_netns_inode();
+	if (!status->same_namespace || config.ifindex == 0 || if_indextoname(config.ifindex, status->interface) == NULL)
 		status->interface[0] = '\0';
-	status->attached = status->interface[0] != '\0' && tc_hook_query(config.ifindex, &status->program_id) == 0;
-	status->shaper = config.shaper;
+	status->tc_priority = config.tc_priority;
+	status->tc_handle = config.tc_handle;
 	status->flags = config.flags;
 	status->mtu = config.mtu;
 	status->port_count = config.port_count;
 	for (uint32_t index = 0; index < config.port_count && index < METER_MAX_PORTS; index++)
 		status->ports[index] = config.ports[index];
-	status->prefix_capacity = meter_map_capacity(meter->map_fds[GROUP_METER_MAP_PREFIX_V4]);
+	status->prefix_capacity = meter_map_capacity(meter->map_fds[GROUP_METER_MAP_PREFIX4]);
 	if (meter_sum_percpu(meter->map_fds[GROUP_METER_MAP_EVENTS], &zero, events, 2) == 0) {
 		status->group_table_full = events[0];
 		status->pacing_table_full = events[1];
 	}
+	status->cap_count = (uint32_t)group_meter_collect_groups(meter->map_fds[GROUP_METER_MAP_CAPS], caps,
+								  METER_MAX_CAPS);
+	check_filter(meter, &config, status);
+	check_shaper(&config, status);
+	list_others(&config, status);
 	return 0;
 }

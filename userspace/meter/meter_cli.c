@@ -17,11 +17,12 @@
 #include <string.h>
 
 #define EXIT_USAGE 2
+#define OPTION_OLD_PIN_DIR 256   /* --pin-dir, kept as an alias of --bpf-pin-dir */
 
 static void print_usage(FILE *out, const char *program)
 {
 	fprintf(out,
-		"Usage: %s [--pin-dir DIR] [--json] COMMAND [ARGUMENTS]\n"
+		"Usage: %s [--bpf-pin-dir DIR] [--json] COMMAND [ARGUMENTS]\n"
 		"Loads and inspects cascade's eBPF meters (per-group egress bytes and caps,\n"
 		"CPU occupancy); maps are pinned under DIR (default %s).\n"
 		"\n"
@@ -29,22 +30,29 @@ static void print_usage(FILE *out, const char *program)
 		"  attach --interface IF [--port PORT]... [--max-prefixes N] [--no-cpu]\n"
 		"                         put the group meter on IF's tc egress (again: reuse\n"
 		"                         pins, counters survive) and start the CPU meter;\n"
-		"                         --port counts only unmarked packets from PORT\n"
+		"                         --port adds PORT to the server ports whose unmarked\n"
+		"                         packets count (none ever registered: every packet)\n"
 		"  detach [--unpin]       remove the filter and the qdiscs the meter created,\n"
-		"                         stop the CPU meter; --unpin also drops the counters\n"
+		"                         forget the ports, stop the CPU meter; --unpin also\n"
+		"                         drops the counters and the pin directory\n"
 		"  group set PREFIX GROUP destination prefix (10.1.0.0/16, fd00::/64) -> group\n"
 		"  group remove PREFIX\n"
 		"  group list\n"
-		"  cap set GROUP RATE     cap a group's payload rate: 10mbit, 5MB/s, 800kbit\n"
+		"  port list              the server ports counted (what the program reads)\n"
+		"  port remove PORT\n"
+		"  cap set GROUP RATE     cap a group's total payload rate (all its slaves\n"
+		"                         together): 10mbit, 5MB/s, 800kbit; htb class ca:GROUP\n"
 		"  cap clear GROUP\n"
-		"  show [--interval D]    one report: groups (bytes, packets, rate, cap,\n"
-		"                         drops) and CPU occupancy over D (default 1s; 0: no rates)\n"
+		"  show [--interval D]    one report: the meter as the kernel has it, groups\n"
+		"                         (bytes, packets, rate, cap, class, drops) and CPU\n"
+		"                         occupancy over D (default 1s; 0: no rates)\n"
 		"  top [--interval D] [--count N]\n"
 		"                         refreshing report (plain lines when not a terminal)\n"
 		"\n"
 		"Groups are 1..16777215; group 0 counts unattributed traffic. Packets whose\n"
 		"socket mark is 0xCA000000|GROUP are that group's, whatever their address.\n"
-		"Options: --pin-dir DIR, --json (machine-readable output), -h/--help.\n",
+		"Options: --bpf-pin-dir DIR (--pin-dir is an old spelling), --json\n"
+		"(machine-readable output), -h/--help.\n",
 		program, METER_DEFAULT_PIN_DIR);
 }
 
@@ -91,6 +99,18 @@ static void print_done(const struct meter_cli *cli, const char *what)
 		printf("%s\n", what);
 }
 
+/* Says so when other meters count on the same interface. */
+static void print_others(const struct meter_cli *cli, struct group_meter *meter)
+{
+	struct group_meter_status status;
+
+	if (group_meter_get_status(meter, &status, NULL) < 0)
+		return;
+	for (size_t index = 0; index < status.other_count; index++)
+		fprintf(stderr, "%s: note: %s is also metered by the meter pinned at %s (tc pref %u)\n", cli->program,
+			status.interface, status.others[index].pin_dir, status.others[index].tc_priority);
+}
+
 static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -133,6 +153,7 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 	attach.ports = ports;
 	if (group_meter_attach(&attach, &meter, &error) < 0)
 		return failed(cli, &error);
+	print_others(cli, meter);
 	group_meter_close(meter);
 	if (with_cpu) {
 		struct cpu_meter_options cpu_options = { .pin_dir = meter_pin_dir(cli->pin_dir) };
@@ -170,6 +191,8 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 			status = failed(cli, &error);
 		group_meter_close(meter);
 	} else if (error.code != -ENOENT) {
+		status = failed(cli, &error);
+	} else if (unpin && group_meter_remove_legacy(cli->pin_dir, &error) < 0 && error.code != -ENOENT) {
 		status = failed(cli, &error);
 	}
 	if (cpu_meter_detach(cli->pin_dir, &error) < 0)
@@ -265,6 +288,53 @@ static int command_group(const struct meter_cli *cli, int argc, char **argv)
 	return status;
 }
 
+static int command_port(const struct meter_cli *cli, int argc, char **argv)
+{
+	struct group_meter *meter = NULL;
+	struct group_meter_status status;
+	struct meter_error error = { 0 };
+	long long value = 0;
+	int result;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		/* nothing more to parse */
+	} else if (argc == 3 && strcmp(argv[1], "remove") == 0) {
+		if (parse_integer(argv[2], 1, 65535, &value) < 0)
+			return usage_error(cli, "bad port '%s': give 1..65535", argv[2]);
+	} else {
+		return usage_error(cli, "usage: port list | port remove PORT%s", NULL);
+	}
+	if ((result = open_meter(cli, &meter)) != EXIT_SUCCESS)
+		return result;
+	if (value != 0) {
+		result = group_meter_remove_port(meter, (uint16_t)value, &error);
+		group_meter_close(meter);
+		if (result < 0)
+			return failed(cli, &error);
+		print_done(cli, "port removed");
+		return EXIT_SUCCESS;
+	}
+	result = group_meter_get_status(meter, &status, &error);
+	group_meter_close(meter);
+	if (result < 0)
+		return failed(cli, &error);
+	json_t *ports = json_array();
+
+	for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++) {
+		json_array_append_new(ports, json_integer(status.ports[index]));
+		if (!cli->json)
+			printf("%u\n", status.ports[index]);
+	}
+	if (cli->json)
+		print_json_line(json_pack("{s:o, s:b}", "ports", ports, "every_packet", status.port_count == 0));
+	else {
+		if (status.port_count == 0)
+			printf("(none: every packet is counted)\n");
+		json_decref(ports);
+	}
+	return EXIT_SUCCESS;
+}
+
 static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 {
 	struct group_meter *meter = NULL;
@@ -342,8 +412,8 @@ static int command_report(const struct meter_cli *cli, int argc, char **argv, bo
 int meter_cli_main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "pin-dir", required_argument, NULL, 'd' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "bpf-pin-dir", required_argument, NULL, 'd' }, { "pin-dir", required_argument, NULL, OPTION_OLD_PIN_DIR },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct meter_cli cli = { .program = argc > 0 && argv[0] ? argv[0] : "cascade-meter" };
 	const char *command;
@@ -354,9 +424,12 @@ int meter_cli_main(int argc, char **argv)
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "+d:jh", options, NULL)) != -1) {
 		switch (option) {
+		case OPTION_OLD_PIN_DIR:
+			fprintf(stderr, "%s: warning: --pin-dir is deprecated, use --bpf-pin-dir\n", cli.program);
+			/* fall through */
 		case 'd':
 			if (optarg[0] != '/')
-				return usage_error(&cli, "bad --pin-dir '%s': give an absolute path", optarg);
+				return usage_error(&cli, "bad --bpf-pin-dir '%s': give an absolute path", optarg);
 			cli.pin_dir = optarg;
 			break;
 		case 'j': cli.json = true; break;
@@ -377,6 +450,8 @@ int meter_cli_main(int argc, char **argv)
 		return command_group(&cli, argc, argv);
 	if (strcmp(command, "cap") == 0)
 		return command_cap(&cli, argc, argv);
+	if (strcmp(command, "port") == 0)
+		return command_port(&cli, argc, argv);
 	if (strcmp(command, "show") == 0)
 		return command_report(&cli, argc, argv, false);
 	if (strcmp(command, "top") == 0)

@@ -92,7 +92,7 @@ static json_t *status_json(struct report_sources *sources)
 {
 	struct group_meter_status status;
 	struct meter_error error = { 0 };
-	json_t *ports;
+	json_t *ports, *others, *maps;
 
 	if (sources->meter == NULL)
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->meter_error.message);
@@ -101,11 +101,27 @@ static json_t *status_json(struct report_sources *sources)
 	ports = json_array();
 	for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++)
 		json_array_append_new(ports, json_integer(status.ports[index]));
-	return json_pack("{s:b, s:s, s:I, s:b, s:I, s:s, s:o, s:I, s:I, s:I}", "available", 1, "interface",
-			 status.interface, "ifindex", (json_int_t)status.ifindex, "attached", status.attached,
-			 "program_id", (json_int_t)status.program_id, "shaper", shaper_name(status.shaper), "ports", ports,
+	others = json_array();
+	for (size_t index = 0; index < status.other_count; index++)
+		json_array_append_new(others, json_pack("{s:s, s:I, s:I, s:I}", "pin_dir", status.others[index].pin_dir,
+							"tc_priority", (json_int_t)status.others[index].tc_priority,
+							"program_id", (json_int_t)status.others[index].program_id,
+							"cap_count", (json_int_t)status.others[index].cap_count));
+	maps = json_object();
+	for (unsigned int index = 0; index < sizeof(status.map_ids) / sizeof(status.map_ids[0]); index++)
+		json_object_set_new(maps, group_meter_map_name(index), json_integer(status.map_ids[index]));
+	return json_pack("{s:b, s:s, s:s, s:b, s:I, s:b, s:b, s:s?, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:I,"
+			 " s:o, s:b, s:I, s:I, s:I, s:o, s:o}",
+			 "available", 1, "pin_dir", status.pin_dir, "interface", status.attached_interface, "interface_present", status.interface[0] != '\0', "ifindex",
+			 (json_int_t)status.ifindex, "attached", status.attached, "same_namespace", status.same_namespace,
+			 "problem", status.problem[0] ? status.problem : NULL, "netns_inode", (json_int_t)status.netns_inode,
+			 "program_id", (json_int_t)status.program_id, "tc_priority", (json_int_t)status.tc_priority,
+			 "tc_handle", (json_int_t)status.tc_handle, "shaper", shaper_name(status.shaper), "shaper_state",
+			 group_meter_shaper_state_name(status.shaper_state), "root_qdisc", status.root_qdisc, "cap_count",
+			 (json_int_t)status.cap_count, "ports", ports, "every_packet", status.port_count == 0,
 			 "prefix_capacity", (json_int_t)status.prefix_capacity, "group_table_full",
-			 (json_int_t)status.group_table_full, "pacing_table_full", (json_int_t)status.pacing_table_full);
+			 (json_int_t)status.group_table_full, "pacing_table_full", (json_int_t)status.pacing_table_full,
+			 "map_ids", maps, "other_meters", others);
 }
 
 static json_t *cpu_json(struct report_sources *sources, const struct cpu_meter_result *cpu, bool have_interval)
@@ -135,13 +151,15 @@ static void print_json(struct report_sources *sources, const struct report_frame
 		double rate = group_rate(previous, group, frame->time_ns);
 
 		json_array_append_new(
-			groups, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "group", (json_int_t)group->group,
+			groups, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?, s:b, s:o}", "group", (json_int_t)group->group,
 					  "bytes", (json_int_t)group->bytes, "packets", (json_int_t)group->packets,
 					  "dropped_bytes", (json_int_t)group->dropped_bytes, "dropped_packets",
 					  (json_int_t)group->dropped_packets, "shaper_dropped_packets",
 					  (json_int_t)group->shaper_dropped_packets, "cap_bytes_per_second",
 					  group->cap_bytes_per_second ? json_integer((json_int_t)group->cap_bytes_per_second)
 								      : json_null(),
+					  "htb_class", group->htb_class[0] ? group->htb_class : NULL, "class_present",
+					  group->class_present,
 					  "rate_bytes_per_second", rate >= 0 ? json_integer((json_int_t)(rate + 0.5)) : json_null()));
 	}
 	report = json_pack("{s:I, s:f, s:o, s:o, s:o}", "time", (json_int_t)realtime_seconds(), "interval_seconds",
@@ -155,18 +173,59 @@ static void print_json(struct report_sources *sources, const struct report_frame
 	json_decref(report);
 }
 
-static void print_table(struct report_sources *sources, const struct report_frame *previous,
-			const struct report_frame *frame, const struct cpu_meter_result *cpu)
+/* The lines above the table: where the meter is, whether our filter is
+ * really on the hook, how caps are enforced right now, which ports count. */
+static void print_status(struct report_sources *sources)
 {
 	struct group_meter_status status;
 
-	if (sources->meter != NULL && group_meter_get_status(sources->meter, &status, NULL) == 0)
-		printf("group meter: interface %s (ifindex %u), %s, shaper %s, %s\n",
-		       status.interface[0] ? status.interface : "(gone)", status.ifindex,
-		       status.attached ? "attached" : "NOT attached", shaper_name(status.shaper),
-		       status.port_count ? "counting server ports only" : "counting all egress");
-	else
+	if (sources->meter == NULL || group_meter_get_status(sources->meter, &status, &sources->meter_error) < 0) {
 		printf("group meter: unavailable: %s\n", sources->meter_error.message);
+		return;
+	}
+	printf("group meter: %s on %s (ifindex %u), ", status.pin_dir,
+	       status.attached_interface[0] ? status.attached_interface : "(none)", status.ifindex);
+	if (!status.same_namespace)
+		printf("%s in another network namespace (net:[%llu]); run cascade-meter there "
+		       "(nsenter --net=/run/netns/NAME)\n", status.attached ? "attached" : "was attached",
+		       (unsigned long long)status.netns_inode);
+	else if (status.attached)
+		printf("attached (tc egress pref %u handle 0x%x, program %u)\n", status.tc_priority, status.tc_handle,
+		       status.program_id);
+	else
+		printf("NOT attached%s%s\n", status.problem[0] ? ": " : "", status.problem);
+	if (status.port_count == 0) {
+		printf("counting: every packet\n");
+	} else {
+		printf("counting: unmarked packets from ports");
+		for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++)
+			printf(" %u", status.ports[index]);
+		printf(", and every marked packet\n");
+	}
+	switch (status.shaper_state) {
+	case GROUP_METER_SHAPER_ENFORCING:
+		printf("caps: %u, enforced by %s (root qdisc %s)\n", status.cap_count, shaper_name(status.shaper),
+		       status.root_qdisc);
+		break;
+	case GROUP_METER_SHAPER_ROOT_MISSING:
+		printf("caps: %u, NOT enforced: the htb root ca: is gone (root qdisc %s); attach again to restore it\n",
+		       status.cap_count, status.root_qdisc[0] ? status.root_qdisc : "unknown");
+		break;
+	case GROUP_METER_SHAPER_UNAVAILABLE:
+		printf("caps: %u, unavailable: root qdisc %s is someone else's\n", status.cap_count, status.root_qdisc);
+		break;
+	default:
+		printf("caps: none (root qdisc %s)\n", status.root_qdisc[0] ? status.root_qdisc : "unknown");
+	}
+	for (size_t index = 0; index < status.other_count; index++)
+		printf("also on %s: the meter pinned at %s (tc pref %u)\n", status.interface, status.others[index].pin_dir,
+		       status.others[index].tc_priority);
+}
+
+static void print_table(struct report_sources *sources, const struct report_frame *previous,
+			const struct report_frame *frame, const struct cpu_meter_result *cpu)
+{
+	print_status(sources);
 	if (sources->cpu == NULL)
 		printf("cpu: unavailable: %s\n", sources->cpu_error.message);
 	else if (previous == NULL)
@@ -178,18 +237,20 @@ static void print_table(struct report_sources *sources, const struct report_fram
 		       cpu->from_proc_stat ? "/proc/stat fallback" : "eBPF", cpu->cpu_count);
 	if (sources->meter == NULL)
 		return;
-	printf("%9s %16s %12s %14s %14s %8s\n", "GROUP", "BYTES", "PACKETS", "RATE", "CAP", "DROPS");
+	printf("%9s %16s %12s %14s %14s %8s %8s\n", "GROUP", "BYTES", "PACKETS", "RATE", "CAP", "CLASS", "DROPS");
 	for (size_t index = 0; index < frame->count; index++) {
 		const struct group_meter_totals *group = &frame->groups[index];
 		double rate = group_rate(previous, group, frame->time_ns);
-		char rate_text[32] = "-", cap_text[32] = "-";
+		char rate_text[32] = "-", cap_text[32] = "-", class_text[16] = "-";
 
 		if (rate >= 0)
 			meter_format_rate((uint64_t)(rate + 0.5), rate_text, sizeof(rate_text));
 		if (group->cap_bytes_per_second)
 			meter_format_rate(group->cap_bytes_per_second, cap_text, sizeof(cap_text));
-		printf("%9u %16llu %12llu %14s %14s %8llu\n", group->group, (unsigned long long)group->bytes,
-		       (unsigned long long)group->packets, rate_text, cap_text,
+		if (group->htb_class[0])
+			snprintf(class_text, sizeof(class_text), "%s%s", group->htb_class, group->class_present ? "" : "!");
+		printf("%9u %16llu %12llu %14s %14s %8s %8llu\n", group->group, (unsigned long long)group->bytes,
+		       (unsigned long long)group->packets, rate_text, cap_text, class_text,
 		       (unsigned long long)(group->dropped_packets + group->shaper_dropped_packets));
 	}
 }
@@ -210,7 +271,7 @@ static void open_cpu(const struct meter_cli *cli, struct report_sources *sources
 	struct cpu_meter_options options = { 0 };
 	char path[512];
 
-	if (meter_pin_path(cli->pin_dir, "cpu_meter", path, sizeof(path)) == 0 && access(path, F_OK) == 0)
+	if (meter_pin_path(cli->pin_dir, CPU_METER_LINK_NAME, path, sizeof(path)) == 0 && access(path, F_OK) == 0)
 		options.pin_dir = meter_pin_dir(cli->pin_dir);
 	if (cpu_meter_open(&options, &sources->cpu, &sources->cpu_error) < 0)
 		sources->cpu = NULL;

@@ -13,7 +13,7 @@ namespace=cascade-t-$$-m
 pin_dir=/sys/fs/bpf/cascade-test-$$
 on_exit "rm -rf $pin_dir"
 on_exit "ip netns del $namespace"
-on_exit "nsenter --net=/run/netns/$namespace $CASCADE_BIN/cascade-meter --pin-dir $pin_dir detach --unpin"
+on_exit "nsenter --net=/run/netns/$namespace $CASCADE_BIN/cascade-meter --bpf-pin-dir $pin_dir detach --unpin"
 ip netns add "$namespace" && ip -n "$namespace" link set lo up || { not_ok "network namespace"; finish; }
 in_namespace() { nsenter --net="/run/netns/$namespace" "$@"; }
 
@@ -42,7 +42,7 @@ start_metered() {
 stats() { in_namespace curl -s --max-time 10 "http://127.0.0.1:$port/-/stats"; }
 meter_bytes() { stats | jq -r --arg g "$1" '.meter.groups[$g].bytes // 0'; }
 bpftool_bytes() {
-  bpftool -j map dump pinned "$pin_dir/group_stats" |
+  bpftool -j map dump pinned "$pin_dir/cascade_stats" |
     jq --argjson g "$1" '[.[] | select(.formatted.key == $g) | .formatted.values[].value.bytes] | add // 0'
 }
 
@@ -78,7 +78,7 @@ check "counters survive a restart (group 3 still $before)" test "$(meter_bytes 3
 in_namespace curl -s -o /dev/null "http://127.0.0.1:$port/images/fw.bin?group=3"
 after=$(meter_bytes 3)
 check "the restarted master adds to the same counter" test "$after" -ge $((before + size))
-ctl_bytes=$(nsenter --net=/run/netns/$namespace "$CASCADE_BIN/cascadectl" --json meter --pin-dir "$pin_dir" show --interval 0 |
+ctl_bytes=$(nsenter --net=/run/netns/$namespace "$CASCADE_BIN/cascadectl" --json meter --bpf-pin-dir "$pin_dir" show --interval 0 |
   jq '[.groups[] | select(.group == 3) | .bytes][0] // 0')
 check_equal "cascadectl meter shows the same group 3 bytes" "$(meter_bytes 3)" "$ctl_bytes"
 stop_daemon master-again

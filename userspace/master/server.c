@@ -170,6 +170,7 @@ int server_start(struct server *server, const struct master_config *config)
 	if (result != 0)
 		return result;
 	master_group_meter_start(&server->group_meter, &server->config, server->listen_port);
+	master_cpu_meter_start(&server->cpu_meter, &server->config);
 	return start_workers(server);
 }
 
@@ -200,6 +201,7 @@ void server_stop(struct server *server)
 		free(server->workers);
 		server->workers = NULL;
 	}
+	master_cpu_meter_stop(&server->cpu_meter);
 	master_group_meter_stop(&server->group_meter);
 	image_store_destroy(&server->store);
 	address_limit_destroy(&server->address_limit);

@@ -16,6 +16,7 @@
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
+#include "master/cpu_meter.h"
 #include "master/group_meter.h"
 #include "master/stats.h"
 
@@ -94,6 +95,7 @@ struct server {
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
 	struct master_group_meter group_meter;  /* eBPF group egress meter, or why not */
+	struct master_cpu_meter cpu_meter;      /* CPU occupancy for /-/stats and /metrics */
 	struct address_limit address_limit; /* --max-connections-per-address */
 };
 

@@ -115,6 +115,7 @@ int group_meter_open(const char *pin_dir, struct group_meter **meter_out, struct
 
 	if (meter == NULL)
 		return meter_error_set(error, -ENOMEM, "out of memory");
+	meter_route_libbpf_logs();
 	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++)
 		meter->map_fds[index] = -1;
 	if (strlen(meter_pin_dir(pin_dir)) >= sizeof(meter->pin_dir)) {
@@ -167,8 +168,11 @@ static void check_filter(struct group_meter *meter, const struct group_meter_con
 {
 	uint32_t program_id = 0;
 
-	if (!(config->flags & METER_CONFIG_ATTACHED))
+	if (!(config->flags & METER_CONFIG_ATTACHED)) {
+		snprintf(status->problem, sizeof(status->problem),
+			 "detached: attach again (or restart the server) to count");
 		return;
+	}
 	if (!status->same_namespace) {
 		status->attached = group_meter_program_alive(meter, config);
 		snprintf(status->problem, sizeof(status->problem),

@@ -4,6 +4,7 @@
 #include "meter/meter_cli.h"
 #include "meter/cpu_meter.h"
 #include "meter/group_meter.h"
+#include "meter/meter_objects.h"
 #include "meter/meter_values.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -420,6 +421,7 @@ int meter_cli_main(int argc, char **argv)
 	int option;
 
 	log_init("cascade-meter");
+	meter_route_libbpf_logs();
 	opterr = 0;
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "+d:jh", options, NULL)) != -1) {

@@ -132,6 +132,11 @@ check "the restarted master adds to the same counter" test "$after" -ge $((befor
 ctl_bytes=$(nsenter --net=/run/netns/$namespace "$CASCADE_BIN/cascadectl" --json meter --bpf-pin-dir "$pin_dir" show --interval 0 |
   jq '[.groups[] | select(.group == 3) | .bytes][0] // 0')
 check_equal "cascadectl meter shows the same group 3 bytes" "$(meter_bytes 3)" "$ctl_bytes"
+check "cascade-meter detach while the master serves" meter_cli detach
+check_equal "/-/stats reports the kernel's state: detached" "false detached" \
+  "$(stats | jq -r '"\(.meter.attached) \(.meter.reason | split(":")[0])"')"
+check "attach again" meter_cli attach --interface lo --port "$port"
+check_equal "/-/stats: attached again, our port counted" "true true" "$(stats | jq -r '"\(.meter.attached) \(.meter.port_counted)"')"
 stop_daemon master-again && ok "master stops cleanly with the meter attached"
 check_equal "the master stopped: the filter stays" "true" "$(meter_cli --json show --interval 0 | jq .group_meter.attached)"
 check "detach --unpin" meter_cli detach --unpin

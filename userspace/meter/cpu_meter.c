@@ -340,7 +340,7 @@ int cpu_meter_detach(const char *pin_dir, struct meter_error *error)
 		else if (unlink(path) < 0 && errno != ENOENT)
 			result = meter_error_set(error, -errno, "cannot remove %s: %s", path, strerror(errno));
 	}
-	rmdir(meter_pin_dir(pin_dir));   /* only when empty */
+	meter_pin_dir_remove_if_empty(pin_dir);
 	meter_pin_dir_unlock(lock_fd);
 	return result;
 }

@@ -130,6 +130,8 @@ int group_meter_open(const char *pin_dir, struct group_meter **meter_out, struct
 	for (int index = 0; index < GROUP_METER_MAP_COUNT && result == 0; index++)
 		result = meter_open_pinned(meter->pin_dir, group_meter_map_names[index], &meter->map_fds[index], error);
 	meter_pin_dir_unlock(lock_fd);
+	if (result == 0)
+		result = group_meter_check_layout(meter, error);
 	if (result < 0)
 		goto fail;
 	*meter_out = meter;
@@ -160,6 +162,46 @@ size_t group_meter_collect_groups(int fd, uint32_t *groups, size_t capacity)
 		previous = &key;
 	}
 	return count;
+}
+
+uint32_t group_meter_count_groups(int fd)
+{
+	uint32_t limit = meter_map_capacity(fd), count = 0;
+	__u32 key, next, *previous = NULL;
+
+	while (count < limit && bpf_map_get_next_key(fd, previous, &next) == 0) {
+		count++;
+		key = next;
+		previous = &key;
+	}
+	return count;
+}
+
+int group_meter_check_layout(const struct group_meter *meter, struct meter_error *error)
+{
+	static const uint32_t value_sizes[GROUP_METER_MAP_COUNT] = {
+		[GROUP_METER_MAP_STATS] = sizeof(struct group_meter_counters),
+		[GROUP_METER_MAP_PREFIX4] = sizeof(__u32),
+		[GROUP_METER_MAP_PREFIX6] = sizeof(__u32),
+		[GROUP_METER_MAP_CAPS] = sizeof(struct group_cap),
+		[GROUP_METER_MAP_PACING] = sizeof(struct group_pacing),
+		[GROUP_METER_MAP_CONFIG] = sizeof(struct group_meter_config),
+		[GROUP_METER_MAP_EVENTS] = sizeof(struct group_meter_events),
+	};
+
+	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++) {
+		struct bpf_map_info info;
+		__u32 length = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(meter->map_fds[index], &info, &length) < 0 ||
+		    info.value_size != value_sizes[index])
+			return meter_error_set(error, -ESTALE,
+					       "the maps pinned under %s do not match this build (%s); run "
+					       "'cascade-meter --bpf-pin-dir %s detach --unpin' and attach again",
+					       meter->pin_dir, group_meter_map_names[index], meter->pin_dir);
+	}
+	return 0;
 }
 
 /* Is our filter on the hook, running a program that uses our maps? */
@@ -261,7 +303,6 @@ int group_meter_get_status(struct group_meter *meter, struct group_meter_status 
 {
 	struct group_meter_config config;
 	unsigned long long events[2] = { 0, 0 };
-	uint32_t caps[METER_MAX_CAPS];
 	__u32 zero = 0;
 	int result = group_meter_config_read(meter, &config, error);
 
@@ -289,8 +330,7 @@ int group_meter_get_status(struct group_meter *meter, struct group_meter_status 
 		status->group_table_full = events[0];
 		status->pacing_table_full = events[1];
 	}
-	status->cap_count = (uint32_t)group_meter_collect_groups(meter->map_fds[GROUP_METER_MAP_CAPS], caps,
-								  METER_MAX_CAPS);
+	status->cap_count = group_meter_count_groups(meter->map_fds[GROUP_METER_MAP_CAPS]);
 	check_filter(meter, &config, status);
 	check_shaper(&config, status);
 	list_others(&config, status);

@@ -59,9 +59,11 @@ const char *group_meter_pin_dir(const struct group_meter *meter);
  * lost) and the pin directory. Refused from another network namespace
  * while the filter lives there. Then call group_meter_close. */
 int group_meter_detach(struct group_meter *meter, bool unpin, struct meter_error *error);
-/* Removes the pins an older cascade build left in pin_dir (group_stats,
- * meter_config, ...) and the tc filter they ran (program group_egress). */
-int group_meter_remove_legacy(const char *pin_dir, struct meter_error *error);
+/* For a pin directory that cannot be opened as a meter: removes the pins an
+ * older cascade build left (group_stats, meter_config, ...) and the tc
+ * filter they ran (program group_egress), and whatever group meter pins are
+ * left (an incomplete set, or another layout). */
+int group_meter_remove_leftovers(const char *pin_dir, struct meter_error *error);
 /* Stops counting unmarked packets from port (-ENOENT when not registered). */
 int group_meter_remove_port(struct group_meter *meter, uint16_t port, struct meter_error *error);
 

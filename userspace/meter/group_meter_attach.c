@@ -1,9 +1,8 @@
-/* The group egress meter's attach and detach, each under the pin
- * directory's exclusive lock: load the program on the pinned maps (libbpf
- * reuses them, creates the missing ones), register the server ports, and
- * put the filter on clsact egress at this meter's own priority (replacing
- * our earlier filter in place, never another meter's); detach takes away
- * exactly what this meter put there. */
+/* The group egress meter's attach, under the pin directory's exclusive
+ * lock: load the program on the pinned maps (libbpf reuses them, creates the
+ * missing ones), register the server ports, and put the filter on clsact
+ * egress at this meter's own priority (replacing our earlier filter in
+ * place, never another meter's). Detach: group_meter_detach.c. */
 #include "meter/group_meter_internal.h"
 #include "meter/meter_objects.h"
 #include "meter/meter_values.h"
@@ -26,14 +25,6 @@
 #include <unistd.h>
 
 #define EDT_HORIZON_NS 2000000000ull   /* 2 s, like Cilium's bandwidth manager */
-
-/* Pins of the layout before the "cascade_" names: refused on attach, removed
- * by detach --unpin. Their filter ran a program named group_egress. */
-static const char *const legacy_pins[] = {
-	"group_stats", "prefix_v4", "prefix_v6", "group_caps", "group_pacing", "meter_config", "meter_events",
-	"cpu_busy", "cpu_meter",
-};
-#define LEGACY_PROGRAM_NAME "group_egress"
 
 /* MTU and L2 header length of the interface (14 on Ethernet and loopback,
  * 0 on raw-IP devices such as tun or wireguard). */
@@ -72,62 +63,13 @@ out:
 	return result;
 }
 
-static bool legacy_pins_present(const char *pin_dir)
-{
-	char path[512];
-
-	for (size_t index = 0; index < sizeof(legacy_pins) / sizeof(legacy_pins[0]); index++) {
-		if (meter_pin_path(pin_dir, legacy_pins[index], path, sizeof(path)) == 0 && access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* An older build's meter: its filter (handle and pref 0xca5, program
- * group_egress) goes with its pins; nothing else of it is touched. */
-static void remove_legacy(const char *pin_dir)
-{
-	char path[512];
-	int fd;
-
-	if (meter_pin_path(pin_dir, "meter_config", path, sizeof(path)) == 0 && (fd = bpf_obj_get(path)) >= 0) {
-		struct bpf_map_info info;
-		__u32 length = sizeof(info), zero = 0, words[64];
-
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0 && info.value_size <= sizeof(words) &&
-		    bpf_map_lookup_elem(fd, &zero, words) == 0 && group_meter_interface_present(words[0])) {
-			uint32_t program_id = 0;
-			char name[16] = "";
-			uint32_t ids[8], count = 0;
-
-			if (tc_hook_query(words[0], METER_TC_FIRST_PRIORITY, &program_id) == 0 &&
-			    meter_program_maps(program_id, name, ids, 8, &count) == 0 &&
-			    strcmp(name, LEGACY_PROGRAM_NAME) == 0)
-				tc_hook_detach(words[0], METER_TC_FIRST_PRIORITY, NULL);
-		}
-		close(fd);
-	}
-	for (size_t index = 0; index < sizeof(legacy_pins) / sizeof(legacy_pins[0]); index++)
-		meter_unpin(pin_dir, legacy_pins[index]);
-}
-
-static void unpin_all(const char *pin_dir)
-{
-	char path[512];
-
-	for (int index = 0; index < GROUP_METER_MAP_COUNT; index++)
-		meter_unpin(pin_dir, group_meter_map_names[index]);
-	if (meter_pin_path(pin_dir, METER_EXPORTER_DIR, path, sizeof(path)) == 0)
-		rmdir(path);
-	rmdir(pin_dir);   /* only when empty: the CPU meter may share it */
-}
-
-/* Reads the configuration pinned by an earlier attach; -ENOENT when none. */
+/* Reads the configuration pinned by an earlier attach; -ENOENT when none,
+ * -ESTALE when it has another layout (then loading will say so). */
 static int read_pinned_config(const char *pin_dir, struct group_meter_config *config, uint32_t *map_id)
 {
+	struct bpf_map_info info;
+	__u32 zero = 0, length = sizeof(info);
 	char path[512];
-	__u32 zero = 0;
 	int fd, result = 0;
 
 	if (meter_pin_path(pin_dir, group_meter_map_names[GROUP_METER_MAP_CONFIG], path, sizeof(path)) < 0)
@@ -135,7 +77,11 @@ static int read_pinned_config(const char *pin_dir, struct group_meter_config *co
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, config) < 0)
+	memset(&info, 0, sizeof(info));
+	memset(config, 0, sizeof(*config));
+	if (bpf_obj_get_info_by_fd(fd, &info, &length) < 0 || info.value_size != sizeof(*config))
+		result = -ESTALE;
+	else if (bpf_map_lookup_elem(fd, &zero, config) < 0)
 		result = -errno;
 	*map_id = meter_map_id(fd);
 	close(fd);
@@ -220,10 +166,55 @@ static uint32_t choose_shaper(uint32_t ifindex)
 	return METER_SHAPER_NONE;
 }
 
+/* True when a filter of any kind sits at priority. */
+static bool priority_used(const struct tc_filter_slot *slots, size_t count, uint32_t priority)
+{
+	for (size_t index = 0; index < count && index < GROUP_METER_FILTERS_MAX; index++) {
+		if (slots[index].priority == priority)
+			return true;
+	}
+	return false;
+}
+
+/* A new filter at the priority we had if it is free, else at the first
+ * free one from METER_TC_FIRST_PRIORITY. Created exclusively: a meter of
+ * another pin directory placing its filter at the same moment gets -EEXIST
+ * and moves on. *chosen is where it went. */
+static int place_new_filter(uint32_t ifindex, int program_fd, uint32_t wanted, uint32_t *chosen,
+			    struct meter_error *error)
+{
+	struct tc_filter_slot slots[GROUP_METER_FILTERS_MAX];
+	size_t count = 0;
+	int result = tc_egress_filters(ifindex, slots, GROUP_METER_FILTERS_MAX, &count, error);
+
+	if (result < 0)
+		return result;
+	if (wanted >= METER_TC_FIRST_PRIORITY && wanted < METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT &&
+	    !priority_used(slots, count, wanted)) {
+		result = tc_hook_attach(ifindex, wanted, program_fd, false, error);
+		if (result != -EEXIST) {
+			*chosen = wanted;
+			return result;
+		}
+	}
+	for (uint32_t priority = METER_TC_FIRST_PRIORITY; priority < METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT;
+	     priority++) {
+		if (priority_used(slots, count, priority))
+			continue;
+		result = tc_hook_attach(ifindex, priority, program_fd, false, error);
+		if (result != -EEXIST) {
+			*chosen = priority;
+			return result;
+		}
+	}
+	return meter_error_set(error, -ENOSPC, "no free tc priority on ifindex %u (%u..%u are taken)", ifindex,
+			       METER_TC_FIRST_PRIORITY, METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT - 1);
+}
+
 /* Puts program_fd on the hook at our own priority: where our filter is
- * (replacing it in place), else at the priority we had if it is free,
- * else at the first free one. Filters of ours found elsewhere go. Sets
- * config->tc_priority and tc_handle. */
+ * (replacing it in place), else as a new filter (place_new_filter).
+ * Filters of ours found elsewhere go. Sets config->tc_priority and
+ * tc_handle. */
 static int place_filter(uint32_t ifindex, int program_fd, uint32_t own_config_map_id,
 			struct group_meter_config *config, struct meter_error *error)
 {
@@ -238,26 +229,10 @@ static int place_filter(uint32_t ifindex, int program_fd, uint32_t own_config_ma
 		if (filters[index].ours && (chosen == 0 || filters[index].tc_priority == wanted))
 			chosen = filters[index].tc_priority;
 	}
-	if (chosen != 0) {
+	if (chosen != 0)
 		result = tc_hook_attach(ifindex, chosen, program_fd, true, error);
-	} else {
-		result = -EEXIST;
-		if (wanted >= METER_TC_FIRST_PRIORITY && wanted < METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT) {
-			result = tc_hook_attach(ifindex, wanted, program_fd, false, error);
-			chosen = wanted;
-		}
-		/* Exclusive create: a meter of another pin directory placing its
-		 * filter at the same moment gets -EEXIST and moves on. */
-		for (uint32_t priority = METER_TC_FIRST_PRIORITY;
-		     result == -EEXIST && priority < METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT; priority++) {
-			result = tc_hook_attach(ifindex, priority, program_fd, false, error);
-			chosen = priority;
-		}
-		if (result == -EEXIST)
-			return meter_error_set(error, -ENOSPC, "no free tc priority on ifindex %u (%u..%u are taken)",
-					       ifindex, METER_TC_FIRST_PRIORITY,
-					       METER_TC_FIRST_PRIORITY + METER_TC_PRIORITY_COUNT - 1);
-	}
+	else
+		result = place_new_filter(ifindex, program_fd, wanted, &chosen, error);
 	if (result < 0)
 		return result;
 	for (size_t index = 0; index < count; index++) {
@@ -313,7 +288,7 @@ static int check_options(const struct group_meter_options *options, const char *
 		if (options->ports[index] == 0)
 			return meter_error_set(error, -EINVAL, "server port 0 is not a port");
 	}
-	if (legacy_pins_present(pin_dir))
+	if (group_meter_legacy_present(pin_dir))
 		return meter_error_set(error, -EEXIST,
 				       "%s holds the pins of an older cascade build (group_stats, meter_config...); "
 				       "run 'cascade-meter --bpf-pin-dir %s detach --unpin' to remove them and their "
@@ -356,9 +331,8 @@ static void reapply_caps(struct group_meter *meter, const struct group_meter_con
 {
 	struct group_meter_filter owner;
 	struct meter_error cap_error;
-	uint32_t groups[1];
 
-	if (group_meter_collect_groups(meter->map_fds[GROUP_METER_MAP_CAPS], groups, 1) == 0)
+	if (group_meter_count_groups(meter->map_fds[GROUP_METER_MAP_CAPS]) == 0)
 		return;
 	if (group_meter_other_caps_owner(config->ifindex, meter_map_id(meter->map_fds[GROUP_METER_MAP_CONFIG]), &owner))
 		log_warn("meter: caps under %s are not enforced: the meter pinned at %s holds the caps on %s",
@@ -377,8 +351,9 @@ static int attach_locked(const struct group_meter_options *options, const char *
 	__u32 zero = 0;
 	int config_fd, result;
 
-	had_pins = read_pinned_config(pin_dir, &previous, &previous_map_id) == 0;
-	if (had_pins && (previous.flags & METER_CONFIG_ATTACHED))
+	result = read_pinned_config(pin_dir, &previous, &previous_map_id);
+	had_pins = result == 0 || result == -ESTALE;   /* never unpin another build's maps */
+	if (result == 0 && (previous.flags & METER_CONFIG_ATTACHED))
 		previous_alive = meter_program_uses_map(previous.program_id, previous_map_id);
 	if (previous_alive && (previous.ifindex != ifindex || previous.netns_inode != meter_netns_inode()))
 		return meter_error_set(error, -EBUSY,
@@ -423,7 +398,7 @@ restore:
 fail:
 	group_meter_bpf__destroy(skeleton);
 	if (!had_pins)
-		unpin_all(pin_dir);
+		group_meter_unpin_all(pin_dir);
 	return result;
 }
 
@@ -438,114 +413,6 @@ int group_meter_attach(const struct group_meter_options *options, struct group_m
 	    (result = meter_pin_dir_lock(pin_dir, true, true, &lock_fd, error)) < 0)
 		return result;
 	result = attach_locked(options, pin_dir, ifindex, meter_out, error);
-	meter_pin_dir_unlock(lock_fd);
-	return result;
-}
-
-/* Removes the filters of ours on the hook (a filter at our priority that
- * runs someone else's program stays). */
-static int remove_filters(struct group_meter *meter, const struct group_meter_config *config,
-			  struct meter_error *error)
-{
-	struct group_meter_filter filters[GROUP_METER_FILTERS_MAX];
-	size_t count = 0;
-	int result = group_meter_filters(config->ifindex, meter_map_id(meter->map_fds[GROUP_METER_MAP_CONFIG]), filters,
-					 GROUP_METER_FILTERS_MAX, &count, error);
-
-	for (size_t index = 0; index < count && result == 0; index++) {
-		if (filters[index].ours)
-			result = tc_hook_detach(config->ifindex, filters[index].tc_priority, error);
-	}
-	return result;
-}
-
-static int detach_locked(struct group_meter *meter, bool unpin, struct meter_error *error)
-{
-	struct group_meter_config config;
-	int result = group_meter_config_read(meter, &config, error);
-
-	if (result < 0 || (result = group_meter_check_namespace(meter, &config, error)) < 0)
-		return result;
-	if ((config.netns_inode == 0 || config.netns_inode == meter_netns_inode()) &&
-	    group_meter_interface_present(config.ifindex)) {
-		if (config.flags & METER_CONFIG_CREATED_ROOT) {
-			struct tc_root_qdisc root;
-
-			if (tc_inspect_root(config.ifindex, &root, NULL) == 0 && root.is_ours &&
-			    (result = tc_htb_root_delete(config.ifindex, error)) < 0)
-				return result;
-		}
-		if ((result = remove_filters(meter, &config, error)) < 0)
-			return result;
-		if ((config.flags & METER_CONFIG_CREATED_CLSACT) &&
-		    (result = tc_hook_destroy_if_unused(config.ifindex, error)) < 0)
-			return result;
-	}
-	config.flags = 0;
-	config.port_count = 0;
-	config.program_id = 0;
-	memset(config.ports, 0, sizeof(config.ports));
-	if (!unpin)
-		return group_meter_config_write(meter, &config, error);
-	unpin_all(meter->pin_dir);
-	return 0;
-}
-
-int group_meter_detach(struct group_meter *meter, bool unpin, struct meter_error *error)
-{
-	int lock_fd = -1, result = group_meter_lock(meter, &lock_fd, error);
-
-	if (result < 0)
-		return result;
-	result = detach_locked(meter, unpin, error);
-	if (result == 0 && unpin)
-		remove_legacy(meter->pin_dir);
-	meter_pin_dir_unlock(lock_fd);
-	return result;
-}
-
-int group_meter_remove_legacy(const char *pin_dir, struct meter_error *error)
-{
-	int lock_fd = -1, result = meter_pin_dir_lock(meter_pin_dir(pin_dir), true, false, &lock_fd, error);
-
-	if (result < 0)
-		return result;
-	remove_legacy(meter_pin_dir(pin_dir));
-	meter_pin_dir_unlock(lock_fd);
-	return 0;
-}
-
-int group_meter_remove_port(struct group_meter *meter, uint16_t port, struct meter_error *error)
-{
-	struct group_meter_config config;
-	uint32_t kept = 0;
-	bool found = false;
-	int lock_fd = -1, result = group_meter_lock(meter, &lock_fd, error);
-
-	if (result < 0)
-		return result;
-	if ((result = group_meter_config_read(meter, &config, error)) < 0)
-		goto out;
-	for (uint32_t index = 0; index < config.port_count && index < METER_MAX_PORTS; index++) {
-		if (config.ports[index] == port)
-			found = true;
-		else
-			config.ports[kept++] = config.ports[index];
-	}
-	if (!found) {
-		result = meter_error_set(error, -ENOENT, "port %u is not registered under %s", port, meter->pin_dir);
-		goto out;
-	}
-	if (kept == 0) {
-		result = meter_error_set(error, -EINVAL,
-					 "port %u is the last one: without ports the meter counts every packet; "
-					 "detach instead, or register another port first", port);
-		goto out;
-	}
-	config.ports[kept] = 0;
-	config.port_count = kept;
-	result = group_meter_config_write(meter, &config, error);
-out:
 	meter_pin_dir_unlock(lock_fd);
 	return result;
 }

@@ -108,11 +108,7 @@ int group_meter_set_cap_locked(struct group_meter *meter, uint32_t group, uint64
 		return result;
 	had_cap = bpf_map_lookup_elem(caps_fd, &group, &existing) == 0;
 	if (!had_cap) {
-		uint32_t *groups = calloc(METER_MAX_CAPS, sizeof(*groups));
-		size_t count = groups ? group_meter_collect_groups(caps_fd, groups, METER_MAX_CAPS) : METER_MAX_CAPS;
-
-		free(groups);
-		if (count >= METER_MAX_CAPS)
+		if (group_meter_count_groups(caps_fd) >= METER_MAX_CAPS)
 			return meter_error_set(error, -ENOSPC,
 					       "map full: cascade_caps holds its maximum of %d caps; clear unused ones with "
 					       "'cascade-meter cap clear GROUP'",
@@ -163,7 +159,6 @@ static int clear_cap_locked(struct group_meter *meter, uint32_t group, struct me
 	int caps_fd = meter->map_fds[GROUP_METER_MAP_CAPS];
 	struct group_cap existing;
 	struct group_meter_config config;
-	uint32_t remaining[1];
 	int result = group_meter_config_read(meter, &config, error);
 
 	if (result < 0 || (result = group_meter_check_namespace(meter, &config, error)) < 0)
@@ -179,7 +174,7 @@ static int clear_cap_locked(struct group_meter *meter, uint32_t group, struct me
 	if (existing.htb_class[0] != '\0' && group <= METER_HTB_GROUP_MAX &&
 	    (result = tc_htb_class_delete(config.ifindex, METER_HTB_CLASS(group), error)) < 0)
 		return result;
-	if (group_meter_collect_groups(caps_fd, remaining, 1) == 0) {
+	if (group_meter_count_groups(caps_fd) == 0) {
 		struct tc_root_qdisc root;
 
 		if (tc_inspect_root(config.ifindex, &root, NULL) == 0 && root.is_ours &&

@@ -55,6 +55,17 @@ int group_meter_set_cap_locked(struct group_meter *meter, uint32_t group, uint64
 int group_meter_caps_reapply(struct group_meter *meter, struct meter_error *error);
 /* Group ids in a hash map keyed by group; returns how many (at most capacity). */
 size_t group_meter_collect_groups(int fd, uint32_t *groups, size_t capacity);
+/* Entries in a hash map keyed by __u32 (bounded by its capacity). */
+uint32_t group_meter_count_groups(int fd);
+/* -ESTALE with a message when the maps pinned under pin_dir have another
+ * layout than this build's (value sizes differ). */
+int group_meter_check_layout(const struct group_meter *meter, struct meter_error *error);
+
+/* Pins of an older build's layout are in pin_dir (group_meter_detach.c). */
+bool group_meter_legacy_present(const char *pin_dir);
+/* Removes every pin of the group meter, the exporter folder and, when
+ * empty, the pin directory. */
+void group_meter_unpin_all(const char *pin_dir);
 
 /* A filter on the interface's clsact egress hook (group_meter_others.c). */
 struct group_meter_filter {

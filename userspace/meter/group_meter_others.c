@@ -16,20 +16,6 @@
 
 #define PROGRAM_MAPS_MAX 64
 
-/* Entries in a hash map keyed by __u32 (bounded by its capacity). */
-static uint32_t count_entries(int fd)
-{
-	uint32_t limit = meter_map_capacity(fd), count = 0;
-	__u32 key, next, *previous = NULL;
-
-	while (count < limit && bpf_map_get_next_key(fd, previous, &next) == 0) {
-		count++;
-		key = next;
-		previous = &key;
-	}
-	return count;
-}
-
 /* Reads the cascade_config and counts the cascade_caps of a program. */
 static void describe_program(struct group_meter_filter *filter, uint32_t own_config_map_id)
 {
@@ -54,7 +40,7 @@ static void describe_program(struct group_meter_filter *filter, uint32_t own_con
 				filter->has_config = info.value_size == sizeof(filter->config) &&
 						     bpf_map_lookup_elem(fd, &zero, &filter->config) == 0;
 			} else if (strcmp(info.name, group_meter_map_names[GROUP_METER_MAP_CAPS]) == 0) {
-				filter->cap_count = count_entries(fd);
+				filter->cap_count = group_meter_count_groups(fd);
 			}
 		}
 		close(fd);

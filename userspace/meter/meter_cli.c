@@ -191,9 +191,11 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 		if (group_meter_detach(meter, unpin, &error) < 0)
 			status = failed(cli, &error);
 		group_meter_close(meter);
+	} else if (unpin && (error.code == -ENOENT || error.code == -ESTALE)) {
+		/* Not a whole meter of this build: remove what is left of one. */
+		if (group_meter_remove_leftovers(cli->pin_dir, &error) < 0 && error.code != -ENOENT)
+			status = failed(cli, &error);
 	} else if (error.code != -ENOENT) {
-		status = failed(cli, &error);
-	} else if (unpin && group_meter_remove_legacy(cli->pin_dir, &error) < 0 && error.code != -ENOENT) {
 		status = failed(cli, &error);
 	}
 	if (cpu_meter_detach(cli->pin_dir, &error) < 0)

@@ -4,6 +4,7 @@
 #include "common/clock.h"
 
 #include <bpf/bpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -155,6 +156,27 @@ void meter_unpin(const char *pin_dir, const char *name)
 
 	if (meter_pin_path(pin_dir, name, path, sizeof(path)) == 0)
 		unlink(path);
+}
+
+void meter_pin_dir_remove_if_empty(const char *pin_dir)
+{
+	DIR *folder = opendir(meter_pin_dir(pin_dir));
+	struct dirent *entry;
+	bool other = false;
+	char path[512];
+
+	if (folder == NULL)
+		return;
+	/* The exporter folder alone does not keep a pin directory. */
+	while (!other && (entry = readdir(folder)) != NULL)
+		other = strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0 &&
+			strcmp(entry->d_name, METER_EXPORTER_DIR) != 0;
+	closedir(folder);
+	if (other)
+		return;
+	if (meter_pin_path(pin_dir, METER_EXPORTER_DIR, path, sizeof(path)) == 0)
+		rmdir(path);
+	rmdir(meter_pin_dir(pin_dir));
 }
 
 bool meter_exporter_lease(const char *pin_dir, int *lease_fd)

@@ -42,6 +42,9 @@ int meter_open_pinned(const char *pin_dir, const char *name, int *fd, struct met
 /* Removes <pin_dir>/<name>; absent is fine. */
 void meter_unpin(const char *pin_dir, const char *name);
 
+/* Removes pin_dir when nothing but the exporter folder is left in it. */
+void meter_pin_dir_remove_if_empty(const char *pin_dir);
+
 /* The exporter lease: tries (without waiting) to flock METER_EXPORTER_DIR
  * in pin_dir. Returns true while this process holds it; *lease_fd is -1
  * when not held. Call it again before each export: a lease on a folder

@@ -150,6 +150,8 @@ check "the reason names the interface" bash -c "nsenter --net=/run/netns/$namesp
 in_namespace curl -s -o "$TEST_DIR/c.bin" "http://127.0.0.1:$port/images/fw.bin?group=3"
 check_equal "and still serves byte-exact" "$expected_sha" "$(sha_of "$TEST_DIR/c.bin")"
 stop_daemon no-interface
+check "the CPU meter it shared and its exporter folder go with detach --unpin" bash -c \
+  "nsenter --net=/run/netns/$namespace $CASCADE_BIN/cascade-meter --bpf-pin-dir $pin_dir detach --unpin && test ! -e $pin_dir"
 
 output=$("$CASCADE_BIN/cascade-master" --images "$images" --group 10.0.0.0/33=4 2>&1)
 status=$?

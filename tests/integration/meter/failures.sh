@@ -4,6 +4,8 @@
 # groups, attaching to a second interface. The meter leaves alone what it did
 # not create: a clsact qdisc that was there before, a root qdisc of someone
 # else (a cap is then refused, not forced).
+# Maps of another layout under our names are refused and kept until
+# detach --unpin.
 # (No BTF cannot be staged on a kernel that has it: the unit test
 # test_errors covers that message.)
 # timeout: 60
@@ -60,6 +62,18 @@ expect_failure "cap with a foreign root qdisc" 1 "cap unavailable: s0 has root q
 check_equal "their tbf root stays" 1 "$(in_server tc qdisc show dev s0 | grep -c 'tbf 7: root')"
 check_equal "no cap recorded" "[]" "$(bpftool -j map dump pinned "$PIN_DIR/cascade_caps" | jq -c .)"
 in_server tc qdisc del dev s0 root
+
+# Pins of another layout under our names: refused, and left alone.
+other_layout=$PIN_DIR-layout
+on_exit "rm -rf $other_layout"
+mkdir -p "$other_layout"
+bpftool map create "$other_layout/cascade_config" type array key 4 value 8 entries 1 name cascade_config
+expect_failure "maps of another layout" 1 "do not match this build; run 'cascade-meter --bpf-pin-dir $other_layout detach --unpin'" \
+  in_server "$METER" --bpf-pin-dir "$other_layout" attach --interface s0 --no-cpu
+check "the other layout's pin is kept" test -e "$other_layout/cascade_config"
+check_equal "and no filter of it is on s0" 1 "$(in_server tc filter show dev s0 egress | grep -c cascade_egress)"
+check "detach --unpin removes it" in_server "$METER" --bpf-pin-dir "$other_layout" detach --unpin
+check "its pin directory is gone" test ! -e "$other_layout"
 
 # A second interface while attached to s0.
 in_server ip link add s1 type veth peer name s2

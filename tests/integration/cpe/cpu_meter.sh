@@ -39,7 +39,7 @@ if [[ "$occupancy" =~ ^[0-9]+$ ]] && [ "$occupancy" -le 10000 ]; then ok "occupa
   not_ok "occupancy in basis points" "got $occupancy"; fi
 usage=$(jq -r '.params["Device.DeviceInfo.ProcessStatus.CPUUsage"]' <<<"$inform")
 check_equal "CPUUsage is the same figure in percent" "$(( (occupancy + 50) / 100 ))" "$usage"
-check "the meter stays pinned for the next process" test -e "$pins/cpu_busy"
+check "the meter stays pinned for the next process" test -e "$pins/cascade_cpu"
 
 run_agent private E2 --cpu-meter ebpf --bpf-pin-dir none
 check_equal "private eBPF meter: source ebpf" "ebpf" \

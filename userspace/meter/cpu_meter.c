@@ -31,6 +31,7 @@ struct cpu_meter {
 	int map_fd;
 	int link_fd;                    /* shared meter: keeps the program attached */
 	uint64_t window_ns;
+	const char *proc_stat_path;
 	uint32_t cpu_count;
 	struct occupancy_sample samples[CPU_METER_MAX_SAMPLES];
 	size_t first, count;            /* ring of samples, oldest first */
@@ -69,7 +70,7 @@ static int read_totals(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *tot
 {
 	if (meter->source == CPU_METER_SOURCE_EBPF)
 		return read_ebpf(meter, busy_ns, total_ns);
-	return cpu_meter_read_proc_stat(busy_ns, total_ns);
+	return cpu_meter_read_proc_stat(meter->proc_stat_path, busy_ns, total_ns);
 }
 
 /* Runs this thread once on every online CPU, so each CPU switches tasks
@@ -244,6 +245,7 @@ int cpu_meter_open(const struct cpu_meter_options *options, struct cpu_meter **m
 	meter->link_fd = -1;
 	meter->window_ns = (uint64_t)(options->window_seconds ? options->window_seconds
 							       : CPU_METER_DEFAULT_WINDOW_SECONDS) * 1000000000ull;
+	meter->proc_stat_path = options->proc_stat_path;
 	meter->cpu_count = (uint32_t)get_nprocs();
 	if (meter->cpu_count == 0)
 		meter->cpu_count = 1;

@@ -38,6 +38,7 @@ struct cpu_meter_options {
 	const char *pin_dir;
 	uint32_t window_seconds;   /* 0: CPU_METER_DEFAULT_WINDOW_SECONDS */
 	bool force_proc_stat;      /* skip eBPF (tests, comparison) */
+	const char *proc_stat_path; /* NULL: /proc/stat (tests give a file of their own) */
 };
 
 enum cpu_meter_source {
@@ -86,7 +87,7 @@ int cpu_meter_read_totals(struct cpu_meter *meter, uint64_t *busy_ns, uint64_t *
  * /proc/stat's first line (busy = user+nice+system+irq+softirq+steal,
  * total = busy + idle + iowait). The text form is for tests. */
 int cpu_meter_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *total_ns);
-int cpu_meter_read_proc_stat(uint64_t *busy_ns, uint64_t *total_ns);
+int cpu_meter_read_proc_stat(const char *path, uint64_t *busy_ns, uint64_t *total_ns);
 
 /* Occupancy in percent x100 from two cumulative readings; 0 when no time
  * passed; at most 10000. */

@@ -28,10 +28,10 @@ int cpu_meter_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *tot
 	return 0;
 }
 
-int cpu_meter_read_proc_stat(uint64_t *busy_ns, uint64_t *total_ns)
+int cpu_meter_read_proc_stat(const char *path, uint64_t *busy_ns, uint64_t *total_ns)
 {
 	char line[512];
-	FILE *file = fopen("/proc/stat", "r");
+	FILE *file = fopen(path != NULL ? path : "/proc/stat", "r");
 	int result;
 
 	if (file == NULL)

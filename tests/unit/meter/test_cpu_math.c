@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -83,6 +85,47 @@ static void window_forgets_old_samples(void **state)
 	cpu_meter_close(meter);
 }
 
+/* Writes a /proc/stat first line with these cumulative busy and idle ticks. */
+static void write_stat(const char *path, unsigned long long busy, unsigned long long idle)
+{
+	FILE *file = fopen(path, "w");
+
+	assert_non_null(file);
+	fprintf(file, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\n", busy, idle);
+	fclose(file);
+}
+
+static void window_averages_every_sample_in_it(void **state)
+{
+	char path[] = "/tmp/cascade-cpu-stat-XXXXXX";
+	struct cpu_meter_options options = { .force_proc_stat = true, .window_seconds = 60 };
+	struct cpu_meter *meter = NULL;
+	struct cpu_meter_result result;
+
+	(void)state;
+	close(mkstemp(path));
+	options.proc_stat_path = path;
+	write_stat(path, 0, 0);
+	assert_int_equal(cpu_meter_open(&options, &meter, NULL), 0);
+	write_stat(path, 100, 0);     /* fully busy */
+	assert_int_equal(cpu_meter_sample(meter, &result, NULL), 0);
+	assert_int_equal(result.interval_basis_points, 10000);
+	assert_int_equal(result.window_basis_points, 10000);
+	write_stat(path, 100, 100);   /* then idle as long */
+	assert_int_equal(cpu_meter_sample(meter, &result, NULL), 0);
+	assert_int_equal(result.interval_basis_points, 0);
+	assert_int_equal(result.window_basis_points, 5000);
+	write_stat(path, 150, 150);   /* then half busy */
+	assert_int_equal(cpu_meter_sample(meter, &result, NULL), 0);
+	assert_int_equal(result.interval_basis_points, 5000);
+	assert_int_equal(result.window_basis_points, 5000);
+	write_stat(path, 150, 350);   /* then idle twice as long */
+	assert_int_equal(cpu_meter_sample(meter, &result, NULL), 0);
+	assert_int_equal(result.window_basis_points, 3000);
+	cpu_meter_close(meter);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +133,7 @@ int main(void)
 		cmocka_unit_test(basis_points_from_two_readings),
 		cmocka_unit_test(proc_stat_meter_reports_itself),
 		cmocka_unit_test(window_forgets_old_samples),
+		cmocka_unit_test(window_averages_every_sample_in_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

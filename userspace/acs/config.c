@@ -34,6 +34,11 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_header_bytes = 32u << 10;
 	config->auth_max_failures = 10;
 	config->auth_failure_window_ms = 60000;
+	config->digest_algorithms[0] = DIGEST_MD5; /* what TR-069 CPEs speak; SHA-256 for those that choose it */
+	config->digest_algorithms[1] = DIGEST_SHA256;
+	config->digest_algorithm_count = 2;
+	config->digest_nonce_lifetime_ms = 300000;
+	config->digest_nonces = 65536;
 	snprintf(config->auth_realm, sizeof(config->auth_realm), "cascade");
 	config->connection_request_concurrency = 64;
 	config->connection_request_timeout_ms = 5000;
@@ -162,19 +167,42 @@ static int apply_acs(struct acs_config *config, const char *section, const char 
 	return 1; /* not an [acs] key */
 }
 
-static int apply_auth(struct acs_config *config, const char *section, const char *key, const char *value)
+/* "none", or a comma list of "basic" and "digest". */
+static int parse_auth_mode(const char *value, unsigned int *mode)
 {
-	if (MATCH("auth", "mode")) {
-		if (strcasecmp(value, "none") == 0)
-			config->auth_mode = ACS_AUTH_NONE;
-		else if (strcasecmp(value, "basic") == 0)
-			config->auth_mode = ACS_AUTH_BASIC;
-		else if (strcasecmp(value, "digest") == 0)
-			config->auth_mode = ACS_AUTH_DIGEST;
-		else
-			return -EINVAL;
+	char copy[64], *word, *save = NULL;
+	unsigned int result = 0;
+
+	if (strcasecmp(value, "none") == 0) {
+		*mode = ACS_AUTH_NONE;
 		return 0;
 	}
+	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (word = strtok_r(copy, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
+		if (strcasecmp(word, "basic") == 0)
+			result |= ACS_AUTH_BASIC;
+		else if (strcasecmp(word, "digest") == 0)
+			result |= ACS_AUTH_DIGEST;
+		else
+			return -EINVAL;
+	}
+	if (!result)
+		return -EINVAL;
+	*mode = result;
+	return 0;
+}
+
+static int apply_auth(struct acs_config *config, const char *section, const char *key, const char *value)
+{
+	if (MATCH("auth", "mode"))
+		return parse_auth_mode(value, &config->auth_mode);
+	if (MATCH("auth", "digest_algorithms"))
+		return digest_parse_algorithm_list(value, config->digest_algorithms, 2, &config->digest_algorithm_count);
+	if (MATCH("auth", "nonce_lifetime"))
+		return set_duration_range(&config->digest_nonce_lifetime_ms, value, 1000, 86400000);
+	if (MATCH("auth", "nonces"))
+		return set_unsigned(&config->digest_nonces, value, 16, 10000000);
 	if (MATCH("auth", "realm"))
 		return copy_string(config->auth_realm, sizeof(config->auth_realm), value);
 	if (MATCH("auth", "username"))

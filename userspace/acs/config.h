@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum acs_auth_mode { ACS_AUTH_NONE = 0, ACS_AUTH_BASIC, ACS_AUTH_DIGEST };
+#include "common/digest_auth.h"
+
+/* Authentication schemes the CWMP port accepts (bits; both: a device picks). */
+enum acs_auth_mode { ACS_AUTH_NONE = 0, ACS_AUTH_BASIC = 1 << 0, ACS_AUTH_DIGEST = 1 << 1 };
 
 /* Attributes a grouping key may use. */
 enum group_key_part {
@@ -43,13 +46,17 @@ struct acs_config {
 	uint64_t request_timeout_ms;     /* a request (head and body) must arrive within this */
 	size_t max_header_bytes;         /* request head (libmicrohttpd's per-connection memory) */
 
-	enum acs_auth_mode auth_mode;
+	unsigned int auth_mode;          /* enum acs_auth_mode bits */
 	char auth_realm[64];
 	char auth_username[128];
 	char auth_password[128];
 	char credentials_file[512]; /* lines: USERNAME PASSWORD [DEVICE-KEY] */
 	unsigned int auth_max_failures;  /* failed logins per address before 429 (0: no limit) */
 	uint64_t auth_failure_window_ms;
+	enum digest_algorithm digest_algorithms[2]; /* offered in this order */
+	size_t digest_algorithm_count;
+	uint64_t digest_nonce_lifetime_ms;
+	unsigned int digest_nonces;      /* outstanding nonces kept (the oldest is dropped) */
 
 	char connection_request_username[128];
 	char connection_request_password[128];

@@ -11,6 +11,7 @@
 
 #include "acs/config.h"
 #include "acs/hashmap.h"
+#include "common/digest_auth.h"
 #include "cwmp/cwmp.h"
 
 struct group;
@@ -171,6 +172,7 @@ struct controller {
 	struct store *store;
 	struct connection_requester *requester;
 	struct credentials *credentials;
+	struct digest_nonces *digest_nonces; /* Digest nonces of the CWMP port (digest mode), NULL otherwise */
 
 	struct hashmap devices_by_key;
 	struct device **devices; /* by id - 1 */

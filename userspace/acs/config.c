@@ -54,6 +54,11 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_attempts = 3;
 	config->master_serve_failures = 3;
 	config->tick_ms = 500;
+	config->probe_style = ACS_PROBE_LEAF;
+	config->probe_retry_ms = 15 * 60 * 1000;
+	config->assumed_rate = 1u << 20;
+	config->overdue_factor = 2;
+	config->overdue_minimum_ms = 2000;
 }
 
 int acs_config_parse_group_keys(const char *text, unsigned int *keys)
@@ -127,6 +132,19 @@ static int apply_acs(struct acs_config *config, const char *section, const char 
 		return parse_duration_ms(value, &config->session_timeout_ms);
 	if (MATCH("acs", "hold_requests"))
 		return parse_bool(value, &config->hold_requests);
+	if (MATCH("acs", "probe")) {
+		if (strcasecmp(value, "leaf") == 0)
+			config->probe_style = ACS_PROBE_LEAF;
+		else if (strcasecmp(value, "partial") == 0)
+			config->probe_style = ACS_PROBE_PARTIAL;
+		else if (strcasecmp(value, "off") == 0)
+			config->probe_style = ACS_PROBE_OFF;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (MATCH("acs", "probe_retry"))
+		return set_duration_range(&config->probe_retry_ms, value, 1000, 7 * 86400000ull);
 	if (MATCH("acs", "max_request_size")) {
 		uint64_t bytes;
 
@@ -254,6 +272,18 @@ static int apply_policy(struct acs_config *config, const char *section, const ch
 		return set_unsigned(&config->master_serve_failures, value, 1, 100000);
 	if (MATCH("campaign", "tick"))
 		return parse_duration_ms(value, &config->tick_ms);
+	if (MATCH("campaign", "assumed_rate")) {
+		uint64_t rate;
+
+		if (parse_size(value, &rate) < 0 || rate < 1024)
+			return -EINVAL;
+		config->assumed_rate = rate;
+		return 0;
+	}
+	if (MATCH("campaign", "overdue_factor"))
+		return set_unsigned(&config->overdue_factor, value, 1, 1000);
+	if (MATCH("campaign", "overdue_minimum"))
+		return set_duration_range(&config->overdue_minimum_ms, value, 100, 86400000);
 	return 1;
 }
 

@@ -142,17 +142,17 @@ static enum auth_result challenge(const struct acs_config *config, struct digest
 	static const char text[] = "authentication required\n";
 	struct MHD_Response *response =
 		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
-	char header[512], nonce[DIGEST_NONCE_SIZE];
+	char values[2][DIGEST_CHALLENGE_SIZE], header[160];
 	enum MHD_Result queued;
+	int count = 0;
 
 	if (!response)
 		return AUTH_ERROR;
-	if ((config->auth_mode & ACS_AUTH_DIGEST) && nonces && digest_nonce_issue(nonces, monotonic_ms(), nonce) == 0) {
-		for (size_t i = 0; i < config->digest_algorithm_count; i++)
-			if (digest_challenge(config->auth_realm, config->digest_algorithms[i], nonce,
-					     digest_nonces_opaque(nonces), stale, header, sizeof(header)) == 0)
-				MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, header);
-	}
+	if ((config->auth_mode & ACS_AUTH_DIGEST) && nonces)
+		count = digest_challenges(nonces, config->auth_realm, config->digest_algorithms,
+					  config->digest_algorithm_count, stale, monotonic_ms(), values);
+	for (int i = 0; i < count; i++)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, values[i]);
 	if (config->auth_mode & ACS_AUTH_BASIC) {
 		snprintf(header, sizeof(header), "Basic realm=\"%s\"", config->auth_realm);
 		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, header);

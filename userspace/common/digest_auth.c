@@ -337,6 +337,18 @@ int digest_challenge(const char *realm, enum digest_algorithm algorithm, const c
 	return fits ? 0 : -ENOSPC;
 }
 
+int digest_challenges(struct digest_nonces *nonces, const char *realm, const enum digest_algorithm *algorithms,
+		      size_t count, bool stale, uint64_t now_ms, char values[][DIGEST_CHALLENGE_SIZE])
+{
+	char nonce[DIGEST_NONCE_SIZE];
+	int result = digest_nonce_issue(nonces, now_ms, nonce);
+
+	for (size_t i = 0; i < count && result == 0; i++)
+		result = digest_challenge(realm, algorithms[i], nonce, digest_nonces_opaque(nonces), stale, values[i],
+					  DIGEST_CHALLENGE_SIZE);
+	return result < 0 ? result : (int)count;
+}
+
 int digest_parse_challenge(const char *header, struct digest_challenge_fields *challenge)
 {
 	static const struct field fields[] = {

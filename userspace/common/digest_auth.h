@@ -79,6 +79,11 @@ enum digest_verdict digest_verify(struct digest_nonces *nonces, const struct dig
  * algorithm, nonce, opaque and, when stale, stale=true. 0 or -ENOSPC. */
 int digest_challenge(const char *realm, enum digest_algorithm algorithm, const char *nonce, const char *opaque,
 		     bool stale, char *out, size_t size);
+#define DIGEST_CHALLENGE_SIZE 512
+/* Issues one nonce and formats a challenge per algorithm (in the order
+ * given) into values; returns how many, or a negative errno. */
+int digest_challenges(struct digest_nonces *nonces, const char *realm, const enum digest_algorithm *algorithms,
+		      size_t count, bool stale, uint64_t now_ms, char values[][DIGEST_CHALLENGE_SIZE]);
 /* Parses "MD5,SHA-256" (order = preference, first offered first) into
  * algorithms[] (count set); 0 or -EINVAL. */
 int digest_parse_algorithm_list(const char *text, enum digest_algorithm *algorithms, size_t capacity,

@@ -44,16 +44,15 @@ static enum MHD_Result challenge(struct connection_request_listener *listener, s
 	static const char text[] = "authentication required\n";
 	struct MHD_Response *response =
 		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
-	char header[512], nonce[DIGEST_NONCE_SIZE];
+	char values[2][DIGEST_CHALLENGE_SIZE];
 	enum MHD_Result result;
+	int count;
 
 	if (!response)
 		return MHD_NO;
-	if (digest_nonce_issue(listener->nonces, monotonic_ms(), nonce) == 0)
-		for (size_t i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
-			if (digest_challenge(REALM, algorithms[i], nonce, digest_nonces_opaque(listener->nonces), stale,
-					     header, sizeof(header)) == 0)
-				MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, header);
+	count = digest_challenges(listener->nonces, REALM, algorithms, 2, stale, monotonic_ms(), values);
+	for (int i = 0; i < count; i++)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, values[i]);
 	result = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
 	MHD_destroy_response(response);
 	return result;

@@ -166,6 +166,7 @@ struct session {
 	enum awaiting awaiting;
 	unsigned int awaiting_dispatch; /* the campaign member's dispatch the awaited RPC belongs to */
 	enum awaiting probe_next; /* the probe request to send next; AWAIT_NOTHING: no probe (left) */
+	bool probe_leaves;        /* its first GetParameterValues asks leaf names (partial style: after a fault) */
 	bool ended;
 	char **cascade_names; /* found by the GPN probe */
 	size_t cascade_name_count;

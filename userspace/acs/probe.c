@@ -52,7 +52,7 @@ enum awaiting probe_request(const struct acs_config *config, struct session *ses
 
 	switch (session->probe_next) {
 	case AWAIT_PROBE_VALUES:
-		if (config->probe_style == ACS_PROBE_PARTIAL) {
+		if (config->probe_style == ACS_PROBE_PARTIAL && !session->probe_leaves) {
 			add_name(scratch, &count, root, "DeviceInfo.");
 			add_name(scratch, &count, root, "ManagementServer.ConnectionRequestURL");
 			break;
@@ -171,6 +171,10 @@ void probe_on_reply(struct controller *controller, struct session *session, enum
 	switch (awaited) {
 	case AWAIT_PROBE_VALUES:
 	case AWAIT_PROBE_REQUIRED:
+		if (fault && awaited == AWAIT_PROBE_VALUES && !session->probe_leaves) {
+			session->probe_leaves = true; /* the partial path faulted: the leaves */
+			return;
+		}
 		if (fault && awaited == AWAIT_PROBE_VALUES) {
 			session->probe_next = AWAIT_PROBE_REQUIRED;
 			return;

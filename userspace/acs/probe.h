@@ -3,8 +3,9 @@
  * GetParameterValues / GetParameterNames when its Inform lacks them.
  *
  * A probe runs within one session as a small state machine: the
- * attributes' leaf names (or, in the partial style, ROOT.DeviceInfo.);
- * after a fault, the mandatory leaves alone; then GetParameterNames of
+ * attributes' leaf names (in the partial style ROOT.DeviceInfo. first, the
+ * leaves after a fault); after a fault of the leaves, the mandatory leaves
+ * alone; then GetParameterNames of
  * ROOT. (next level) and GetParameterValues of the X_CASCADE_ names found.
  * It succeeds once the values are read (a fault of the later steps only
  * means fewer attributes). A probe fails when even the mandatory leaves

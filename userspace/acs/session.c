@@ -250,8 +250,10 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	if (!session)
 		return -ENOMEM;
 	session->bound_device = bound_device_key ? device : NULL;
-	if (probe_wanted(&controller->config, device, inform, realtime_seconds()))
+	if (probe_wanted(&controller->config, device, inform, realtime_seconds())) {
 		session->probe_next = AWAIT_PROBE_VALUES;
+		session->probe_leaves = controller->config.probe_style == ACS_PROBE_LEAF;
+	}
 	attach(controller, exchange->connection_session, session);
 	campaign_on_inform(controller, device, batch);
 	store_batch_device(batch, device);

@@ -244,8 +244,12 @@ static void partial_style(void **state)
 	inform(fixture, "0 BOOTSTRAP", true);
 	assert_int_equal(post(fixture, ""), 200);
 	assert_true(reply_has(fixture, "InternetGatewayDevice.DeviceInfo.</string>"));
+	/* faulted: the leaves, with the optional ones, then the mandatory ones */
+	assert_int_equal(post(fixture, fault_9005), 200);
+	assert_true(reply_has(fixture, "InternetGatewayDevice.DeviceInfo.ProcessStatus.CPUUsage</string>"));
 	assert_int_equal(post(fixture, fault_9005), 200);
 	assert_true(reply_has(fixture, "InternetGatewayDevice.DeviceInfo.SoftwareVersion</string>"));
+	assert_false(reply_has(fixture, "CPUUsage"));
 	fixture->controller.config.probe_style = ACS_PROBE_OFF;
 	inform(fixture, "0 BOOTSTRAP", true);
 	assert_int_equal(post(fixture, ""), 204);

@@ -227,6 +227,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 		swarm->stats.range_requests++;
 	}
 	device->download_easy = easy;
+	transfer->multi = swarm->multi;
 	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
 		device->download_easy = NULL;
 		transfer_free(transfer, easy);

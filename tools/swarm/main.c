@@ -102,10 +102,8 @@ static int setup_devices(struct swarm *swarm)
 	    addresses_assign(swarm) < 0)
 		return -EINVAL;
 	/* Devices sharing one source address reuse each other's connections:
-	 * keep one per exchange in flight, as a fleet behind one NAT would;
-	 * and a device that sends no cookie needs its connection kept for the
-	 * whole session (the ACS finds the session by it). */
-	if (swarm->source_addresses == 0 || swarm->stats.profiles[PROFILE_LEGACY].devices)
+	 * keep one per exchange in flight, as a fleet behind one NAT would. */
+	if (swarm->source_addresses == 0)
 		curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, (long)(options->concurrency * 2 + 64));
 	for (unsigned int i = 0; i < options->devices; i++)
 		swarm_schedule(swarm, &swarm->devices[i],

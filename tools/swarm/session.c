@@ -191,7 +191,8 @@ static int post_again(struct swarm *swarm, struct swarm_device *device, char *bo
 	 * open: its "drop" really closes the socket the ACS waits on */
 	if (device->profile == PROFILE_PARTIAL_PATH && device->variant != PARTIAL_PATH_FAULT)
 		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
+	transfer->multi = profile_sends_cookie(swarm, device) ? swarm->multi : swarm->kept_multi;
+	if (curl_multi_add_handle(transfer->multi, easy) != CURLM_OK) {
 		transfer_free(transfer, easy);
 		return -EIO;
 	}
@@ -210,7 +211,7 @@ void transfers_free_all(struct swarm *swarm)
 		struct transfer *transfer = in_flight;
 		CURL *easy = transfer->easy;
 
-		curl_multi_remove_handle(swarm->multi, easy);
+		curl_multi_remove_handle(transfer->multi ? transfer->multi : swarm->multi, easy);
 		transfer_free(transfer, easy);
 	}
 }
@@ -524,7 +525,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	long status = 0;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&transfer);
-	curl_multi_remove_handle(swarm->multi, easy);
+	curl_multi_remove_handle(transfer && transfer->multi ? transfer->multi : swarm->multi, easy);
 	if (!transfer) {
 		curl_easy_cleanup(easy);
 		return;

@@ -175,16 +175,24 @@ struct swarm_stats {
 	struct profile_stats profiles[PROFILE_COUNT];
 };
 
+/* A libcurl multi handle the loop drives. */
+struct curl_driver {
+	struct swarm *swarm;
+	CURLM *multi;
+	long timeout_ms; /* monotonic time its timer is due, -1: none */
+};
+
 struct swarm {
 	struct swarm_options options;
 	struct swarm_device *devices;
 	int epoll_fd;
-	CURLM *multi;
+	CURLM *multi;        /* downloads and most sessions (drivers[0]) */
+	CURLM *kept_multi;   /* sessions that must keep their connection: no cookie (drivers[1]) */
+	struct curl_driver drivers[2];
 	struct MHD_Daemon *server;
 	struct digest_nonces *nonces; /* of the connection-request server, with --cr-username */
 	uint16_t server_port;
 	char base_url[128]; /* http://HOST:PORT of our server */
-	long curl_timeout_ms;
 	unsigned int sessions_running, downloads_running;
 	struct device_timer **heap;  /* two timers per device */
 	size_t heap_count;

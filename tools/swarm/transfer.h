@@ -16,6 +16,7 @@ struct transfer {
 	size_t request_length;
 	struct byte_buffer response;
 	struct curl_slist *headers;
+	CURLM *multi;          /* the multi handle it was added to */
 	char cookie[64];
 	char set_cookie[160];  /* the whole Set-Cookie value */
 	char challenge[512];   /* the first Digest WWW-Authenticate value */

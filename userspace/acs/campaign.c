@@ -339,10 +339,10 @@ const char *member_mode_name(const struct campaign_member *member)
 	return member_uses_spv(member) ? "spv" : "url";
 }
 
-/* A member that reported an integrity failure of the origin's image. */
+/* A master that reported an integrity failure of the origin's image. */
 static bool integrity_failure(const struct campaign_member *member)
 {
-	return member->state == MEMBER_FAILED && member->source_device_id == 0 &&
+	return member->state == MEMBER_FAILED && member->role == ROLE_MASTER && member->source_device_id == 0 &&
 	       (member->fault_code == 9018 || member->fault_code == 9019);
 }
 

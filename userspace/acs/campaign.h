@@ -4,7 +4,7 @@
  * with an empty URL, url mode for a device that faults it), fan-out caps,
  * connection requests for overdue TransferCompletes, failover (a master is
  * blamed only for TransferComplete faults of slaves it was serving), a halt
- * on an integrity failure of the origin's image, pause/resume/cancel. Every
+ * when a master refuses the origin's image (9018/9019), pause/resume/cancel. Every
  * function runs with the controller lock held and adds the rows it changes
  * to the given batch. */
 #ifndef CASCADE_ACS_CAMPAIGN_H

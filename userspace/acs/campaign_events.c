@@ -7,7 +7,7 @@
  * its master counts against that master; a stall or a refused Download is
  * the slave's own. A fault of spv mode's empty-URL Download or of its
  * TransferComplete moves the device to url mode. An integrity failure
- * (9018, 9019) of the origin's image halts the campaign. */
+ * (9018, 9019) of the origin's image at a master halts the campaign. */
 #include "acs/campaign.h"
 
 #include <stdio.h>
@@ -186,6 +186,12 @@ static void spv_failed(struct controller *controller, struct campaign_member *me
 	member_failed(controller, member, code, "TransferComplete fault (spv)", code >= 9015 && code <= 9019, batch);
 }
 
+/* A master refusing the origin's image for its hash or signature. */
+static bool origin_integrity_failure(const struct campaign_member *member, uint32_t code)
+{
+	return member->role == ROLE_MASTER && member->source_device_id == 0 && (code == 9018 || code == 9019);
+}
+
 /* A halted campaign still records what its downloads end with. */
 static void record_while_halted(struct controller *controller, struct campaign_member *member, uint32_t code,
 				bool current, struct store_batch *batch)
@@ -195,7 +201,7 @@ static void record_while_halted(struct controller *controller, struct campaign_m
 	if (code == 0) {
 		member->fault_code = 0;
 		member_set_state(member->group->campaign, member, MEMBER_DONE, batch);
-	} else if (current && member->source_device_id == 0 && (code == 9018 || code == 9019)) {
+	} else if (current && origin_integrity_failure(member, code)) {
 		campaign_halt(controller, member, code, batch);
 	}
 }
@@ -230,7 +236,7 @@ void campaign_on_transfer_complete(struct controller *controller, struct device 
 	}
 	if (!current)
 		return;
-	if (member->source_device_id == 0 && (code == 9018 || code == 9019))
+	if (origin_integrity_failure(member, code))
 		campaign_halt(controller, member, code, batch);
 	else if (member->download_url_empty)
 		spv_failed(controller, member, code, batch);

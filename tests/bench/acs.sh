@@ -28,7 +28,7 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cwmp_port=$(port)
 api_port=$(port)
-printf '[acs]\nthreads = %s\ndb_synchronous = %s\nmax_sessions = 200000\n[connection_request]\nretry_interval = 1h\n' \
+printf '[acs]\nthreads = %s\ndb-synchronous = %s\nmax-sessions = 200000\n[connection_request]\nretry-interval = 1h\n' \
   "$threads" "$synchronous" >"$work/acs.ini"
 "$bin/cascade-acs" --cwmp "127.0.0.1:$cwmp_port" --api "127.0.0.1:$api_port" --db "$work/acs.db" \
   --config "$work/acs.ini" --log-level warn 2>"$work/acs.log" &

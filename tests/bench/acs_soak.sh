@@ -29,7 +29,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 cwmp_port=$(port)
 api_port=$(port)
 db="$work/acs.db"
-printf '[acs]\ndb_synchronous = %s\n[connection_request]\nretry_interval = 1h\n' "$synchronous" >"$work/acs.ini"
+printf '[acs]\ndb-synchronous = %s\n[connection_request]\nretry-interval = 1h\n' "$synchronous" >"$work/acs.ini"
 "$bin/cascade-acs" --cwmp "127.0.0.1:$cwmp_port" --api "127.0.0.1:$api_port" --db "$db" \
   --config "$work/acs.ini" --log-level warn 2>"$work/acs.log" &
 acs_pid=$!

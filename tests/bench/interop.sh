@@ -44,7 +44,7 @@ run() {
   cwmp_port=$(port)
   api_port=$(port)
   api="http://127.0.0.1:$api_port"
-  printf '[auth]\nmode = digest,basic\nusername = cpe\npassword = s3cret\n[campaign]\nfanout = 32\nstall_timeout = %s\ntick = 200ms\n[connection_request]\nretry_interval = 5s\n' \
+  printf '[auth]\nmode = digest,basic\nusername = cpe\npassword = s3cret\n[campaign]\nfanout = 32\nstall-timeout = %s\ntick = 200ms\n[connection_request]\nretry-interval = 5s\n' \
     "$stall_timeout" >"$work/$name.ini"
   "$bin/cascade-acs" --cwmp "127.0.0.1:$cwmp_port" --api "127.0.0.1:$api_port" --db "$work/$name.db" \
     --config "$work/$name.ini" --log-level warn 2>"$work/$name-acs.log" &

@@ -133,8 +133,8 @@ rollout_start_origin() {
 rollout_start_acs() {
   local line
   {
-    printf '[acs]\nretry_after = 1\n'
-    printf '[connection_request]\nusername = %s\npassword = %s\nretry_interval = 1s\ntimeout = 2s\n' \
+    printf '[acs]\nretry-after = 1\n'
+    printf '[connection_request]\nusername = %s\npassword = %s\nretry-interval = 1s\ntimeout = 2s\n' \
       "$ROLLOUT_CR_USER" "$ROLLOUT_CR_PASS"
     printf '[campaign]\ntick = 200ms\n'
     for line in "$@"; do printf '%s\n' "$line"; done

@@ -1,65 +1,20 @@
-/* Loads cascade-acs's inih config file ([acs], [auth], [connection_request],
- * [grouping], [election], [campaign]) over the built-in defaults, naming
- * the file, line, key and value of anything it cannot use. */
+/* cascade-acs's settings table: every key of the command line and of the
+ * INI file ([acs], [auth], [connection_request], [grouping], [election],
+ * [campaign]) with its default, bounds and help, and the checks that span
+ * several keys. */
 #include "acs/config.h"
 
 #include <errno.h>
-#include <ini.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "acs/device_attributes.h"
 #include "common/log.h"
-#include "common/parse.h"
+#include "common/settings.h"
 
-void acs_config_defaults(struct acs_config *config)
-{
-	memset(config, 0, sizeof(*config));
-	snprintf(config->cwmp_address, sizeof(config->cwmp_address), "127.0.0.1:7547");
-	snprintf(config->api_address, sizeof(config->api_address), "127.0.0.1:7548");
-	snprintf(config->database, sizeof(config->database), "cascade-acs.db");
-	snprintf(config->log_level, sizeof(config->log_level), "info");
-	config->threads = 2;
-	config->max_sessions = 50000;
-	config->max_pending_writes = 100000;
-	config->retry_after_seconds = 5;
-	config->session_timeout_ms = 30000;
-	config->db_synchronous_full = true; /* WAL + FULL: an acknowledged change survives power loss; "normal": kill -9 only */
-	config->max_request_bytes = 1u << 20;
-	config->max_connections = 20000;
-	config->max_connections_per_address = 1024;
-	config->connection_timeout_ms = 60000;
-	config->request_timeout_ms = 30000;
-	config->max_header_bytes = 32u << 10;
-	config->auth_max_failures = 10;
-	config->auth_failure_window_ms = 60000;
-	config->digest_algorithms[0] = DIGEST_MD5; /* what TR-069 CPEs speak; SHA-256 for those that choose it */
-	config->digest_algorithms[1] = DIGEST_SHA256;
-	config->digest_algorithm_count = 2;
-	config->digest_nonce_lifetime_ms = 300000;
-	config->digest_nonces = 65536;
-	snprintf(config->auth_realm, sizeof(config->auth_realm), "cascade");
-	config->connection_request_concurrency = 64;
-	config->connection_request_timeout_ms = 5000;
-	config->connection_request_retry_ms = 30000;
-	config->group_keys = GROUP_KEY_MANUFACTURER | GROUP_KEY_HARDWARE_VERSION | GROUP_KEY_SOFTWARE_VERSION;
-	config->election_require_file_server = true;
-	config->election_max_occupancy = 8000;
-	config->election_max_inform_age_ms = 3600 * 1000;
-	config->default_fanout = 32;
-	config->stall_timeout_ms = 600 * 1000;
-	config->disappear_timeout_ms = 900 * 1000;
-	config->max_failed_masters = 3;
-	config->max_attempts = 3;
-	config->master_serve_failures = 3;
-	config->tick_ms = 500;
-	config->probe_style = ACS_PROBE_LEAF;
-	config->probe_retry_ms = 15 * 60 * 1000;
-	config->assumed_rate = 1u << 20;
-	config->overdue_factor = 2;
-	config->overdue_minimum_ms = 2000;
-}
+#define DAY_MS (86400ull * 1000)
 
 int acs_config_parse_group_keys(const char *text, unsigned int *keys)
 {
@@ -81,259 +36,247 @@ int acs_config_parse_group_keys(const char *text, unsigned int *keys)
 	return 0;
 }
 
-static int copy_string(char *target, size_t size, const char *value)
+static int set_group_keys(void *config, const char *value, char *why, size_t why_size)
 {
-	return snprintf(target, size, "%s", value) >= (int)size ? -EINVAL : 0;
-}
-
-static int set_unsigned(unsigned int *target, const char *value, long long minimum, long long maximum)
-{
-	long long number;
-
-	if (parse_integer(value, minimum, maximum, &number) < 0)
-		return -EINVAL;
-	*target = (unsigned int)number;
-	return 0;
-}
-
-static int set_duration_range(uint64_t *target, const char *value, uint64_t minimum, uint64_t maximum)
-{
-	uint64_t milliseconds;
-
-	if (parse_duration_ms(value, &milliseconds) < 0 || milliseconds < minimum || milliseconds > maximum)
-		return -EINVAL;
-	*target = milliseconds;
-	return 0;
-}
-
-#define MATCH(s, k) (strcmp(section, s) == 0 && strcmp(key, k) == 0)
-
-static int apply_acs(struct acs_config *config, const char *section, const char *key, const char *value)
-{
-	if (MATCH("acs", "cwmp"))
-		return copy_string(config->cwmp_address, sizeof(config->cwmp_address), value);
-	if (MATCH("acs", "api"))
-		return copy_string(config->api_address, sizeof(config->api_address), value);
-	if (MATCH("acs", "db"))
-		return copy_string(config->database, sizeof(config->database), value);
-	if (MATCH("acs", "api_token_file"))
-		return copy_string(config->api_token_file, sizeof(config->api_token_file), value);
-	if (MATCH("acs", "log_level"))
-		return copy_string(config->log_level, sizeof(config->log_level), value);
-	if (MATCH("acs", "threads"))
-		return set_unsigned(&config->threads, value, 1, 64);
-	if (MATCH("acs", "max_sessions"))
-		return set_unsigned(&config->max_sessions, value, 1, 10000000);
-	if (MATCH("acs", "max_pending_writes"))
-		return set_unsigned(&config->max_pending_writes, value, 1, 10000000);
-	if (MATCH("acs", "retry_after"))
-		return set_unsigned(&config->retry_after_seconds, value, 1, 86400);
-	if (MATCH("acs", "session_timeout"))
-		return parse_duration_ms(value, &config->session_timeout_ms);
-	if (MATCH("acs", "hold_requests"))
-		return parse_bool(value, &config->hold_requests);
-	if (MATCH("acs", "probe")) {
-		if (strcasecmp(value, "leaf") == 0)
-			config->probe_style = ACS_PROBE_LEAF;
-		else if (strcasecmp(value, "partial") == 0)
-			config->probe_style = ACS_PROBE_PARTIAL;
-		else if (strcasecmp(value, "off") == 0)
-			config->probe_style = ACS_PROBE_OFF;
-		else
-			return -EINVAL;
+	if (acs_config_parse_group_keys(value, &((struct acs_config *)config)->group_keys) == 0)
 		return 0;
-	}
-	if (MATCH("acs", "probe_retry"))
-		return set_duration_range(&config->probe_retry_ms, value, 1000, 7 * 86400000ull);
-	if (MATCH("acs", "max_request_size")) {
-		uint64_t bytes;
-
-		if (parse_size(value, &bytes) < 0 || bytes < 1024 || bytes > (64u << 20))
-			return -EINVAL;
-		config->max_request_bytes = (size_t)bytes;
-		return 0;
-	}
-	if (MATCH("acs", "tls_certificate"))
-		return copy_string(config->tls_certificate, sizeof(config->tls_certificate), value);
-	if (MATCH("acs", "tls_key"))
-		return copy_string(config->tls_key, sizeof(config->tls_key), value);
-	if (MATCH("acs", "max_connections"))
-		return set_unsigned(&config->max_connections, value, 1, 1000000);
-	if (MATCH("acs", "max_connections_per_address"))
-		return set_unsigned(&config->max_connections_per_address, value, 0, 1000000);
-	if (MATCH("acs", "connection_timeout"))
-		return set_duration_range(&config->connection_timeout_ms, value, 1000, 86400000);
-	if (MATCH("acs", "request_timeout"))
-		return set_duration_range(&config->request_timeout_ms, value, 100, 86400000);
-	if (MATCH("acs", "max_header_size")) {
-		uint64_t bytes;
-
-		if (parse_size(value, &bytes) < 0 || bytes < 4096 || bytes > (1u << 20))
-			return -EINVAL;
-		config->max_header_bytes = (size_t)bytes;
-		return 0;
-	}
-	if (MATCH("acs", "db_synchronous")) {
-		if (strcasecmp(value, "full") == 0)
-			config->db_synchronous_full = true;
-		else if (strcasecmp(value, "normal") == 0)
-			config->db_synchronous_full = false;
-		else
-			return -EINVAL;
-		return 0;
-	}
-	return 1; /* not an [acs] key */
+	snprintf(why, why_size, "expected a comma list of manufacturer, oui, product_class, hardware_version, "
+				"software_version, location");
+	return -EINVAL;
 }
 
 /* "none", or a comma list of "basic" and "digest". */
-static int parse_auth_mode(const char *value, unsigned int *mode)
+static int set_auth_mode(void *config, const char *value, char *why, size_t why_size)
 {
 	char copy[64], *word, *save = NULL;
-	unsigned int result = 0;
+	unsigned int mode = 0;
 
+	snprintf(why, why_size, "expected none, basic, digest or digest,basic");
 	if (strcasecmp(value, "none") == 0) {
-		*mode = ACS_AUTH_NONE;
+		((struct acs_config *)config)->auth_mode = ACS_AUTH_NONE;
 		return 0;
 	}
 	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
 		return -EINVAL;
 	for (word = strtok_r(copy, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
 		if (strcasecmp(word, "basic") == 0)
-			result |= ACS_AUTH_BASIC;
+			mode |= ACS_AUTH_BASIC;
 		else if (strcasecmp(word, "digest") == 0)
-			result |= ACS_AUTH_DIGEST;
+			mode |= ACS_AUTH_DIGEST;
 		else
 			return -EINVAL;
 	}
-	if (!result)
+	if (!mode)
 		return -EINVAL;
-	*mode = result;
+	((struct acs_config *)config)->auth_mode = mode;
 	return 0;
 }
 
-static int apply_auth(struct acs_config *config, const char *section, const char *key, const char *value)
+static int set_digest_algorithms(void *config, const char *value, char *why, size_t why_size)
 {
-	if (MATCH("auth", "mode"))
-		return parse_auth_mode(value, &config->auth_mode);
-	if (MATCH("auth", "digest_algorithms"))
-		return digest_parse_algorithm_list(value, config->digest_algorithms, 2, &config->digest_algorithm_count);
-	if (MATCH("auth", "nonce_lifetime"))
-		return set_duration_range(&config->digest_nonce_lifetime_ms, value, 1000, 86400000);
-	if (MATCH("auth", "nonces"))
-		return set_unsigned(&config->digest_nonces, value, 16, 10000000);
-	if (MATCH("auth", "realm"))
-		return copy_string(config->auth_realm, sizeof(config->auth_realm), value);
-	if (MATCH("auth", "username"))
-		return copy_string(config->auth_username, sizeof(config->auth_username), value);
-	if (MATCH("auth", "password"))
-		return copy_string(config->auth_password, sizeof(config->auth_password), value);
-	if (MATCH("auth", "credentials_file"))
-		return copy_string(config->credentials_file, sizeof(config->credentials_file), value);
-	if (MATCH("auth", "max_failures"))
-		return set_unsigned(&config->auth_max_failures, value, 0, 1000000);
-	if (MATCH("auth", "failure_window"))
-		return set_duration_range(&config->auth_failure_window_ms, value, 1000, 86400000);
-	if (MATCH("connection_request", "username"))
-		return copy_string(config->connection_request_username, sizeof(config->connection_request_username), value);
-	if (MATCH("connection_request", "password"))
-		return copy_string(config->connection_request_password, sizeof(config->connection_request_password), value);
-	if (MATCH("connection_request", "concurrency"))
-		return set_unsigned(&config->connection_request_concurrency, value, 1, 4096);
-	if (MATCH("connection_request", "timeout"))
-		return parse_duration_ms(value, &config->connection_request_timeout_ms);
-	if (MATCH("connection_request", "retry_interval"))
-		return parse_duration_ms(value, &config->connection_request_retry_ms);
-	return 1;
+	struct acs_config *acs = config;
+
+	if (digest_parse_algorithm_list(value, acs->digest_algorithms, 2, &acs->digest_algorithm_count) == 0)
+		return 0;
+	snprintf(why, why_size, "expected MD5, SHA-256 or both, comma-separated");
+	return -EINVAL;
 }
 
-static int apply_policy(struct acs_config *config, const char *section, const char *key, const char *value)
+static int set_db_synchronous(void *config, const char *value, char *why, size_t why_size)
 {
-	if (MATCH("grouping", "keys"))
-		return acs_config_parse_group_keys(value, &config->group_keys);
-	if (MATCH("grouping", "max_group_size"))
-		return set_unsigned(&config->max_group_size, value, 0, 100000000);
-	if (MATCH("election", "require_file_server"))
-		return parse_bool(value, &config->election_require_file_server);
-	if (MATCH("election", "max_occupancy"))
-		return set_unsigned(&config->election_max_occupancy, value, 0, 10000);
-	if (MATCH("election", "max_inform_age"))
-		return parse_duration_ms(value, &config->election_max_inform_age_ms);
-	if (MATCH("campaign", "fanout"))
-		return set_unsigned(&config->default_fanout, value, 1, 100000);
-	if (MATCH("campaign", "stall_timeout"))
-		return parse_duration_ms(value, &config->stall_timeout_ms);
-	if (MATCH("campaign", "disappear_timeout"))
-		return parse_duration_ms(value, &config->disappear_timeout_ms);
-	if (MATCH("campaign", "max_failed_masters"))
-		return set_unsigned(&config->max_failed_masters, value, 1, 1000);
-	if (MATCH("campaign", "max_attempts"))
-		return set_unsigned(&config->max_attempts, value, 1, 1000);
-	if (MATCH("campaign", "master_serve_failures"))
-		return set_unsigned(&config->master_serve_failures, value, 1, 100000);
-	if (MATCH("campaign", "tick"))
-		return parse_duration_ms(value, &config->tick_ms);
-	if (MATCH("campaign", "assumed_rate")) {
-		uint64_t rate;
-
-		if (parse_size(value, &rate) < 0 || rate < 1024)
-			return -EINVAL;
-		config->assumed_rate = rate;
+	if (strcasecmp(value, "full") == 0 || strcasecmp(value, "normal") == 0) {
+		((struct acs_config *)config)->db_synchronous_full = strcasecmp(value, "full") == 0;
 		return 0;
 	}
-	if (MATCH("campaign", "overdue_factor"))
-		return set_unsigned(&config->overdue_factor, value, 1, 1000);
-	if (MATCH("campaign", "overdue_minimum"))
-		return set_duration_range(&config->overdue_minimum_ms, value, 100, 86400000);
-	return 1;
+	snprintf(why, why_size, "expected full or normal");
+	return -EINVAL;
 }
 
-struct load_state {
-	struct acs_config *config;
-	const char *path;
-	int error;
+static const char *const own_sections[] = { "acs", NULL };
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const probe_styles[] = { [ACS_PROBE_LEAF] = "leaf", [ACS_PROBE_PARTIAL] = "partial",
+					    [ACS_PROBE_OFF] = "off", NULL };
+
+#define AT(field) offsetof(struct acs_config, field)
+#define TEXT(field) .type = SETTING_STRING, .offset = AT(field), .size = sizeof(((struct acs_config *)0)->field)
+#define COUNT(field, low, high) .type = SETTING_UNSIGNED, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define TIME(field, low, high) .type = SETTING_DURATION, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define BYTES(field, low, high) .type = SETTING_SIZE, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define FLAG_OR_BOOL(field) .type = SETTING_BOOL, .offset = AT(field)
+
+static const struct setting settings[] = {
+	/* [acs]: listeners, storage, limits */
+	{ .key = "cwmp", TEXT(cwmp_address), .minimum = 1, .default_value = "127.0.0.1:7547",
+	  .value_name = "ADDR:PORT", .help = "CWMP (device) listener; port 0 picks a free one" },
+	{ .key = "api", TEXT(api_address), .minimum = 1, .default_value = "127.0.0.1:7548", .value_name = "ADDR:PORT",
+	  .help = "operator JSON API and /metrics listener" },
+	{ .key = "db", TEXT(database), .minimum = 1, .default_value = "cascade-acs.db", .value_name = "FILE",
+	  .help = "SQLite database (WAL)" },
+	{ .key = "api-token-file", TEXT(api_token_file), .value_name = "FILE",
+	  .help = "require \"Authorization: Bearer <token in FILE>\" on the API" },
+	{ .key = "log-level", .type = SETTING_CHOICE, .offset = AT(log_level), .choices = log_levels,
+	  .default_value = "info", .help = "least important messages logged" },
+	{ .key = "threads", COUNT(threads, 1, 64), .default_value = "2", .help = "CWMP server threads" },
+	{ .key = "max-sessions", COUNT(max_sessions, 1, 10000000), .default_value = "50000",
+	  .help = "open sessions before new Informs get 503" },
+	{ .key = "max-pending-writes", COUNT(max_pending_writes, 1, 10000000), .default_value = "100000",
+	  .help = "uncommitted batches before 503" },
+	{ .key = "retry-after", COUNT(retry_after_seconds, 1, 86400), .default_value = "5",
+	  .value_name = "SECONDS", .help = "Retry-After of 503 replies" },
+	{ .key = "session-timeout", TIME(session_timeout_ms, 1000, DAY_MS), .default_value = "30s",
+	  .help = "a CWMP session silent this long is dropped" },
+	{ .key = "hold-requests", FLAG_OR_BOOL(hold_requests), .default_value = "false",
+	  .help = "send HoldRequests in InformResponse while RPCs are queued" },
+	{ .key = "probe", .type = SETTING_CHOICE, .offset = AT(probe_style), .choices = probe_styles,
+	  .default_value = "leaf", .help = "how the attribute probe asks a device for DeviceInfo (off: never)" },
+	{ .key = "probe-retry", TIME(probe_retry_ms, 1000, 7 * DAY_MS), .default_value = "15m",
+	  .help = "a failed or dropped probe waits this long, doubled per failure in a row" },
+	{ .key = "max-request-size", BYTES(max_request_bytes, 1024, 64u << 20), .default_value = "1M",
+	  .help = "larger CWMP bodies get 413" },
+	{ .key = "db-synchronous", .type = SETTING_CUSTOM, .set = set_db_synchronous, .default_value = "full",
+	  .value_name = "full|normal",
+	  .help = "full: an acknowledged change survives power loss (fsync per group commit); normal: crashes only" },
+	{ .key = "tls-certificate", TEXT(tls_certificate), .value_name = "FILE",
+	  .help = "PEM chain: CWMP over HTTPS (TLS 1.2+), with tls-key" },
+	{ .key = "tls-key", TEXT(tls_key), .value_name = "FILE", .help = "PEM private key of tls-certificate" },
+	{ .key = "max-connections", COUNT(max_connections, 1, 1000000), .default_value = "20000",
+	  .help = "open CWMP connections" },
+	{ .key = "max-connections-per-address", COUNT(max_connections_per_address, 0, 1000000),
+	  .default_value = "1024", .help = "open CWMP connections from one address (0: no cap)" },
+	{ .key = "connection-timeout", TIME(connection_timeout_ms, 1000, DAY_MS), .default_value = "60s",
+	  .help = "a silent connection is closed" },
+	{ .key = "request-timeout", TIME(request_timeout_ms, 100, DAY_MS), .default_value = "30s",
+	  .help = "a request (head and body) must arrive within this (slowloris)" },
+	{ .key = "max-header-size", BYTES(max_header_bytes, 4096, 1u << 20), .default_value = "32K",
+	  .help = "larger request heads get 431" },
+
+	/* [auth]: device logins */
+	{ .key = "mode", .section = "auth", .type = SETTING_CUSTOM, .set = set_auth_mode, .default_value = "none",
+	  .value_name = "none|basic|digest|digest,basic", .help = "how devices log in (both: a device picks)" },
+	{ .key = "realm", .section = "auth", TEXT(auth_realm), .minimum = 1, .default_value = "cascade",
+	  .help = "realm of the challenges" },
+	{ .key = "username", .section = "auth", TEXT(auth_username), .help = "a credential shared by every device" },
+	{ .key = "password", .section = "auth", TEXT(auth_password), .help = "its password" },
+	{ .key = "credentials-file", .section = "auth", TEXT(credentials_file), .value_name = "FILE",
+	  .help = "lines USERNAME PASSWORD [DEVICE-KEY]; a credential bound to a device is refused for another" },
+	{ .key = "max-failures", .section = "auth", COUNT(auth_max_failures, 0, 1000000), .default_value = "10",
+	  .help = "failed logins (devices, API token) per address before 429 + Retry-After (0: none)" },
+	{ .key = "failure-window", .section = "auth", TIME(auth_failure_window_ms, 1000, DAY_MS),
+	  .default_value = "60s", .help = "the window max-failures counts in" },
+	{ .key = "digest-algorithms", .section = "auth", .type = SETTING_CUSTOM, .set = set_digest_algorithms,
+	  .default_value = "MD5,SHA-256", .value_name = "LIST", .help = "Digest challenges offered, in this order" },
+	{ .key = "nonce-lifetime", .section = "auth", TIME(digest_nonce_lifetime_ms, 1000, DAY_MS),
+	  .default_value = "5m", .help = "a Digest nonce is valid this long" },
+	{ .key = "nonces", .section = "auth", COUNT(digest_nonces, 16, 10000000), .default_value = "65536",
+	  .help = "outstanding Digest nonces kept (the oldest is dropped)" },
+
+	/* [connection_request]: how the ACS wakes devices */
+	{ .key = "username", .section = "connection_request", TEXT(connection_request_username),
+	  .help = "Digest credential sent to devices" },
+	{ .key = "password", .section = "connection_request", TEXT(connection_request_password),
+	  .help = "its password" },
+	{ .key = "concurrency", .section = "connection_request", COUNT(connection_request_concurrency, 1, 4096),
+	  .default_value = "64", .help = "connection requests in flight" },
+	{ .key = "timeout", .section = "connection_request", TIME(connection_request_timeout_ms, 100, DAY_MS),
+	  .default_value = "5s", .help = "one connection request's time limit" },
+	{ .key = "retry-interval", .section = "connection_request", TIME(connection_request_retry_ms, 100, DAY_MS),
+	  .default_value = "30s", .help = "a device that has not come yet is asked again after this" },
+
+	/* [grouping], [election] */
+	{ .key = "keys", .section = "grouping", .type = SETTING_CUSTOM, .set = set_group_keys,
+	  .default_value = "manufacturer,hardware_version,software_version", .value_name = "LIST",
+	  .help = "device attributes that make a group's key" },
+	{ .key = "max-group-size", .section = "grouping", COUNT(max_group_size, 0, 100000000), .default_value = "0",
+	  .help = "larger groups are split into partitions (0: unlimited)" },
+	{ .key = "require-file-server", .section = "election", FLAG_OR_BOOL(election_require_file_server),
+	  .default_value = "true", .help = "only devices with X_CASCADE_FileServer.Enable may be master" },
+	{ .key = "max-occupancy", .section = "election", COUNT(election_max_occupancy, 0, 10000),
+	  .default_value = "8000", .value_name = "PERCENTx100", .help = "busier devices are not elected (8000: 80%)" },
+	{ .key = "max-inform-age", .section = "election", TIME(election_max_inform_age_ms, 1000, 365 * DAY_MS),
+	  .default_value = "1h", .help = "devices not heard from this long are not elected" },
+
+	/* [campaign] */
+	{ .key = "fanout", .section = "campaign", COUNT(default_fanout, 1, 100000), .default_value = "32",
+	  .help = "slaves downloading from one master at a time (a campaign may set its own)" },
+	{ .key = "stall-timeout", .section = "campaign", TIME(stall_timeout_ms, 1000, 7 * DAY_MS),
+	  .default_value = "10m", .help = "a download without progress this long has failed" },
+	{ .key = "disappear-timeout", .section = "campaign", TIME(disappear_timeout_ms, 1000, 7 * DAY_MS),
+	  .default_value = "15m", .help = "a master not heard from this long is replaced" },
+	{ .key = "max-failed-masters", .section = "campaign", COUNT(max_failed_masters, 1, 1000),
+	  .default_value = "3", .help = "failed masters of a group before its slaves fall back to the origin" },
+	{ .key = "max-attempts", .section = "campaign", COUNT(max_attempts, 1, 1000), .default_value = "3",
+	  .help = "Downloads a device is sent before it has failed" },
+	{ .key = "master-serve-failures", .section = "campaign", COUNT(master_serve_failures, 1, 100000),
+	  .default_value = "3", .help = "distinct slaves failing against a master before it is replaced" },
+	{ .key = "tick", .section = "campaign", TIME(tick_ms, 10, 60000), .default_value = "500ms",
+	  .help = "how often campaigns dispatch and check timeouts" },
+	{ .key = "overdue-factor", .section = "campaign", COUNT(overdue_factor, 1, 1000), .default_value = "2",
+	  .help = "a TransferComplete is overdue after this many times the expected download time" },
+	{ .key = "overdue-minimum", .section = "campaign", TIME(overdue_minimum_ms, 100, DAY_MS),
+	  .default_value = "2s", .help = "and never before this" },
+	{ .key = "assumed-rate", .section = "campaign", BYTES(assumed_rate, 1024, 0), .default_value = "1M",
+	  .value_name = "BYTES/S", .help = "download rate assumed before any download was timed" },
 };
 
-static int handle_entry(void *user, const char *section, const char *key, const char *value)
-{
-	struct load_state *state = user;
-	int result = apply_acs(state->config, section, key, value);
+const struct settings_program acs_settings = {
+	.name = "cascade-acs",
+	.synopsis = "[--cwmp ADDR:PORT] [--api ADDR:PORT] [--db FILE] [--config FILE] [options]",
+	.summary = "the cascade controller: a TR-069 ACS that groups devices, elects masters and runs campaigns",
+	.description = "cascade-acs is a CWMP (TR-069) auto-configuration server. It learns every device from its\n"
+		       "Inform, sorts devices into groups, elects a master per group and runs upgrade campaigns\n"
+		       "through the masters, keeping its state in SQLite. The operator JSON API and /metrics listen\n"
+		       "on a second address. The bound ports are logged as \"cwmp listening on ADDR:PORT\" and\n"
+		       "\"api listening on ADDR:PORT\".",
+	.own_sections = own_sections,
+	.settings = settings,
+	.count = sizeof(settings) / sizeof(settings[0]),
+	.notes = "Durations take ms, s, m, h (a bare number is seconds); sizes take K, M, G. Keys of the\n"
+		 "[acs] section may also stand at the top of the file. The old underscore spellings of keys\n"
+		 "(max_sessions) are still read, with a warning.",
+	.files = "cascade-acs.db (and its -wal and -shm files) in the working directory unless --db says otherwise.",
+	.man_section = 8,
+};
 
-	if (result > 0)
-		result = apply_auth(state->config, section, key, value);
-	if (result > 0)
-		result = apply_policy(state->config, section, key, value);
-	if (result > 0) {
-		log_error("%s: unknown setting [%s] %s", state->path, section, key);
-		state->error = -EINVAL;
-		return 0;
+void acs_config_defaults(struct acs_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	if (settings_defaults(&acs_settings, config) < 0)
+		log_error("the built-in defaults do not parse");
+}
+
+/* What a single key cannot say: limits that span keys. */
+static int check_config(const struct acs_config *config, const char *origin)
+{
+	if (!!config->tls_certificate[0] != !!config->tls_key[0]) {
+		log_error("%s: tls-certificate and tls-key go together", origin);
+		return -EINVAL;
 	}
-	if (result < 0) {
-		log_error("%s: invalid value for [%s] %s: \"%s\"", state->path, section, key, value);
-		state->error = -EINVAL;
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 int acs_config_load(struct acs_config *config, const char *path)
 {
-	struct load_state state = { config, path, 0 };
-	int line = ini_parse(path, handle_entry, &state);
+	char why[512];
+	int result = settings_load_file(&acs_settings, config, path, why, sizeof(why));
 
-	if (line == -1) {
-		log_error("%s: cannot open config file: %s", path, strerror(errno));
+	if (result == -EIO) {
+		log_error("cannot open config file %s", why);
 		return -ENOENT;
 	}
-	if (line > 0 || state.error) {
-		if (line > 0)
-			log_error("%s: error at line %d", path, line);
+	if (result < 0) {
+		log_error("%s", why);
 		return -EINVAL;
 	}
-	if (config->tick_ms < 10)
-		config->tick_ms = 10;
-	if (!!config->tls_certificate[0] != !!config->tls_key[0]) {
-		log_error("%s: [acs] tls_certificate and tls_key go together", path);
-		return -EINVAL;
-	}
-	return 0;
+	return check_config(config, path);
+}
+
+int acs_config_from_arguments(struct acs_config *config, int argc, char **argv)
+{
+	int result;
+
+	acs_config_defaults(config);
+	result = settings_from_arguments(&acs_settings, config, argc, argv, NULL);
+	if (result != 0)
+		return result;
+	return check_config(config, "cascade-acs");
 }

@@ -1,5 +1,7 @@
-/* cascade-acs configuration: defaults, the inih config file and the
- * grouping / election / campaign policies it carries. */
+/* cascade-acs configuration: one settings table (common/settings.h) gives
+ * the defaults, the flags, the INI file ([acs], [auth], [connection_request],
+ * [grouping], [election], [campaign]), --help, the man page and the example
+ * config, and carries the grouping / election / campaign policies. */
 #ifndef CASCADE_ACS_CONFIG_H
 #define CASCADE_ACS_CONFIG_H
 
@@ -34,17 +36,17 @@ struct acs_config {
 	char api_address[128];
 	char database[512];
 	char api_token_file[512];
-	char log_level[16];
+	int log_level;                   /* enum log_level */
 	unsigned int threads;            /* CWMP server threads */
 	unsigned int max_sessions;       /* open sessions before 503 */
 	unsigned int max_pending_writes; /* unsaved writes before 503 */
 	unsigned int retry_after_seconds;
 	uint64_t session_timeout_ms;
-	bool db_synchronous_full;
+	bool db_synchronous_full;        /* [acs] db-synchronous = full | normal */
 	bool hold_requests; /* HoldRequests in InformResponse while RPCs are queued */
-	enum acs_probe_style probe_style;
+	int probe_style;                 /* enum acs_probe_style */
 	uint64_t probe_retry_ms;         /* after a failed or dropped probe; doubles per failure in a row */
-	size_t max_request_bytes;
+	uint64_t max_request_bytes;
 
 	/* transport and limits of the CWMP listener (docs/security.md) */
 	char tls_certificate[512];       /* PEM chain: CWMP over HTTPS when set (with tls_key) */
@@ -53,7 +55,7 @@ struct acs_config {
 	unsigned int max_connections_per_address; /* 0: no cap */
 	uint64_t connection_timeout_ms;  /* idle connection */
 	uint64_t request_timeout_ms;     /* a request (head and body) must arrive within this */
-	size_t max_header_bytes;         /* request head (libmicrohttpd's per-connection memory) */
+	uint64_t max_header_bytes;       /* request head (libmicrohttpd's per-connection memory) */
 
 	unsigned int auth_mode;          /* enum acs_auth_mode bits */
 	char auth_realm[64];
@@ -95,10 +97,17 @@ struct acs_config {
 	uint64_t overdue_minimum_ms;
 };
 
+struct settings_program;
+/* The table: every setting, its default, bounds, help and old spelling. */
+extern const struct settings_program acs_settings;
+
 void acs_config_defaults(struct acs_config *config);
-/* Reads an inih file over the current values; returns 0 or -EINVAL with
- * the offending line logged. */
+/* Reads an INI file over the current values; returns 0, -ENOENT when it
+ * cannot be read, or -EINVAL with the file, line and key logged. */
 int acs_config_load(struct acs_config *config, const char *path);
+/* Defaults, then --config FILE, then the flags. Returns 0; 1 when --help,
+ * --version, --man or --example-config printed; -EINVAL (said on stderr). */
+int acs_config_from_arguments(struct acs_config *config, int argc, char **argv);
 /* Parses "manufacturer,hardware_version,..." into group_key_part bits. */
 int acs_config_parse_group_keys(const char *text, unsigned int *keys);
 

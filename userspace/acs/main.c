@@ -3,7 +3,6 @@
  * the connection requester, the CWMP and API servers, then ticks campaigns
  * and expires sessions until SIGTERM or SIGINT. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,87 +26,6 @@
 #include "common/log.h"
 #include "common/token_file.h"
 #include "cwmp/cwmp.h"
-
-static void usage(FILE *stream)
-{
-	fprintf(stream,
-		"Usage: cascade-acs [--cwmp ADDR:PORT] [--api ADDR:PORT] [--db FILE] [--config FILE]\n"
-		"                   [--api-token-file FILE] [--log-level LEVEL]\n"
-		"\n"
-		"The cascade controller: a CWMP (TR-069) ACS that groups devices, elects\n"
-		"masters and runs upgrade campaigns through them.\n"
-		"\n"
-		"  --cwmp ADDR:PORT        CWMP (device) listener (default 127.0.0.1:7547; port 0: any)\n"
-		"  --api ADDR:PORT         operator JSON API and /metrics (default 127.0.0.1:7548)\n"
-		"  --db FILE               SQLite database (default ./cascade-acs.db)\n"
-		"  --config FILE           inih config file (policies, auth, limits; see docs/acs.md)\n"
-		"  --api-token-file FILE   require \"Authorization: Bearer <token in FILE>\" on the API\n"
-		"  --log-level LEVEL       error, warn, info (default) or debug\n"
-		"  -h, --help              this text\n"
-		"\n"
-		"Flags override the config file. The bound ports are logged as\n"
-		"\"cwmp listening on ADDR:PORT\" and \"api listening on ADDR:PORT\".\n");
-}
-
-struct overrides {
-	const char *cwmp, *api, *database, *config, *token_file, *log_level;
-};
-
-static int parse_arguments(int argc, char **argv, struct overrides *overrides)
-{
-	static const struct option options[] = {
-		{ "cwmp", required_argument, NULL, 'c' },   { "api", required_argument, NULL, 'a' },
-		{ "db", required_argument, NULL, 'd' },     { "config", required_argument, NULL, 'f' },
-		{ "api-token-file", required_argument, NULL, 't' },
-		{ "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int option;
-
-	while ((option = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (option) {
-		case 'c': overrides->cwmp = optarg; break;
-		case 'a': overrides->api = optarg; break;
-		case 'd': overrides->database = optarg; break;
-		case 'f': overrides->config = optarg; break;
-		case 't': overrides->token_file = optarg; break;
-		case 'l': overrides->log_level = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "cascade-acs: unexpected argument \"%s\"\n", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int apply_overrides(struct acs_config *config, const struct overrides *overrides)
-{
-	struct {
-		const char *value;
-		char *target;
-		size_t size;
-	} pairs[] = {
-		{ overrides->cwmp, config->cwmp_address, sizeof(config->cwmp_address) },
-		{ overrides->api, config->api_address, sizeof(config->api_address) },
-		{ overrides->database, config->database, sizeof(config->database) },
-		{ overrides->token_file, config->api_token_file, sizeof(config->api_token_file) },
-		{ overrides->log_level, config->log_level, sizeof(config->log_level) },
-	};
-	enum log_level level;
-
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
-		if (pairs[i].value && snprintf(pairs[i].target, pairs[i].size, "%s", pairs[i].value) >= (int)pairs[i].size)
-			return -EINVAL;
-	if (log_level_from_name(config->log_level, &level) < 0) {
-		log_error("unknown log level \"%s\" (error, warn, info, debug)", config->log_level);
-		return -EINVAL;
-	}
-	log_set_level(level);
-	return 0;
-}
 
 /* The operator API token from path (token_file.h rules), or "" when no
  * token file is configured. */
@@ -172,7 +90,6 @@ static void run(struct controller *controller)
 
 int main(int argc, char **argv)
 {
-	struct overrides overrides = { 0 };
 	struct acs_config config;
 	struct controller controller;
 	struct MHD_Daemon *cwmp_daemon = NULL, *api_daemon = NULL;
@@ -184,12 +101,12 @@ int main(int argc, char **argv)
 	int status = 1;
 
 	log_init("cascade-acs");
-	if (parse_arguments(argc, argv, &overrides) < 0)
-		return 2;
-	acs_config_defaults(&config);
-	if (overrides.config && acs_config_load(&config, overrides.config) < 0)
-		return 2;
-	if (apply_overrides(&config, &overrides) < 0 || read_token(config.api_token_file, token, sizeof(token)) < 0)
+	status = acs_config_from_arguments(&config, argc, argv);
+	if (status != 0)
+		return status > 0 ? 0 : 2;
+	status = 1;
+	log_set_level((enum log_level)config.log_level);
+	if (read_token(config.api_token_file, token, sizeof(token)) < 0)
 		return 2;
 	/* Signals are taken synchronously by the main loop; threads inherit the mask. */
 	sigemptyset(&signals);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/parse.h"
 #include "common/settings_internal.h"
@@ -38,10 +39,16 @@ static void set_why(char *why, size_t why_size, const char *format, ...)
 
 void settings_flag_name(const struct setting *setting, char *out, size_t out_size)
 {
+	size_t index;
+
 	if (setting->section != NULL)
 		snprintf(out, out_size, "%s-%s", setting->section, setting->key);
 	else
 		snprintf(out, out_size, "%s", setting->key);
+	/* A section spelled with '_' ([connection_request]) gives '-' in flags. */
+	for (index = 0; out[index] != '\0'; index++)
+		if (out[index] == '_')
+			out[index] = '-';
 }
 
 /* name with every '_' turned into '-'; false when it does not fit. */
@@ -213,7 +220,7 @@ static int set_choice(const struct setting *setting, void *config, const char *v
 	int index;
 
 	for (index = 0; setting->choices[index] != NULL; index++) {
-		if (strcmp(setting->choices[index], value) == 0) {
+		if (strcasecmp(setting->choices[index], value) == 0) {
 			*(int *)field(config, setting) = index;
 			return 0;
 		}

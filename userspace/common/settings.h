@@ -31,7 +31,7 @@ enum setting_type {
 	SETTING_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
 	SETTING_FLAG,     /* bool set true; takes no value on the command line, a bool in the file */
 	SETTING_NEGATION, /* bool set false by a flag (--no-X); a bool in the file, inverted */
-	SETTING_CHOICE,   /* int: the index of the value in choices */
+	SETTING_CHOICE,   /* int: the index of the value in choices (any case) */
 	SETTING_CUSTOM,   /* the setting's own setter */
 };
 

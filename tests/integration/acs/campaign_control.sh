@@ -10,7 +10,7 @@ echo "t0ken-$$" >"$TEST_DIR/token"
 start_origin
 make_image fw.bin 262144
 ACS_EXTRA_ARGS="--api-token-file $TEST_DIR/token" start_acs acs "[campaign]" "fanout = 1" "tick = 100ms" \
-  "[connection_request]" "retry_interval = 1s" "username = acs" "password = cr-secret" || { not_ok "acs starts"; finish; }
+  "[connection_request]" "retry-interval = 1s" "username = acs" "password = cr-secret" || { not_ok "acs starts"; finish; }
 ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" --token-file "$TEST_DIR/token" "$@"; }
 
 check_equal "API without the token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/api/devices")"

@@ -17,7 +17,7 @@ make_image fw-2.bin 786432
 sha_two=$IMAGE_SHA256
 make_image fw-3.bin 524288
 sha_three=$IMAGE_SHA256
-start_acs acs "[campaign]" "fanout = 3" "stall_timeout = 30s" "tick = 100ms" "[connection_request]" "retry_interval = 1s" \
+start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 30s" "tick = 100ms" "[connection_request]" "retry-interval = 1s" \
   || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices $devices --groups 3 --file-server-ratio 0.2 --stock-ratio 0.2 --tr098-ratio 0.3 \
   --concurrency 16 --ack-log "$TEST_DIR/acks"

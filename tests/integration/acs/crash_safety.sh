@@ -21,7 +21,7 @@ kill_running_acs() {
 }
 
 # 1. Informs under load
-start_acs acs "[connection_request]" "retry_interval = 1s" "[campaign]" "tick = 100ms" || { not_ok "acs starts"; finish; }
+start_acs acs "[connection_request]" "retry-interval = 1s" "[campaign]" "tick = 100ms" || { not_ok "acs starts"; finish; }
 start_swarm load --devices 200 --sessions-only --concurrency 64 --ack-log "$TEST_DIR/load-acks" --serial-prefix LOAD
 sleep "1.$((RANDOM % 9))"
 kill_running_acs "under load"

@@ -23,7 +23,7 @@ if [ "${failures:-0}" -ge 3 ]; then ok "auth failures counted in /metrics ($fail
 stop_daemon basic
 ACS_PORTS_CWMP="" ACS_PORTS_API=""
 
-start_acs digest "[auth]" "mode = digest" "username = cpe" "password = s3cret" "credentials_file = $TEST_DIR/credentials" || { not_ok "acs starts"; finish; }
+start_acs digest "[auth]" "mode = digest" "username = cpe" "password = s3cret" "credentials-file = $TEST_DIR/credentials" || { not_ok "acs starts"; finish; }
 check_equal "Digest: no credentials gets 401" 401 "$(code --data-binary @"$TEST_DIR/inform1.xml")"
 check_equal "Digest: wrong password gets 401" 401 "$(code --digest -u cpe:nope --data-binary @"$TEST_DIR/inform1.xml")"
 check_equal "Digest: shared credential works" 200 "$(code --digest -u cpe:s3cret --data-binary @"$TEST_DIR/inform1.xml")"
@@ -47,7 +47,7 @@ check_equal "Digest: two devices registered" 2 "$(sqlite3 "$TEST_DIR/digest.db" 
 stop_daemon digest
 
 printf 'broken-line\n' >"$TEST_DIR/bad-credentials"
-printf '[auth]\nmode = digest\ncredentials_file = %s\n' "$TEST_DIR/bad-credentials" >"$TEST_DIR/bad.ini"
+printf '[auth]\nmode = digest\ncredentials-file = %s\n' "$TEST_DIR/bad-credentials" >"$TEST_DIR/bad.ini"
 output=$(timeout 10 "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/bad.db" --config "$TEST_DIR/bad.ini" 2>&1); status=$?
 if [ $status -ne 0 ] && [ $status -ne 124 ] && grep -q 'expected USERNAME PASSWORD' <<<"$output"; then
   ok "a malformed credentials file is refused with a clear error"

@@ -92,7 +92,7 @@ check_equal "a probed device is not probed again" 204 "$(post "")"
 
 stop_daemon acs
 ACS_PORTS_CWMP="" ACS_PORTS_API=""
-start_acs hold "[acs]" "hold_requests = true" || not_ok "acs with hold_requests starts"
+start_acs hold "[acs]" "hold-requests = true" || not_ok "acs with hold_requests starts"
 rm -f "$TEST_DIR/jar"
 post "$(inform_xml HOLD1 "0 BOOTSTRAP" urn:dslforum-org:cwmp-1-2 "$crurl")" >/dev/null
 check "hold_requests: InformResponse holds the device's requests while the ACS has its own" \

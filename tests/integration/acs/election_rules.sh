@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/acs_lib.sh"
 
-start_acs acs "[election]" "max_occupancy = 6000" || { not_ok "cascade-acs starts"; finish; }
+start_acs acs "[election]" "max-occupancy = 6000" || { not_ok "cascade-acs starts"; finish; }
 
 # inform SERIAL OCCUPANCY FILE_SERVER(0|1): one whole session for the device.
 inform() {

@@ -11,8 +11,8 @@ source "$(dirname "$0")/acs_lib.sh"
 
 start_origin
 make_image fw.bin 524288
-start_acs acs "[campaign]" "fanout = 3" "stall_timeout = 3s" "max_failed_masters = 2" "max_attempts = 2" \
-  "master_serve_failures = 2" "tick = 100ms" "[connection_request]" "retry_interval = 1s" || { not_ok "acs starts"; finish; }
+start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 3s" "max-failed-masters = 2" "max-attempts = 2" \
+  "master-serve-failures = 2" "tick = 100ms" "[connection_request]" "retry-interval = 1s" || { not_ok "acs starts"; finish; }
 # devices 0, 2, 4 serve in group A; 1, 3, 5 in group B; occupancy fixes the election order
 start_swarm swarm --devices 20 --groups 2 --file-server-ratio 0.3 --concurrency 16 \
   --occupancy 0=100,2=200,4=300,1=100,3=200,5=300 --fault-devices 0 --stall-devices 2 --dead-servers 1

@@ -13,7 +13,7 @@ start_origin
 make_image fw.bin 65536
 good_sha=$IMAGE_SHA256
 bad_sha=$(printf 'not the image' | sha256sum | cut -d' ' -f1)
-start_acs acs "[campaign]" "tick = 100ms" "[connection_request]" "retry_interval = 1s" || { not_ok "acs starts"; finish; }
+start_acs acs "[campaign]" "tick = 100ms" "[connection_request]" "retry-interval = 1s" || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices $devices --groups 2 --file-server-ratio 0.2 --report "$TEST_DIR/report.jsonl"
 wait_until 30 bash -c "test \"\$(curl -s '$API_URL/api/devices' | jq .total)\" = $devices" && ok "devices registered" \
   || not_ok "devices registered"

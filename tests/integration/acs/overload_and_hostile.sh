@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/acs_lib.sh"
 
-start_acs acs "[acs]" "max_sessions = 2" "retry_after = 7" "max_request_size = 64K" || { not_ok "acs starts"; finish; }
+start_acs acs "[acs]" "max-sessions = 2" "retry-after = 7" "max-request-size = 64K" || { not_ok "acs starts"; finish; }
 post() { curl -s -D "$TEST_DIR/headers" -o "$TEST_DIR/body" -w '%{http_code}' -H 'Content-Type: text/xml' --data-binary "$1" "$CWMP_URL"; }
 check_equal "session 1 opens" 200 "$(post "$(inform_xml LOAD1)")"
 check_equal "session 2 opens" 200 "$(post "$(inform_xml LOAD2)")"
@@ -34,17 +34,17 @@ deep=$(printf '<a>%.0s' $(seq 1 100))$(printf '</a>%.0s' $(seq 1 100))
 expect_fault "deep nesting" 8004 "$(envelope "<cwmp:GetRPCMethods>$deep</cwmp:GetRPCMethods>")"
 expect_fault "TransferComplete outside a session" 8003 "$(envelope '<cwmp:TransferComplete><CommandKey>k</CommandKey><FaultStruct><FaultCode>0</FaultCode><FaultString/></FaultStruct></cwmp:TransferComplete>')"
 head -c 100000 /dev/zero | tr '\0' 'a' >"$TEST_DIR/huge"
-check_equal "a body over max_request_size gets 413" 413 "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TEST_DIR/huge" "$CWMP_URL")"
+check_equal "a body over max-request-size gets 413" 413 "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TEST_DIR/huge" "$CWMP_URL")"
 check "the ACS still serves after all that" bash -c "curl -sf '$API_URL/metrics' | grep -q cascade_acs_faults_sent_total"
 stop_daemon acs && ok "cascade-acs stops cleanly"
 
 check "unknown option refused" bash -c "! '$CASCADE_BIN/cascade-acs' --frobnicate 2>&1 | grep -q . || ! '$CASCADE_BIN/cascade-acs' --frobnicate >/dev/null 2>&1"
 printf '[grouping]\nkeys = manufacturer,colour\n' >"$TEST_DIR/bad.ini"
 output=$("$CASCADE_BIN/cascade-acs" --config "$TEST_DIR/bad.ini" --db "$TEST_DIR/x.db" 2>&1); status=$?
-if [ $status -ne 0 ] && grep -q 'invalid value for \[grouping\] keys' <<<"$output"; then ok "a bad grouping key is named"; else not_ok "a bad grouping key is named" "$status $output"; fi
+if [ $status -ne 0 ] && grep -q "bad.ini:2: bad value 'manufacturer,colour' for keys: expected a comma list" <<<"$output"; then ok "a bad grouping key is named"; else not_ok "a bad grouping key is named" "$status $output"; fi
 printf '[acs]\nno_such = 1\n' >"$TEST_DIR/bad2.ini"
 output=$("$CASCADE_BIN/cascade-acs" --config "$TEST_DIR/bad2.ini" --db "$TEST_DIR/x.db" 2>&1); status=$?
-if [ $status -ne 0 ] && grep -q 'unknown setting \[acs\] no_such' <<<"$output"; then ok "an unknown setting is named"; else not_ok "an unknown setting is named" "$status $output"; fi
+if [ $status -ne 0 ] && grep -q "bad2.ini:2: unknown key 'no_such' in \\[acs\\]" <<<"$output"; then ok "an unknown setting is named"; else not_ok "an unknown setting is named" "$status $output"; fi
 output=$("$CASCADE_BIN/cascade-acs" --cwmp nonsense --db "$TEST_DIR/x.db" 2>&1); status=$?
 if [ $status -ne 0 ] && grep -q 'invalid address "nonsense"' <<<"$output"; then ok "a bad address is named"; else not_ok "a bad address is named" "$status $output"; fi
 finish

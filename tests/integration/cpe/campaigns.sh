@@ -22,7 +22,7 @@ EOF
 chmod +x "$TEST_DIR/install.sh"
 
 start_acs acs "[election]
-max_occupancy = 10000"
+max-occupancy = 10000"
 start_image_server origin "$TEST_DIR/origin" --origin
 origin=$IMAGE_SERVER_URL
 start_image_server master-server "$TEST_DIR/master-images"

@@ -18,7 +18,7 @@ touch "$1/install-ran"
 EOF
 chmod +x "$TEST_DIR/install.sh"
 
-start_acs acs "max_attempts = 1"
+start_acs acs "max-attempts = 1"
 start_image_server origin "$TEST_DIR/origin" --origin
 origin=$IMAGE_SERVER_URL
 start_cpe slave C1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"

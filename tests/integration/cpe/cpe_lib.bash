@@ -31,11 +31,11 @@ start_acs() {
   local name=$1 extra=${2:-} cwmp_port=${ACS_CWMP_PORT:-0} api_port=${ACS_API_PORT:-0}
   cat >"$TEST_DIR/$name.ini" <<EOF
 [acs]
-retry_after = 1
+retry-after = 1
 [connection_request]
 username = $CR_USER
 password = $CR_PASS
-retry_interval = 2s
+retry-interval = 2s
 timeout = 2s
 [campaign]
 tick = 200ms

@@ -19,7 +19,7 @@ cp "$2" "$1/$(basename "$2")"
 EOF
 chmod +x "$TEST_DIR/install.sh"
 
-start_acs acs "max_attempts = 1"
+start_acs acs "max-attempts = 1"
 start_daemon cutter python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/cut.bin" \
   --port-file "$TEST_DIR/cutter.port" --log "$TEST_DIR/cutter.requests" --cut-after 700000
 wait_until 10 test -s "$TEST_DIR/cutter.port"

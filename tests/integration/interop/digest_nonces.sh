@@ -14,8 +14,8 @@ source "$(dirname "$0")/../acs/acs_lib.sh"
 devices=100
 start_origin
 make_image fw.bin 65536
-start_acs acs "[auth]" "mode = digest" "username = cpe" "password = s3cret" "max_failures = 10" "failure_window = 60s" \
-  "[connection_request]" "username = acs-cr" "password = cr-secret" "retry_interval = 2s" \
+start_acs acs "[auth]" "mode = digest" "username = cpe" "password = s3cret" "max-failures = 10" "failure-window = 60s" \
+  "[connection_request]" "username = acs-cr" "password = cr-secret" "retry-interval = 2s" \
   "[campaign]" "fanout = 20" "tick = 100ms" || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices $devices --file-server-ratio 0 --source-range none --concurrency 16 --periodic 2 \
   --profile nonce-reuse=1 --username cpe --password s3cret
@@ -60,7 +60,7 @@ stop_daemon acs
 
 # ---- SHA-256 when offered first ---------------------------------------------------------
 ACS_PORTS_CWMP="" ACS_PORTS_API=""
-start_acs sha "[auth]" "mode = digest" "username = cpe" "password = s3cret" "digest_algorithms = SHA-256, MD5" \
+start_acs sha "[auth]" "mode = digest" "username = cpe" "password = s3cret" "digest-algorithms = SHA-256, MD5" \
   || { not_ok "acs (SHA-256) starts"; finish; }
 inform_xml SHA1 >"$TEST_DIR/inform-sha.xml"
 status=$(curl -s -v --digest -u cpe:s3cret -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform-sha.xml" -o /dev/null \

@@ -13,8 +13,8 @@ source "$(dirname "$0")/../acs/acs_lib.sh"
 devices=30
 start_origin
 make_image fw.bin 65536
-start_acs acs "[acs]" "probe = partial" "probe_retry = 1h" "[campaign]" "tick = 100ms" "[connection_request]" \
-  "retry_interval = 1s" || { not_ok "acs starts"; finish; }
+start_acs acs "[acs]" "probe = partial" "probe-retry = 1h" "[campaign]" "tick = 100ms" "[connection_request]" \
+  "retry-interval = 1s" || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices $devices --file-server-ratio 0 --periodic 2 --drop-delay 1 --profile partial-path=1 \
   --report "$TEST_DIR/report.jsonl"
 registered() { [ "$(api GET '/api/devices' | jq -r .total)" = "$devices" ]; }

@@ -21,7 +21,7 @@ sha_one=$IMAGE_SHA256
 make_image fw-2.bin 98304
 sha_two=$IMAGE_SHA256
 start_acs acs "[auth]" "mode = digest,basic" "username = cpe" "password = s3cret" \
-  "[campaign]" "fanout = 16" "stall_timeout = 12s" "tick = 100ms" "[connection_request]" "retry_interval = 2s" \
+  "[campaign]" "fanout = 16" "stall-timeout = 12s" "tick = 100ms" "[connection_request]" "retry-interval = 2s" \
   || { not_ok "acs starts"; finish; }
 start_swarm swarm --devices "$devices" --groups 10 --file-server-ratio 0.02 --periodic 300 --concurrency 256 \
   --profile "$profiles" --drop-delay 2 --username cpe --password s3cret --report "$TEST_DIR/report.jsonl"

@@ -12,7 +12,7 @@ source "$(dirname "$0")/rollout_lib.sh"
 slaves=20
 rollout_make_image fw-2.0.bin 1048576
 rollout_start_origin || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 16" "[election]" "max_inform_age = 3s" || { not_ok "acs starts"; finish; }
+rollout_start_acs "fanout = 16" "[election]" "max-inform-age = 3s" || { not_ok "acs starts"; finish; }
 # master 0 informs every second; master 1 only at start (periodic: 60 s)
 rollout_start_master m0 MASTER0 0 --bandwidth 100000 --periodic-interval 1s || { not_ok "master 0 starts"; finish; }
 rollout_start_master m1 MASTER1 1 --bandwidth 100000 || { not_ok "master 1 starts"; finish; }

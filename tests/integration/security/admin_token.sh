@@ -79,10 +79,10 @@ check "... saying why" grep -q "shorter than 16 characters" "$TEST_DIR/short.err
 sha=$(make_image "$TEST_DIR/origin/fw.bin" 300000)
 (cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
 start_acs acs "[election]
-max_occupancy = 10000
+max-occupancy = 10000
 [campaign]
-max_attempts = 1
-max_failed_masters = 1"
+max-attempts = 1
+max-failed-masters = 1"
 start_image_server origin "$TEST_DIR/origin" --origin
 origin=$IMAGE_SERVER_URL
 start_image_server m1-server "$TEST_DIR/m1-images" --admin-token-file "$TEST_DIR/admin-token"

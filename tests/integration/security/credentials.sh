@@ -20,7 +20,7 @@ EOF
 echo "operator-token-5f2c9a7e1d" >"$TEST_DIR/api-token"
 
 start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/acs.db" \
-  --api-token-file "$TEST_DIR/api-token" --config <(printf '[auth]\nmode = digest\nusername = cpe\npassword = right-one\nmax_failures = 5\nfailure_window = 30s\n')
+  --api-token-file "$TEST_DIR/api-token" --config <(printf '[auth]\nmode = digest\nusername = cpe\npassword = right-one\nmax-failures = 5\nfailure-window = 30s\n')
 wait_until 15 ready_or_dead acs "api listening on"
 cwmp="http://127.0.0.1:$(logged_port acs cwmp)/"
 api_url="http://127.0.0.1:$(logged_port acs api)"

@@ -115,13 +115,13 @@ stop_daemon master
 # ================================== cascade-acs ===================================
 cat >"$TEST_DIR/acs.ini" <<EOF
 [acs]
-max_connections = 200
-max_connections_per_address = 40
-request_timeout = 2s
-connection_timeout = 4s
-max_header_size = 8K
-max_request_size = 1M
-retry_after = 1
+max-connections = 200
+max-connections-per-address = 40
+request-timeout = 2s
+connection-timeout = 4s
+max-header-size = 8K
+max-request-size = 1M
+retry-after = 1
 EOF
 acs_started=$(date +%s)
 start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/acs.db" \

@@ -54,9 +54,9 @@ check_equal "cascade-cpe refuses a private key as --image-public-key (exit 2)" 2
 check "... and says why" grep -q "image-public-key: .*not a PEM public key" "$TEST_DIR/bad-key"
 
 start_acs acs "[election]
-max_occupancy = 10000
+max-occupancy = 10000
 [campaign]
-max_attempts = 1"
+max-attempts = 1"
 start_image_server origin "$TEST_DIR/origin" --origin
 origin=$IMAGE_SERVER_URL
 # Each device is its own group (hardware version = serial), so a campaign can pick one.

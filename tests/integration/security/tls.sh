@@ -31,14 +31,14 @@ sha=$(make_image "$TEST_DIR/origin/fw.bin" 100000)
 (cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
 
 start_acs acs "[acs]
-tls_certificate = $pki/acs.pem
-tls_key = $pki/acs.key
+tls-certificate = $pki/acs.pem
+tls-key = $pki/acs.key
 [auth]
 mode = digest
 username = device
 password = device-secret-7
 [election]
-max_occupancy = 10000"
+max-occupancy = 10000"
 ACS_URL="https://127.0.0.1:$ACS_CWMP_PORT/"
 start_image_server origin "$TEST_DIR/origin" --origin
 

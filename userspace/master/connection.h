@@ -82,6 +82,7 @@ struct connection {
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */
 	struct group_counters *group;
+	struct relay_signal *relay_signal; /* receiving image: the signal waited on (relay.h) */
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
 	uint64_t reload_ticket;
 

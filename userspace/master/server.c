@@ -144,6 +144,10 @@ int server_start(struct server *server, const struct master_config *config)
 	result = image_store_init(&server->store, &server->config, &server->stats);
 	if (result != 0)
 		return result;
+	result = relay_init(&server->relay, &server->config, &server->store);
+	server->store.relay = &server->relay;
+	if (result != 0)
+		return result;
 	result = image_store_reload(&server->store, &reload);
 	if (result != 0) {
 		log_error("cannot read images from %s: %s", config->images, strerror(-result));
@@ -170,6 +174,9 @@ int server_start(struct server *server, const struct master_config *config)
 	if (result != 0)
 		return result;
 	meter_link_start(&server->meter_link, &server->config, server->listen_port);
+	result = relay_start(&server->relay);
+	if (result != 0)
+		return result;
 	return start_workers(server);
 }
 
@@ -201,6 +208,9 @@ void server_stop(struct server *server)
 		server->workers = NULL;
 	}
 	meter_link_stop(&server->meter_link);
+	/* After the loops: no connection holds a receiving image any more. */
+	if (server->store.relay != NULL)
+		relay_destroy(&server->relay);
 	image_store_destroy(&server->store);
 	address_limit_destroy(&server->address_limit);
 	stats_destroy(&server->stats);

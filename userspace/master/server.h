@@ -17,6 +17,7 @@
 #include "master/http_response.h"
 #include "master/image.h"
 #include "master/meter_link.h"
+#include "master/relay.h"
 #include "master/stats.h"
 
 struct connection;
@@ -34,6 +35,7 @@ enum operation {
 	OPERATION_SPLICE_OUT,    /* pipe -> socket */
 	OPERATION_POLL_OUT,      /* wait for room in the socket */
 	OPERATION_SEND_ZC,       /* image mapping -> socket, zero copy */
+	OPERATION_RELAY_WAIT,    /* receiving image: wait for verified bytes (relay.h) */
 };
 #define OPERATION_MASK 0xfull
 
@@ -95,6 +97,7 @@ struct server {
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
 	struct meter_link meter_link;   /* eBPF group egress meter, or why not */
 	struct address_limit address_limit; /* --max-connections-per-address */
+	struct relay relay;             /* receiving images and piece lists (relay.h) */
 };
 
 /* Sets up listening sockets, rings and the first table; starts the loops. */

@@ -33,6 +33,7 @@
 
 #include "common/log.h"
 #include "master/log_limit.h"
+#include "master/relay.h"
 
 #ifndef IORING_SEND_ZC_REPORT_USAGE
 #define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
@@ -70,6 +71,7 @@ void transfer_release(struct connection *connection)
 	connection->head_request = false;
 	splice_pipe_close(connection->worker, &connection->pipe);
 	connection->pipe_bytes = 0;
+	relay_wait_release(connection);
 }
 
 static void prepare(struct connection *connection, struct io_uring_sqe *sqe,
@@ -99,7 +101,8 @@ static void submit_splice(struct connection *connection)
 {
 	struct worker *worker = connection->worker;
 	struct io_uring_sqe *sqe;
-	uint64_t left = connection->body_end - connection->body_next;
+	/* A receiving image: only up to its verified bytes (relay.h). */
+	uint64_t left = relay_readable_end(connection) - connection->body_next;
 	unsigned int more;
 
 	if (connection->pipe_bytes > 0) {
@@ -150,6 +153,13 @@ void transfer_submit(struct connection *connection)
 {
 	bool body_left = connection->body_method != BODY_NONE &&
 			 (connection->body_next < connection->body_end || connection->pipe_bytes > 0);
+	bool relay_wait = false;
+
+	/* A receiving image with nothing verified past body_next: wait. */
+	if (body_left && !relay_may_send(connection, &relay_wait))
+		return;
+	if (relay_wait)
+		body_left = false;
 
 	if (body_left && connection->body_method == BODY_SPLICE && connection->pipe.read_fd < 0) {
 		int error = splice_pipe_open(connection->worker, &connection->pipe,
@@ -172,6 +182,8 @@ void transfer_submit(struct connection *connection)
 				   MSG_NOSIGNAL | MSG_WAITALL | (body_left ? MSG_MORE : 0));
 		prepare(connection, sqe, OPERATION_SEND, body_left);
 	}
+	if (relay_wait)
+		relay_wait_submit(connection);
 	if (!body_left)
 		return;
 	if (connection->body_method == BODY_SPLICE)
@@ -306,6 +318,10 @@ void connection_on_transfer(struct connection *connection, enum operation operat
 	case OPERATION_SPLICE_OUT:
 		connection->pending--;
 		on_splice_out(connection, result);
+		break;
+	case OPERATION_RELAY_WAIT:
+		connection->pending--;
+		relay_wait_done(connection, result);
 		break;
 	case OPERATION_POLL_OUT:
 		connection->pending--;

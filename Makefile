@@ -8,7 +8,7 @@
 #   NAME_LDLIBS   system libraries it needs
 # Unit tests in tests/unit/NAME/test_*.c link against libNAME.a and its uses.
 #
-# Targets: all (default), test, asan, bench, demo, fuzz, install, clean.
+# Targets: all (default), test, asan, bench, demo, fuzz, mutants, install, clean.
 # make BUILD=dir SANITIZE=1 builds with ASan+UBSan into another folder.
 
 BUILD    ?= build
@@ -39,7 +39,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD)/include -Ibp
 COMPONENTS :=
 include $(sort $(wildcard userspace/*/*.mk tools/*/*.mk))
 
-.PHONY: all test unit-tests asan bench demo fuzz install clean deps
+.PHONY: all test unit-tests asan bench demo fuzz mutants install clean deps
 all:
 
 # ---- BPF: vmlinux.h -> object -> skeleton --------------------------------
@@ -140,6 +140,9 @@ demo: deps
 
 fuzz: deps
 	tests/fuzz/run
+
+mutants: deps
+	tests/mutants/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cascade

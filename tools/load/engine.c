@@ -1,5 +1,9 @@
 /* The load engine's epoll loops: connect (bounded burst, spread over source
- * addresses), send one GET, parse the head, take the body, close. */
+ * addresses), send one GET, parse the head, take the body, close. With
+ * --reset-randomly each client instead resets its connection (SO_LINGER 0
+ * + close) at a point chosen from the seed: half-way through its request,
+ * right after it, a few bytes into the response head, or part-way through
+ * the body. */
 #include "engine.h"
 
 #include <errno.h>
@@ -25,6 +29,15 @@
 enum client_state { CLIENT_IDLE, CLIENT_CONNECTING, CLIENT_SENDING, CLIENT_HEAD, CLIENT_BODY,
 		    CLIENT_DONE };
 
+/* Where a --reset-randomly client resets its connection. */
+enum reset_point {
+	RESET_NEVER,
+	RESET_MID_REQUEST,               /* after half of the request */
+	RESET_AFTER_REQUEST,             /* as soon as the request is sent */
+	RESET_IN_HEAD,                   /* after reset_after bytes of the head */
+	RESET_IN_BODY,                   /* after reset_fraction of the body */
+};
+
 struct client {
 	int fd;
 	enum client_state state;
@@ -37,6 +50,9 @@ struct client {
 	uint64_t finished_ns;
 	struct sha256_stream *hash;
 	unsigned int index;              /* global, picks the source address */
+	enum reset_point reset_point;
+	uint64_t reset_after;            /* bytes of the head, or of the body */
+	double reset_fraction;           /* RESET_IN_BODY: share of the body first */
 };
 
 struct loop {
@@ -59,6 +75,7 @@ struct loop {
 	uint64_t bytes;                  /* read by the progress reporter */
 	uint64_t completed;
 	uint64_t errors[CLIENT_ERROR_KINDS];
+	uint64_t client_resets;
 	int status;
 };
 
@@ -97,8 +114,52 @@ static void finish_client(struct loop *loop, struct client *client, enum client_
 	loop->unfinished--;
 	if (error == CLIENT_OK)
 		__atomic_add_fetch(&loop->completed, 1, __ATOMIC_RELAXED);
+	else if (error == CLIENT_RESET_PLANNED)
+		loop->client_resets++;
 	else
 		loop->errors[error]++;
+}
+
+/* Ends the connection with a reset (RST), not a FIN. */
+static void reset_client(struct loop *loop, struct client *client)
+{
+	struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(client->fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+	finish_client(loop, client, CLIENT_RESET_PLANNED);
+}
+
+/* splitmix64: a well-mixed value from the seed and the client's index. */
+static uint64_t mix(uint64_t value)
+{
+	value += 0x9e3779b97f4a7c15ull;
+	value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+	value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+	return value ^ (value >> 31);
+}
+
+/* Out of 16 clients: 2 reset half-way through the request, 3 right after
+ * it, 2 inside the response head, 7 inside the body, 2 never. */
+static void choose_reset_point(const struct load_options *options, struct client *client)
+{
+	uint64_t random = mix(options->seed * 0x100000001b3ull + client->index);
+	unsigned int kind = (unsigned int)(random & 15);
+
+	random >>= 4;
+	if (kind < 2) {
+		client->reset_point = RESET_MID_REQUEST;
+	} else if (kind < 5) {
+		client->reset_point = RESET_AFTER_REQUEST;
+	} else if (kind < 7) {
+		client->reset_point = RESET_IN_HEAD;
+		client->reset_after = 1 + random % 96;
+	} else if (kind < 14) {
+		client->reset_point = RESET_IN_BODY;
+		/* Often the very start of the body, else anywhere in it. */
+		client->reset_fraction = (random & 1) ? 0.0 : (double)((random >> 1) % 1000000) / 1e6;
+	} else {
+		client->reset_point = RESET_NEVER;
+	}
 }
 
 static int open_socket(struct loop *loop, struct client *client)
@@ -147,6 +208,8 @@ static void start_client(struct loop *loop, struct client *client)
 		return;
 	}
 	client->fd = fd;
+	if (loop->options->reset_randomly)
+		choose_reset_point(loop->options, client);
 	if (loop->options->verify && loop->sink == NULL)
 		client->hash = sha256_stream_new();
 	if (connect(fd, (const struct sockaddr *)&loop->options->url.address,
@@ -173,9 +236,13 @@ static void start_more(struct loop *loop)
 
 static void send_request(struct loop *loop, struct client *client)
 {
-	while (client->sent < loop->request_length) {
-		ssize_t sent = send(client->fd, loop->request + client->sent,
-				    loop->request_length - client->sent, MSG_NOSIGNAL);
+	size_t length = loop->request_length;
+
+	if (client->reset_point == RESET_MID_REQUEST)
+		length /= 2;
+	while (client->sent < length) {
+		ssize_t sent = send(client->fd, loop->request + client->sent, length - client->sent,
+				    MSG_NOSIGNAL);
 
 		if (sent < 0 && errno == EAGAIN)
 			return;
@@ -184,6 +251,10 @@ static void send_request(struct loop *loop, struct client *client)
 			return;
 		}
 		client->sent += (uint32_t)sent;
+	}
+	if (client->reset_point == RESET_MID_REQUEST || client->reset_point == RESET_AFTER_REQUEST) {
+		reset_client(loop, client);
+		return;
 	}
 	client->state = CLIENT_HEAD;
 	watch(loop, client, EPOLLIN, EPOLL_CTL_MOD);
@@ -211,6 +282,10 @@ static bool take_body(struct loop *loop, struct client *client, const char *data
 	}
 	client->received += length;
 	__atomic_add_fetch(&loop->bytes, length, __ATOMIC_RELAXED);
+	if (client->reset_point == RESET_IN_BODY && client->received >= client->reset_after) {
+		reset_client(loop, client);
+		return false;
+	}
 	if (client->received == client->body_length)
 		finish_client(loop, client, CLIENT_OK);
 	return true;
@@ -275,6 +350,13 @@ static void take_head(struct loop *loop, struct client *client, const char *data
 	}
 	client->state = CLIENT_BODY;
 	client->body_length = head.content_length;
+	if (client->reset_point == RESET_IN_BODY) {
+		client->reset_after = (uint64_t)(client->reset_fraction * (double)client->body_length);
+		if (client->reset_after == 0) {
+			reset_client(loop, client);
+			return;
+		}
+	}
 	if (client->body_length == 0) {
 		finish_client(loop, client, CLIENT_OK);
 		return;
@@ -287,6 +369,16 @@ static void take_head(struct loop *loop, struct client *client, const char *data
 	}
 }
 
+/* How much of the body to take in one recv. */
+static size_t body_step(const struct client *client, size_t limit)
+{
+	uint64_t left = client->body_length - client->received;
+
+	if (client->reset_point == RESET_IN_BODY && client->reset_after - client->received < left)
+		left = client->reset_after - client->received;
+	return left < limit ? (size_t)left : limit;
+}
+
 static void receive(struct loop *loop, struct client *client)
 {
 	ssize_t got;
@@ -295,7 +387,16 @@ static void receive(struct loop *loop, struct client *client)
 		char *target = client->head ? client->head + client->head_length : loop->scratch;
 		size_t room = client->head ? HEAD_MAX + SCRATCH_BYTES - client->head_length
 					   : SCRATCH_BYTES;
+		size_t seen = client->head ? client->head_length : 0;
 
+		if (client->reset_point == RESET_IN_HEAD) {
+			if (seen >= client->reset_after) {
+				reset_client(loop, client);
+				return;
+			}
+			if (room > client->reset_after - seen)
+				room = (size_t)(client->reset_after - seen);
+		}
 		got = recv(client->fd, target, room, 0);
 		if (got > 0) {
 			if (client->head != NULL) {
@@ -306,19 +407,15 @@ static void receive(struct loop *loop, struct client *client)
 			}
 			return;
 		}
-	} else if (client->hash == NULL && loop->sink == NULL) {
-		/* Counted, never copied: the kernel drops the bytes. */
-		uint64_t left = client->body_length - client->received;
-
-		got = recv(client->fd, NULL, left > (1u << 30) ? (1u << 30) : (size_t)left, MSG_TRUNC);
+	} else if (client->hash == NULL && loop->sink == NULL && !loop->options->copy_body) {
+		/* --body discard: counted, never copied; the kernel drops the bytes. */
+		got = recv(client->fd, NULL, body_step(client, 1u << 30), MSG_TRUNC);
 		if (got > 0) {
 			take_body(loop, client, NULL, (size_t)got);
 			return;
 		}
 	} else {
-		uint64_t left = client->body_length - client->received;
-
-		got = recv(client->fd, loop->scratch, left < SCRATCH_BYTES ? (size_t)left : SCRATCH_BYTES, 0);
+		got = recv(client->fd, loop->scratch, body_step(client, SCRATCH_BYTES), 0);
 		if (got > 0) {
 			take_body(loop, client, loop->scratch, (size_t)got);
 			return;
@@ -438,6 +535,7 @@ static void collect(struct loop *loop, struct load_result *result)
 {
 	result->bytes += loop->bytes;
 	result->completed += loop->completed;
+	result->client_resets += loop->client_resets;
 	for (int kind = 0; kind < CLIENT_ERROR_KINDS; kind++)
 		result->errors[kind] += loop->errors[kind];
 	for (unsigned int i = 0; i < loop->count; i++) {

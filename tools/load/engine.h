@@ -21,6 +21,8 @@ enum client_error {
 	CLIENT_ERROR_HASH,      /* SHA-256 differs from --verify-sha256 */
 	CLIENT_ERROR_OUTPUT,    /* writing the output file failed */
 	CLIENT_ERROR_KINDS,
+	/* Not an error: --reset-randomly reset the connection as planned. */
+	CLIENT_RESET_PLANNED = CLIENT_ERROR_KINDS,
 };
 
 const char *client_error_name(enum client_error error);
@@ -29,6 +31,7 @@ struct load_result {
 	uint64_t clients;
 	uint64_t completed;
 	uint64_t errors[CLIENT_ERROR_KINDS];
+	uint64_t client_resets;         /* --reset-randomly: resets done as planned */
 	uint64_t bytes;                 /* body bytes received, all clients */
 	double seconds;                 /* start to end of the run */
 	double makespan;                /* start to last completion (all completed) */

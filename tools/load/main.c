@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		}
 	}
 	summary_print(&options, &result, single ? &sink : NULL);
-	status = result.completed == result.clients ? 0 : 1;
+	status = result.completed + result.client_resets == result.clients ? 0 : 1;
 	free(result.client_seconds);
 	return status;
 }

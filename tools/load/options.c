@@ -21,10 +21,18 @@ static void usage(FILE *out)
 		"  --deadline DURATION  give up after this; unfinished clients count as timeouts (default 10m)\n"
 		"  --source-range CIDR  spread connections over these local addresses, e.g. 127.1.0.0/16\n"
 		"  --connect-burst N    connections being opened at once (default 512)\n"
-		"  --verify-sha256 HEX  hash every body and compare (otherwise bytes are discarded unread)\n"
+		"  --body copy|discard  copy every body byte into user space, as a real client does\n"
+		"                       (default), or discard it unread with MSG_TRUNC (cheaper than any\n"
+		"                       real client; a labelled extra in benchmarks)\n"
+		"  --verify-sha256 HEX  hash every body and compare\n"
 		"  --expect-size BYTES  every body must have this length\n"
 		"  --output FILE        single download into FILE\n"
 		"  --resume             with --output: continue a partial FILE with a Range request\n"
+		"  --reset-randomly     stress mode: each client resets its connection (SO_LINGER 0 +\n"
+		"                       close) at a random point: mid-request, right after the request,\n"
+		"                       or after a random number of response bytes; counted as\n"
+		"                       client_resets, not as errors\n"
+		"  --seed N             seed of --reset-randomly's choices (default 1)\n"
 		"  --quiet              no progress lines on stderr\n"
 		"  --help               print this help\n"
 		"Exit status: 0 when every client completed without error, 1 otherwise, 2 on bad usage.\n");
@@ -65,6 +73,9 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		{ "output", required_argument, NULL, 'o' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "body", required_argument, NULL, 'B' },
+		{ "reset-randomly", no_argument, NULL, 'R' },
+		{ "seed", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +88,8 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 	options->threads = 1;
 	options->connect_burst = 512;
 	options->deadline_ms = 600000;
+	options->copy_body = true;
+	options->seed = 1;
 	opterr = 0;
 	while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (option) {
@@ -123,6 +136,22 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		case 'q':
 			options->quiet = true;
 			break;
+		case 'B':
+			if (strcmp(optarg, "copy") == 0)
+				options->copy_body = true;
+			else if (strcmp(optarg, "discard") == 0)
+				options->copy_body = false;
+			else
+				return fail("bad --body (want copy or discard)", optarg);
+			break;
+		case 'R':
+			options->reset_randomly = true;
+			break;
+		case 'S':
+			if (parse_integer(optarg, 0, 1000000000000ll, &number) != 0)
+				return fail("bad --seed", optarg);
+			options->seed = (uint64_t)number;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -139,6 +168,8 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		return fail("--resume needs --output", NULL);
 	if (options->output != NULL && options->clients != 1)
 		return fail("--output downloads once: --clients must be 1", NULL);
+	if (options->reset_randomly && (options->output != NULL || options->verify))
+		return fail("--reset-randomly cannot be combined with --output or --verify-sha256", NULL);
 	if (options->threads > options->clients)
 		options->threads = options->clients;
 	return 0;

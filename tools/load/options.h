@@ -26,6 +26,9 @@ struct load_options {
 	const char *output;             /* single download into this file */
 	bool resume;
 	bool quiet;
+	bool copy_body;                 /* recv every body byte into user space */
+	bool reset_randomly;            /* each client resets at a random point */
+	uint64_t seed;                  /* picks the reset points (--seed) */
 };
 
 /* Returns 0 to run, 1 after --help, -EINVAL after printing why. */

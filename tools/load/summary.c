@@ -48,6 +48,10 @@ void summary_print(const struct load_options *options, const struct load_result 
 			 "throughput_bytes_per_second",
 			 result->seconds > 0 ? (double)result->bytes / result->seconds : 0.0,
 			 "client_seconds", percentiles(result), "verified", options->verify);
+	if (root != NULL && options->reset_randomly)
+		json_object_set_new(root, "client_resets", json_integer((json_int_t)result->client_resets));
+	if (root != NULL)
+		json_object_set_new(root, "body", json_string(options->copy_body ? "copy" : "discard"));
 	if (root != NULL && sink != NULL)
 		json_object_set_new(root, "download", json_pack("{s:s, s:i, s:I, s:I, s:b, s:b}",
 			"output", options->output, "status", result->status,

@@ -59,8 +59,10 @@ int manifest_format(const struct manifest *manifest, char **text, size_t *length
  * manifest. The file itself must be a regular file (no symlink). */
 int manifest_read(int directory_fd, struct manifest *manifest);
 
-/* Remembers the hashes of files already read, by device, inode, size and
- * modification time, so a reload rehashes only what changed. */
+/* Remembers the hashes of files already read, by device, inode, size,
+ * modification time and inode change time, so a reload rehashes only what
+ * changed (the change time catches an overwrite in place whose writer put
+ * size and modification time back). */
 struct manifest_cache;
 struct manifest_cache *manifest_cache_new(void);
 void manifest_cache_free(struct manifest_cache *cache);
@@ -76,6 +78,7 @@ struct manifest_file {
 	dev_t device;
 	ino_t inode;
 	int64_t modified_ns;
+	int64_t changed_ns;     /* inode change time (ctime) */
 };
 
 /* Opens entry->name relative to directory_fd without following symlinks,

@@ -1,6 +1,6 @@
 /* Checking that a manifest entry names a regular file whose content has the
- * listed SHA-256, and the cache of file hashes (by device, inode, size and
- * modification time) that lets a reload skip unchanged files. */
+ * listed SHA-256, and the cache of file hashes (by device, inode, size,
+ * modification and change time) that lets a reload skip unchanged files. */
 #include "common/manifest.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@ struct cache_slot {
 	ino_t inode;
 	uint64_t size;
 	int64_t modified_ns;
+	int64_t changed_ns;
 	uint8_t sha256[SHA256_DIGEST_BYTES];
 };
 
@@ -133,6 +134,7 @@ static void cache_store(struct manifest_cache *cache, const struct manifest_file
 	slot->inode = file->inode;
 	slot->size = file->size;
 	slot->modified_ns = file->modified_ns;
+	slot->changed_ns = file->changed_ns;
 	memcpy(slot->sha256, sha256, SHA256_DIGEST_BYTES);
 }
 
@@ -142,7 +144,7 @@ static bool cache_lookup(struct manifest_cache *cache, const struct manifest_fil
 	struct cache_slot *slot = find_slot(cache, file->device, file->inode);
 
 	if (slot == NULL || !slot->used || slot->size != file->size ||
-	    slot->modified_ns != file->modified_ns)
+	    slot->modified_ns != file->modified_ns || slot->changed_ns != file->changed_ns)
 		return false;
 	slot->seen = true;
 	memcpy(sha256, slot->sha256, SHA256_DIGEST_BYTES);
@@ -156,6 +158,7 @@ static void describe(const struct stat *status, int fd, struct manifest_file *fi
 	file->device = status->st_dev;
 	file->inode = status->st_ino;
 	file->modified_ns = (int64_t)status->st_mtim.tv_sec * 1000000000ll + status->st_mtim.tv_nsec;
+	file->changed_ns = (int64_t)status->st_ctim.tv_sec * 1000000000ll + status->st_ctim.tv_nsec;
 }
 
 int manifest_open_verified(int directory_fd, const struct manifest_entry *entry,
@@ -196,7 +199,7 @@ int manifest_open_verified(int directory_fd, const struct manifest_entry *entry,
 		}
 		describe(&status, fd, &after);
 		if (hashed_size != found.size || after.size != found.size ||
-		    after.modified_ns != found.modified_ns) {
+		    after.modified_ns != found.modified_ns || after.changed_ns != found.changed_ns) {
 			result = -EAGAIN;
 			goto fail;
 		}

@@ -6,10 +6,15 @@
  *      ▼
  *   WAITING_RELOAD ──reload answered──▶ RESPONDING
  *
- * Every SQE for a connection counts in `pending`; send_zc buffers still
- * referenced by the kernel count in `notifications`. Decisions are taken
- * only when pending drops to zero (connection_advance), and memory is
- * freed only when both are zero, so a completion never finds freed state.
+ * Lifetime: every SQE for a connection counts in `pending` until its
+ * completion arrived; every send_zc completion flagged IORING_CQE_F_MORE
+ * adds one to `notifications`, taken off by its IORING_CQE_F_NOTIF.
+ * Decisions are taken only when pending drops to zero (connection_advance),
+ * and memory (struct, response head, image reference and so the mapping)
+ * is freed only when both are zero, so no completion can name freed
+ * state. This holds only because no send_zc is ever linked behind another
+ * SQE: the kernel posts a notification for a send_zc cancelled by a broken
+ * link without announcing it (transfer.c).
  * Memory per connection is bounded: the struct, a request head buffer
  * only while a head arrives in pieces (at most 8 KiB + one receive
  * buffer), and the response head while it is sent. */
@@ -19,6 +24,8 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "master/server.h"
 #include "master/splice_pipe.h"
@@ -81,6 +88,10 @@ struct connection {
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */
+	/* send_zc: the head still unsent and the next body chunk, sent as one
+	 * unlinked SENDMSG_ZC (transfer.c says why it is never linked). */
+	struct msghdr zero_copy_message;
+	struct iovec zero_copy_parts[2];
 	struct group_counters *group;
 	struct relay_signal *relay_signal; /* receiving image: the signal waited on (relay.h) */
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
@@ -119,6 +130,10 @@ void request_handle(struct connection *connection, const struct http_request *re
 /* Queues a complete in-memory response (head + optional body). */
 void respond_in_memory(struct connection *connection, int status, const char *content_type,
 		       const char *body, size_t body_length, bool head_only);
+/* true when the image's file still holds the verified content. Otherwise
+ * (overwritten in place) logs it once, asks the control thread to verify
+ * it again, and returns false: it must not be served under its digest. */
+bool image_still_verified(struct server *server, struct image *image);
 /* Answers with a short text body explaining the status; logs the reason. */
 void respond_error(struct connection *connection, int status, const char *reason);
 

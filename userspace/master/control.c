@@ -1,7 +1,8 @@
 /* The control loop on the main thread: signals (SIGHUP reloads, SIGTERM
  * and SIGINT drain then stop; a second one stops at once), inotify on the
  * image folder (SHA256SUMS replaced or rewritten: reload), reload requests
- * from POST /-/reload, and the grace deadline. Reloads run here so hashing
+ * from POST /-/reload or from a loop that found an image changed on disk
+ * (re-verify), and the grace deadline. Reloads run here so hashing
  * a new image never stalls an event loop. */
 #include "master/server.h"
 
@@ -170,7 +171,9 @@ int control_run(struct server *server)
 			read_signals(&control);
 		if ((descriptors[1].revents & POLLIN) &&
 		    read(server->reload_fd, &count, sizeof(count)) == sizeof(count))
-			reload(&control, "POST /-/reload");
+			reload(&control, __atomic_exchange_n(&server->reverify_requested, 0,
+							     __ATOMIC_ACQ_REL)
+						 ? "an image changed on disk" : "POST /-/reload");
 		if ((descriptors[2].revents & POLLIN) &&
 		    read(server->finished_fd, &count, sizeof(count)) == sizeof(count))
 			control.finished += (unsigned int)count;

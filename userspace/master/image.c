@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -30,6 +31,36 @@ void image_release(struct image *image)
 	image_relay_free(image->relay);
 	close(image->fd);
 	free(image);
+}
+
+static int64_t nanoseconds(const struct timespec *time)
+{
+	return (int64_t)time->tv_sec * 1000000000ll + time->tv_nsec;
+}
+
+enum image_disk_state image_check_on_disk(struct image *image, char *why, size_t why_size)
+{
+	struct stat status;
+
+	if (__atomic_load_n(&image->changed_on_disk, __ATOMIC_ACQUIRE))
+		return IMAGE_CHANGED_BEFORE;
+	/* A receiving image grows: its pieces are checked as they land, and
+	 * only checked ones are sent (relay.h). */
+	if (image->relay != NULL && image->relay->receiving != NULL)
+		return IMAGE_AS_VERIFIED;
+	if (fstat(image->fd, &status) != 0)
+		snprintf(why, why_size, "fstat failed: %s", strerror(errno));
+	else if ((uint64_t)status.st_size != image->size)
+		snprintf(why, why_size, "size %" PRIu64 " is now %" PRIu64, image->size,
+			 (uint64_t)status.st_size);
+	else if (nanoseconds(&status.st_mtim) != image->modified_ns)
+		snprintf(why, why_size, "modification time changed");
+	else if (status.st_nlink > 0 && nanoseconds(&status.st_ctim) != image->changed_ns)
+		snprintf(why, why_size, "inode change time changed (modification time put back?)");
+	else
+		return IMAGE_AS_VERIFIED;
+	return __atomic_exchange_n(&image->changed_on_disk, 1, __ATOMIC_ACQ_REL) ? IMAGE_CHANGED_BEFORE
+										   : IMAGE_CHANGED_NOW;
 }
 
 void image_table_release(struct image_table *table)
@@ -121,6 +152,7 @@ static struct image *image_create(struct image_store *store, const struct manife
 	image->device = file->device;
 	image->inode = file->inode;
 	image->modified_ns = file->modified_ns;
+	image->changed_ns = file->changed_ns;
 	if (image_set_identity(store, image, entry->name, entry->sha256) < 0)
 		goto fail;
 	image->zero_copy_send = uses_zero_copy_send(store, image->size);
@@ -168,8 +200,12 @@ static struct image *load_entry(struct image_store *store, int directory_fd,
 		log_warn("image %s not served: %s", entry->name, verify_error_text(result));
 		return NULL;
 	}
-	if (previous != NULL && previous->device == file.device && previous->inode == file.inode &&
+	/* An image found changed on disk is never reused: its file was
+	 * verified again above (the cache keys on the change time too). */
+	if (previous != NULL && !__atomic_load_n(&previous->changed_on_disk, __ATOMIC_ACQUIRE) &&
+	    previous->device == file.device && previous->inode == file.inode &&
 	    previous->size == file.size && previous->modified_ns == file.modified_ns &&
+	    previous->changed_ns == file.changed_ns &&
 	    memcmp(previous->sha256, entry->sha256, sizeof(previous->sha256)) == 0) {
 		close(file.fd);
 		image_hold(previous);

@@ -26,6 +26,8 @@ struct image {
 	dev_t device;
 	ino_t inode;
 	int64_t modified_ns;
+	int64_t changed_ns;                          /* ctime at verification */
+	int changed_on_disk;                         /* set once: overwritten in place */
 	uint8_t sha256[SHA256_DIGEST_BYTES];
 	char hex[SHA256_HEX_LENGTH + 1];
 	char etag[SHA256_HEX_LENGTH + 3];            /* quoted */
@@ -82,6 +84,19 @@ struct image_table *image_store_snapshot(struct image_store *store);
 /* Name, hash, ETag, header fields and counters of a new image object. */
 int image_set_identity(struct image_store *store, struct image *image, const char *name,
 		       const uint8_t sha256[SHA256_DIGEST_BYTES]);
+
+/* Whether the open file still holds the content that was verified. */
+enum image_disk_state {
+	IMAGE_AS_VERIFIED,
+	IMAGE_CHANGED_NOW,      /* found changed by this call: log, re-verify */
+	IMAGE_CHANGED_BEFORE,   /* already known to be changed */
+};
+/* Compares the open file with its verification record: size, modification
+ * time, and the change time while the file is still linked (an unlink, or
+ * a rename over it, changes only that, not the content the open file
+ * holds). A difference marks the image changed for good; the first call
+ * that finds it returns IMAGE_CHANGED_NOW and says what differs in why. */
+enum image_disk_state image_check_on_disk(struct image *image, char *why, size_t why_size);
 
 void image_hold(struct image *image);
 void image_release(struct image *image);

@@ -224,6 +224,27 @@ static void respond_image(struct connection *connection, const struct http_reque
 	respond_with_head(connection, &head, NULL, 0, true);
 }
 
+bool image_still_verified(struct server *server, struct image *image)
+{
+	char why[128];
+	uint64_t one = 1;
+
+	switch (image_check_on_disk(image, why, sizeof(why))) {
+	case IMAGE_AS_VERIFIED:
+		return true;
+	case IMAGE_CHANGED_BEFORE:
+		return false;
+	case IMAGE_CHANGED_NOW:
+		break;
+	}
+	log_error("image %s changed on disk since it was verified (%s): not served under sha256 "
+		  "%.16s... any more; verifying it again", image->name, why, image->hex);
+	__atomic_store_n(&server->reverify_requested, 1, __ATOMIC_RELEASE);
+	if (write(server->reload_fd, &one, sizeof(one)) < 0)
+		log_error("cannot ask for the image to be verified again: %s", strerror(errno));
+	return false;
+}
+
 static void route_image(struct connection *connection, const struct http_request *request)
 {
 	struct http_string encoded = { request->path.data + strlen(IMAGE_PREFIX),
@@ -247,6 +268,12 @@ static void route_image(struct connection *connection, const struct http_request
 	if (image == NULL) {
 		log_client_error(connection, 404, "no such image in the manifest");
 		respond_status(connection, 404, NULL, 0);
+		return;
+	}
+	if (!image_still_verified(connection->worker->server, image)) {
+		image_release(image);
+		log_client_error(connection, 503, "image changed on disk, being verified again");
+		respond_status(connection, 503, NULL, 1);
 		return;
 	}
 	respond_image(connection, request, image);

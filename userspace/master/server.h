@@ -89,6 +89,7 @@ struct server {
 	int stopping;                   /* SIGTERM received */
 	int cutting;                    /* grace period over */
 	int reload_fd;                  /* eventfd: loops ask the control thread to reload */
+	int reverify_requested;         /* an image changed on disk: reload to re-verify */
 	uint64_t reload_requested;      /* tickets handed out */
 	uint64_t reload_completed;      /* every ticket up to this is answered */
 	int last_reload_error;

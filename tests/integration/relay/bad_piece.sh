@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Piece verification: a source serves one corrupt piece (its disk changed
-# after it listed the image: its piece list is right, piece 5's bytes are
-# not). A slave downloading from it is stopped at that piece (9018 naming
+# Piece verification: a source serves one corrupt piece (a lying source:
+# its piece list is right, piece 5's bytes are not; cascade-master itself
+# never relays a piece it has not checked). A slave downloading from it is stopped at that piece (9018 naming
 # the piece and the source), keeps the five good pieces before it, and
 # resumes from another source at piece 5's offset: it re-downloads exactly
 # one piece. A relay device receiving from the bad source does the same, and
@@ -19,19 +19,20 @@ bad_end=$((bad_start + PIECE_SIZE - 1))
 start_relay_acs
 start_source origin "$TEST_DIR/origin" --origin --piece-size "$PIECE_SIZE"
 origin=$SOURCE_URL
+# The bad source: the right piece list, and one byte of piece 5 flipped.
 mkdir -p "$TEST_DIR/bad"
-cp "$IMAGE" "$TEST_DIR/origin/SHA256SUMS" "$TEST_DIR/bad/"
-start_source bad-source "$TEST_DIR/bad" --piece-size "$PIECE_SIZE"
-bad=$SOURCE_URL
-wait_until 10 grep -q "piece list of 32 pieces" "$TEST_DIR/bad-source.log"
-# The disk of the bad source changes under it: one byte of piece 5 flips.
-python3 - "$TEST_DIR/bad/fw.bin" $((bad_start + 1000)) <<'PY'
+python3 "$RELAY_LIB_DIR/pieces.py" list "$IMAGE" "$PIECE_SIZE" >"$TEST_DIR/bad/fw.bin.pieces"
+python3 - "$IMAGE" "$TEST_DIR/bad/fw.bin" $((bad_start + 1000)) <<'PY'
 import sys
-with open(sys.argv[1], "r+b") as image:
-    image.seek(int(sys.argv[2])); byte = image.read(1)[0]
-    image.seek(int(sys.argv[2])); image.write(bytes([byte ^ 0xFF]))
+data = bytearray(open(sys.argv[1], "rb").read())
+data[int(sys.argv[3])] ^= 0xFF
+open(sys.argv[2], "wb").write(data)
 PY
-check_equal "the bad source still lists the image as it was" "$PIECES_SHA" \
+start_daemon bad-source python3 "$RELAY_LIB_DIR/lying_source.py" --list "$TEST_DIR/bad/fw.bin.pieces" \
+  --file "$TEST_DIR/bad/fw.bin" --name fw.bin --port-file "$TEST_DIR/bad.port" --log "$TEST_DIR/bad.jsonl"
+wait_until 10 test -s "$TEST_DIR/bad.port" || { not_ok "the bad source starts"; finish; }
+bad="http://127.0.0.1:$(cat "$TEST_DIR/bad.port")"
+check_equal "the bad source serves the right piece list" "$PIECES_SHA" \
   "$(curl -s "$bad/pieces/fw.bin" | sha256sum | cut -d' ' -f1)"
 
 # ---- a slave and a bad source ----------------------------------------------------------

@@ -161,6 +161,23 @@ static void test_verify(void **state)
 	assert_int_equal(manifest_open_verified(directory, &entry, cache, &file), 0);
 	close(file.fd);
 	assert_int_equal(manifest_cache_hashed_files(cache), 1);
+	/* overwritten in place, same size, modification time put back: the
+	 * change time still tells, so it is hashed again and refused */
+	{
+		struct stat before;
+		struct timespec times[2];
+
+		snprintf(path, sizeof(path), "%s/good", folder);
+		assert_int_equal(stat(path, &before), 0);
+		usleep(20000);
+		write_file("good", "CONTENT");
+		times[0] = before.st_atim;
+		times[1] = before.st_mtim;
+		assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+		assert_int_equal(manifest_open_verified(directory, &entry, cache, &file), -EBADMSG);
+		assert_int_equal(manifest_cache_hashed_files(cache), 2);
+		write_file("good", "content");
+	}
 	/* listed hash differs: half-written or corrupt */
 	entry = entry_for("good", "other content");
 	assert_int_equal(manifest_open_verified(directory, &entry, cache, &file), -EBADMSG);

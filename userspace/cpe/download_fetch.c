@@ -20,6 +20,8 @@
 
 #define SYNC_INTERVAL_MS 1000
 #define LOW_SPEED_BYTES  1024
+/* --download-rate-limit: idle time earns at most this much burst. */
+#define LINK_CREDIT_NS   50000000ull
 
 struct transfer {
 	CURL *easy;
@@ -39,7 +41,7 @@ struct transfer {
 	const char *progress_path;
 	struct download_progress progress;
 	uint64_t last_sync_ms;
-	uint64_t started_ms;       /* for the rate limit */
+	uint64_t link_free_ns;     /* the rate limit's link is free from then on */
 	uint64_t received;         /* body bytes of this request */
 	const struct fetch_options *options;
 	struct fetch_cancel cancel;
@@ -222,23 +224,29 @@ static bool check_response(struct transfer *transfer)
 	return true;
 }
 
-/* --download-rate-limit: holds the write callback back until the average
- * rate of this request is under the limit, so TCP flow control slows the
- * server down (libcurl 7.88's own limit lets bursts through). */
-static bool throttle(struct transfer *transfer)
+/* --download-rate-limit: the write callback is held back like bytes on a
+ * link of that rate (TCP flow control then slows the server down; libcurl
+ * 7.88's own limit lets bursts through). The link's clock never lags the
+ * present by more than LINK_CREDIT_NS: time spent waiting for a server that
+ * had nothing to send earns no credit for a burst afterwards. */
+static bool throttle(struct transfer *transfer, size_t bytes)
 {
 	const struct fetch_options *options = transfer->options;
-	uint64_t due_ms, now;
+	uint64_t now = monotonic_ns();
 
 	if (!options->rate_limit)
 		return true;
-	due_ms = transfer->started_ms + transfer->received * 1000 / options->rate_limit;
-	for (now = monotonic_ms(); now < due_ms; now = monotonic_ms()) {
+	if (transfer->link_free_ns + LINK_CREDIT_NS < now)
+		transfer->link_free_ns = now - LINK_CREDIT_NS;
+	transfer->link_free_ns += (uint64_t)bytes * 1000000000ull / options->rate_limit;
+	for (; now < transfer->link_free_ns; now = monotonic_ns()) {
+		uint64_t wait_ns = transfer->link_free_ns - now;
+
 		if (options->cancelled && options->cancelled(options->cancel_context)) {
 			transfer->cancel.cancelled = true;
 			return false;
 		}
-		usleep((useconds_t)((due_ms - now > 100 ? 100 : due_ms - now) * 1000));
+		usleep((useconds_t)((wait_ns > 100000000ull ? 100000000ull : wait_ns) / 1000));
 	}
 	return true;
 }
@@ -333,7 +341,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 	}
 	if (monotonic_ms() - transfer->last_sync_ms >= SYNC_INTERVAL_MS)
 		sync_progress(transfer);
-	return throttle(transfer) ? total : 0;
+	return throttle(transfer, total) ? total : 0;
 }
 
 static int on_progress(void *argument, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
@@ -454,7 +462,6 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	transfer->range_total = -1;
 	transfer->restart_from_zero = false;
 	transfer->received = 0;
-	transfer->started_ms = monotonic_ms();
 	transfer->easy = prepare(transfer, request, error_buffer);
 	if (!transfer->easy) {
 		snprintf(why, why_size, "out of memory");

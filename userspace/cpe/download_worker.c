@@ -270,8 +270,10 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 		goto done;
 	}
 	result = plan_fetch(worker, request, publish, &options, &plan, why, sizeof(why));
-	if (result == -ECANCELED)
+	if (result == -ECANCELED) {
+		plan_free(&plan);
 		return -ECANCELED;
+	}
 	if (result > 0) {
 		log_warn("download %s failed (fault %d): %s", request->command_key, result, why);
 		fill_fault(record, (unsigned int)result, why);

@@ -207,6 +207,22 @@ char *api_metrics_text(struct controller *controller, size_t store_pending)
 	EMIT("# TYPE cascade_acs_groups gauge\ncascade_acs_groups %zu\n", controller->group_count);
 	EMIT("# TYPE cascade_acs_sessions_open gauge\ncascade_acs_sessions_open %zu\n", controller->open_sessions);
 	EMIT("# TYPE cascade_acs_store_pending gauge\ncascade_acs_store_pending %zu\n", store_pending);
+	if (controller->store) {
+		struct store_wal_figures wal;
+
+		store_wal_figures(controller->store, &wal);
+		EMIT("# TYPE cascade_acs_store_failed_commits_total counter\n"
+		     "cascade_acs_store_failed_commits_total %lu\n",
+		     (unsigned long)wal.failed_commits);
+		EMIT("# TYPE cascade_acs_wal_frames gauge\ncascade_acs_wal_frames %lu\n", (unsigned long)wal.frames);
+		EMIT("# TYPE cascade_acs_wal_frames_written_total counter\ncascade_acs_wal_frames_written_total %lu\n",
+		     (unsigned long)wal.frames_written);
+		EMIT("# TYPE cascade_acs_wal_checkpoints_total counter\ncascade_acs_wal_checkpoints_total %lu\n",
+		     (unsigned long)wal.checkpoints);
+		EMIT("# TYPE cascade_acs_wal_forced_checkpoints_total counter\n"
+		     "cascade_acs_wal_forced_checkpoints_total %lu\n",
+		     (unsigned long)wal.forced_checkpoints);
+	}
 	EMIT("# TYPE cascade_acs_replies_waiting gauge\ncascade_acs_replies_waiting %lu\n",
 	     (unsigned long)__atomic_load_n(&m->replies_waiting, __ATOMIC_RELAXED));
 	EMIT("# TYPE cascade_acs_http_requests_total counter\ncascade_acs_http_requests_total %lu\n",

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "common/parse.h"
 
 static const struct sockaddr *peer_of(struct MHD_Connection *connection)
@@ -45,7 +46,7 @@ void auth_limit_failed(struct login_limit *limit, struct MHD_Connection *connect
 	if (!limit || !peer || !login_limit_failed(limit, peer, monotonic_ms()))
 		return;
 	format_socket_host(peer, address, sizeof(address));
-	log_warn("%s: %u failed logins from %s within %llu s: refusing that address for %llu s (429)", listener,
-		 limit->max_failures, address, (unsigned long long)limit->window_ms / 1000,
-		 (unsigned long long)limit->window_ms / 1000);
+	log_warn_limited("%s: %u failed logins from %s within %llu s: refusing that address for %llu s (429)", listener,
+			 limit->max_failures, address, (unsigned long long)limit->window_ms / 1000,
+			 (unsigned long long)limit->window_ms / 1000);
 }

@@ -4,9 +4,13 @@
  *   GET  /api/campaigns/ID[?devices=1]
  *   POST /api/campaigns/ID/pause|resume|cancel      GET /metrics
  * With a token configured every request needs "Authorization: Bearer TOKEN".
- * Changes are answered only after they are committed to the database. */
+ * A change is made and committed with the controller lock held, so no
+ * device session acts on it before it is durable; when the commit fails it
+ * is undone (api_undo.h) and answered 500, so the model never holds what the
+ * database refused. */
 #include "acs/http.h"
 #include "acs/api_json.h"
+#include "acs/api_undo.h"
 #include "acs/auth_limit.h"
 #include "acs/http_log.h"
 #include "acs/campaign.h"
@@ -52,7 +56,8 @@ static void commit_done(void *argument, int result)
 	pthread_mutex_unlock(&wait->lock);
 }
 
-/* Submits the batch and blocks until it is committed; returns its result. */
+/* Submits the batch and blocks until it is committed; returns its result.
+ * The caller may hold the controller lock: the writer never takes it. */
 static int commit_and_wait(struct controller *controller, struct store_batch *batch)
 {
 	struct commit_wait wait = { .done = false };
@@ -141,6 +146,7 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 				      const struct api_request *request)
 {
 	struct campaign_request wanted = { 0 };
+	struct membership_snapshot before;
 	struct campaign *campaign = NULL;
 	struct store_batch *batch;
 	json_error_t json_error;
@@ -188,27 +194,38 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		return MHD_NO;
 	}
 	pthread_mutex_lock(&controller->lock);
+	if (membership_snapshot_take(controller, &before) < 0) {
+		pthread_mutex_unlock(&controller->lock);
+		store_batch_free(batch);
+		json_decref(document);
+		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
 	result = campaign_start(controller, &wanted, batch, &campaign, error, sizeof(error));
-	pthread_mutex_unlock(&controller->lock);
 	json_decref(document);
 	if (result < 0) {
+		pthread_mutex_unlock(&controller->lock);
+		membership_snapshot_free(&before);
 		store_batch_free(batch);
 		return reply_error(connection, result == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST, error);
 	}
 	result = commit_and_wait(controller, batch);
-	pthread_mutex_lock(&controller->lock);
+	if (result < 0) {
+		api_undo_campaign_start(controller, campaign, &before);
+		pthread_mutex_unlock(&controller->lock);
+		membership_snapshot_free(&before);
+		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "campaign could not be saved: nothing was started");
+	}
+	membership_snapshot_free(&before);
 	campaign->masters_queued_ms = monotonic_ms() - campaign->started_monotonic_ms;
 	batch = store_batch_new();
 	if (batch) {
 		store_batch_campaign(batch, campaign);
-		store_submit(controller->store, batch, NULL, NULL);
+		if (commit_and_wait(controller, batch) < 0)
+			campaign->masters_queued_ms = 0; /* the figure was not saved: not shown either */
 	}
 	document = api_campaign_json(controller, campaign, true, false);
 	pthread_mutex_unlock(&controller->lock);
-	if (result < 0) {
-		json_decref(document);
-		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "campaign could not be saved");
-	}
 	return reply_json(connection, MHD_HTTP_CREATED, document);
 }
 
@@ -216,38 +233,45 @@ static enum MHD_Result control_campaign(struct controller *controller, struct MH
 					uint32_t id, const char *action)
 {
 	struct store_batch *batch = store_batch_new();
+	struct campaign_snapshot before;
 	struct campaign *campaign;
 	json_t *document = NULL;
+	char message[128];
 	int result;
 
 	if (!batch)
 		return MHD_NO;
 	pthread_mutex_lock(&controller->lock);
 	campaign = campaign_by_id(controller, id);
-	result = campaign ? campaign_control(controller, campaign, action, batch) : -ENOENT;
-	pthread_mutex_unlock(&controller->lock);
-	if (result == -ENOENT || result == -EINVAL) {
-		store_batch_free(batch);
-		return reply_error(connection, MHD_HTTP_NOT_FOUND, result == -ENOENT ? "no such campaign" : "no such action");
-	}
-	if (result == -EALREADY) {
-		char message[96];
+	result = !campaign ? -ENOENT : campaign_snapshot_take(campaign, &before);
+	if (result == 0) {
+		result = campaign_control(controller, campaign, action, batch);
+		if (result == 0) {
+			int committed = commit_and_wait(controller, batch);
 
-		store_batch_free(batch);
-		pthread_mutex_lock(&controller->lock);
-		snprintf(message, sizeof(message), "campaign %u is %s: cannot %s", id, campaign_state_name(campaign->state),
-			 action);
-		pthread_mutex_unlock(&controller->lock);
-		return reply_error(connection, MHD_HTTP_CONFLICT, message);
+			batch = NULL; /* the store's now */
+			if (committed < 0) {
+				campaign_snapshot_restore(campaign, &before);
+				result = -EIO;
+			}
+		}
+		campaign_snapshot_free(&before);
 	}
-	result = commit_and_wait(controller, batch);
-	pthread_mutex_lock(&controller->lock);
-	document = api_campaign_json(controller, campaign, false, false);
+	snprintf(message, sizeof(message), "campaign %u is %s: cannot %s", id,
+		 campaign ? campaign_state_name(campaign->state) : "?", action);
+	if (result == 0)
+		document = api_campaign_json(controller, campaign, false, false);
 	pthread_mutex_unlock(&controller->lock);
-	if (result < 0) {
-		json_decref(document);
-		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "change could not be saved");
-	}
+	store_batch_free(batch);
+	if (result == -ENOENT || result == -EINVAL)
+		return reply_error(connection, MHD_HTTP_NOT_FOUND,
+				   result == -ENOENT ? "no such campaign" : "no such action");
+	if (result == -EALREADY)
+		return reply_error(connection, MHD_HTTP_CONFLICT, message);
+	if (result < 0)
+		return reply_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   result == -ENOMEM ? "out of memory"
+							   : "change could not be saved: nothing was changed");
 	return reply_json(connection, MHD_HTTP_OK, document);
 }
 

@@ -18,7 +18,7 @@ struct campaign_member;
 
 struct device {
 	uint32_t id;
-	char *key; /* OUI-ProductClass-SerialNumber */
+	char *key; /* OUI-ProductClass-SerialNumber (device_key) */
 	char *manufacturer, *oui, *product_class, *serial_number;
 	char *hardware_version, *software_version, *location;
 	char *connection_request_url, *file_server_url;
@@ -199,6 +199,12 @@ struct controller {
 /* registry.c */
 int controller_init(struct controller *controller, const struct acs_config *config);
 void controller_destroy(struct controller *controller);
+/* The unambiguous key of a DeviceId: OUI-ProductClass-SerialNumber with
+ * '%' and '-' inside a field written %25 and %2D (so ("A-B","X","C") and
+ * ("A","B","X-C") differ); without those characters the plain join.
+ * Returns 0, or -ENAMETOOLONG when it does not fit in size. */
+#define DEVICE_KEY_SIZE 1024
+int device_key(const struct cwmp_device_id *identity, char *key, size_t size);
 struct device *device_find(struct controller *controller, const char *key);
 struct device *device_by_id(struct controller *controller, uint32_t id);
 /* Creates a device with identity fields; id 0 assigns the next id. */
@@ -208,6 +214,9 @@ bool set_text(char **field, const char *value);
 /* Applies standard and X_CASCADE_ parameters; returns true if any attribute
  * used by grouping changed. */
 bool device_apply_parameters(struct device *device, const struct cwmp_parameter_value *parameters, size_t count);
+/* Whether a device's X_CASCADE_FileServer.URL may be stored and handed to
+ * slaves: http:// or https:// with a host, no blanks or control characters. */
+bool file_server_url_acceptable(const char *url);
 /* True when the parameters carry the attributes the controller needs. */
 bool parameters_have_attributes(const struct cwmp_parameter_value *parameters, size_t count);
 struct group *group_by_id(struct controller *controller, uint32_t id);

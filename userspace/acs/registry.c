@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 
 int controller_init(struct controller *controller, const struct acs_config *config)
 {
@@ -114,17 +116,50 @@ bool set_text(char **field, const char *value)
 	return true;
 }
 
+/* Appends field with '%' and '-' written as %25 and %2D. */
+static size_t append_key_field(char *key, size_t used, size_t size, const char *field)
+{
+	for (; field && *field && used < size; field++) {
+		if (*field == '%' || *field == '-')
+			used += (size_t)snprintf(key + used, size - used, "%%%02X", (unsigned char)*field);
+		else
+			key[used++] = *field;
+	}
+	return used;
+}
+
+int device_key(const struct cwmp_device_id *identity, char *key, size_t size)
+{
+	size_t used = append_key_field(key, 0, size, identity->oui);
+
+	if (used < size)
+		key[used++] = '-';
+	used = append_key_field(key, used, size, identity->product_class);
+	if (used < size)
+		key[used++] = '-';
+	used = append_key_field(key, used, size, identity->serial_number);
+	if (used >= size) {
+		if (size)
+			key[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	key[used] = '\0';
+	return 0;
+}
+
 struct device *device_create(struct controller *controller, uint32_t id, const struct cwmp_device_id *identity)
 {
 	struct device *device = calloc(1, sizeof(*device));
-	char key[512];
+	char key[DEVICE_KEY_SIZE];
 
 	if (!device)
 		return NULL;
 	if (id == 0)
 		id = (uint32_t)controller->device_count + 1;
-	snprintf(key, sizeof(key), "%s-%s-%s", identity->oui, identity->product_class ? identity->product_class : "",
-		 identity->serial_number);
+	if (device_key(identity, key, sizeof(key)) < 0) {
+		free(device);
+		return NULL;
+	}
 	device->id = id;
 	set_text(&device->key, key);
 	set_text(&device->manufacturer, identity->manufacturer ? identity->manufacturer : "");
@@ -236,6 +271,18 @@ bool parameters_have_attributes(const struct cwmp_parameter_value *parameters, s
 	return versions && occupancy;
 }
 
+bool file_server_url_acceptable(const char *url)
+{
+	size_t scheme = strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+
+	if (!scheme || url[scheme] == '\0' || url[scheme] == '/')
+		return false;
+	for (const unsigned char *at = (const unsigned char *)url; *at; at++)
+		if (*at <= ' ' || *at == 0x7f)
+			return false;
+	return true;
+}
+
 bool device_apply_parameters(struct device *device, const struct cwmp_parameter_value *parameters, size_t count)
 {
 	bool grouping_changed = false, cascade_occupancy = false, cascade_cache = false, cascade_location = false;
@@ -304,6 +351,13 @@ bool device_apply_parameters(struct device *device, const struct cwmp_parameter_
 			break;
 		case ATTRIBUTE_CASCADE_FILE_SERVER_URL:
 			device->cascade_capable = true;
+			if (!value || !file_server_url_acceptable(value)) {
+				if (value && value[0])
+					log_warn_limited("%s: X_CASCADE_FileServer.URL \"%.200s\" ignored: "
+							 "not an http:// or https:// URL",
+							 device->key, value);
+				value = "";
+			}
 			set_text(&device->file_server_url, value);
 			break;
 		case ATTRIBUTE_CASCADE_IMAGE_PIECES:
@@ -342,7 +396,7 @@ struct group *group_find_or_create(struct controller *controller, const char *ke
 	group->key = strdup(key);
 	if (!group->key || ensure_slot((void ***)&controller->groups, &controller->group_capacity, id - 1) < 0 ||
 	    controller->groups[id - 1] || hashmap_put(&controller->groups_by_key, group->key, group) < 0) {
-		log_error("cannot create group %s", key);
+		log_error_limited("cannot create group %s", key);
 		free(group->key);
 		free(group);
 		return NULL;

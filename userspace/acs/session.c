@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 
 static void session_free(struct session *session)
 {
@@ -187,7 +188,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	struct session *session;
 	const char *bound_device_key = exchange->bound_device_key;
 	const struct device *bound_device = NULL;
-	char key[512], events[256];
+	char key[DEVICE_KEY_SIZE], events[256];
 
 	if (strlen(inform->device_id.oui) > 64 || strlen(inform->device_id.product_class) > 64 ||
 	    strlen(inform->device_id.serial_number) > 64 || strlen(inform->device_id.manufacturer) > 64) {
@@ -195,8 +196,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 			    "DeviceId fields are limited to 64 characters");
 		return 0;
 	}
-	snprintf(key, sizeof(key), "%s-%s-%s", inform->device_id.oui, inform->device_id.product_class,
-		 inform->device_id.serial_number);
+	device_key(&inform->device_id, key, sizeof(key));
 	if (exchange->session_authenticated) {
 		/* no credentials came with this request: the session it belongs
 		 * to vouches for it, within that session's binding */
@@ -211,7 +211,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 		bound_device_key = bound_device ? bound_device->key : NULL;
 	}
 	if (bound_device_key && strcmp(bound_device_key, key) != 0) {
-		log_warn("Inform from %s with credentials of %s refused", key, bound_device_key);
+		log_warn_limited("Inform from %s with credentials of %s refused", key, bound_device_key);
 		controller->metrics.auth_failures++;
 		reply->http_status = 403;
 		return 0;
@@ -518,7 +518,7 @@ int session_handle(struct controller *controller, const struct cwmp_exchange *ex
 		limits.max_document_bytes = controller->config.max_request_bytes;
 		result = cwmp_decode(exchange->body, exchange->length, &limits, &message, &error);
 		if (result < 0) {
-			log_info("bad CWMP request from %s: %s", exchange->address, error.message);
+			log_info_limited("bad CWMP request from %s: %s", exchange->address, error.message);
 			pthread_mutex_lock(&controller->lock);
 			reply_fault(controller, reply, guess_version(exchange->body, exchange->length), NULL,
 				    error.acs_fault_code ? error.acs_fault_code : 8002, error.message);

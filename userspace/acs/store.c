@@ -13,6 +13,18 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
+/* The WAL's bounds, in frames (a page of 4 KiB each): past the first the
+ * checkpointer is woken before its second is up; past the second the
+ * writer checkpoints itself. A restarting WAL larger than
+ * STORE_WAL_KEEP_BYTES is cut back to that size. */
+#define STORE_WAL_CHECKPOINT_FRAMES 512
+#define STORE_WAL_FORCE_FRAMES      2048
+#define STORE_WAL_KEEP_BYTES        8388608
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
@@ -83,6 +95,11 @@ struct store {
 	sqlite3 *checkpoint_database; /* the checkpointer's own connection */
 	pthread_t checkpointer;
 	bool checkpointer_running;
+	/* atomics: frames in the WAL after the last commit (the WAL hook),
+	 * complete checkpoints, and those the writer had to force */
+	uint64_t wal_frames, wal_checkpoints, wal_forced_checkpoints;
+	uint64_t wal_frames_written; /* atomic: appended since start (what the WAL would hold without checkpoints) */
+	int wal_frames_seen;         /* the writer's: the WAL's length after its previous commit */
 	sqlite3_stmt *prepared[STORE_STATEMENT_COUNT];
 	pthread_t writer;
 	bool writer_running;
@@ -121,6 +138,26 @@ static int add_campaign_column(sqlite3 *database, const char *path, const char *
 	return 0;
 }
 
+/* SQLite's WAL hook: runs on the writer after every commit. */
+static int count_wal_frames(void *argument, sqlite3 *database, const char *name, int frames)
+{
+	struct store *store = argument;
+
+	(void)database;
+	(void)name;
+	if (frames < 0)
+		frames = 0;
+	/* a shorter WAL than after the previous commit: it restarted */
+	__atomic_add_fetch(&store->wal_frames_written,
+			   (uint64_t)(frames >= store->wal_frames_seen ? frames - store->wal_frames_seen : frames),
+			   __ATOMIC_RELAXED);
+	store->wal_frames_seen = frames;
+	__atomic_store_n(&store->wal_frames, (uint64_t)frames, __ATOMIC_RELAXED);
+	if (frames >= STORE_WAL_CHECKPOINT_FRAMES)
+		pthread_cond_signal(&store->checkpoint_wake);
+	return SQLITE_OK;
+}
+
 int store_open(const char *path, bool synchronous_full, struct store **result)
 {
 	struct store *store = calloc(1, sizeof(*store));
@@ -141,12 +178,15 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 	}
 	sqlite3_busy_timeout(store->database, 5000);
 	/* Checkpoints run on their own connection and thread, so commits never
-	 * wait for one; the page cache holds a large registry's hot pages. */
+	 * wait for one (see checkpointer_main); the page cache holds a large
+	 * registry's hot pages. */
 	if (sqlite3_exec(store->database, schema, NULL, NULL, &message) != SQLITE_OK ||
 	    sqlite3_exec(store->database, synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 			 NULL, NULL, &message) != SQLITE_OK ||
-	    sqlite3_exec(store->database, "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0", NULL, NULL,
-			 &message) != SQLITE_OK) {
+	    sqlite3_exec(store->database,
+			 "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0; "
+			 "PRAGMA journal_size_limit=" STRINGIFY(STORE_WAL_KEEP_BYTES),
+			 NULL, NULL, &message) != SQLITE_OK) {
 		log_error("database %s: %s", path, message ? message : "schema failed");
 		sqlite3_free(message);
 		goto fail;
@@ -167,6 +207,15 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		goto fail;
 	}
 	sqlite3_busy_timeout(store->checkpoint_database, 1000);
+	/* A connection that never read the database has not opened its WAL
+	 * and would checkpoint nothing: read the schema once. */
+	if (sqlite3_exec(store->checkpoint_database, "SELECT count(*) FROM sqlite_schema", NULL, NULL, &message) !=
+	    SQLITE_OK) {
+		log_error("database %s: checkpoint connection: %s", path, message ? message : "?");
+		sqlite3_free(message);
+		goto fail;
+	}
+	sqlite3_wal_hook(store->database, count_wal_frames, store);
 	*result = store;
 	return 0;
 fail:
@@ -174,9 +223,36 @@ fail:
 	return -EIO;
 }
 
-/* Copies the WAL back into the database once a second without blocking
- * the writer (PASSIVE); the WAL restarts from its beginning after a
- * complete checkpoint. */
+/* One checkpoint on connection; counts it when every frame was copied back
+ * (the next commit then starts the WAL from its beginning). */
+static int checkpoint(struct store *store, sqlite3 *connection, int mode)
+{
+	int frames = -1, copied = -1;
+	int status = sqlite3_wal_checkpoint_v2(connection, NULL, mode, &frames, &copied);
+
+	if (status != SQLITE_OK && status != SQLITE_BUSY) {
+		log_error_limited("database checkpoint failed: %s", sqlite3_errmsg(connection));
+		return -EIO;
+	}
+	if (status == SQLITE_OK && frames >= 0 && copied == frames) {
+		uint64_t expected = (uint64_t)frames;
+
+		/* nothing committed since: nothing left to copy back */
+		if (__atomic_compare_exchange_n(&store->wal_frames, &expected, 0, false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED) &&
+		    frames > 0)
+			__atomic_add_fetch(&store->wal_checkpoints, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return -EBUSY;
+}
+
+/* Copies the WAL back into the database once a second, or sooner once it
+ * holds STORE_WAL_CHECKPOINT_FRAMES, on its own connection and without
+ * blocking the writer (PASSIVE). Under a steady load that usually
+ * completes between two group commits, so the WAL keeps restarting from
+ * its beginning; when commits outpace it the writer forces a checkpoint at
+ * STORE_WAL_FORCE_FRAMES (see writer_main), so the WAL stays bounded. */
 static void *checkpointer_main(void *argument)
 {
 	struct store *store = argument;
@@ -191,11 +267,21 @@ static void *checkpointer_main(void *argument)
 		if (store->stopping)
 			break;
 		pthread_mutex_unlock(&store->lock);
-		sqlite3_wal_checkpoint_v2(store->checkpoint_database, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (__atomic_load_n(&store->wal_frames, __ATOMIC_RELAXED) > 0)
+			checkpoint(store, store->checkpoint_database, SQLITE_CHECKPOINT_PASSIVE);
 		pthread_mutex_lock(&store->lock);
 	}
 	pthread_mutex_unlock(&store->lock);
 	return NULL;
+}
+
+void store_wal_figures(struct store *store, struct store_wal_figures *figures)
+{
+	figures->frames = __atomic_load_n(&store->wal_frames, __ATOMIC_RELAXED);
+	figures->checkpoints = __atomic_load_n(&store->wal_checkpoints, __ATOMIC_RELAXED);
+	figures->forced_checkpoints = __atomic_load_n(&store->wal_forced_checkpoints, __ATOMIC_RELAXED);
+	figures->frames_written = __atomic_load_n(&store->wal_frames_written, __ATOMIC_RELAXED);
+	figures->failed_commits = store_failed_commits();
 }
 
 static void bind_value(sqlite3_stmt *statement, int index, const struct store_value *value)
@@ -215,7 +301,7 @@ static int step(struct store *store, sqlite3_stmt *statement)
 
 	sqlite3_reset(statement);
 	if (status != SQLITE_DONE) {
-		log_error("database write failed: %s", sqlite3_errmsg(store->database));
+		log_error_limited("database write failed: %s", sqlite3_errmsg(store->database));
 		return -EIO;
 	}
 	return 0;
@@ -248,7 +334,7 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 	int result = 0;
 
 	if (sqlite3_exec(store->database, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		log_error("database BEGIN failed: %s", sqlite3_errmsg(store->database));
+		log_error_limited("database BEGIN failed: %s", sqlite3_errmsg(store->database));
 		return -EIO;
 	}
 	for (struct queued_batch *entry = list; entry && result == 0; entry = entry->next)
@@ -256,7 +342,7 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 		     operation = operation->next)
 			result = run_operation(store, operation);
 	if (result == 0 && sqlite3_exec(store->database, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		log_error("database COMMIT failed: %s", sqlite3_errmsg(store->database));
+		log_error_limited("database COMMIT failed: %s", sqlite3_errmsg(store->database));
 		result = -EIO;
 	}
 	if (result < 0)
@@ -307,6 +393,12 @@ static void *writer_main(void *argument)
 		pthread_mutex_lock(&store->lock);
 		store->pending -= taken;
 		pthread_mutex_unlock(&store->lock);
+		/* The checkpointer fell behind: copy the WAL back here, between
+		 * two commits, waiting for its connection if need be (RESTART),
+		 * so the next commit rewinds the WAL. */
+		if (__atomic_load_n(&store->wal_frames, __ATOMIC_RELAXED) >= STORE_WAL_FORCE_FRAMES &&
+		    checkpoint(store, store->database, SQLITE_CHECKPOINT_RESTART) == 0)
+			__atomic_add_fetch(&store->wal_forced_checkpoints, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }

@@ -33,6 +33,16 @@ void store_close(struct store *store);
 /* Batches submitted but not yet committed. */
 size_t store_pending(struct store *store);
 
+/* The write-ahead log: what /metrics shows of it. */
+struct store_wal_figures {
+	uint64_t frames;             /* in the WAL after the last commit, not yet copied back */
+	uint64_t checkpoints;        /* complete checkpoints (the WAL then restarts) */
+	uint64_t forced_checkpoints; /* of those, run by the writer because the WAL passed its bound */
+	uint64_t frames_written;     /* appended since start: what the WAL would hold without checkpoints */
+	uint64_t failed_commits;
+};
+void store_wal_figures(struct store *store, struct store_wal_figures *figures);
+
 struct store_batch *store_batch_new(void);
 void store_batch_free(struct store_batch *batch);
 bool store_batch_empty(const struct store_batch *batch);

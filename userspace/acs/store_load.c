@@ -1,6 +1,7 @@
 /* Rebuilding the in-memory model from SQLite at start: groups, devices
- * (with their group), campaigns, their groups (master, failed masters,
- * bad masters) and members with per-state counts. */
+ * (with their group; keys written before device_key escaped '-' and '%'
+ * are rewritten), campaigns, their groups (master, failed masters, bad
+ * masters) and members with per-state counts. */
 #include "acs/campaign.h"
 #include "acs/store.h"
 #include "acs/store_internal.h"
@@ -32,6 +33,47 @@ static int load_groups(sqlite3 *database, struct controller *controller)
 	return status == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Rewrites the key column of the rows listed (devices' keys from before
+ * device_key escaped '-' and '%' inside a field), in two steps so that no
+ * intermediate state breaks the column's uniqueness. */
+static int migrate_device_keys(sqlite3 *database, struct controller *controller, const uint32_t *ids, size_t count)
+{
+	static const char *const updates[2] = { "UPDATE devices SET key = '#' || id WHERE id = ?",
+						"UPDATE devices SET key = ? WHERE id = ?" };
+	sqlite3_stmt *statement = NULL;
+	int result = 0;
+
+	if (sqlite3_exec(database, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	for (int pass = 0; pass < 2 && result == 0; pass++) {
+		if (sqlite3_prepare_v2(database, updates[pass], -1, &statement, NULL) != SQLITE_OK) {
+			result = -EIO;
+			break;
+		}
+		for (size_t i = 0; i < count && result == 0; i++) {
+			struct device *device = device_by_id(controller, ids[i]);
+
+			if (pass == 1)
+				sqlite3_bind_text(statement, 1, device->key, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(statement, pass == 1 ? 2 : 1, ids[i]);
+			if (sqlite3_step(statement) != SQLITE_DONE)
+				result = -EIO;
+			sqlite3_reset(statement);
+		}
+		sqlite3_finalize(statement);
+	}
+	if (result == 0 && sqlite3_exec(database, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		result = -EIO;
+	if (result < 0) {
+		log_error("cannot rewrite device keys: %s", sqlite3_errmsg(database));
+		sqlite3_exec(database, "ROLLBACK", NULL, NULL, NULL);
+	} else {
+		log_info("rewrote %zu device keys: a '-' or '%%' inside a DeviceId field is now written %%2D or %%25",
+			 count);
+	}
+	return result;
+}
+
 static int load_devices(sqlite3 *database, struct controller *controller)
 {
 	static const char query[] =
@@ -40,7 +82,9 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		" file_server_enable, cascade_capable, attributes_probed, has_occupancy, cpu_occupancy, cache_size,"
 		" bandwidth, last_inform, inform_count, last_fault_code, group_id FROM devices ORDER BY id";
 	sqlite3_stmt *statement;
-	int status;
+	uint32_t *stale_keys = NULL;
+	size_t stale_count = 0;
+	int status, result;
 
 	if (sqlite3_prepare_v2(database, query, -1, &statement, NULL) != SQLITE_OK)
 		return -EIO;
@@ -56,11 +100,22 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 			log_error("cannot load device %s", column_text(statement, 1));
 			continue;
 		}
+		if (strcmp(device->key, column_text(statement, 1)) != 0) {
+			uint32_t *bigger = realloc(stale_keys, (stale_count + 1) * sizeof(*bigger));
+
+			if (!bigger) {
+				status = SQLITE_NOMEM;
+				break;
+			}
+			stale_keys = bigger;
+			stale_keys[stale_count++] = device->id;
+		}
 		set_text(&device->hardware_version, column_text(statement, 6));
 		set_text(&device->software_version, column_text(statement, 7));
 		set_text(&device->location, column_text(statement, 8));
 		set_text(&device->connection_request_url, column_text(statement, 9));
-		set_text(&device->file_server_url, column_text(statement, 10));
+		set_text(&device->file_server_url,
+			 file_server_url_acceptable(column_text(statement, 10)) ? column_text(statement, 10) : "");
 		set_text(&device->root, column_text(statement, 11));
 		set_text(&device->last_address, column_text(statement, 12));
 		set_text(&device->last_events, column_text(statement, 13));
@@ -84,7 +139,11 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		device->row_failed_commits = store_failed_commits();
 	}
 	sqlite3_finalize(statement);
-	return status == SQLITE_DONE ? 0 : -EIO;
+	result = status == SQLITE_DONE ? 0 : -EIO;
+	if (result == 0 && stale_count)
+		result = migrate_device_keys(database, controller, stale_keys, stale_count);
+	free(stale_keys);
+	return result;
 }
 
 static struct campaign_group *find_campaign_group(struct campaign *campaign, uint32_t group_id)

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/json_file.h"
 
 static int save_locked(struct agent_state *state)
@@ -28,7 +29,7 @@ static int save_locked(struct agent_state *state)
 	result = json_file_save(state->path, document);
 	json_decref(document);
 	if (result < 0)
-		log_error("cannot save %s: %s", state->path, strerror(-result));
+		log_error_limited("cannot save %s: %s", state->path, strerror(-result));
 	return result;
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "common/parse.h"
 #include "cpe/data_model.h"
 
@@ -66,9 +67,10 @@ static void count_failure(struct connection_request_listener *listener, struct M
 	if (!peer || !login_limit_failed(&listener->failures, peer, monotonic_ms()))
 		return;
 	format_socket_host(peer, address, sizeof(address));
-	log_warn("connection requests: %d failed logins from %s within %d s: refusing that address for %d s (429)",
-		 CONNECTION_REQUEST_MAX_FAILURES, address, CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000,
-		 CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000);
+	log_warn_limited("connection requests: %d failed logins from %s within %d s: "
+			 "refusing that address for %d s (429)",
+			 CONNECTION_REQUEST_MAX_FAILURES, address, CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000,
+			 CONNECTION_REQUEST_FAILURE_WINDOW_MS / 1000);
 }
 
 /* 1: authenticated, 0: a challenge was queued (result in *queued). */
@@ -83,7 +85,7 @@ static int authenticate(struct connection_request_listener *listener, struct MHD
 	 * turn into an empty password: refuse everyone instead. */
 	if (parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_USER, username, sizeof(username)) < 0 ||
 	    parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password)) < 0) {
-		log_warn("connection request refused: the configured credentials cannot be read");
+		log_warn_limited("connection request refused: the configured credentials cannot be read");
 		*queued = challenge(connection, false);
 		return 0;
 	}

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/download_pieces.h"
 #include "cpe/faults.h"
 
@@ -53,6 +54,7 @@ struct transfer {
 	uint32_t bad_piece;
 	uint64_t discarded;
 	const char *url;
+	bool over_limit;
 };
 
 unsigned int download_fault_for(int curl_code, long http_status, bool connected, bool progressed, bool *retry,
@@ -134,7 +136,7 @@ static void sync_progress(struct transfer *transfer)
 	int result;
 
 	if (fdatasync(transfer->fd) < 0) {
-		log_warn("fdatasync of a partial download failed: %s", strerror(errno));
+		log_warn_limited("fdatasync of a partial download failed: %s", strerror(errno));
 		return;
 	}
 	transfer->progress.durable_bytes = transfer->position;
@@ -142,7 +144,7 @@ static void sync_progress(struct transfer *transfer)
 		transfer->options->pieces ? piece_checker_verified_bytes(&transfer->checker) : 0;
 	result = download_progress_save(transfer->progress_path, &transfer->progress);
 	if (result < 0)
-		log_warn("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
+		log_warn_limited("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
 	transfer->last_sync_ms = monotonic_ms();
 }
 
@@ -216,6 +218,7 @@ static bool check_response(struct transfer *transfer)
 			return false;
 		}
 		if ((uint64_t)total > transfer->limit) {
+			transfer->over_limit = true;
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE,
 					"file of %" PRId64 " bytes is over the limit of %" PRIu64, total, transfer->limit);
 			return false;
@@ -296,6 +299,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 		else
 			set_local_fault(transfer, FAULT_DOWNLOAD_FAILURE, "file is over the limit of %" PRIu64 " bytes",
 					transfer->limit);
+		transfer->over_limit = !transfer->expected;
 		return 0;
 	}
 	/* With pieces, a piece at a time: nothing past a bad piece is written. */
@@ -621,6 +625,7 @@ int download_fetch(const struct download_request *request, const char *partial_p
 	}
 done:
 	result->no_space = transfer.no_space;
+	result->over_limit = transfer.over_limit;
 	/* fetch_once ends with sync_progress; only a position it did not
 	 * record (the file already whole at open) needs a sync here. */
 	if (transfer.progress.durable_bytes != transfer.position && fdatasync(transfer.fd) == 0) {

@@ -45,6 +45,7 @@ struct fetch_result {
 	uint32_t bad_piece;
 	uint64_t discarded;           /* bytes received but dropped (the bad piece) */
 	uint64_t verified;            /* bytes of the partial file checked piece by piece */
+	bool over_limit;              /* the file is over --max-image-size (no FileSize given) */
 };
 
 /* Brings partial_path up to the whole file. Returns 0 (result says how it

@@ -304,11 +304,12 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 				 fetched.fault_string);
 			fill_fault(record, fetched.fault_code, fetched.fault_string);
 			/* A corrupt file is useless, an empty one not worth
-			 * keeping; on a full disk its space is needed more (the
-			 * records must still be written). A bad piece was cut
-			 * off: the checked pieces before it are kept. */
+			 * keeping, one over --max-image-size never usable; on a
+			 * full disk its space is needed more (the records must
+			 * still be written). A bad piece was cut off: the
+			 * checked pieces before it are kept. */
 			if ((fetched.fault_code == FAULT_FILE_CORRUPTED && !fetched.bad_piece_found) || fetched.no_space ||
-			    fetched.size == 0)
+			    fetched.over_limit || fetched.size == 0)
 				discard_partial(&plan);
 			goto done;
 		}

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 
 int json_file_path(char *out, size_t size, const char *directory, const char *name)
 {
@@ -75,7 +76,7 @@ int json_file_save_member(const char *path, const char *key, json_t *value)
 	result = json_file_save(path, document);
 	json_decref(document);
 	if (result < 0)
-		log_error("cannot save %s: %s", path, strerror(-result));
+		log_error_limited("cannot save %s: %s", path, strerror(-result));
 	return result;
 }
 

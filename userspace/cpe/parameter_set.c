@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/faults.h"
 
 static int normalize_unsigned(const char *text, uint64_t maximum, char *out, size_t size)
@@ -222,8 +223,8 @@ unsigned int parameter_store_set_values(struct parameter_store *store, const str
 		goto out;
 	}
 undo:
-	log_error("SetParameterValues not applied: cannot save %s: %s", store->path ? store->path : "(memory)",
-		  strerror(-result));
+	log_error_limited("SetParameterValues not applied: cannot save %s: %s", store->path ? store->path : "(memory)",
+			  strerror(-result));
 	/* In reverse, so a parameter listed twice ends with its first value. */
 	for (size_t i = count; i-- > 0;) {
 		free(targets[i]->value);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 
 int parameter_store_init(struct parameter_store *store, const char *root, const char *path)
 {
@@ -167,7 +168,7 @@ int parameter_store_set_internal(struct parameter_store *store, const char *suff
 		parameter->acs_owned = true;
 		result = parameter_store_save_locked(store);
 		if (result < 0)
-			log_error("cannot save parameters to %s: %s", store->path, strerror(-result));
+			log_error_limited("cannot save parameters to %s: %s", store->path, strerror(-result));
 	}
 out:
 	pthread_mutex_unlock(&store->lock);

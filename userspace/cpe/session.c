@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/cwmp_client.h"
 #include "cpe/faults.h"
 #include "cpe/id_peek.h"
@@ -113,7 +114,7 @@ static int fault_for_bad_request(struct session *session, const struct cwmp_erro
 	unsigned int code = error->cpe_fault_code ? error->cpe_fault_code : FAULT_INVALID_ARGUMENTS;
 
 	cwmp_id_peek(session->reply.body, session->reply.length, id, sizeof(id));
-	log_warn("bad request from the ACS, answering fault %u: %s", code, error->message);
+	log_warn_limited("bad request from the ACS, answering fault %u: %s", code, error->message);
 	return rpc_encode_fault(session->context->config->cwmp_version, id[0] ? id : NULL, code, error->message, body,
 				length);
 }
@@ -150,11 +151,11 @@ static bool transfer_acknowledged(struct session *session, const struct transfer
 		return true;
 	}
 	if (message->type == CWMP_FAULT)
-		log_warn("ACS refused TransferComplete %s: fault %u (%s)", record->command_key, message->body.fault.code,
-			 message->body.fault.string ? message->body.fault.string : "");
+		log_warn_limited("ACS refused TransferComplete %s: fault %u (%s)", record->command_key,
+				 message->body.fault.code, message->body.fault.string ? message->body.fault.string : "");
 	else
-		log_warn("ACS answered TransferComplete %s with %s", record->command_key,
-			 cwmp_message_type_name(message->type));
+		log_warn_limited("ACS answered TransferComplete %s with %s", record->command_key,
+				 cwmp_message_type_name(message->type));
 	return false;
 }
 
@@ -200,8 +201,8 @@ int session_run(struct session_context *context, const struct event_set *events,
 			goto out;
 		if (reply_is_empty(&session)) {
 			if (awaiting)
-				log_warn("ACS ended the session without acknowledging TransferComplete %s",
-					 awaiting->command_key);
+				log_warn_limited("ACS ended the session without acknowledging TransferComplete %s",
+						 awaiting->command_key);
 			outcome->completed = true;
 			break;
 		}
@@ -235,7 +236,8 @@ int session_run(struct session_context *context, const struct event_set *events,
 			/* An ACS request instead of our response: answer it. */
 		}
 		if (cwmp_message_is_response(message->type)) {
-			log_warn("ignoring an unexpected %s from the ACS", cwmp_message_type_name(message->type));
+			log_warn_limited("ignoring an unexpected %s from the ACS",
+					 cwmp_message_type_name(message->type));
 			cwmp_message_free(message);
 			continue;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 #include "cpe/json_file.h"
 
 static int save_locked(struct transfer_store *store)
@@ -85,8 +86,8 @@ int transfer_store_add(struct transfer_store *store, const struct transfer_recor
 	index = find_locked(store, record->command_key);
 	if (index < 0) {
 		if (store->count == TRANSFER_STORE_MAX) {
-			log_warn("dropping the undelivered TransferComplete of %s: more than %d pending",
-				 store->records[0].command_key, TRANSFER_STORE_MAX);
+			log_warn_limited("dropping the undelivered TransferComplete of %s: more than %d pending",
+					 store->records[0].command_key, TRANSFER_STORE_MAX);
 			memmove(&store->records[0], &store->records[1], (store->count - 1) * sizeof(store->records[0]));
 			store->count--;
 		}

@@ -1,6 +1,7 @@
 /* cwmp_decode: checks a received SOAP envelope against the hostile-input
- * rules (size, no DOCTYPE, well-formed UTF-8 XML, depth), reads the cwmp
- * header and hands the single Body element to the RPC decoders. */
+ * rules (size, no DOCTYPE, attribute counts, well-formed UTF-8 XML,
+ * depth), reads the cwmp header and hands the single Body element to the
+ * RPC decoders. */
 #include "cwmp/decoder.h"
 
 #include <errno.h>
@@ -151,14 +152,86 @@ static int decode_body(struct decoder *decoder, xmlNode *body, int header_versio
 	return decode_rpc(decoder, rpc);
 }
 
+/* Attribute caps, checked on the raw bytes before libxml2 sees them:
+ * libxml2 2.9 compares each attribute of an element with every earlier one
+ * (duplicates, namespaces), so 80,000 attributes on one element cost
+ * seconds of CPU. CWMP needs a handful per element (namespace declarations
+ * on the Envelope, xsi:type, arrayType, mustUnderstand) and about one per
+ * list entry in a document. */
+#define MAX_ATTRIBUTES_PER_ELEMENT 32
+
+static size_t max_attributes_per_document(const struct cwmp_limits *limits)
+{
+	return limits->max_list_entries * 2 + 256;
+}
+
+/* The byte after the first occurrence of needle at or after at, or end. */
+static const char *skip_past(const char *at, const char *end, const char *needle, size_t needle_length)
+{
+	const char *found = memmem(at, (size_t)(end - at), needle, needle_length);
+
+	return found ? found + needle_length : end;
+}
+
+/* Counts the attributes of every start tag (the '=' outside quoted values)
+ * in one linear pass; comments, CDATA sections, processing instructions
+ * and end tags are skipped whole. Malformed markup is left to libxml2. */
+static int check_attribute_counts(struct decoder *decoder, const char *data, size_t length)
+{
+	const char *at = data, *end = data + length;
+	size_t in_document = 0, per_document = max_attributes_per_document(decoder->limits);
+
+	while (at < end && (at = memchr(at, '<', (size_t)(end - at))) != NULL) {
+		unsigned int in_element = 0;
+
+		at++;
+		if (at < end && *at == '!') {
+			if ((size_t)(end - at) >= 3 && memcmp(at, "!--", 3) == 0)
+				at = skip_past(at + 3, end, "-->", 3);
+			else if ((size_t)(end - at) >= 8 && memcmp(at, "![CDATA[", 8) == 0)
+				at = skip_past(at + 8, end, "]]>", 3);
+			else
+				at = skip_past(at, end, ">", 1);
+			continue;
+		}
+		if (at < end && *at == '?') {
+			at = skip_past(at, end, "?>", 2);
+			continue;
+		}
+		while (at < end && *at != '>') {
+			if (*at == '"' || *at == '\'') {
+				const char *closing = memchr(at + 1, *at, (size_t)(end - at - 1));
+
+				at = closing ? closing + 1 : end;
+				continue;
+			}
+			if (*at == '=') {
+				if (++in_element > MAX_ATTRIBUTES_PER_ELEMENT)
+					return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+							    "an element has more than %u attributes",
+							    MAX_ATTRIBUTES_PER_ELEMENT);
+				if (++in_document > per_document)
+					return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+							    "the document has more than %zu attributes", per_document);
+			}
+			at++;
+		}
+	}
+	return 0;
+}
+
 static int parse_document(struct decoder *decoder, const void *data, size_t length, xmlDoc **document)
 {
 	xmlParserCtxt *context;
 	const xmlError *problem;
+	int result;
 
 	if (memmem(data, length, "<!DOCTYPE", 9) || memmem(data, length, "<!ENTITY", 8))
 		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
 				    "DOCTYPE and ENTITY declarations are not allowed");
+	result = check_attribute_counts(decoder, data, length);
+	if (result < 0)
+		return result;
 	context = xmlNewParserCtxt();
 	if (!context)
 		return decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");

@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/subscriber.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "master/server.h"
 
 static struct log_limit refusal_log = LOG_LIMIT_INITIALIZER("per-address cap", 10);

@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "master/http_request.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 
 /* Head bytes kept while a head arrives in pieces: the limit plus one
  * receive buffer, so the parser can tell "over the limit" apart. */
@@ -49,7 +49,7 @@ void connection_open(struct worker *worker, int fd, const struct sockaddr_storag
 	int one = 1;
 
 	if (connection == NULL) {
-		log_error("out of memory for a new connection; closing it");
+		log_error_limited("out of memory for a new connection; closing it");
 		if (!over_capacity) {
 			__atomic_sub_fetch(&worker->server->stats.connections_open, 1, __ATOMIC_RELAXED);
 			address_limit_release(&worker->server->address_limit, (const struct sockaddr *)peer);

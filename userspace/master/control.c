@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/log_limit.h"
 
 /* Changes to SHA256SUMS settle this long before a reload. */
 #define RELOAD_SETTLE_MS 50
@@ -47,8 +48,8 @@ static void reload(struct control *control, const char *why)
 			 monotonic_ms() - started);
 	} else {
 		stats_add(&server->stats.reload_failures, 1);
-		log_error("reload (%s) failed: %s; still serving the previous images", why,
-			  strerror(-result.error));
+		log_error_limited("reload (%s) failed: %s; still serving the previous images", why,
+				  strerror(-result.error));
 	}
 	__atomic_store_n(&server->last_reload_error, result.error, __ATOMIC_RELAXED);
 	__atomic_store_n(&server->reload_completed, answered, __ATOMIC_RELEASE);
@@ -164,7 +165,7 @@ int control_run(struct server *server)
 		int ready = poll(descriptors, control.inotify_fd >= 0 ? 4 : 3, next_timeout(&control));
 
 		if (ready < 0 && errno != EINTR) {
-			log_error("control loop: poll: %s", strerror(errno));
+			log_error_limited("control loop: poll: %s", strerror(errno));
 			break;
 		}
 		if (descriptors[0].revents & POLLIN)

@@ -21,7 +21,7 @@
 #include "common/log.h"
 #include "common/manifest.h"
 #include "master/image.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 
 /* A list for the largest image a list may describe, with room to spare. */
 #define LIST_MAX_BYTES      ((size_t)IMAGE_PIECES_MAX_COUNT * (SHA256_HEX_LENGTH + 1) + 4096)

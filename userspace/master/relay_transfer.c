@@ -11,7 +11,7 @@
 
 #include "common/log.h"
 #include "master/connection.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 
 static struct log_limit end_log = LOG_LIMIT_INITIALIZER("relay stream end", 10);
 

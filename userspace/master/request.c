@@ -14,7 +14,7 @@
 #include "master/admin_token.h"
 #include "master/http_conditional.h"
 #include "master/http_request.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "meter_mark.h"
 
 #define IMAGE_PREFIX "/images/"
@@ -70,7 +70,7 @@ static void respond_with_head(struct connection *connection, struct http_head *h
 	length = http_format_head(head, text, HTTP_RESPONSE_HEAD_MAX);
 	if (length < 0) {
 		free(text);
-		log_error("response head for status %d does not fit", head->status);
+		log_error_limited("response head for status %d does not fit", head->status);
 		connection_close(connection);
 		return;
 	}

@@ -48,7 +48,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "master/relay.h"
 
 #ifndef IORING_SEND_ZC_REPORT_USAGE

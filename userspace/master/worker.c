@@ -17,7 +17,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "master/connection.h"
-#include "master/log_limit.h"
+#include "common/log_limit.h"
 #include "master/splice_pipe.h"
 
 #define RING_ENTRIES       4096
@@ -168,8 +168,8 @@ static void on_wake(struct worker *worker, int result)
 	struct connection *connection;
 
 	if (result < 0 && result != -EAGAIN && result != -EINTR)
-		log_error("event loop %u: reading its eventfd failed: %s", worker->index,
-			  strerror(-result));
+		log_error_limited("event loop %u: reading its eventfd failed: %s", worker->index,
+				  strerror(-result));
 	if (__atomic_load_n(&server->stopping, __ATOMIC_ACQUIRE) && !worker->stopping) {
 		worker->stopping = true;
 		if (worker->accepting) {
@@ -294,8 +294,8 @@ static void run_loop(struct worker *worker)
 		int result = io_uring_submit_and_wait(&worker->ring, 1);
 
 		if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
-			log_error("event loop %u: io_uring_submit_and_wait: %s", worker->index,
-				  strerror(-result));
+			log_error_limited("event loop %u: io_uring_submit_and_wait: %s", worker->index,
+					  strerror(-result));
 			break;
 		}
 		update_clock(worker);

@@ -1,9 +1,7 @@
-/* Windowed counter behind log_limit_allow. */
-#include "master/log_limit.h"
+/* Windowed counter behind log_limit_allow (see log_limit.h). */
+#include "common/log_limit.h"
 
 #include <inttypes.h>
-
-#include "common/log.h"
 
 bool log_limit_allow(struct log_limit *limit, uint64_t now_ms)
 {
@@ -11,19 +9,20 @@ bool log_limit_allow(struct log_limit *limit, uint64_t now_ms)
 	bool allowed;
 
 	pthread_mutex_lock(&limit->lock);
-	if (now_ms - limit->window_start_ms >= 1000) {
+	if (!limit->started || now_ms - limit->window_start_ms >= limit->window_ms) {
 		suppressed = limit->suppressed;
 		limit->suppressed = 0;
 		limit->window_start_ms = now_ms;
+		limit->started = true;
 		limit->used = 0;
 	}
-	allowed = limit->used < limit->per_second;
+	allowed = limit->used < limit->per_window;
 	if (allowed)
 		limit->used++;
 	else
 		limit->suppressed++;
 	pthread_mutex_unlock(&limit->lock);
 	if (suppressed > 0)
-		log_warn("%" PRIu64 " similar %s messages suppressed", suppressed, limit->category);
+		log_warn("%" PRIu64 " more lines like \"%s\" suppressed", suppressed, limit->category);
 	return allowed;
 }

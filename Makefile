@@ -60,7 +60,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/include/vmlinux.h $(wildcard bpf/*.h)
 	rm -f $@.tmp.o
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $* > $@.tmp
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp
 	mv $@.tmp $@
 
 # ---- userspace components -------------------------------------------------

@@ -3,7 +3,9 @@
  * spent running a non-idle task (pid != 0) since the previous switch to that
  * CPU's busy counter, and remember whether the task now switched in is busy,
  * so userspace can add the still-running stretch when it samples. Userspace
- * turns two samples into occupancy over the interval (userspace/meter/). */
+ * turns two samples into occupancy over the interval (userspace/meter/).
+ * Kernel names: map cascade_cpu, program cascade_switch (its link is pinned
+ * as cascade_cpulink). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -14,13 +16,13 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cpu_busy);
-} cpu_busy SEC(".maps");
+} cascade_cpu SEC(".maps");
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *previous, struct task_struct *next)
+int BPF_PROG(cascade_switch, bool preempt, struct task_struct *previous, struct task_struct *next)
 {
 	__u32 zero = 0;
-	struct cpu_busy *busy = bpf_map_lookup_elem(&cpu_busy, &zero);
+	struct cpu_busy *busy = bpf_map_lookup_elem(&cascade_cpu, &zero);
 	__u64 now = bpf_ktime_get_ns();
 
 	if (busy == NULL)

@@ -6,16 +6,21 @@
  * Attribution, first match wins:
  *   1. skb->mark carries METER_MARK_TAG: group = mark & 0x00FFFFFF (set by
  *      cascade-master with SO_MARK; holds behind NAT and for several groups);
- *   2. the destination address is in prefix_v4 / prefix_v6 (LPM tries);
+ *   2. the destination address is in cascade_prefix4 / cascade_prefix6 (LPM tries);
  *   3. otherwise the unattributed bucket, group 0.
  * With server ports configured, unmarked packets whose TCP/UDP source port
  * is not one of them are left alone (not counted).
  *
  * Capped groups: with an htb root (this kernel has no fq) the program sets
- * skb->priority to the group's class ca:N and htb shapes; with an fq root it
+ * skb->priority to the group's class ca:N (N = the group) and htb shapes; with an fq root it
  * sets skb->tstamp (earliest departure time) and drops what would leave
  * later than the horizon. The program always returns TC_ACT_UNSPEC, so other
- * filters on the hook still run and the packet continues as without us. */
+ * filters on the hook still run and the packet continues as without us
+ * (another meter's filter, at its own priority, counts the same packet).
+ *
+ * Kernel names: program cascade_egress; maps cascade_stats, cascade_prefix4,
+ * cascade_prefix6, cascade_caps, cascade_pacing, cascade_config,
+ * cascade_events (pinned under the same names). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -35,8 +40,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, METER_MAX_GROUPS);
 	__type(key, __u32);
-	__type(value, struct group_counters);
-} group_stats SEC(".maps");
+	__type(value, struct group_meter_counters);
+} cascade_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -44,7 +49,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct prefix_v4_key);
 	__type(value, __u32);
-} prefix_v4 SEC(".maps");
+} cascade_prefix4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -52,35 +57,35 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct prefix_v6_key);
 	__type(value, __u32);
-} prefix_v6 SEC(".maps");
+} cascade_prefix6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, METER_MAX_CAPS);
 	__type(key, __u32);
 	__type(value, struct group_cap);
-} group_caps SEC(".maps");
+} cascade_caps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, METER_MAX_CAPS);
 	__type(key, __u32);
 	__type(value, struct group_pacing);
-} group_pacing SEC(".maps");
+} cascade_pacing SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct meter_config);
-} meter_config SEC(".maps");
+	__type(value, struct group_meter_config);
+} cascade_config SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct meter_events);
-} meter_events SEC(".maps");
+	__type(value, struct group_meter_events);
+} cascade_events SEC(".maps");
 
 /* What the program learns from the headers. */
 struct packet_facts {
@@ -133,7 +138,7 @@ static __always_inline void read_packet_facts(struct __sk_buff *skb, __u32 l2_by
 	}
 }
 
-static __always_inline int port_is_served(const struct meter_config *config, __u16 port)
+static __always_inline int port_is_served(const struct group_meter_config *config, __u16 port)
 {
 	__u32 count = config->port_count;
 
@@ -145,22 +150,22 @@ static __always_inline int port_is_served(const struct meter_config *config, __u
 	return 0;
 }
 
-static __always_inline struct group_counters *group_counters_of(__u32 group)
+static __always_inline struct group_meter_counters *group_counters_of(__u32 group)
 {
-	struct group_counters *counters = bpf_map_lookup_elem(&group_stats, &group);
+	struct group_meter_counters *counters = bpf_map_lookup_elem(&cascade_stats, &group);
 
 	if (counters != NULL)
 		return counters;
-	struct group_counters zero = {};
+	struct group_meter_counters zero = {};
 	/* Another CPU may insert first: -EEXIST is fine, look up again. */
-	bpf_map_update_elem(&group_stats, &group, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&group_stats, &group);
+	bpf_map_update_elem(&cascade_stats, &group, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&cascade_stats, &group);
 }
 
 static __always_inline void count_event_table_full(int pacing)
 {
 	__u32 zero = 0;
-	struct meter_events *events = bpf_map_lookup_elem(&meter_events, &zero);
+	struct group_meter_events *events = bpf_map_lookup_elem(&cascade_events, &zero);
 
 	if (events == NULL)
 		return;
@@ -177,14 +182,14 @@ static __always_inline int pace_departure(struct __sk_buff *skb, __u32 group,
 					  const struct group_cap *cap, __u64 wire_bytes,
 					  __u64 horizon_ns)
 {
-	struct group_pacing *pacing = bpf_map_lookup_elem(&group_pacing, &group);
+	struct group_pacing *pacing = bpf_map_lookup_elem(&cascade_pacing, &group);
 	__u64 now, departure, delay, next;
 
 	if (pacing == NULL) {
 		struct group_pacing fresh = {};
 
-		bpf_map_update_elem(&group_pacing, &group, &fresh, BPF_NOEXIST);
-		pacing = bpf_map_lookup_elem(&group_pacing, &group);
+		bpf_map_update_elem(&cascade_pacing, &group, &fresh, BPF_NOEXIST);
+		pacing = bpf_map_lookup_elem(&cascade_pacing, &group);
 		if (pacing == NULL) {
 			count_event_table_full(1);
 			return 0;
@@ -208,12 +213,12 @@ static __always_inline int pace_departure(struct __sk_buff *skb, __u32 group,
 }
 
 SEC("tc")
-int group_egress(struct __sk_buff *skb)
+int cascade_egress(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
-	const struct meter_config *config = bpf_map_lookup_elem(&meter_config, &zero);
+	const struct group_meter_config *config = bpf_map_lookup_elem(&cascade_config, &zero);
 	struct packet_facts facts = {};
-	struct group_counters *counters;
+	struct group_meter_counters *counters;
 	const struct group_cap *cap;
 	__u32 group = METER_GROUP_UNATTRIBUTED;
 	__u64 wire_bytes = skb->wire_len;
@@ -239,9 +244,9 @@ int group_egress(struct __sk_buff *skb)
 		__u32 *found = NULL;
 
 		if (facts.family == 4)
-			found = bpf_map_lookup_elem(&prefix_v4, &facts.v4);
+			found = bpf_map_lookup_elem(&cascade_prefix4, &facts.v4);
 		else if (facts.family == 6)
-			found = bpf_map_lookup_elem(&prefix_v6, &facts.v6);
+			found = bpf_map_lookup_elem(&cascade_prefix6, &facts.v6);
 		if (found != NULL)
 			group = *found;
 	}
@@ -252,10 +257,11 @@ int group_egress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	}
 
-	cap = bpf_map_lookup_elem(&group_caps, &group);
+	cap = bpf_map_lookup_elem(&cascade_caps, &group);
 	if (cap != NULL) {
 		if (config->shaper == METER_SHAPER_HTB) {
-			skb->priority = cap->class_id;
+			if (group >= 1 && group <= METER_HTB_GROUP_MAX)
+				skb->priority = METER_HTB_CLASS(group);
 		} else if (config->shaper == METER_SHAPER_EDT &&
 			   pace_departure(skb, group, cap, wire_bytes, config->horizon_ns)) {
 			counters->dropped_bytes += wire_bytes;

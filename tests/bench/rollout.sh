@@ -64,22 +64,22 @@ ROLLOUT_METER=off
 source "$root/tools/demo/rollout-lib.bash"
 cleanup() {
   rollout_stop_all
-  "$CASCADE_BIN/cascade-meter" --pin-dir "$pin" detach --unpin >/dev/null 2>&1
+  "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" detach --unpin >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$CASCADE_BIN/cascade-meter" --pin-dir "$pin" attach --interface lo --no-cpu >/dev/null ||
+"$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" attach --interface lo --no-cpu >/dev/null ||
   { echo "rollout.sh: cannot attach the group meter"; exit 1; }
-"$CASCADE_BIN/cascade-meter" --pin-dir "$pin" cap set "$origin_group" "$origin_rate" >/dev/null ||
+"$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" cap set "$origin_group" "$origin_rate" >/dev/null ||
   { echo "rollout.sh: cannot cap the origin"; exit 1; }
 echo "origin egress capped at $origin_rate by the eBPF group meter (group $origin_group, $(tc qdisc show dev lo | grep -o 'htb [^ ]*' || echo 'EDT/fq')) on the namespace's lo"
 echo "image $(numfmt --to=iec "$image_size"), fan-out $fanout, slaves hash every ${hash_every}th device's image"
 
 cpu_seconds() { awk -v tick="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / tick }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 meter_bytes() {
-  bpftool -j map dump pinned "$pin/group_stats" |
+  bpftool -j map dump pinned "$pin/cascade_stats" |
     jq --argjson g "$1" '[.[] | select(.formatted.key == $g) | .formatted.values[].value.bytes] | add // 0'
 }
 

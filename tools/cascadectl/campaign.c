@@ -299,7 +299,8 @@ static int campaign_watch(int argc, char **argv)
 			return 1;
 		draw(campaign, terminal);
 		state = json_string_value(json_object_get(campaign, "state"));
-		finished = state && (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0);
+		finished = state && (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0 ||
+				     strcmp(state, "halted") == 0);
 		if (finished) {
 			long long failed = integer_of(json_object_get(campaign, "counts"), "failed");
 

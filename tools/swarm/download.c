@@ -83,9 +83,12 @@ static void count_image(struct swarm_device *device)
 	device->cut_done = false;
 }
 
-/* Records the outcome and asks for a session to report it. */
+/* Records the outcome and asks for a session to report it (a late
+ * reporter waits for its next periodic Inform or a connection request). */
 static void complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code)
 {
+	struct profile_stats *profile = &swarm->stats.profiles[device->profile];
+
 	device->downloading = false;
 	device->download_easy = NULL;
 	device->transfer_pending = true;
@@ -93,13 +96,18 @@ static void complete(struct swarm *swarm, struct swarm_device *device, unsigned 
 	free(device->transfer_command_key);
 	device->transfer_command_key = device->download_key ? strdup(device->download_key) : strdup("");
 	cwmp_format_time((uint64_t)time(NULL), device->transfer_complete, sizeof(device->transfer_complete));
-	if (fault_code)
+	device->transfer_done_ms = monotonic_ms();
+	if (fault_code) {
 		swarm->stats.downloads_failed++;
-	else
+		profile->downloads_failed++;
+	} else {
 		swarm->stats.downloads_ok++;
+		profile->downloads_ok++;
+	}
 	swarm->downloads_running--;
 	report_download(swarm, device, fault_code);
-	device_want_session(swarm, device);
+	if (device->profile != PROFILE_LATE_TRANSFER)
+		device_want_session(swarm, device);
 }
 
 /* Over the device's rate? Then pause until the bytes are due. */
@@ -219,6 +227,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 		swarm->stats.range_requests++;
 	}
 	device->download_easy = easy;
+	transfer->multi = swarm->multi;
 	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
 		device->download_easy = NULL;
 		transfer_free(transfer, easy);
@@ -260,7 +269,13 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 	count_image(device);
 	if (device->stall_downloads)
 		return 0; /* accepted, never finished: the ACS must notice */
-	if (device->fault_downloads) {
+	if (device->profile == PROFILE_STALLING &&
+	    (!device->stalled_image || strcmp(device->stalled_image, device->download_name) != 0)) {
+		free(device->stalled_image);
+		device->stalled_image = strdup(device->download_name);
+		return 0; /* sits on the first Download of this image; the next one goes */
+	}
+	if (device->fault_downloads || (device->profile == PROFILE_SPV_FAULT && device->download_by_master_url)) {
 		complete(swarm, device, 9010);
 		return 0;
 	}

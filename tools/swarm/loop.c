@@ -1,8 +1,10 @@
 /* cascade-swarm's event loop: one epoll set holding libcurl's sockets
- * (multi socket interface), the libmicrohttpd server's epoll fd and a
- * signalfd; a binary heap of device timers (sessions: periodic Informs and
- * retries; downloads: resumes after a cut). Every wait is bounded by the
- * nearest timer, so the loop never stalls. */
+ * (multi socket interface, two multi handles: the second keeps the
+ * connections of devices that send no cookie, apart from the small shared
+ * cache), the libmicrohttpd server's epoll fd and a signalfd; a binary heap
+ * of device timers (sessions: periodic Informs and retries; downloads:
+ * resumes after a cut). Every wait is bounded by the nearest timer, so the
+ * loop never stalls. */
 #include "swarm.h"
 
 #include <errno.h>
@@ -92,34 +94,57 @@ void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t d
 	timer_arm(swarm, &device->session_timer, due_ms);
 }
 
+/* epoll data of a curl socket: the driver's number + 1 above the fd (the
+ * signalfd and the server's fd carry 0 there). */
+static uint64_t socket_tag(const struct curl_driver *driver, int fd)
+{
+	return (uint64_t)(driver - driver->swarm->drivers + 1) << 32 | (uint32_t)fd;
+}
+
 static int socket_callback(CURL *easy, curl_socket_t socket_fd, int what, void *user, void *socket_pointer)
 {
-	struct swarm *swarm = user;
+	struct curl_driver *driver = user;
+	struct swarm *swarm = driver->swarm;
 	struct epoll_event event = { 0 };
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_DEL, socket_fd, NULL);
-		curl_multi_assign(swarm->multi, socket_fd, NULL);
+		curl_multi_assign(driver->multi, socket_fd, NULL);
 		return 0;
 	}
 	event.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	event.data.fd = socket_fd;
+	event.data.u64 = socket_tag(driver, socket_fd);
 	if (socket_pointer) {
 		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_MOD, socket_fd, &event);
 	} else {
 		epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, socket_fd, &event);
-		curl_multi_assign(swarm->multi, socket_fd, swarm);
+		curl_multi_assign(driver->multi, socket_fd, driver);
 	}
 	return 0;
 }
 
 static int timer_callback(CURLM *multi, long timeout_ms, void *user)
 {
-	struct swarm *swarm = user;
+	struct curl_driver *driver = user;
 
 	(void)multi;
-	swarm->curl_timeout_ms = timeout_ms < 0 ? -1 : (long)monotonic_ms() + timeout_ms;
+	driver->timeout_ms = timeout_ms < 0 ? -1 : (long)monotonic_ms() + timeout_ms;
+	return 0;
+}
+
+static int driver_init(struct swarm *swarm, struct curl_driver *driver, long max_connections)
+{
+	driver->swarm = swarm;
+	driver->timeout_ms = -1;
+	driver->multi = curl_multi_init();
+	if (!driver->multi)
+		return -ENOMEM;
+	curl_multi_setopt(driver->multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
+	curl_multi_setopt(driver->multi, CURLMOPT_SOCKETDATA, driver);
+	curl_multi_setopt(driver->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
+	curl_multi_setopt(driver->multi, CURLMOPT_TIMERDATA, driver);
+	curl_multi_setopt(driver->multi, CURLMOPT_MAXCONNECTS, max_connections);
 	return 0;
 }
 
@@ -140,20 +165,18 @@ int swarm_loop_init(struct swarm *swarm)
 		return -errno;
 	event.data.fd = signal_fd;
 	epoll_ctl(swarm->epoll_fd, EPOLL_CTL_ADD, signal_fd, &event);
-	swarm->multi = curl_multi_init();
-	if (!swarm->multi)
-		return -ENOMEM;
-	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETFUNCTION, socket_callback);
-	curl_multi_setopt(swarm->multi, CURLMOPT_SOCKETDATA, swarm);
-	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERFUNCTION, timer_callback);
-	curl_multi_setopt(swarm->multi, CURLMOPT_TIMERDATA, swarm);
 	/* Every device has its own source address, so a cached connection only
 	 * serves the device that opened it (its next exchange); libcurl checks
 	 * every cached connection to the same host before each request, so a
 	 * big cache costs more (poll() on each) than the reconnects it saves.
-	 * Without own addresses setup_devices raises it (main.c). */
-	curl_multi_setopt(swarm->multi, CURLMOPT_MAXCONNECTS, 64L);
-	swarm->curl_timeout_ms = -1;
+	 * Without own addresses setup_devices raises it (main.c). Devices that
+	 * send no cookie need their connection for the whole session: they use
+	 * the second multi handle, whose cache holds one per such device. */
+	if (driver_init(swarm, &swarm->drivers[0], 64) < 0 ||
+	    driver_init(swarm, &swarm->drivers[1], (long)swarm->options.devices + 8) < 0)
+		return -ENOMEM;
+	swarm->multi = swarm->drivers[0].multi;
+	swarm->kept_multi = swarm->drivers[1].multi;
 	swarm->heap = calloc(swarm->options.devices ? 2 * (size_t)swarm->options.devices : 1, sizeof(*swarm->heap));
 	swarm->waiting = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->waiting));
 	if (!swarm->heap || !swarm->waiting)
@@ -163,8 +186,9 @@ int swarm_loop_init(struct swarm *swarm)
 
 void swarm_loop_destroy(struct swarm *swarm)
 {
-	if (swarm->multi)
-		curl_multi_cleanup(swarm->multi);
+	for (int i = 0; i < 2; i++)
+		if (swarm->drivers[i].multi)
+			curl_multi_cleanup(swarm->drivers[i].multi);
 	if (swarm->epoll_fd >= 0)
 		close(swarm->epoll_fd);
 	if (signal_fd >= 0)
@@ -178,17 +202,22 @@ static void drain_curl_messages(struct swarm *swarm)
 	CURLMsg *message;
 	int left;
 
-	while ((message = curl_multi_info_read(swarm->multi, &left)))
-		if (message->msg == CURLMSG_DONE)
-			transfer_finished(swarm, message->easy_handle, message->data.result);
+	for (int i = 0; i < 2; i++)
+		while ((message = curl_multi_info_read(swarm->drivers[i].multi, &left)))
+			if (message->msg == CURLMSG_DONE)
+				transfer_finished(swarm, message->easy_handle, message->data.result);
 }
 
 static int wait_timeout(struct swarm *swarm, uint64_t now)
 {
 	long timeout = 1000;
 
-	if (swarm->curl_timeout_ms >= 0)
-		timeout = swarm->curl_timeout_ms > (long)now ? swarm->curl_timeout_ms - (long)now : 0;
+	for (int i = 0; i < 2; i++) {
+		long due = swarm->drivers[i].timeout_ms;
+
+		if (due >= 0 && (due > (long)now ? due - (long)now : 0) < timeout)
+			timeout = due > (long)now ? due - (long)now : 0;
+	}
 	if (swarm->heap_count) {
 		long due = swarm->heap[0]->due_ms > now ? (long)(swarm->heap[0]->due_ms - now) : 0;
 
@@ -225,29 +254,33 @@ int swarm_run(struct swarm *swarm)
 		if (count < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < count; i++) {
-			int fd = events[i].data.fd, flags = 0;
+			uint64_t tag = events[i].data.u64;
+			unsigned int driver = (unsigned int)(tag >> 32);
+			int fd = (int)(uint32_t)tag, flags = 0;
 
-			if (fd == signal_fd) {
+			if (driver == 0 && fd == signal_fd) {
 				struct signalfd_siginfo information;
 
 				if (read(signal_fd, &information, sizeof(information)) > 0)
 					swarm->stopping = true;
 				continue;
 			}
-			if (fd == server_fd)
-				continue; /* served once below, after the curl sockets */
+			if (driver == 0 || driver > 2)
+				continue; /* the server's fd: served once below, after the curl sockets */
 			if (events[i].events & EPOLLIN)
 				flags |= CURL_CSELECT_IN;
 			if (events[i].events & EPOLLOUT)
 				flags |= CURL_CSELECT_OUT;
 			if (events[i].events & (EPOLLERR | EPOLLHUP))
 				flags |= CURL_CSELECT_ERR;
-			curl_multi_socket_action(swarm->multi, fd, flags, &running);
+			curl_multi_socket_action(swarm->drivers[driver - 1].multi, fd, flags, &running);
 		}
 		now = monotonic_ms();
-		if (swarm->curl_timeout_ms >= 0 && (long)now >= swarm->curl_timeout_ms) {
-			swarm->curl_timeout_ms = -1;
-			curl_multi_socket_action(swarm->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		for (int d = 0; d < 2; d++) {
+			if (swarm->drivers[d].timeout_ms >= 0 && (long)now >= swarm->drivers[d].timeout_ms) {
+				swarm->drivers[d].timeout_ms = -1;
+				curl_multi_socket_action(swarm->drivers[d].multi, CURL_SOCKET_TIMEOUT, 0, &running);
+			}
 		}
 		if (swarm->server)
 			MHD_run(swarm->server);

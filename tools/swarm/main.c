@@ -98,7 +98,8 @@ static int setup_devices(struct swarm *swarm)
 	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0 ||
 	    mark_devices(swarm, options->slow_devices, "slow-devices", offsetof(struct swarm_device, slow)) < 0 ||
 	    mark_devices(swarm, options->flaky_devices, "flaky-devices", offsetof(struct swarm_device, flaky)) < 0 ||
-	    set_occupancies(swarm, options->occupancy_list) < 0 || addresses_assign(swarm) < 0)
+	    set_occupancies(swarm, options->occupancy_list) < 0 || profiles_assign(swarm) < 0 ||
+	    addresses_assign(swarm) < 0)
 		return -EINVAL;
 	/* Devices sharing one source address reuse each other's connections:
 	 * keep one per exchange in flight, as a fleet behind one NAT would. */
@@ -152,6 +153,8 @@ static void free_devices(struct swarm *swarm)
 		free(device->image_sha256);
 		free(device->image_signature);
 		free(device->served_image);
+		free(device->stalled_image);
+		free(device->challenge);
 		free(device->counted_image);
 		sha256_stream_free(device->hash);
 		if (device->store_fd >= 0)
@@ -159,6 +162,8 @@ static void free_devices(struct swarm *swarm)
 	}
 	free(swarm->devices);
 	free(swarm->stats.latencies_us);
+	for (int p = 0; p < PROFILE_COUNT; p++)
+		free(swarm->stats.profiles[p].delays_ms);
 }
 
 int main(int argc, char **argv)

@@ -70,6 +70,20 @@ static void usage(FILE *stream)
 		"  --slow-devices LIST       these devices download at --slow-rate (default 64K bytes/s)\n"
 		"  --flaky-devices LIST      these devices cut their connection once per image after\n"
 		"                            --cut-after bytes (default 256K), then resume with Range\n"
+		"Stock-device profiles (docs/swarm.md; file servers stay ideal):\n"
+		"  --profile NAME=SHARE,...  share of all devices (0..1) behaving like NAME:\n"
+		"                            partial-path (stock; a partial-path GetParameterValues is\n"
+		"                            faulted / dropped / restarted on, a third each), sloppy-fault\n"
+		"                            (faults parameters in envelopes with undeclared prefixes),\n"
+		"                            late-transfer-complete (reports at its next periodic Inform\n"
+		"                            unless a connection request comes), stalling (sits on the\n"
+		"                            first Download of an image), spv-fault (an empty-URL Download:\n"
+		"                            fault 9003 / TransferComplete 9010), nonce-reuse (Digest with\n"
+		"                            its last nonce and nc=00000001 each session), legacy (cookie\n"
+		"                            echoed whole / no cookie / cwmp-1-0 only / Basic only / no\n"
+		"                            image check, a fifth each); the rest are ideal\n"
+		"  --drop-delay SECONDS      a device that dropped a session calls in again after this\n"
+		"                            (default 5)\n"
 		"Records:\n"
 		"  --ack-log FILE            append \"SERIAL inform N\" / \"SERIAL transfer KEY\" for every\n"
 		"                            Inform / TransferComplete the ACS acknowledged (crash tests)\n"
@@ -92,7 +106,7 @@ enum option_code {
 	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE, OPTION_ACK_LOG, OPTION_OCCUPANCY,
 	OPTION_SOURCE_RANGE, OPTION_PREFIX_FILE, OPTION_REPORT, OPTION_HASH_EVERY, OPTION_DOWNLOAD_RATE,
 	OPTION_SLOW_DEVICES, OPTION_SLOW_RATE, OPTION_FLAKY_DEVICES, OPTION_CUT_AFTER, OPTION_DOWNLOAD_RETRIES,
-	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER,
+	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER, OPTION_PROFILE, OPTION_DROP_DELAY,
 };
 
 static const struct option long_options[] = {
@@ -145,6 +159,8 @@ static const struct option long_options[] = {
 	{ "download-retries", required_argument, NULL, OPTION_DOWNLOAD_RETRIES },
 	{ "retry-max", required_argument, NULL, OPTION_RETRY_MAX },
 	{ "receive-buffer", required_argument, NULL, OPTION_RECEIVE_BUFFER },
+	{ "profile", required_argument, NULL, OPTION_PROFILE },
+	{ "drop-delay", required_argument, NULL, OPTION_DROP_DELAY },
 	{ "verbose", no_argument, NULL, OPTION_VERBOSE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -199,7 +215,7 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		.software_version = "1.0", .location_prefix = "loc-", .file_server_ratio = 0.1, .max_occupancy = 5000,
 		.cache_size = 1ull << 30, .concurrency = 256, .store_dir = "swarm-store", .seed = 1,
 		.source_range = "auto", .hash_every = 1, .slow_rate = 64 * 1024, .cut_after = 256 * 1024,
-		.download_retries = 3, .retry_max_seconds = 30,
+		.download_retries = 3, .retry_max_seconds = 30, .drop_delay_seconds = 5,
 	};
 	while (result == 0 && (code = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (code) {
@@ -270,6 +286,8 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 			}
 			break;
 		case OPTION_RETRY_MAX: result = number("retry-max", optarg, 1, 3600, &options->retry_max_seconds); break;
+		case OPTION_PROFILE: options->profiles = optarg; break;
+		case OPTION_DROP_DELAY: result = fraction("drop-delay", optarg, 0, 3600, &options->drop_delay_seconds); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}

@@ -2,7 +2,9 @@
  * parameters it reports (standard TR-181/TR-098 ones, X_CASCADE_ ones when
  * it is a cascade device), GetParameterValues / GetParameterNames over
  * them, SetParameterValues of X_CASCADE_MasterURL and X_CASCADE_ImageSHA256,
- * Download (accepted, run after the session), Reboot, GetRPCMethods. */
+ * Download (accepted, run after the session), Reboot, GetRPCMethods; and
+ * how the profiles answer otherwise (a partial path faulted, dropped or
+ * restarted on, sloppy faults, an empty Download URL refused). */
 #include "swarm.h"
 
 #include <stdio.h>
@@ -88,6 +90,35 @@ static void fault(struct cwmp_message *response, unsigned int code)
 	struct cwmp_message copy = *response;
 
 	cwmp_fault_message(response, copy.version, copy.id, code, NULL);
+}
+
+/* How a profile meets a GetParameterValues of a partial path: true when
+ * it answers otherwise than the data model would (*action says how). */
+static bool partial_path_answer(struct swarm_device *device, const struct cwmp_get_parameter_values *get,
+				struct cwmp_message *response, char **raw, size_t *raw_length,
+				enum answer_action *action)
+{
+	bool partial = false;
+
+	for (size_t n = 0; n < get->name_count; n++) {
+		size_t length = strlen(get->names[n]);
+
+		partial |= length == 0 || get->names[n][length - 1] == '.';
+	}
+	if (!partial || (device->profile != PROFILE_SLOPPY_FAULT && device->profile != PROFILE_PARTIAL_PATH))
+		return false;
+	if (device->profile == PROFILE_SLOPPY_FAULT) {
+		*raw = sloppy_fault_envelope(device->variant, response->id, 9005, raw_length);
+		*action = *raw ? ANSWER_RAW : ANSWER_DROP;
+	} else if (device->variant == PARTIAL_PATH_DROP) {
+		*action = ANSWER_DROP;
+	} else if (device->variant == PARTIAL_PATH_RESTART) {
+		*action = ANSWER_RESTART;
+	} else {
+		fault(response, 9005);
+		*action = ANSWER_SEND;
+	}
+	return true;
 }
 
 static void get_values(struct swarm *swarm, struct swarm_device *device, const struct cwmp_get_parameter_values *get,
@@ -202,10 +233,12 @@ static void accept_download(struct swarm_device *device, const struct cwmp_downl
 		fault(response, 9003);
 		return;
 	}
-	if (!download->url[0] && !device->master_url) {
+	if (!download->url[0] &&
+	    (!device->master_url || (device->profile == PROFILE_SPV_FAULT && device->variant == 0))) {
 		fault(response, 9003);
 		return;
 	}
+	device->download_by_master_url = !download->url[0];
 	replace(&device->download_url, download->url[0] ? download->url : device->master_url);
 	replace(&device->download_key, download->command_key);
 	replace(&device->download_name, download->target_file_name[0] ? download->target_file_name : "image.bin");
@@ -216,20 +249,28 @@ static void accept_download(struct swarm_device *device, const struct cwmp_downl
 									   "0001-01-01T00:00:00Z" };
 }
 
-void device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
-		   struct cwmp_message *response)
+enum answer_action device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
+				 struct cwmp_message *response, char **raw, size_t *raw_length)
 {
+	enum answer_action action = ANSWER_SEND;
+
 	memset(response, 0, sizeof(*response));
 	response->version = request->version;
 	response->id = request->id;
 	switch (request->type) {
 	case CWMP_GET_PARAMETER_VALUES:
-		get_values(swarm, device, &request->body.get_parameter_values, response);
+		if (!partial_path_answer(device, &request->body.get_parameter_values, response, raw, raw_length, &action))
+			get_values(swarm, device, &request->body.get_parameter_values, response);
 		break;
 	case CWMP_GET_PARAMETER_NAMES:
 		get_names(swarm, device, &request->body.get_parameter_names, response);
 		break;
 	case CWMP_SET_PARAMETER_VALUES:
+		if (device->profile == PROFILE_SLOPPY_FAULT) { /* it takes none of our parameters */
+			*raw = sloppy_fault_envelope(device->variant, request->id, 9005, raw_length);
+			action = *raw ? ANSWER_RAW : ANSWER_DROP;
+			break;
+		}
 		set_values(device, &request->body.set_parameter_values, response);
 		break;
 	case CWMP_DOWNLOAD:
@@ -247,4 +288,5 @@ void device_answer(struct swarm *swarm, struct swarm_device *device, const struc
 		fault(response, 9000);
 		break;
 	}
+	return action;
 }

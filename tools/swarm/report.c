@@ -1,8 +1,9 @@
 /* The --report file: one JSON line (jansson) per finished download attempt
  * of a simulated device, so tests and benchmarks can check every device's
  * outcome and cost: fault, bytes received and thrown away, requests,
- * Range requests, in-place resumes, whether the image was hashed, and the
- * wall-clock time it ended (for completion curves). */
+ * Range requests, in-place resumes, whether the image was hashed, the
+ * wall-clock time it ended (for completion curves), the device's profile
+ * and whether the URL came by X_CASCADE_MasterURL (spv). */
 #include "swarm.h"
 
 #include <jansson.h>
@@ -16,7 +17,8 @@ void report_download(struct swarm *swarm, const struct swarm_device *device, uns
 	if (!swarm->report)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
-	line = json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:f}",
+	line = json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:f, s:s, "
+			 "s:b}",
 			 "time_ms", (json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
 			 "serial", device->serial,
 			 "device", (json_int_t)device->index,
@@ -33,7 +35,9 @@ void report_download(struct swarm *swarm, const struct swarm_device *device, uns
 			 "resumes_in_place", (json_int_t)device->resumes_in_place,
 			 "restarts", (json_int_t)device->restarts,
 			 "hashed", device->hashing,
-			 "seconds", (double)(monotonic_ms() - device->attempt_started_ms) / 1000.0);
+			 "seconds", (double)(monotonic_ms() - device->attempt_started_ms) / 1000.0,
+			 "profile", profile_name(device->profile),
+			 "spv", device->download_by_master_url);
 	if (!line)
 		return;
 	json_dumpf(line, swarm->report, JSON_COMPACT);

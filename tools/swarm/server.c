@@ -1,6 +1,6 @@
 /* The swarm's own HTTP server (libmicrohttpd driven from the swarm's epoll
  * loop, no thread): GET /cr/N is device N's ConnectionRequestURL (Digest
- * auth when configured); GET /d/N/images/NAME serves the image device N
+ * auth with cascade's nonces when configured, common/digest_auth.h); GET /d/N/images/NAME serves the image device N
  * downloaded when it is a file server, with Range, as cascade-master would;
  * GET /-/stats is the summary so far (tests watch the slaves' progress). */
 #include "swarm.h"
@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+
+#define CR_REALM "cascade-swarm"
 #include "common/parse.h"
 
 static enum MHD_Result reply(struct MHD_Connection *connection, unsigned int status)
@@ -37,26 +38,39 @@ static struct swarm_device *device_from(struct swarm *swarm, const char *text, c
 	return &swarm->devices[index];
 }
 
-static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connection *connection,
+/* 401 with a Digest challenge (MD5, then SHA-256) and a fresh nonce. */
+static enum MHD_Result challenge(struct swarm *swarm, struct MHD_Connection *connection, bool stale)
+{
+	static const enum digest_algorithm algorithms[] = { DIGEST_MD5, DIGEST_SHA256 };
+	struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	char values[2][DIGEST_CHALLENGE_SIZE];
+	enum MHD_Result result;
+	int count;
+
+	if (!response)
+		return MHD_NO;
+	count = digest_challenges(swarm->nonces, CR_REALM, algorithms, 2, stale, monotonic_ms(), values);
+	for (int i = 0; i < count; i++)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, values[i]);
+	result = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
+	MHD_destroy_response(response);
+	return result;
+}
+
+static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connection *connection, const char *url,
 					  struct swarm_device *device)
 {
 	if (swarm->options.cr_username) {
-		char *username = MHD_digest_auth_get_username(connection);
-		int status = MHD_NO;
+		const char *header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		struct digest_authorization authorization;
+		enum digest_verdict verdict = DIGEST_REFUSED;
 
-		if (username && strcmp(username, swarm->options.cr_username) == 0)
-			status = MHD_digest_auth_check2(connection, "cascade-swarm", username, swarm->options.cr_password,
-							300, MHD_DIGEST_ALG_MD5);
-		if (username)
-			MHD_free(username);
-		if (status != MHD_YES) {
-			struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-			enum MHD_Result result = MHD_queue_auth_fail_response2(connection, "cascade-swarm", "swarm", response,
-									      status == MHD_INVALID_NONCE, MHD_DIGEST_ALG_MD5);
-
-			MHD_destroy_response(response);
-			return result;
-		}
+		if (header && digest_parse_authorization(header, &authorization) == 0 &&
+		    strcmp(authorization.username, swarm->options.cr_username) == 0)
+			verdict = digest_verify(swarm->nonces, &authorization, MHD_HTTP_METHOD_GET, url, CR_REALM,
+						DIGEST_MD5 | DIGEST_SHA256, swarm->options.cr_password, monotonic_ms());
+		if (verdict != DIGEST_ACCEPTED)
+			return challenge(swarm, connection, verdict == DIGEST_STALE);
 	}
 	swarm->stats.connection_requests++;
 	device->connection_requested = true;
@@ -109,7 +123,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 
 static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
 {
-	char text[2048];
+	char text[8192];
 	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
 	struct MHD_Response *response;
 	enum MHD_Result result;
@@ -141,7 +155,7 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	if (strcmp(url, "/-/stats") == 0)
 		return stats(swarm, connection);
 	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
-		return connection_request(swarm, connection, device);
+		return connection_request(swarm, connection, url, device);
 	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest)) &&
 	    strncmp(rest, "/images/", 8) == 0 && !strchr(rest + 8, '/'))
 		return serve_image(swarm, connection, device, rest + 8);
@@ -150,7 +164,6 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 
 int server_start(struct swarm *swarm)
 {
-	static unsigned char nonce_random[32];
 	unsigned int nonce_slots;
 	struct sockaddr_storage address;
 	socklen_t length;
@@ -161,16 +174,14 @@ int server_start(struct swarm *swarm)
 		log_error("invalid --listen address \"%s\" (expected HOST:PORT)", swarm->options.listen);
 		return -EINVAL;
 	}
-	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
-		return -EIO;
 	/* a slot per outstanding Digest nonce: with too few, thousands of
-	 * connection requests evict each other's nonces ("Stale nonce") */
+	 * connection requests evict each other's nonces (stale) */
 	nonce_slots = swarm->options.devices < 2048 ? 4096 : 2 * swarm->options.devices;
+	if (swarm->options.cr_username && digest_nonces_new(nonce_slots, 300000, &swarm->nonces) < 0)
+		return -ENOMEM;
 	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 					 0, NULL, NULL, handle, swarm, MHD_OPTION_SOCK_ADDR, &address,
-					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60,
-					 MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random,
-					 MHD_OPTION_NONCE_NC_SIZE, nonce_slots, MHD_OPTION_END);
+					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
 	if (!swarm->server) {
 		log_error("cannot listen on %s: %s", swarm->options.listen, strerror(errno));
 		return -EADDRNOTAVAIL;
@@ -194,4 +205,6 @@ void server_stop(struct swarm *swarm)
 	if (swarm->server)
 		MHD_stop_daemon(swarm->server);
 	swarm->server = NULL;
+	digest_nonces_free(swarm->nonces);
+	swarm->nonces = NULL;
 }

@@ -4,7 +4,9 @@
  * MAX_EXCHANGES of them); a failed session is retried with exponential
  * back-off and jitter (at least a 503's Retry-After), so a fleet rides
  * through an ACS restart without hammering it; periodic Informs; session
- * latency for the statistics. */
+ * latency for the statistics. Profiles (profiles.c) change the cookie,
+ * the namespace, the authentication (Basic only, or a Digest client that
+ * re-sends its last nonce) and may drop a session without answering. */
 #include "transfer.h"
 
 #include <errno.h>
@@ -62,15 +64,23 @@ static size_t collect_header(char *data, size_t size, size_t count, void *user)
 {
 	struct transfer *transfer = user;
 	size_t bytes = size * count;
-	char line[256];
+	char line[640];
 
 	if (bytes >= sizeof(line))
 		return bytes;
 	memcpy(line, data, bytes);
 	line[bytes] = '\0';
-	if (strncasecmp(line, "Set-Cookie:", 11) == 0) {
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "WWW-Authenticate:", 17) == 0) {
+		const char *value = line + 17 + strspn(line + 17, " ");
+		struct digest_challenge_fields challenge;
+
+		if (!transfer->challenge[0] && digest_parse_challenge(value, &challenge) == 0)
+			snprintf(transfer->challenge, sizeof(transfer->challenge), "%s", value);
+	} else if (strncasecmp(line, "Set-Cookie:", 11) == 0) {
 		char *start = strstr(line, "cascade_session=");
 
+		snprintf(transfer->set_cookie, sizeof(transfer->set_cookie), "%s", line + 11 + strspn(line + 11, " "));
 		if (start) {
 			start += 16;
 			start[strcspn(start, ";\r\n ")] = '\0';
@@ -82,12 +92,61 @@ static size_t collect_header(char *data, size_t size, size_t count, void *user)
 	return bytes;
 }
 
-/* POSTs body (NULL: an empty POST) to the ACS for the device. */
-static int post(struct swarm *swarm, struct swarm_device *device, char *body, size_t length)
+/* The path of the ACS URL (Digest's uri). */
+static void acs_path(const struct swarm *swarm, char *path, size_t size)
+{
+	const char *start = strstr(swarm->options.acs_url, "://");
+	const char *slash = start ? strchr(start + 3, '/') : NULL;
+
+	snprintf(path, size, "%s", slash ? slash : "/");
+}
+
+/* A nonce-reuse device's own Digest Authorization: the last challenge's
+ * nonce with nc=00000001, whatever it sent with it before. */
+static struct curl_slist *add_digest(struct swarm *swarm, struct swarm_device *device, struct curl_slist *headers)
+{
+	char username[160], path[256], cnonce[24], authorization[1400], header[1500];
+
+	snprintf(username, sizeof(username), swarm->options.username, device->serial);
+	acs_path(swarm, path, sizeof(path));
+	snprintf(cnonce, sizeof(cnonce), "%08x%08x", (unsigned int)rand_r(&swarm->random_state),
+		 (unsigned int)rand_r(&swarm->random_state));
+	if (digest_authorization(device->challenge, username, swarm->options.password ? swarm->options.password : "",
+				 "POST", path, 1, cnonce, authorization, sizeof(authorization)) < 0)
+		return headers;
+	snprintf(header, sizeof(header), "Authorization: %s", authorization);
+	return curl_slist_append(headers, header);
+}
+
+/* Credentials towards the ACS, as the device's profile speaks them. */
+static void set_authentication(struct swarm *swarm, struct swarm_device *device, CURL *easy,
+			       struct transfer *transfer)
+{
+	char username[160];
+
+	if (!swarm->options.username)
+		return;
+	if (device->profile == PROFILE_NONCE_REUSE) {
+		if (device->challenge && (device->exchanges == 0 || transfer->auth_tries))
+			transfer->headers = add_digest(swarm, device, transfer->headers);
+		return;
+	}
+	snprintf(username, sizeof(username), swarm->options.username, device->serial);
+	curl_easy_setopt(easy, CURLOPT_HTTPAUTH,
+			 (long)(device->profile == PROFILE_LEGACY && device->variant == LEGACY_BASIC_ONLY ? CURLAUTH_BASIC
+													   : CURLAUTH_ANY));
+	curl_easy_setopt(easy, CURLOPT_USERNAME, username);
+	curl_easy_setopt(easy, CURLOPT_PASSWORD, swarm->options.password ? swarm->options.password : "");
+}
+
+/* POSTs body (NULL: an empty POST) to the ACS for the device; auth_tries
+ * counts the 401s this body was sent again for. */
+static int post_again(struct swarm *swarm, struct swarm_device *device, char *body, size_t length,
+		      unsigned int auth_tries)
 {
 	struct transfer *transfer = calloc(1, sizeof(*transfer));
 	CURL *easy = curl_easy_init();
-	char header[128];
+	char header[256];
 
 	if (!transfer || !easy) {
 		free(body);
@@ -97,6 +156,7 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 	transfer->kind = TRANSFER_CWMP;
 	transfer->device = device;
 	transfer->swarm = swarm;
+	transfer->auth_tries = auth_tries;
 	transfer->request = body;
 	transfer->request_length = body ? length : 0;
 	transfer->headers = curl_slist_append(NULL, "Expect:");
@@ -104,10 +164,14 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 		transfer->headers = curl_slist_append(transfer->headers, "Content-Type: text/xml; charset=\"utf-8\"");
 		transfer->headers = curl_slist_append(transfer->headers, "SOAPAction:");
 	}
-	if (device->cookie[0] && !swarm->options.no_cookies) {
-		snprintf(header, sizeof(header), "Cookie: cascade_session=%s", device->cookie);
+	if (device->cookie[0] && profile_sends_cookie(swarm, device)) {
+		if (profile_echoes_cookie(device) && device->set_cookie[0]) /* "cascade_session=T; Path=/; HttpOnly" */
+			snprintf(header, sizeof(header), "Cookie: %s", device->set_cookie);
+		else
+			snprintf(header, sizeof(header), "Cookie: cascade_session=%s", device->cookie);
 		transfer->headers = curl_slist_append(transfer->headers, header);
 	}
+	set_authentication(swarm, device, easy, transfer);
 	curl_easy_setopt(easy, CURLOPT_URL, swarm->options.acs_url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
@@ -123,20 +187,22 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
 	if (device->interface[0])
 		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
-	if (swarm->options.username) {
-		char username[160];
-
-		snprintf(username, sizeof(username), swarm->options.username, device->serial);
-		curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
-		curl_easy_setopt(easy, CURLOPT_USERNAME, username);
-		curl_easy_setopt(easy, CURLOPT_PASSWORD, swarm->options.password ? swarm->options.password : "");
-	}
-	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
+	/* a device that drops sessions on a partial path keeps no connection
+	 * open: its "drop" really closes the socket the ACS waits on */
+	if (device->profile == PROFILE_PARTIAL_PATH && device->variant != PARTIAL_PATH_FAULT)
+		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+	transfer->multi = profile_sends_cookie(swarm, device) ? swarm->multi : swarm->kept_multi;
+	if (curl_multi_add_handle(transfer->multi, easy) != CURLM_OK) {
 		transfer_free(transfer, easy);
 		return -EIO;
 	}
 	transfer_track(transfer, easy);
 	return 0;
+}
+
+static int post(struct swarm *swarm, struct swarm_device *device, char *body, size_t length)
+{
+	return post_again(swarm, device, body, length, 0);
 }
 
 void transfers_free_all(struct swarm *swarm)
@@ -145,7 +211,7 @@ void transfers_free_all(struct swarm *swarm)
 		struct transfer *transfer = in_flight;
 		CURL *easy = transfer->easy;
 
-		curl_multi_remove_handle(swarm->multi, easy);
+		curl_multi_remove_handle(transfer->multi ? transfer->multi : swarm->multi, easy);
 		transfer_free(transfer, easy);
 	}
 }
@@ -180,6 +246,8 @@ static int send_inform(struct swarm *swarm, struct swarm_device *device)
 	if (!device->bootstrapped) {
 		events[event_count++] = (struct cwmp_event){ "0 BOOTSTRAP", "" };
 		events[event_count++] = (struct cwmp_event){ "1 BOOT", "" };
+	} else if (device->restarted) {
+		events[event_count++] = (struct cwmp_event){ "1 BOOT", "" };
 	} else if (device->connection_requested) {
 		events[event_count++] = (struct cwmp_event){ "6 CONNECTION REQUEST", "" };
 	} else {
@@ -190,9 +258,10 @@ static int send_inform(struct swarm *swarm, struct swarm_device *device)
 		events[event_count++] = (struct cwmp_event){ "M Download", device->transfer_command_key };
 	}
 	device->connection_requested = false;
+	device->restarted = false;
 	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
 	format_now(current_time, sizeof(current_time));
-	message.version = CWMP_VERSION_1_2;
+	message.version = profile_version(device);
 	message.type = CWMP_INFORM;
 	message.id = id;
 	message.body.inform = (struct cwmp_inform){
@@ -214,7 +283,7 @@ static int send_transfer_complete(struct swarm *swarm, struct swarm_device *devi
 	char id[24];
 
 	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
-	message.version = CWMP_VERSION_1_2;
+	message.version = profile_version(device);
 	message.type = CWMP_TRANSFER_COMPLETE;
 	message.id = id;
 	message.body.transfer_complete = (struct cwmp_transfer_complete){
@@ -328,14 +397,62 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 	}
 }
 
+/* The device walks away from its session without answering (a partial-
+ * path profile): its connection is already closed (no keep-alive), and it
+ * calls in again after --drop-delay, as after an agent restart when
+ * restart is set. Not a failed session of the swarm's. */
+static void drop_session(struct swarm *swarm, struct swarm_device *device, bool restart)
+{
+	struct profile_stats *profile = &swarm->stats.profiles[device->profile];
+
+	device->phase = PHASE_IDLE;
+	swarm->sessions_running--;
+	device->cookie[0] = '\0';
+	device->session_wanted = false;
+	if (restart) {
+		device->restarted = true;
+		profile->restarts++;
+	} else {
+		profile->drops++;
+	}
+	swarm_schedule(swarm, device, monotonic_ms() + (uint64_t)(swarm->options.drop_delay_seconds * 1000));
+}
+
+/* The device's answer to an RPC of the ACS, as its profile gives it. */
+static int answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *message)
+{
+	struct cwmp_message response = { 0 };
+	char *raw = NULL;
+	size_t raw_length = 0;
+
+	switch (device_answer(swarm, device, message, &response, &raw, &raw_length)) {
+	case ANSWER_RAW:
+		return post(swarm, device, raw, raw_length);
+	case ANSWER_DROP:
+		drop_session(swarm, device, false);
+		return 0;
+	case ANSWER_RESTART:
+		drop_session(swarm, device, true);
+		return 0;
+	default:
+		return post_message(swarm, device, &response);
+	}
+}
+
 /* The ACS's reply to our last POST, decoded. */
 static void handle_reply(struct swarm *swarm, struct swarm_device *device, struct cwmp_message *message)
 {
-	struct cwmp_message response = { 0 };
 	int result;
 
 	if (++device->exchanges > MAX_EXCHANGES) {
 		log_warn("device %u: session ended after %u exchanges", device->index, MAX_EXCHANGES);
+		end_session(swarm, device, false, 0);
+		return;
+	}
+	if (message->version != profile_version(device) && profile_version(device) == CWMP_VERSION_1_0) {
+		log_warn("device %u speaks cwmp-1-0 only; the ACS answered in %s", device->index,
+			 cwmp_namespace(message->version));
+		swarm->stats.wrong_namespace++;
 		end_session(swarm, device, false, 0);
 		return;
 	}
@@ -356,6 +473,9 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 		if (swarm->ack_log)
 			fprintf(swarm->ack_log, "%s transfer %s\n", device->serial, device->transfer_command_key);
 		device->transfer_pending = false;
+		if (device->transfer_done_ms)
+			stats_record_transfer_complete(&swarm->stats, device->profile, monotonic_ms() - device->transfer_done_ms);
+		device->transfer_done_ms = 0;
 		free(device->transfer_command_key);
 		device->transfer_command_key = NULL;
 		result = post(swarm, device, NULL, 0);
@@ -368,12 +488,32 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 	default:
 		swarm->stats.rpcs++;
 		device->hold_requests = message->hold_requests;
-		device_answer(swarm, device, message, &response);
-		result = post_message(swarm, device, &response);
+		result = answer(swarm, device, message);
 		break;
 	}
 	if (result < 0)
 		end_session(swarm, device, false, 0);
+}
+
+/* A nonce-reuse device takes the 401's challenge (a stale one is what its
+ * old nonce earns) and sends the same body again with it. */
+static int answer_challenge(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer)
+{
+	char *body = NULL;
+
+	if (!device->challenge && !(device->challenge = calloc(1, sizeof(*device->challenge))))
+		return -ENOMEM;
+	if (digest_parse_challenge(transfer->challenge, device->challenge) < 0)
+		return -EINVAL;
+	if (device->challenge->stale)
+		swarm->stats.profiles[device->profile].stale_nonces++;
+	if (transfer->request_length) {
+		body = malloc(transfer->request_length);
+		if (!body)
+			return -ENOMEM;
+		memcpy(body, transfer->request, transfer->request_length);
+	}
+	return post_again(swarm, device, body, transfer->request_length, transfer->auth_tries + 1);
 }
 
 void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
@@ -385,7 +525,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	long status = 0;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&transfer);
-	curl_multi_remove_handle(swarm->multi, easy);
+	curl_multi_remove_handle(transfer && transfer->multi ? transfer->multi : swarm->multi, easy);
 	if (!transfer) {
 		curl_easy_cleanup(easy);
 		return;
@@ -397,8 +537,15 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 		return;
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-	if (transfer->cookie[0])
+	if (transfer->cookie[0]) {
 		snprintf(device->cookie, sizeof(device->cookie), "%s", transfer->cookie);
+		snprintf(device->set_cookie, sizeof(device->set_cookie), "%s", transfer->set_cookie);
+	}
+	if (result == CURLE_OK && status == 401 && device->profile == PROFILE_NONCE_REUSE && transfer->challenge[0] &&
+	    transfer->auth_tries < 2 && answer_challenge(swarm, device, transfer) == 0) {
+		transfer_free(transfer, easy);
+		return;
+	}
 	if (result != CURLE_OK || (status != 200 && status != 204)) {
 		if (status == 503)
 			swarm->stats.overloads++;

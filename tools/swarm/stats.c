@@ -1,6 +1,7 @@
 /* cascade-swarm's statistics: session latencies (kept, then sorted for
- * p50/p99), the JSON summary line printed on exit and served live at
- * GET /-/stats (with the downloads in flight). */
+ * p50/p99), per-profile outcomes and TransferComplete delays, the JSON
+ * summary line printed on exit and served live at GET /-/stats (with the
+ * downloads in flight). */
 #include "swarm.h"
 
 #include <errno.h>
@@ -9,21 +10,35 @@
 
 #define LATENCY_LIMIT (8u << 20)
 
-void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds)
+/* Appends value to a growing array (at most LATENCY_LIMIT entries). */
+static void append_value(uint64_t **values, size_t *count, size_t *capacity, size_t first_capacity, uint64_t value)
 {
-	if (stats->latency_count == stats->latency_capacity) {
-		size_t wanted = stats->latency_capacity ? stats->latency_capacity * 2 : 65536;
+	if (*count == *capacity) {
+		size_t wanted = *capacity ? *capacity * 2 : first_capacity;
 		uint64_t *bigger;
 
 		if (wanted > LATENCY_LIMIT)
 			return;
-		bigger = realloc(stats->latencies_us, wanted * sizeof(*bigger));
+		bigger = realloc(*values, wanted * sizeof(*bigger));
 		if (!bigger)
 			return;
-		stats->latencies_us = bigger;
-		stats->latency_capacity = wanted;
+		*values = bigger;
+		*capacity = wanted;
 	}
-	stats->latencies_us[stats->latency_count++] = microseconds;
+	(*values)[(*count)++] = value;
+}
+
+void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds)
+{
+	append_value(&stats->latencies_us, &stats->latency_count, &stats->latency_capacity, 65536, microseconds);
+}
+
+void stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms)
+{
+	struct profile_stats *entry = &stats->profiles[profile];
+
+	entry->transfer_completes++;
+	append_value(&entry->delays_ms, &entry->delay_count, &entry->delay_capacity, 256, delay_ms);
 }
 
 static int compare(const void *a, const void *b)
@@ -43,11 +58,54 @@ static double percentile_ms(const struct swarm_stats *stats, double fraction)
 	return (double)stats->latencies_us[index] / 1000.0;
 }
 
+/* "profiles":{NAME:{...},...} for the profiles that have devices. */
+static int format_profiles(const struct swarm_stats *stats, char *text, size_t size)
+{
+	size_t used = 0;
+	int written = snprintf(text, size, "\"profiles\":{");
+
+	if (written < 0 || (size_t)written >= size)
+		return -ENOSPC;
+	used = (size_t)written;
+	for (int p = 0; p < PROFILE_COUNT; p++) {
+		const struct profile_stats *entry = &stats->profiles[p];
+		uint64_t p99 = 0, maximum = 0;
+
+		if (!entry->devices)
+			continue;
+		if (entry->delay_count) {
+			qsort(entry->delays_ms, entry->delay_count, sizeof(uint64_t), compare);
+			p99 = entry->delays_ms[(size_t)(0.99 * (double)(entry->delay_count - 1))];
+			maximum = entry->delays_ms[entry->delay_count - 1];
+		}
+		written = snprintf(text + used, size - used,
+				   "%s\"%s\":{\"devices\":%u,\"downloads_ok\":%lu,\"downloads_failed\":%lu,"
+				   "\"transfer_completes\":%lu,\"transfer_complete_p99_ms\":%lu,\"transfer_complete_max_ms\":%lu,"
+				   "\"drops\":%lu,\"restarts\":%lu,\"stale_nonces\":%lu}",
+				   text[used - 1] == '{' ? "" : ",", profile_name((enum swarm_profile)p), entry->devices,
+				   (unsigned long)entry->downloads_ok, (unsigned long)entry->downloads_failed,
+				   (unsigned long)entry->transfer_completes, (unsigned long)p99, (unsigned long)maximum,
+				   (unsigned long)entry->drops, (unsigned long)entry->restarts,
+				   (unsigned long)entry->stale_nonces);
+		if (written < 0 || (size_t)written >= size - used)
+			return -ENOSPC;
+		used += (size_t)written;
+	}
+	if (used + 2 > size)
+		return -ENOSPC;
+	text[used++] = '}';
+	text[used] = '\0';
+	return (int)used;
+}
+
 int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size)
 {
 	const struct swarm_stats *stats = &swarm->stats;
+	char profiles[4096];
 	int length;
 
+	if (format_profiles(stats, profiles, sizeof(profiles)) < 0)
+		return -ENOSPC;
 	if (stats->latency_count)
 		qsort(stats->latencies_us, stats->latency_count, sizeof(uint64_t), compare);
 	length = snprintf(text, size, "{\"downloads_running\":%u,\"devices\":%u,\"seconds\":%.3f,\"sessions\":%lu,\"sessions_per_second\":%.1f,"
@@ -55,7 +113,8 @@ int stats_format(const struct swarm *swarm, double seconds, char *text, size_t s
 	       "\"http_errors\":%lu,\"rpcs\":%lu,\"downloads_ok\":%lu,\"downloads_failed\":%lu,"
 	       "\"bytes_downloaded\":%lu,\"transfer_completes\":%lu,\"connection_requests\":%lu,\"bootstrapped\":%u,"
 	       "\"hashed_downloads\":%lu,\"unhashed_downloads\":%lu,\"bytes_received\":%lu,\"bytes_discarded\":%lu,"
-	       "\"range_requests\":%lu,\"resumes_in_place\":%lu,\"flaky_cuts\":%lu,\"source_addresses\":%u}\n",
+	       "\"range_requests\":%lu,\"resumes_in_place\":%lu,\"flaky_cuts\":%lu,\"source_addresses\":%u,"
+	       "\"wrong_namespace\":%lu,%s}\n",
 	       swarm->downloads_running, swarm->options.devices, seconds, (unsigned long)stats->sessions,
 	       seconds > 0 ? (double)stats->sessions / seconds : 0.0, percentile_ms(stats, 0.5),
 	       percentile_ms(stats, 0.99), (unsigned long)stats->informs, (unsigned long)stats->failed_sessions,
@@ -65,13 +124,14 @@ int stats_format(const struct swarm *swarm, double seconds, char *text, size_t s
 	       (unsigned long)stats->connection_requests, swarm->bootstrapped, (unsigned long)stats->hashed_downloads,
 	       (unsigned long)stats->unhashed_downloads, (unsigned long)stats->bytes_received,
 	       (unsigned long)stats->bytes_discarded, (unsigned long)stats->range_requests,
-	       (unsigned long)stats->resumes_in_place, (unsigned long)stats->flaky_cuts, swarm->source_addresses);
+	       (unsigned long)stats->resumes_in_place, (unsigned long)stats->flaky_cuts, swarm->source_addresses,
+	       (unsigned long)stats->wrong_namespace, profiles);
 	return length > 0 && (size_t)length < size ? length : -ENOSPC;
 }
 
 void stats_print(const struct swarm *swarm, double seconds)
 {
-	char text[2048];
+	char text[8192];
 
 	if (stats_format(swarm, seconds, text, sizeof(text)) > 0)
 		printf("%s", text);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "common/clock.h"
+#include "common/digest_auth.h"
 #include "common/sha256.h"
 #include "cwmp/cwmp.h"
 
@@ -60,6 +61,8 @@ struct swarm_options {
 	unsigned int download_retries; /* in-place resumes after a cut connection */
 	uint64_t receive_buffer;     /* SO_RCVBUF of download sockets, 0: the kernel's default */
 	unsigned int retry_max_seconds; /* cap of the session back-off */
+	const char *profiles;        /* "NAME=SHARE,...": stock-device behaviours (profiles.c) */
+	double drop_delay_seconds;   /* a dropping / restarting device calls in again after this */
 	unsigned int seed;
 	bool verbose;
 };
@@ -75,6 +78,24 @@ struct device_timer {
 
 enum device_phase { PHASE_IDLE = 0, PHASE_SESSION, PHASE_WAITING };
 
+/* Stock-device behaviours (docs/swarm.md, docs/interop.md); a profile's
+ * devices are split evenly over its variants. */
+enum swarm_profile {
+	PROFILE_IDEAL = 0,
+	PROFILE_PARTIAL_PATH,    /* stock; a partial-path GetParameterValues: fault / dropped connection / agent restart */
+	PROFILE_SLOPPY_FAULT,    /* faults SetParameterValues and partial paths in envelopes with undeclared prefixes */
+	PROFILE_LATE_TRANSFER,   /* reports TransferComplete at its next periodic Inform unless a connection request comes */
+	PROFILE_STALLING,        /* the first Download of an image is accepted and never progresses */
+	PROFILE_SPV_FAULT,       /* an empty-URL Download: fault 9003 / TransferComplete 9010 */
+	PROFILE_NONCE_REUSE,     /* Digest: re-sends its last nonce with nc=00000001 in every new session */
+	PROFILE_LEGACY,          /* cookie echoed whole / no cookie / cwmp-1-0 only / Basic only / no image check */
+	PROFILE_COUNT
+};
+
+/* The variants of the partial-path and legacy profiles. */
+enum { PARTIAL_PATH_FAULT = 0, PARTIAL_PATH_DROP, PARTIAL_PATH_RESTART };
+enum { LEGACY_COOKIE_ECHO = 0, LEGACY_NO_COOKIES, LEGACY_CWMP_1_0, LEGACY_BASIC_ONLY, LEGACY_NO_IMAGE_CHECK };
+
 struct swarm;
 
 struct swarm_device {
@@ -84,6 +105,14 @@ struct swarm_device {
 	unsigned int group;
 	bool cascade, file_server, stock;
 	bool fault_downloads, stall_downloads, dead_server, slow, flaky;
+	enum swarm_profile profile;
+	unsigned int variant;        /* which behaviour of the profile */
+	char *stalled_image;         /* stalling: the image whose first Download it sat on */
+	bool download_by_master_url; /* the Download had no URL (spv mode) */
+	bool restarted;              /* partial-path restart: next Inform carries 1 BOOT */
+	uint64_t transfer_done_ms;   /* monotonic: when the download ended (TransferComplete delay) */
+	char set_cookie[160];        /* the whole Set-Cookie value (cookie-echo) */
+	struct digest_challenge_fields *challenge; /* nonce-reuse: the last Digest challenge */
 	char interface[24];          /* "host!127.64.0.5" for CURLOPT_INTERFACE, "" when not bound */
 	uint32_t occupancy;
 	uint32_t bandwidth;
@@ -127,25 +156,43 @@ struct swarm_device {
 	uint64_t acknowledged_informs;
 };
 
+struct profile_stats {
+	unsigned int devices;
+	uint64_t downloads_ok, downloads_failed, transfer_completes, drops, restarts, stale_nonces;
+	uint64_t *delays_ms; /* download end to TransferComplete acknowledged */
+	size_t delay_count, delay_capacity;
+};
+
 struct swarm_stats {
 	uint64_t sessions, informs, failed_sessions, overloads, http_errors;
 	uint64_t rpcs, downloads_ok, downloads_failed, bytes_downloaded, transfer_completes;
 	uint64_t connection_requests;
 	uint64_t hashed_downloads, unhashed_downloads, bytes_received, bytes_discarded;
 	uint64_t range_requests, resumes_in_place, flaky_cuts;
+	uint64_t wrong_namespace; /* replies not in the namespace a cwmp-1-0 device speaks */
 	uint64_t *latencies_us;
 	size_t latency_count, latency_capacity;
+	struct profile_stats profiles[PROFILE_COUNT];
+};
+
+/* A libcurl multi handle the loop drives. */
+struct curl_driver {
+	struct swarm *swarm;
+	CURLM *multi;
+	long timeout_ms; /* monotonic time its timer is due, -1: none */
 };
 
 struct swarm {
 	struct swarm_options options;
 	struct swarm_device *devices;
 	int epoll_fd;
-	CURLM *multi;
+	CURLM *multi;        /* downloads and most sessions (drivers[0]) */
+	CURLM *kept_multi;   /* sessions that must keep their connection: no cookie (drivers[1]) */
+	struct curl_driver drivers[2];
 	struct MHD_Daemon *server;
+	struct digest_nonces *nonces; /* of the connection-request server, with --cr-username */
 	uint16_t server_port;
 	char base_url[128]; /* http://HOST:PORT of our server */
-	long curl_timeout_ms;
 	unsigned int sessions_running, downloads_running;
 	struct device_timer **heap;  /* two timers per device */
 	size_t heap_count;
@@ -188,8 +235,14 @@ size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool 
 			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity);
 /* Answers an ACS request (GPV, GPN, SPV, Download, Reboot, GetRPCMethods)
  * into response; strings live in storage until the next call. */
-void device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
-		   struct cwmp_message *response);
+enum answer_action {
+	ANSWER_SEND = 0,  /* post response */
+	ANSWER_RAW,       /* post the raw envelope instead */
+	ANSWER_DROP,      /* close the connection without answering; call in again later */
+	ANSWER_RESTART,   /* the same, as an agent that restarts (next Inform: 1 BOOT) */
+};
+enum answer_action device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
+				 struct cwmp_message *response, char **raw, size_t *raw_length);
 
 /* download.c */
 int download_start(struct swarm *swarm, struct swarm_device *device);
@@ -209,12 +262,27 @@ int addresses_assign(struct swarm *swarm);
 /* report.c: one JSON line per finished download attempt (--report). */
 void report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
 
+/* profiles.c */
+/* Assigns the --profile shares to devices that are not file servers;
+ * 0 or -EINVAL (an unknown name, shares over the devices available). */
+int profiles_assign(struct swarm *swarm);
+const char *profile_name(enum swarm_profile profile);
+/* A fault envelope with undeclared prefixes (variant picks the shape); malloc'd. */
+char *sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length);
+/* Whether the device sends the session cookie back, and how. */
+bool profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device);
+bool profile_echoes_cookie(const struct swarm_device *device);
+/* The CWMP version the device speaks. */
+enum cwmp_version profile_version(const struct swarm_device *device);
+
 /* server.c */
 int server_start(struct swarm *swarm);
 void server_stop(struct swarm *swarm);
 
 /* stats.c */
 void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
+/* A TransferComplete the ACS acknowledged delay_ms after the download ended. */
+void stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms);
 void stats_print(const struct swarm *swarm, double seconds);
 /* The summary as one JSON line into text; its length or -ENOSPC. */
 int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);

@@ -16,7 +16,11 @@ struct transfer {
 	size_t request_length;
 	struct byte_buffer response;
 	struct curl_slist *headers;
+	CURLM *multi;          /* the multi handle it was added to */
 	char cookie[64];
+	char set_cookie[160];  /* the whole Set-Cookie value */
+	char challenge[512];   /* the first Digest WWW-Authenticate value */
+	unsigned int auth_tries; /* nonce-reuse: 401s answered for this request */
 	unsigned int retry_after;
 	bool range_requested;
 	bool cut;      /* fault injection: the device drops this transfer */

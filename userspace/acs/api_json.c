@@ -133,6 +133,11 @@ static json_t *campaign_groups_json(struct controller *controller, const struct 
 	return list;
 }
 
+static void add_halted_device(const struct campaign_member *member, void *list)
+{
+	json_array_append_new(list, json_string(member->device->key));
+}
+
 json_t *api_campaign_json(struct controller *controller, const struct campaign *campaign, bool detail,
 			  bool with_devices)
 {
@@ -155,6 +160,13 @@ json_t *api_campaign_json(struct controller *controller, const struct campaign *
 					    ? json_string(campaign->pieces_sha256)
 					    : json_null());
 	}
+	if (object && campaign->state == CAMPAIGN_HALTED) {
+		json_t *devices = json_array();
+		char reason[160];
+
+		campaign_halt_reason(campaign, reason, sizeof(reason), add_halted_device, devices);
+		json_object_set_new(object, "halted", json_pack("{s:s, s:o}", "reason", reason, "devices", devices));
+	}
 	if (!object || !detail)
 		return object;
 	json_object_set_new(object, "group_details", campaign_groups_json(controller, campaign));
@@ -165,14 +177,14 @@ json_t *api_campaign_json(struct controller *controller, const struct campaign *
 			const struct campaign_member *member = &campaign->members[i];
 			struct device *source = device_by_id(controller, member->source_device_id);
 
-			json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:s?}", "key",
+			json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:s?, s:s}", "key",
 							      member->device->key, "group",
 							      (json_int_t)member->group->group->id, "role",
 							      member->role == ROLE_MASTER ? "master" : "slave", "state",
 							      member_state_name(member->state), "attempts",
 							      (json_int_t)member->attempts, "fault_code",
 							      (json_int_t)member->fault_code, "source",
-							      source ? source->key : NULL));
+							      source ? source->key : NULL, "mode", member_mode_name(member)));
 		}
 		json_object_set_new(object, "device_states", list);
 	}

@@ -1,5 +1,7 @@
-/* HTTP Basic and Digest authentication of CWMP devices with libmicrohttpd,
- * against a shared credential or a per-device credentials file. */
+/* HTTP Basic and Digest authentication of CWMP devices, against a shared
+ * credential or a per-device credentials file. Digest is cascade's own
+ * (common/digest_auth.h: random expiring nonces, nc strictly increasing,
+ * replays refused as stale), not libmicrohttpd's per-second nonces. */
 #include "acs/auth.h"
 
 #include <errno.h>
@@ -7,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
 #include "acs/hashmap.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 struct credential {
@@ -130,66 +134,107 @@ static const char *password_for(const struct acs_config *config, const struct cr
 	return NULL;
 }
 
-static enum auth_result challenge(const struct acs_config *config, struct MHD_Connection *connection, bool stale)
+/* 401 with a challenge for every scheme the config allows: a Digest one
+ * per algorithm (preferred first, one fresh nonce), then Basic. */
+static enum auth_result challenge(const struct acs_config *config, struct digest_nonces *nonces,
+				  struct MHD_Connection *connection, bool stale)
 {
 	static const char text[] = "authentication required\n";
 	struct MHD_Response *response =
 		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	char values[2][DIGEST_CHALLENGE_SIZE], header[160];
 	enum MHD_Result queued;
+	int count = 0;
 
 	if (!response)
 		return AUTH_ERROR;
-	if (config->auth_mode == ACS_AUTH_BASIC)
-		queued = MHD_queue_basic_auth_fail_response(connection, config->auth_realm, response);
-	else
-		queued = MHD_queue_auth_fail_response2(connection, config->auth_realm, "cascade", response, stale,
-						       MHD_DIGEST_ALG_MD5);
+	if ((config->auth_mode & ACS_AUTH_DIGEST) && nonces)
+		count = digest_challenges(nonces, config->auth_realm, config->digest_algorithms,
+					  config->digest_algorithm_count, stale, monotonic_ms(), values);
+	for (int i = 0; i < count; i++)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, values[i]);
+	if (config->auth_mode & ACS_AUTH_BASIC) {
+		snprintf(header, sizeof(header), "Basic realm=\"%s\"", config->auth_realm);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, header);
+	}
+	queued = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
 	MHD_destroy_response(response);
 	return queued == MHD_YES ? AUTH_REJECTED : AUTH_ERROR;
 }
 
-enum auth_result auth_check(const struct acs_config *config, const struct credentials *credentials,
-			    struct MHD_Connection *connection, const char **device_key)
+/* Challenges again; a request that presented credentials is a failed login. */
+static enum auth_result refuse(const struct acs_config *config, struct digest_nonces *nonces,
+			       struct MHD_Connection *connection)
 {
-	const char *expected;
+	enum auth_result result = challenge(config, nonces, connection, false);
+
+	return result == AUTH_REJECTED ? AUTH_BAD_CREDENTIALS : result;
+}
+
+static enum auth_result check_basic(const struct acs_config *config, const struct credentials *credentials,
+				    struct digest_nonces *nonces, struct MHD_Connection *connection,
+				    const char **device_key)
+{
 	char *username, *password = NULL;
-	enum auth_result result;
-	bool presented;
-	int status;
+	const char *expected;
+	bool good;
+
+	username = MHD_basic_auth_get_username_password(connection, &password);
+	expected = password_for(config, credentials, username, device_key);
+	good = expected && password && strlen(expected) == strlen(password) &&
+	       CRYPTO_memcmp(expected, password, strlen(expected)) == 0;
+	if (username)
+		MHD_free(username);
+	if (password)
+		MHD_free(password);
+	return good ? AUTH_OK : refuse(config, nonces, connection);
+}
+
+static enum auth_result check_digest(const struct acs_config *config, const struct credentials *credentials,
+				     struct digest_nonces *nonces, struct MHD_Connection *connection,
+				     const char *header, const char *method, const char *path, const char **device_key)
+{
+	struct digest_authorization authorization;
+	unsigned int algorithms = 0;
+	const char *expected;
+
+	if (!nonces || digest_parse_authorization(header, &authorization) < 0)
+		return refuse(config, nonces, connection);
+	expected = password_for(config, credentials, authorization.username, device_key);
+	if (!expected)
+		return refuse(config, nonces, connection);
+	for (size_t i = 0; i < config->digest_algorithm_count; i++)
+		algorithms |= config->digest_algorithms[i];
+	switch (digest_verify(nonces, &authorization, method, path, config->auth_realm, algorithms, expected,
+			      monotonic_ms())) {
+	case DIGEST_ACCEPTED:
+		return AUTH_OK;
+	case DIGEST_STALE: /* the device knows the password: a new nonce, not a failed login */
+		*device_key = NULL;
+		return challenge(config, nonces, connection, true);
+	default:
+		*device_key = NULL;
+		return refuse(config, nonces, connection);
+	}
+}
+
+enum auth_result auth_check(const struct acs_config *config, const struct credentials *credentials,
+			    struct digest_nonces *nonces, struct MHD_Connection *connection, const char *method,
+			    const char *path, const char **device_key)
+{
+	const char *header;
 
 	*device_key = NULL;
 	if (config->auth_mode == ACS_AUTH_NONE)
 		return AUTH_OK;
-	if (config->auth_mode == ACS_AUTH_BASIC) {
-		bool good;
-
-		username = MHD_basic_auth_get_username_password(connection, &password);
-		expected = password_for(config, credentials, username, device_key);
-		good = expected && password && strlen(expected) == strlen(password) &&
-		       CRYPTO_memcmp(expected, password, strlen(expected)) == 0;
-		presented = username != NULL;
-		if (username)
-			MHD_free(username);
-		if (password)
-			MHD_free(password);
-		if (good)
-			return AUTH_OK;
-		result = challenge(config, connection, false);
-		return result == AUTH_REJECTED && presented ? AUTH_BAD_CREDENTIALS : result;
-	}
-	username = MHD_digest_auth_get_username(connection);
-	expected = password_for(config, credentials, username, device_key);
-	if (!expected) {
-		presented = username != NULL;
-		if (username)
-			MHD_free(username);
-		result = challenge(config, connection, false);
-		return result == AUTH_REJECTED && presented ? AUTH_BAD_CREDENTIALS : result;
-	}
-	status = MHD_digest_auth_check2(connection, config->auth_realm, username, expected, 300, MHD_DIGEST_ALG_MD5);
-	MHD_free(username);
-	if (status == MHD_YES)
-		return AUTH_OK;
-	result = challenge(config, connection, status == MHD_INVALID_NONCE);
-	return result == AUTH_REJECTED && status != MHD_INVALID_NONCE ? AUTH_BAD_CREDENTIALS : result;
+	header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!header)
+		return challenge(config, nonces, connection, false);
+	while (*header == ' ')
+		header++;
+	if ((config->auth_mode & ACS_AUTH_BASIC) && strncasecmp(header, "Basic ", 6) == 0)
+		return check_basic(config, credentials, nonces, connection, device_key);
+	if ((config->auth_mode & ACS_AUTH_DIGEST) && strncasecmp(header, "Digest ", 7) == 0)
+		return check_digest(config, credentials, nonces, connection, header, method, path, device_key);
+	return refuse(config, nonces, connection);
 }

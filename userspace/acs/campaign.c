@@ -335,6 +335,47 @@ static void member_url(struct controller *controller, const struct campaign_memb
 		 member->group->group->id);
 }
 
+/* Whether a slave's Download goes by X_CASCADE_MasterURL and an empty URL. */
+static bool member_uses_spv(const struct campaign_member *member)
+{
+	const struct device *device = member->device;
+
+	return member->group->campaign->mode == CAMPAIGN_MODE_SPV && member->role == ROLE_SLAVE &&
+	       device->cascade_capable && !member->plain_download && !device->spv_refused;
+}
+
+const char *member_mode_name(const struct campaign_member *member)
+{
+	return member_uses_spv(member) ? "spv" : "url";
+}
+
+/* A master that reported an integrity failure of the origin's image. */
+static bool integrity_failure(const struct campaign_member *member)
+{
+	return member->state == MEMBER_FAILED && member->role == ROLE_MASTER && member->source_device_id == 0 &&
+	       (member->fault_code == 9018 || member->fault_code == 9019);
+}
+
+void campaign_halt_reason(const struct campaign *campaign, char *text, size_t size,
+			  void (*visit)(const struct campaign_member *member, void *context), void *context)
+{
+	unsigned int count = 0, code = 0;
+
+	for (size_t i = 0; i < campaign->member_count; i++) {
+		if (!integrity_failure(&campaign->members[i]))
+			continue;
+		count++;
+		code = campaign->members[i].fault_code;
+		if (visit)
+			visit(&campaign->members[i], context);
+	}
+	if (count)
+		snprintf(text, size, "integrity failure: the origin's image was refused with fault %u (%s) by %u device%s",
+			 code, cwmp_fault_string(code), count, count == 1 ? "" : "s");
+	else
+		snprintf(text, size, "integrity failure");
+}
+
 enum awaiting campaign_next_rpc(struct controller *controller, struct device *device, struct cwmp_message *message,
 				struct rpc_scratch *scratch)
 {
@@ -348,8 +389,7 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 	if (campaign->state != CAMPAIGN_RUNNING)
 		return AWAIT_NOTHING;
 	member_url(controller, member, scratch->url, sizeof(scratch->url));
-	spv = campaign->mode == CAMPAIGN_MODE_SPV && member->role == ROLE_SLAVE && device->cascade_capable &&
-	      !member->plain_download;
+	spv = member_uses_spv(member);
 	snprintf(scratch->command_key, sizeof(scratch->command_key), CAMPAIGN_COMMAND_KEY_FORMAT, campaign->id,
 		 device->id, member->attempts, member->source_device_id);
 	if (member->step == STEP_SET_PARAMETERS) {
@@ -397,5 +437,6 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 		.failure_url = "",
 	};
 	member->step = STEP_SENT;
+	member->download_url_empty = spv;
 	return AWAIT_DOWNLOAD;
 }

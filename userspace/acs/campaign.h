@@ -1,7 +1,10 @@
 /* Campaigns: selecting devices, electing a master per group, sending
  * masters the origin URL and slaves their master's URL (mode url: in the
  * Download; mode spv: SetParameterValues X_CASCADE_MasterURL then a Download
- * with an empty URL), fan-out caps, failover, pause/resume/cancel. Every
+ * with an empty URL, url mode for a device that faults it), fan-out caps,
+ * connection requests for overdue TransferCompletes, failover (a master is
+ * blamed only for TransferComplete faults of slaves it was serving), a halt
+ * when a master refuses the origin's image (9018/9019), pause/resume/cancel. Every
  * function runs with the controller lock held and adds the rows it changes
  * to the given batch. */
 #ifndef CASCADE_ACS_CAMPAIGN_H
@@ -45,6 +48,12 @@ struct rpc_scratch {
 const char *member_state_name(enum member_state state);
 const char *campaign_state_name(enum campaign_state state);
 const char *campaign_mode_name(enum campaign_mode mode);
+/* "spv" when the member's slave Download goes by X_CASCADE_MasterURL, else "url". */
+const char *member_mode_name(const struct campaign_member *member);
+/* Why a halted campaign stopped (the fault and how many devices reported
+ * it); visit, when not NULL, is called for each of those devices. */
+void campaign_halt_reason(const struct campaign *campaign, char *text, size_t size,
+			  void (*visit)(const struct campaign_member *member, void *context), void *context);
 
 struct campaign *campaign_by_id(struct controller *controller, uint32_t id);
 void campaign_free(struct campaign *campaign);
@@ -71,9 +80,14 @@ void campaign_on_download_fault(struct controller *controller, struct device *de
 				struct store_batch *batch);
 void campaign_on_transfer_complete(struct controller *controller, struct device *device,
 				   const struct cwmp_transfer_complete *transfer, struct store_batch *batch);
+/* The session ended before the device answered `awaited` of member
+ * dispatch `dispatch`: the RPC goes again in its next session. */
+void campaign_on_session_dropped(struct controller *controller, struct device *device, enum awaiting awaited,
+				 unsigned int dispatch);
 /* Called after an Inform updated the device's attributes. */
 void campaign_on_inform(struct controller *controller, struct device *device, struct store_batch *batch);
-/* Stalls, disappearances, connection-request retries, completion. */
+/* Stalls, disappearances, connection-request retries, overdue
+ * TransferCompletes, completion. */
 void campaign_tick(struct controller *controller, struct store_batch *batch);
 
 /* campaign_members.c: state changes and dispatch shared by the above. */
@@ -81,6 +95,8 @@ void member_set_state(struct campaign *campaign, struct campaign_member *member,
 		      struct store_batch *batch);
 void member_dispatch(struct controller *controller, struct campaign_member *member, struct store_batch *batch);
 void group_pump(struct controller *controller, struct campaign_group *group, struct store_batch *batch);
+/* An overdue slave gives its fan-out slot to the next one. */
+void member_release_slot(struct campaign_member *member);
 void master_failed(struct controller *controller, struct campaign_group *group, const char *reason,
 		   struct store_batch *batch);
 bool member_active(const struct campaign_member *member);

@@ -1,8 +1,13 @@
 /* What devices report back into a campaign: SetParameterValues and
  * Download responses, faults, TransferComplete (matched by CommandKey,
  * possibly sessions later), occupancy in Informs; and the periodic tick
- * that catches stalled or vanished masters and re-sends connection
- * requests. */
+ * that catches stalled or vanished masters, re-sends connection requests
+ * and asks devices whose TransferComplete is overdue to call in. Only a
+ * TransferComplete fault of a slave that was sent a Download pointing at
+ * its master counts against that master; a stall or a refused Download is
+ * the slave's own. A fault of spv mode's empty-URL Download or of its
+ * TransferComplete moves the device to url mode. An integrity failure
+ * (9018, 9019) of the origin's image at a master halts the campaign. */
 #include "acs/campaign.h"
 
 #include <stdio.h>
@@ -21,6 +26,10 @@ static void member_succeeded(struct controller *controller, struct campaign_memb
 	struct campaign_group *group = member->group;
 	struct campaign *campaign = group->campaign;
 
+	if (member->state == MEMBER_DOWNLOADING && member->pokes == 0) { /* an unprompted report times the download */
+		campaign->download_ms_total += monotonic_ms() - member->since_ms;
+		campaign->download_samples++;
+	}
 	member->fault_code = 0;
 	member_set_state(campaign, member, MEMBER_DONE, batch);
 	if (member->role == ROLE_MASTER)
@@ -54,8 +63,10 @@ static bool count_serve_failure(struct controller *controller, struct campaign_g
 	return group->serve_failures >= limit;
 }
 
+/* blame_source: a TransferComplete fault of a download from its source,
+ * which may count against that master. */
 static void member_failed(struct controller *controller, struct campaign_member *member, uint32_t code,
-			  const char *reason, struct store_batch *batch)
+			  const char *reason, bool blame_source, struct store_batch *batch)
 {
 	struct campaign_group *group = member->group;
 	struct campaign *campaign = group->campaign;
@@ -69,7 +80,7 @@ static void member_failed(struct controller *controller, struct campaign_member 
 		campaign_check_done(controller, campaign, batch);
 		return;
 	}
-	if (group->master && member->source_device_id == group->master->device->id &&
+	if (blame_source && group->master && member->source_device_id == group->master->device->id &&
 	    count_serve_failure(controller, group, member)) {
 		member_set_state(campaign, member, MEMBER_PENDING, batch);
 		master_failed(controller, group, "its slaves cannot download from it", batch);
@@ -119,32 +130,118 @@ void campaign_on_download_fault(struct controller *controller, struct device *de
 {
 	struct campaign_member *member = active_member(device);
 
-	if (member && member->state == MEMBER_QUEUED)
-		member_failed(controller, member, code, "Download refused", batch);
+	if (!member || member->state != MEMBER_QUEUED)
+		return;
+	if (member->download_url_empty) { /* it cannot take spv mode: the same Download with the URL, at once */
+		log_info("campaign %u: %s faulted the empty-URL Download (%u): url mode from now on",
+			 member->group->campaign->id, device->key, code);
+		device->spv_refused = true;
+		member->step = STEP_DOWNLOAD;
+		return;
+	}
+	member_failed(controller, member, code, "Download refused", false, batch);
+}
+
+void campaign_on_session_dropped(struct controller *controller, struct device *device, enum awaiting awaited,
+				 unsigned int dispatch)
+{
+	struct campaign_member *member = active_member(device);
+
+	(void)controller;
+	if (!member || member->state != MEMBER_QUEUED || member->dispatch != dispatch)
+		return;
+	if (awaited == AWAIT_DOWNLOAD && member->step == STEP_SENT)
+		member->step = STEP_DOWNLOAD; /* never answered: send it again in the next session */
+}
+
+/* The origin's image failed a device's integrity check (hash or
+ * signature): the campaign halts instead of sending anyone elsewhere. */
+static void campaign_halt(struct controller *controller, struct campaign_member *member, uint32_t code,
+			  struct store_batch *batch)
+{
+	struct campaign *campaign = member->group->campaign;
+	char reason[160];
+
+	(void)controller;
+	member->fault_code = code;
+	member_set_state(campaign, member, MEMBER_FAILED, batch);
+	if (campaign->state == CAMPAIGN_HALTED)
+		return;
+	campaign->state = CAMPAIGN_HALTED;
+	campaign_halt_reason(campaign, reason, sizeof(reason), NULL, NULL);
+	log_error("campaign %u halted: %s (first: %s); cancel it and start one with a good image", campaign->id,
+		  reason, member->device->key);
+	store_batch_campaign(batch, campaign);
+}
+
+/* A fault in spv mode: url mode from now on (the next attempt carries the
+ * URL). Only a fault that implicates the server (9015-9019) may count
+ * against the master. */
+static void spv_failed(struct controller *controller, struct campaign_member *member, uint32_t code,
+		       struct store_batch *batch)
+{
+	log_info("campaign %u: %s reported %u for its empty-URL Download: url mode from now on",
+		 member->group->campaign->id, member->device->key, code);
+	member->device->spv_refused = true;
+	member_failed(controller, member, code, "TransferComplete fault (spv)", code >= 9015 && code <= 9019, batch);
+}
+
+/* A master refusing the origin's image for its hash or signature. */
+static bool origin_integrity_failure(const struct campaign_member *member, uint32_t code)
+{
+	return member->role == ROLE_MASTER && member->source_device_id == 0 && (code == 9018 || code == 9019);
+}
+
+/* A halted campaign still records what its downloads end with. */
+static void record_while_halted(struct controller *controller, struct campaign_member *member, uint32_t code,
+				bool current, struct store_batch *batch)
+{
+	if (member->state > MEMBER_DOWNLOADING)
+		return;
+	if (code == 0) {
+		member->fault_code = 0;
+		member_set_state(member->group->campaign, member, MEMBER_DONE, batch);
+	} else if (current && origin_integrity_failure(member, code)) {
+		campaign_halt(controller, member, code, batch);
+	}
 }
 
 void campaign_on_transfer_complete(struct controller *controller, struct device *device,
 				   const struct cwmp_transfer_complete *transfer, struct store_batch *batch)
 {
-	struct campaign_member *member = active_member(device);
+	struct campaign_member *member = device->member;
 	unsigned int campaign_id, device_id, attempt, source = 0;
+	uint32_t code = transfer->fault.code;
+	bool current;
 	int fields;
 
-	if (!member)
+	if (!member || !member->group)
 		return;
 	fields = sscanf(transfer->command_key, CAMPAIGN_COMMAND_KEY_FORMAT, &campaign_id, &device_id, &attempt, &source);
 	if (fields < 3 || campaign_id != member->group->campaign->id || device_id != device->id)
 		return;
-	if (transfer->fault.code == 0) {
-		member_succeeded(controller, member, batch);
-		return;
-	}
 	/* A late failure of an attempt we already replaced: an older attempt, or
 	 * the same attempt number against another source (a re-pointed slave
 	 * keeps its attempt count, so the key's source tells them apart). */
-	if (attempt != member->attempts || (fields == 4 && source != member->source_device_id))
+	current = attempt == member->attempts && (fields < 4 || source == member->source_device_id);
+	if (member->group->campaign->state == CAMPAIGN_HALTED) {
+		record_while_halted(controller, member, code, current, batch);
 		return;
-	member_failed(controller, member, transfer->fault.code, "TransferComplete fault", batch);
+	}
+	if (!member_active(member))
+		return;
+	if (code == 0) {
+		member_succeeded(controller, member, batch);
+		return;
+	}
+	if (!current)
+		return;
+	if (origin_integrity_failure(member, code))
+		campaign_halt(controller, member, code, batch);
+	else if (member->download_url_empty)
+		spv_failed(controller, member, code, batch);
+	else
+		member_failed(controller, member, code, "TransferComplete fault", true, batch);
 }
 
 void campaign_on_inform(struct controller *controller, struct device *device, struct store_batch *batch)
@@ -161,6 +258,40 @@ void campaign_on_inform(struct controller *controller, struct device *device, st
 			 device->cpu_occupancy % 100);
 		master_failed(controller, member->group, why, batch);
 	}
+}
+
+/* How long a download of the campaign's image takes: the average of the
+ * unprompted reports so far, or the size at [campaign] assumed_rate. */
+static uint64_t expected_download_ms(const struct controller *controller, const struct campaign *campaign)
+{
+	if (campaign->download_samples)
+		return campaign->download_ms_total / campaign->download_samples;
+	return campaign->image_size * 1000 / controller->config.assumed_rate;
+}
+
+/* A downloading member whose TransferComplete is overdue is asked to call
+ * in (some devices report only at their next periodic Inform otherwise),
+ * again at doubling intervals, and a slave gives up its fan-out slot. */
+static void poke_if_overdue(struct controller *controller, struct campaign_member *member, uint64_t now_ms)
+{
+	const struct acs_config *config = &controller->config;
+	uint64_t expected = expected_download_ms(controller, member->group->campaign);
+	uint64_t overdue_after = expected * config->overdue_factor, interval;
+
+	if (overdue_after < config->overdue_minimum_ms)
+		overdue_after = config->overdue_minimum_ms;
+	if (now_ms - member->since_ms < overdue_after || now_ms < member->next_poke_ms)
+		return;
+	interval = expected > config->overdue_minimum_ms ? expected : config->overdue_minimum_ms;
+	interval <<= member->pokes < 5 ? member->pokes : 5;
+	if (interval > config->connection_request_retry_ms)
+		interval = config->connection_request_retry_ms > config->overdue_minimum_ms
+				   ? config->connection_request_retry_ms
+				   : config->overdue_minimum_ms;
+	member->pokes++;
+	member->next_poke_ms = now_ms + interval;
+	connection_request(controller, member->device);
+	member_release_slot(member);
 }
 
 static void tick_campaign(struct controller *controller, struct campaign *campaign, struct store_batch *batch)
@@ -185,12 +316,14 @@ static void tick_campaign(struct controller *controller, struct campaign *campai
 			if (member->state != MEMBER_QUEUED && member->state != MEMBER_DOWNLOADING)
 				continue;
 			if (member->role == ROLE_SLAVE && now_ms - member->since_ms > config->stall_timeout_ms) {
-				member_failed(controller, member, 0, "stalled", batch);
+				member_failed(controller, member, 0, "stalled", false, batch);
 				continue;
 			}
 			if (member->state == MEMBER_QUEUED &&
 			    now_ms - member->device->connection_requested_ms > config->connection_request_retry_ms)
 				connection_request(controller, member->device);
+			else if (member->state == MEMBER_DOWNLOADING)
+				poke_if_overdue(controller, member, now_ms);
 		}
 		group_pump(controller, group, batch);
 	}

@@ -1,8 +1,10 @@
 /* Campaign member bookkeeping: state changes with per-state counts and
  * in-flight slots, dispatching a member (its RPCs queued and a connection
- * request sent), pumping a group's pending slaves up to the fan-out cap, and
- * master failover (re-election among the group's members, re-pointing of
- * unfinished slaves, fallback to the origin after too many failed masters). */
+ * request sent), pumping a group's pending slaves up to the fan-out cap (a
+ * slave whose TransferComplete is overdue gives its slot up, up to twice
+ * the fan-out in all), and master failover (re-election among the group's
+ * members, re-pointing of unfinished slaves, fallback to the origin after
+ * too many failed masters). */
 #include "acs/campaign.h"
 
 #include <stdlib.h>
@@ -22,9 +24,9 @@ const char *member_state_name(enum member_state state)
 
 const char *campaign_state_name(enum campaign_state state)
 {
-	static const char *const names[] = { "running", "paused", "cancelled", "done" };
+	static const char *const names[] = { "running", "paused", "cancelled", "done", "halted" };
 
-	return (unsigned int)state < 4 ? names[state] : "unknown";
+	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
 }
 
 const char *campaign_mode_name(enum campaign_mode mode)
@@ -43,12 +45,36 @@ bool member_active(const struct campaign_member *member)
 	       (member->group->campaign->state == CAMPAIGN_RUNNING || member->group->campaign->state == CAMPAIGN_PAUSED);
 }
 
+/* Gives up the member's released-slot mark (it moves on). */
+static void clear_released(struct campaign_member *member)
+{
+	if (!member->slot_released)
+		return;
+	member->slot_released = false;
+	if (member->group->released)
+		member->group->released--;
+}
+
+void member_release_slot(struct campaign_member *member)
+{
+	struct campaign_group *group = member->group;
+
+	if (member->slot_released || member->role != ROLE_SLAVE || !in_flight_state(member->state))
+		return;
+	member->slot_released = true;
+	if (group->in_flight)
+		group->in_flight--;
+	group->released++;
+}
+
 void member_set_state(struct campaign *campaign, struct campaign_member *member, enum member_state state,
 		      struct store_batch *batch)
 {
 	struct campaign_group *group = member->group;
-	bool slave_slot_before = member->role == ROLE_SLAVE && in_flight_state(member->state);
+	bool slave_slot_before = member->role == ROLE_SLAVE && in_flight_state(member->state) && !member->slot_released;
 	bool slave_slot_after = member->role == ROLE_SLAVE && in_flight_state(state);
+
+	clear_released(member);
 
 	campaign->counts[member->state]--;
 	campaign->counts[state]++;
@@ -69,12 +95,15 @@ static void member_set_role(struct campaign_member *member, enum member_role rol
 {
 	struct campaign_group *group = member->group;
 
+	bool held = member->role == ROLE_SLAVE && !member->slot_released;
+
 	if (member->role == role)
 		return;
 	if (in_flight_state(member->state)) {
-		if (role == ROLE_SLAVE)
+		clear_released(member);
+		if (!held && role == ROLE_SLAVE)
 			group->in_flight++;
-		else if (group->in_flight)
+		else if (held && role != ROLE_SLAVE && group->in_flight)
 			group->in_flight--;
 	}
 	member->role = role;
@@ -91,6 +120,9 @@ void member_dispatch(struct controller *controller, struct campaign_member *memb
 	member->dispatch++;
 	member->step = member->device->cascade_capable ? STEP_SET_PARAMETERS : STEP_DOWNLOAD;
 	member->plain_download = false;
+	member->download_url_empty = false;
+	member->pokes = 0;
+	member->next_poke_ms = 0;
 	if (member->role == ROLE_MASTER || group->fallback_origin || !group->master)
 		member->source_device_id = 0;
 	else
@@ -106,7 +138,8 @@ void group_pump(struct controller *controller, struct campaign_group *group, str
 
 	if (campaign->state != CAMPAIGN_RUNNING || !source_ready)
 		return;
-	while (group->in_flight < campaign->fanout && group->next_pending < group->member_count) {
+	while (group->in_flight < campaign->fanout && group->in_flight + group->released < 2 * campaign->fanout &&
+	       group->next_pending < group->member_count) {
 		struct campaign_member *member = group->members[group->next_pending];
 
 		if (member->state == MEMBER_PENDING && member->role == ROLE_SLAVE)

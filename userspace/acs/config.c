@@ -34,6 +34,11 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_header_bytes = 32u << 10;
 	config->auth_max_failures = 10;
 	config->auth_failure_window_ms = 60000;
+	config->digest_algorithms[0] = DIGEST_MD5; /* what TR-069 CPEs speak; SHA-256 for those that choose it */
+	config->digest_algorithms[1] = DIGEST_SHA256;
+	config->digest_algorithm_count = 2;
+	config->digest_nonce_lifetime_ms = 300000;
+	config->digest_nonces = 65536;
 	snprintf(config->auth_realm, sizeof(config->auth_realm), "cascade");
 	config->connection_request_concurrency = 64;
 	config->connection_request_timeout_ms = 5000;
@@ -49,6 +54,11 @@ void acs_config_defaults(struct acs_config *config)
 	config->max_attempts = 3;
 	config->master_serve_failures = 3;
 	config->tick_ms = 500;
+	config->probe_style = ACS_PROBE_LEAF;
+	config->probe_retry_ms = 15 * 60 * 1000;
+	config->assumed_rate = 1u << 20;
+	config->overdue_factor = 2;
+	config->overdue_minimum_ms = 2000;
 }
 
 int acs_config_parse_group_keys(const char *text, unsigned int *keys)
@@ -122,6 +132,19 @@ static int apply_acs(struct acs_config *config, const char *section, const char 
 		return parse_duration_ms(value, &config->session_timeout_ms);
 	if (MATCH("acs", "hold_requests"))
 		return parse_bool(value, &config->hold_requests);
+	if (MATCH("acs", "probe")) {
+		if (strcasecmp(value, "leaf") == 0)
+			config->probe_style = ACS_PROBE_LEAF;
+		else if (strcasecmp(value, "partial") == 0)
+			config->probe_style = ACS_PROBE_PARTIAL;
+		else if (strcasecmp(value, "off") == 0)
+			config->probe_style = ACS_PROBE_OFF;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (MATCH("acs", "probe_retry"))
+		return set_duration_range(&config->probe_retry_ms, value, 1000, 7 * 86400000ull);
 	if (MATCH("acs", "max_request_size")) {
 		uint64_t bytes;
 
@@ -162,19 +185,42 @@ static int apply_acs(struct acs_config *config, const char *section, const char 
 	return 1; /* not an [acs] key */
 }
 
-static int apply_auth(struct acs_config *config, const char *section, const char *key, const char *value)
+/* "none", or a comma list of "basic" and "digest". */
+static int parse_auth_mode(const char *value, unsigned int *mode)
 {
-	if (MATCH("auth", "mode")) {
-		if (strcasecmp(value, "none") == 0)
-			config->auth_mode = ACS_AUTH_NONE;
-		else if (strcasecmp(value, "basic") == 0)
-			config->auth_mode = ACS_AUTH_BASIC;
-		else if (strcasecmp(value, "digest") == 0)
-			config->auth_mode = ACS_AUTH_DIGEST;
-		else
-			return -EINVAL;
+	char copy[64], *word, *save = NULL;
+	unsigned int result = 0;
+
+	if (strcasecmp(value, "none") == 0) {
+		*mode = ACS_AUTH_NONE;
 		return 0;
 	}
+	if (snprintf(copy, sizeof(copy), "%s", value) >= (int)sizeof(copy))
+		return -EINVAL;
+	for (word = strtok_r(copy, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
+		if (strcasecmp(word, "basic") == 0)
+			result |= ACS_AUTH_BASIC;
+		else if (strcasecmp(word, "digest") == 0)
+			result |= ACS_AUTH_DIGEST;
+		else
+			return -EINVAL;
+	}
+	if (!result)
+		return -EINVAL;
+	*mode = result;
+	return 0;
+}
+
+static int apply_auth(struct acs_config *config, const char *section, const char *key, const char *value)
+{
+	if (MATCH("auth", "mode"))
+		return parse_auth_mode(value, &config->auth_mode);
+	if (MATCH("auth", "digest_algorithms"))
+		return digest_parse_algorithm_list(value, config->digest_algorithms, 2, &config->digest_algorithm_count);
+	if (MATCH("auth", "nonce_lifetime"))
+		return set_duration_range(&config->digest_nonce_lifetime_ms, value, 1000, 86400000);
+	if (MATCH("auth", "nonces"))
+		return set_unsigned(&config->digest_nonces, value, 16, 10000000);
 	if (MATCH("auth", "realm"))
 		return copy_string(config->auth_realm, sizeof(config->auth_realm), value);
 	if (MATCH("auth", "username"))
@@ -226,6 +272,18 @@ static int apply_policy(struct acs_config *config, const char *section, const ch
 		return set_unsigned(&config->master_serve_failures, value, 1, 100000);
 	if (MATCH("campaign", "tick"))
 		return parse_duration_ms(value, &config->tick_ms);
+	if (MATCH("campaign", "assumed_rate")) {
+		uint64_t rate;
+
+		if (parse_size(value, &rate) < 0 || rate < 1024)
+			return -EINVAL;
+		config->assumed_rate = rate;
+		return 0;
+	}
+	if (MATCH("campaign", "overdue_factor"))
+		return set_unsigned(&config->overdue_factor, value, 1, 1000);
+	if (MATCH("campaign", "overdue_minimum"))
+		return set_duration_range(&config->overdue_minimum_ms, value, 100, 86400000);
 	return 1;
 }
 

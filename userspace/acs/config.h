@@ -7,7 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum acs_auth_mode { ACS_AUTH_NONE = 0, ACS_AUTH_BASIC, ACS_AUTH_DIGEST };
+#include "common/digest_auth.h"
+
+/* Authentication schemes the CWMP port accepts (bits; both: a device picks). */
+enum acs_auth_mode { ACS_AUTH_NONE = 0, ACS_AUTH_BASIC = 1 << 0, ACS_AUTH_DIGEST = 1 << 1 };
+
+/* How the attribute probe asks for DeviceInfo (docs/interop.md). */
+enum acs_probe_style {
+	ACS_PROBE_LEAF = 0, /* leaf names only (stock devices may fault or drop partial paths) */
+	ACS_PROBE_PARTIAL,  /* the partial path ROOT.DeviceInfo. */
+	ACS_PROBE_OFF,      /* never probe */
+};
 
 /* Attributes a grouping key may use. */
 enum group_key_part {
@@ -32,6 +42,8 @@ struct acs_config {
 	uint64_t session_timeout_ms;
 	bool db_synchronous_full;
 	bool hold_requests; /* HoldRequests in InformResponse while RPCs are queued */
+	enum acs_probe_style probe_style;
+	uint64_t probe_retry_ms;         /* after a failed or dropped probe; doubles per failure in a row */
 	size_t max_request_bytes;
 
 	/* transport and limits of the CWMP listener (docs/security.md) */
@@ -43,13 +55,17 @@ struct acs_config {
 	uint64_t request_timeout_ms;     /* a request (head and body) must arrive within this */
 	size_t max_header_bytes;         /* request head (libmicrohttpd's per-connection memory) */
 
-	enum acs_auth_mode auth_mode;
+	unsigned int auth_mode;          /* enum acs_auth_mode bits */
 	char auth_realm[64];
 	char auth_username[128];
 	char auth_password[128];
 	char credentials_file[512]; /* lines: USERNAME PASSWORD [DEVICE-KEY] */
 	unsigned int auth_max_failures;  /* failed logins per address before 429 (0: no limit) */
 	uint64_t auth_failure_window_ms;
+	enum digest_algorithm digest_algorithms[2]; /* offered in this order */
+	size_t digest_algorithm_count;
+	uint64_t digest_nonce_lifetime_ms;
+	unsigned int digest_nonces;      /* outstanding nonces kept (the oldest is dropped) */
 
 	char connection_request_username[128];
 	char connection_request_password[128];
@@ -71,6 +87,12 @@ struct acs_config {
 	unsigned int max_attempts;
 	unsigned int master_serve_failures;
 	uint64_t tick_ms;
+	/* a TransferComplete is overdue (connection request, fan-out slot
+	 * released) after max(overdue_minimum, overdue_factor x the expected
+	 * download time): the average seen so far, or size / assumed_rate */
+	uint64_t assumed_rate;           /* bytes/s */
+	unsigned int overdue_factor;
+	uint64_t overdue_minimum_ms;
 };
 
 void acs_config_defaults(struct acs_config *config);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/byte_buffer.h"
 #include "common/log.h"
@@ -103,7 +102,7 @@ static struct connection_state *state_of(struct MHD_Connection *connection)
 }
 
 static enum MHD_Result start_request(struct controller *controller, struct MHD_Connection *connection,
-				     const char *method, void **context)
+				     const char *url, const char *method, void **context)
 {
 	struct connection_state *state = state_of(connection);
 	struct cwmp_request *request;
@@ -125,7 +124,8 @@ static enum MHD_Result start_request(struct controller *controller, struct MHD_C
 
 		if (auth_limit_refuse(controller->cwmp_logins, connection, &queued))
 			return queued;
-		result = auth_check(&controller->config, controller->credentials, connection, &device_key);
+		result = auth_check(&controller->config, controller->credentials, controller->digest_nonces, connection,
+				    method, url, &device_key);
 		if (result == AUTH_BAD_CREDENTIALS)
 			auth_limit_failed(controller->cwmp_logins, connection, "cwmp");
 		if (result == AUTH_REJECTED || result == AUTH_BAD_CREDENTIALS) {
@@ -165,10 +165,9 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 	char address[80];
 	int stage;
 
-	(void)url;
 	(void)version;
 	if (!request)
-		return start_request(controller, connection, method, context);
+		return start_request(controller, connection, url, method, context);
 	stage = __atomic_load_n(&request->stage, __ATOMIC_ACQUIRE);
 	if (stage == STAGE_READY)
 		return send_reply(request);
@@ -255,7 +254,6 @@ static void connection_notified(void *argument, struct MHD_Connection *connectio
 
 int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon, uint16_t *port)
 {
-	static unsigned char nonce_random[32];
 	const struct acs_config *config = &controller->config;
 	struct MHD_OptionItem options[16] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log_limited, NULL },
@@ -266,14 +264,13 @@ int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon,
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, controller },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_notified, controller },
-		{ MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(nonce_random), nonce_random },
-		{ MHD_OPTION_NONCE_NC_SIZE, 65536, NULL },
 	};
-	size_t count = 10;
+	size_t count = 8;
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
-	if (getrandom(nonce_random, sizeof(nonce_random), 0) != sizeof(nonce_random))
-		return -EIO;
+	if ((config->auth_mode & ACS_AUTH_DIGEST) && !controller->digest_nonces &&
+	    digest_nonces_new(config->digest_nonces, config->digest_nonce_lifetime_ms, &controller->digest_nonces) < 0)
+		return -ENOMEM;
 	if (config->max_connections_per_address)
 		options[count++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 							    config->max_connections_per_address, NULL };

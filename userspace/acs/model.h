@@ -11,6 +11,7 @@
 
 #include "acs/config.h"
 #include "acs/hashmap.h"
+#include "common/digest_auth.h"
 #include "cwmp/cwmp.h"
 
 struct group;
@@ -42,6 +43,12 @@ struct device {
 	bool connection_request_waiting; /* atomic: a request for it waits in the queue, not sent yet */
 	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
 	uint64_t row_failed_commits; /* store_failed_commits() when row_hash was taken */
+	/* in memory only (docs/interop.md) */
+	struct session *session;     /* its open CWMP session, NULL when none */
+	unsigned int probe_failures; /* attribute probes faulted or dropped in a row */
+	uint64_t probe_retry_at;     /* realtime seconds: no probe before then */
+	bool reply_warned;           /* an unreadable reply of it was logged (once) */
+	bool spv_refused;            /* faulted an empty-URL Download or its TransferComplete: url mode */
 };
 
 struct group {
@@ -65,7 +72,9 @@ enum member_role { ROLE_SLAVE = 0, ROLE_MASTER = 1 };
 
 enum campaign_mode { CAMPAIGN_MODE_URL = 0, CAMPAIGN_MODE_SPV = 1 };
 
-enum campaign_state { CAMPAIGN_RUNNING = 0, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED, CAMPAIGN_DONE };
+/* halted: an integrity failure (9018/9019) of the origin's image; nothing
+ * more is sent until an operator cancels it. */
+enum campaign_state { CAMPAIGN_RUNNING = 0, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED, CAMPAIGN_DONE, CAMPAIGN_HALTED };
 
 /* RPC steps of a queued member, in order. */
 enum member_step { STEP_SET_PARAMETERS = 0, STEP_DOWNLOAD, STEP_SENT };
@@ -89,6 +98,11 @@ struct campaign_member {
 	bool was_master;
 	bool plain_download; /* SetParameterValues faulted: Download with the URL */
 	unsigned int dispatch; /* in memory, bumped by every dispatch: a response to a replaced one is ignored */
+	/* in memory, per dispatch: */
+	bool download_url_empty; /* the Download sent was spv mode's empty-URL one */
+	bool slot_released;      /* overdue: its fan-out slot went to the next slave */
+	unsigned int pokes;      /* connection requests sent because its TransferComplete is overdue */
+	uint64_t next_poke_ms;   /* monotonic: the next one is due */
 };
 
 struct campaign_group {
@@ -103,7 +117,8 @@ struct campaign_group {
 	uint32_t *bad_masters;
 	size_t bad_master_count;
 	size_t next_pending; /* scan hint */
-	unsigned int in_flight;
+	unsigned int in_flight;   /* slaves queued or downloading, holding a fan-out slot */
+	unsigned int released;    /* slaves still downloading whose slot was released (overdue) */
 };
 
 struct campaign {
@@ -124,12 +139,16 @@ struct campaign {
 	size_t group_count;
 	size_t counts[MEMBER_STATE_COUNT];
 	size_t masters_to_save; /* master rows not yet committed since start */
+	/* download times of TransferCompletes that came unprompted (in memory) */
+	uint64_t download_ms_total;
+	unsigned int download_samples;
 };
 
 /* Which request of ours the device's next message answers. */
 enum awaiting {
 	AWAIT_NOTHING = 0,
-	AWAIT_PROBE_VALUES,   /* GPV of DeviceInfo. and ConnectionRequestURL */
+	AWAIT_PROBE_VALUES,   /* GPV of the attributes' leaves (or DeviceInfo. in the partial style) */
+	AWAIT_PROBE_REQUIRED, /* GPV of the mandatory leaves only, after a fault */
 	AWAIT_PROBE_NAMES,    /* GPN of ROOT. next level */
 	AWAIT_PROBE_CASCADE,  /* GPV of the X_CASCADE_ names */
 	AWAIT_SET_PARAMETERS,
@@ -148,8 +167,8 @@ struct session {
 	unsigned int next_id;
 	enum awaiting awaiting;
 	unsigned int awaiting_dispatch; /* the campaign member's dispatch the awaited RPC belongs to */
-	enum awaiting probe_stage; /* the last probe request answered */
-	bool probe_wanted;
+	enum awaiting probe_next; /* the probe request to send next; AWAIT_NOTHING: no probe (left) */
+	bool probe_leaves;        /* its first GetParameterValues asks leaf names (partial style: after a fault) */
 	bool ended;
 	char **cascade_names; /* found by the GPN probe */
 	size_t cascade_name_count;
@@ -173,6 +192,7 @@ struct controller {
 	struct store *store;
 	struct connection_requester *requester;
 	struct credentials *credentials;
+	struct digest_nonces *digest_nonces; /* Digest nonces of the CWMP port (digest mode), NULL otherwise */
 
 	struct hashmap devices_by_key;
 	struct device **devices; /* by id - 1 */
@@ -230,6 +250,9 @@ void policy_group_key(const struct acs_config *config, const struct device *devi
 /* Places the device in its group (new or existing partition); returns true
  * when its group changed. */
 bool policy_assign_group(struct controller *controller, struct device *device);
+/* policy_assign_group, and a newly created group recorded in batch. */
+struct store_batch;
+void device_regroup(struct controller *controller, struct device *device, struct store_batch *batch);
 /* Whether device may be a master for an image of image_size bytes. */
 bool policy_eligible(const struct acs_config *config, const struct device *device, uint64_t image_size,
 		     uint64_t now_seconds);

@@ -5,6 +5,7 @@
  * occupancy wins, ties go to the larger bandwidth. */
 #include "acs/model.h"
 #include "acs/device_attributes.h"
+#include "acs/store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,14 @@ bool policy_assign_group(struct controller *controller, struct device *device)
 		}
 	}
 	return true;
+}
+
+void device_regroup(struct controller *controller, struct device *device, struct store_batch *batch)
+{
+	struct group *before = device->group;
+
+	if (policy_assign_group(controller, device) && device->group && device->group != before)
+		store_batch_group(batch, device->group);
 }
 
 bool policy_eligible(const struct acs_config *config, const struct device *device, uint64_t image_size,

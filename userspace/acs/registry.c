@@ -66,6 +66,7 @@ void controller_destroy(struct controller *controller)
 	hashmap_destroy(&controller->devices_by_key);
 	hashmap_destroy(&controller->groups_by_key);
 	hashmap_destroy(&controller->sessions);
+	digest_nonces_free(controller->digest_nonces);
 	pthread_mutex_destroy(&controller->lock);
 }
 

@@ -1,8 +1,12 @@
 /* The CWMP session engine (see session.h): session table, Inform and
  * TransferComplete handling, responses to the ACS's own requests, the
- * attribute probe for devices whose Inform lacks them, and faults. */
+ * attribute probe for devices whose Inform lacks them (probe.c), and
+ * faults. A session that ends with a request of ours unanswered (dropped
+ * connection, agent restart) hands the request back to the probe or the
+ * campaign; a reply that cannot be read ends the request as a fault. */
 #include "acs/session.h"
 #include "acs/campaign.h"
+#include "acs/probe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,9 +28,18 @@ static void session_free(struct session *session)
 
 static void session_end(struct controller *controller, struct session *session)
 {
+	struct device *device = session->device;
+
 	if (session->ended)
 		return;
 	session->ended = true;
+	if (device->session == session)
+		device->session = NULL;
+	if (session->awaiting != AWAIT_NOTHING) { /* the device never answered our last request */
+		probe_on_dropped(controller, device, session->awaiting);
+		campaign_on_session_dropped(controller, device, session->awaiting, session->awaiting_dispatch);
+		session->awaiting = AWAIT_NOTHING;
+	}
 	hashmap_remove(&controller->sessions, session->token);
 	controller->open_sessions--;
 	controller->metrics.sessions_ended++;
@@ -123,6 +136,7 @@ static struct session *session_new(struct controller *controller, struct device 
 		free(session);
 		return NULL;
 	}
+	device->session = session;
 	controller->open_sessions++;
 	controller->metrics.sessions++;
 	return session;
@@ -169,14 +183,6 @@ static void events_text(const struct cwmp_inform *inform, char *text, size_t siz
 			break;
 		used += (size_t)written;
 	}
-}
-
-static void regroup(struct controller *controller, struct device *device, struct store_batch *batch)
-{
-	struct group *before = device->group;
-
-	if (policy_assign_group(controller, device) && device->group && device->group != before)
-		store_batch_group(batch, device->group);
 }
 
 static int handle_inform(struct controller *controller, const struct cwmp_exchange *exchange,
@@ -237,13 +243,17 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	set_text(&device->last_address, exchange->address);
 	events_text(inform, events, sizeof(events));
 	set_text(&device->last_events, events);
-	regroup(controller, device, batch);
+	device_regroup(controller, device, batch);
+	if (device->session) /* it starts over: the old session was dropped */
+		session_end(controller, device->session);
 	session = session_new(controller, device, message->version);
 	if (!session)
 		return -ENOMEM;
 	session->bound_device = bound_device_key ? device : NULL;
-	session->probe_wanted = !device->attributes_probed &&
-				!parameters_have_attributes(inform->parameters, inform->parameter_count);
+	if (probe_wanted(&controller->config, device, inform, realtime_seconds())) {
+		session->probe_next = AWAIT_PROBE_VALUES;
+		session->probe_leaves = controller->config.probe_style == ACS_PROBE_LEAF;
+	}
 	attach(controller, exchange->connection_session, session);
 	campaign_on_inform(controller, device, batch);
 	store_batch_device(batch, device);
@@ -254,7 +264,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	response.id = message->id;
 	response.body.inform_response.max_envelopes = 1;
 	response.hold_requests = controller->config.hold_requests &&
-				 (session->probe_wanted || (member_active(device->member) &&
+				 (session->probe_next != AWAIT_NOTHING || (member_active(device->member) &&
 							    device->member->state == MEMBER_QUEUED));
 	snprintf(reply->cookie, sizeof(reply->cookie), "%s", session->token);
 	reply_message(reply, &response, 200);
@@ -299,32 +309,32 @@ static void handle_get_rpc_methods(struct session *session, const struct cwmp_me
 	reply_message(reply, &response, 200);
 }
 
-static void finish_probe(struct controller *controller, struct session *session, struct store_batch *batch)
+static const char *awaited_name(enum awaiting awaited)
 {
-	session->probe_wanted = false;
-	session->device->attributes_probed = true;
-	regroup(controller, session->device, batch);
-	store_batch_device(batch, session->device);
+	switch (awaited) {
+	case AWAIT_DOWNLOAD:
+		return "Download";
+	case AWAIT_SET_PARAMETERS:
+		return "SetParameterValues";
+	case AWAIT_PROBE_NAMES:
+		return "GetParameterNames";
+	default:
+		return "GetParameterValues";
+	}
 }
 
-static void remember_cascade_names(struct session *session, const struct cwmp_get_parameter_names_response *names)
+/* The response type that answers awaited. */
+static enum cwmp_message_type expected_response(enum awaiting awaited)
 {
-	size_t root_length = strlen(session->device->root);
-
-	for (size_t i = 0; i < names->parameter_count && session->cascade_name_count < 32; i++) {
-		const char *name = names->parameters[i].name;
-		char **bigger;
-
-		if (strncmp(name, session->device->root, root_length) != 0 ||
-		    strncmp(name + root_length, "X_CASCADE_", 10) != 0)
-			continue;
-		bigger = realloc(session->cascade_names, (session->cascade_name_count + 1) * sizeof(*bigger));
-		if (!bigger)
-			return;
-		session->cascade_names = bigger;
-		session->cascade_names[session->cascade_name_count] = strdup(name);
-		if (session->cascade_names[session->cascade_name_count])
-			session->cascade_name_count++;
+	switch (awaited) {
+	case AWAIT_DOWNLOAD:
+		return CWMP_DOWNLOAD_RESPONSE;
+	case AWAIT_SET_PARAMETERS:
+		return CWMP_SET_PARAMETER_VALUES_RESPONSE;
+	case AWAIT_PROBE_NAMES:
+		return CWMP_GET_PARAMETER_NAMES_RESPONSE;
+	default:
+		return CWMP_GET_PARAMETER_VALUES_RESPONSE;
 	}
 }
 
@@ -345,37 +355,22 @@ static void handle_response(struct controller *controller, struct session *sessi
 		controller->metrics.faults_received++;
 		device->last_fault_code = fault->code;
 		set_text(&device->last_fault_string, fault->string);
-		store_batch_fault(batch, device->id, fault->code, fault->string,
-				  awaited == AWAIT_DOWNLOAD ? "Download"
-				  : awaited == AWAIT_SET_PARAMETERS ? "SetParameterValues"
-				  : awaited == AWAIT_PROBE_NAMES    ? "GetParameterNames"
-								    : "GetParameterValues");
+		store_batch_fault(batch, device->id, fault->code, fault->string, awaited_name(awaited));
 		log_info("fault %u (%s) from %s", fault->code, fault->string, device->key);
 		if (awaited == AWAIT_DOWNLOAD && current)
 			campaign_on_download_fault(controller, device, fault->code, batch);
 		else if (awaited == AWAIT_SET_PARAMETERS && current)
 			campaign_on_set_parameters_done(controller, device, true, batch);
-		else if (awaited >= AWAIT_PROBE_VALUES && awaited <= AWAIT_PROBE_CASCADE)
-			finish_probe(controller, session, batch);
+		else if (probe_awaiting(awaited))
+			probe_on_reply(controller, session, awaited, message, batch);
 		store_batch_device(batch, device);
 		return;
 	}
+	if (probe_awaiting(awaited)) {
+		probe_on_reply(controller, session, awaited, message, batch);
+		return;
+	}
 	switch (message->type) {
-	case CWMP_GET_PARAMETER_VALUES_RESPONSE:
-		device_apply_parameters(device, message->body.get_parameter_values_response.parameters,
-					message->body.get_parameter_values_response.parameter_count);
-		if (awaited == AWAIT_PROBE_CASCADE)
-			finish_probe(controller, session, batch);
-		else if (awaited == AWAIT_PROBE_VALUES)
-			store_batch_device(batch, device);
-		break;
-	case CWMP_GET_PARAMETER_NAMES_RESPONSE:
-		if (awaited == AWAIT_PROBE_NAMES) {
-			remember_cascade_names(session, &message->body.get_parameter_names_response);
-			if (session->cascade_name_count == 0)
-				finish_probe(controller, session, batch);
-		}
-		break;
 	case CWMP_SET_PARAMETER_VALUES_RESPONSE:
 		if (awaited == AWAIT_SET_PARAMETERS && current)
 			campaign_on_set_parameters_done(controller, device, false, batch);
@@ -387,49 +382,36 @@ static void handle_response(struct controller *controller, struct session *sessi
 	default:
 		break;
 	}
-	if (awaited == AWAIT_PROBE_VALUES || (awaited == AWAIT_PROBE_NAMES && session->probe_wanted))
-		session->probe_stage = awaited;
+}
+
+/* A reply the ACS cannot use (not CWMP it can read, or the answer to
+ * another request) ends the awaited request as a fault with code, logged
+ * once per device: the session goes on, it never loops on HTTP 500. */
+static void handle_unusable_reply(struct controller *controller, struct session *session, unsigned int code,
+				  const char *why, struct store_batch *batch)
+{
+	struct device *device = session->device;
+	struct cwmp_message fault = { 0 };
+	char text[256];
+
+	snprintf(text, sizeof(text), "unusable reply to %s: %s", awaited_name(session->awaiting), why);
+	if (!device->reply_warned)
+		log_warn("%s sent an %s; it counts as fault %u (logged once per device)", device->key, text, code);
+	else
+		log_debug("%s sent an %s", device->key, text);
+	device->reply_warned = true;
+	fault.version = session->version;
+	fault.type = CWMP_FAULT;
+	fault.body.fault.code = code;
+	fault.body.fault.string = text;
+	handle_response(controller, session, &fault, batch);
 }
 
 struct request_scratch {
 	struct rpc_scratch rpc;
-	char probe_names[2][160];
-	const char *probe_name_list[2];
+	struct probe_scratch probe;
 	char id[32];
 };
-
-/* The next probe request, or AWAIT_NOTHING. */
-static enum awaiting probe_request(struct session *session, struct cwmp_message *message,
-				   struct request_scratch *scratch)
-{
-	const char *root = session->device->root;
-
-	switch (session->probe_stage) {
-	case AWAIT_NOTHING:
-		snprintf(scratch->probe_names[0], sizeof(scratch->probe_names[0]), "%sDeviceInfo.", root);
-		snprintf(scratch->probe_names[1], sizeof(scratch->probe_names[1]), "%sManagementServer.ConnectionRequestURL",
-			 root);
-		scratch->probe_name_list[0] = scratch->probe_names[0];
-		scratch->probe_name_list[1] = scratch->probe_names[1];
-		message->type = CWMP_GET_PARAMETER_VALUES;
-		message->body.get_parameter_values.names = scratch->probe_name_list;
-		message->body.get_parameter_values.name_count = 2;
-		return AWAIT_PROBE_VALUES;
-	case AWAIT_PROBE_VALUES:
-		snprintf(scratch->probe_names[0], sizeof(scratch->probe_names[0]), "%s", root);
-		message->type = CWMP_GET_PARAMETER_NAMES;
-		message->body.get_parameter_names.parameter_path = scratch->probe_names[0];
-		message->body.get_parameter_names.next_level = true;
-		return AWAIT_PROBE_NAMES;
-	case AWAIT_PROBE_NAMES:
-		message->type = CWMP_GET_PARAMETER_VALUES;
-		message->body.get_parameter_values.names = (const char **)session->cascade_names;
-		message->body.get_parameter_values.name_count = session->cascade_name_count;
-		return AWAIT_PROBE_CASCADE;
-	default:
-		return AWAIT_NOTHING;
-	}
-}
 
 /* Sends the next request of ours, or ends the session with an empty 204. */
 static void next_request(struct controller *controller, struct session *session, struct cwmp_reply *reply)
@@ -441,8 +423,8 @@ static void next_request(struct controller *controller, struct session *session,
 	message.version = session->version;
 	snprintf(scratch.id, sizeof(scratch.id), "acs-%u", ++session->next_id);
 	message.id = scratch.id;
-	if (session->probe_wanted)
-		awaiting = probe_request(session, &message, &scratch);
+	if (session->probe_next != AWAIT_NOTHING)
+		awaiting = probe_request(&controller->config, session, &message, &scratch.probe);
 	if (awaiting == AWAIT_NOTHING)
 		awaiting = campaign_next_rpc(controller, session->device, &message, &scratch.rpc);
 	if (awaiting == AWAIT_NOTHING) {
@@ -497,9 +479,38 @@ static int handle_locked(struct controller *controller, const struct cwmp_exchan
 		reply_fault(controller, reply, session->version, message->id, 8000, NULL);
 		return 0;
 	}
-	handle_response(controller, session, message, batch);
+	if (message->type != CWMP_FAULT && session->awaiting != AWAIT_NOTHING &&
+	    message->type != expected_response(session->awaiting)) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "a %s", cwmp_message_type_name(message->type));
+		handle_unusable_reply(controller, session, 9002, why, batch);
+	} else {
+		handle_response(controller, session, message, batch);
+	}
 	next_request(controller, session, reply);
 	return 0;
+}
+
+/* A body that does not decode: inside a session awaiting our request's
+ * answer it ends that request as a fault; otherwise the device gets a
+ * CWMP fault (HTTP 500). */
+static void handle_undecodable(struct controller *controller, const struct cwmp_exchange *exchange,
+			       const struct cwmp_error *error, struct cwmp_reply *reply, struct store_batch *batch)
+{
+	struct session *session = session_lookup(controller, *exchange->connection_session, exchange->cookie);
+
+	if (!session || session->awaiting == AWAIT_NOTHING) {
+		log_info_limited("bad CWMP request from %s: %s", exchange->address, error->message);
+		reply_fault(controller, reply, guess_version(exchange->body, exchange->length), NULL,
+			    error->acs_fault_code ? error->acs_fault_code : 8002, error->message);
+		return;
+	}
+	session->last_used_ms = monotonic_ms();
+	attach(controller, exchange->connection_session, session);
+	handle_unusable_reply(controller, session, error->cpe_fault_code ? error->cpe_fault_code : 9002, error->message,
+			      batch);
+	next_request(controller, session, reply);
 }
 
 int session_handle(struct controller *controller, const struct cwmp_exchange *exchange, struct cwmp_reply *reply,
@@ -509,22 +520,14 @@ int session_handle(struct controller *controller, const struct cwmp_exchange *ex
 	struct cwmp_message *message = NULL;
 	struct cwmp_error error;
 	struct store_batch *batch;
-	int result;
+	int result = 0, decoded = 0;
 
 	memset(reply, 0, sizeof(*reply));
 	*batch_out = NULL;
 	if (exchange->length > 0) {
 		cwmp_limits_default(&limits);
 		limits.max_document_bytes = controller->config.max_request_bytes;
-		result = cwmp_decode(exchange->body, exchange->length, &limits, &message, &error);
-		if (result < 0) {
-			log_info_limited("bad CWMP request from %s: %s", exchange->address, error.message);
-			pthread_mutex_lock(&controller->lock);
-			reply_fault(controller, reply, guess_version(exchange->body, exchange->length), NULL,
-				    error.acs_fault_code ? error.acs_fault_code : 8002, error.message);
-			pthread_mutex_unlock(&controller->lock);
-			return 0;
-		}
+		decoded = cwmp_decode(exchange->body, exchange->length, &limits, &message, &error);
 	}
 	batch = store_batch_new();
 	if (!batch) {
@@ -533,7 +536,10 @@ int session_handle(struct controller *controller, const struct cwmp_exchange *ex
 	}
 	pthread_mutex_lock(&controller->lock);
 	controller->metrics.http_requests++;
-	result = handle_locked(controller, exchange, message, reply, batch);
+	if (decoded < 0)
+		handle_undecodable(controller, exchange, &error, reply, batch);
+	else
+		result = handle_locked(controller, exchange, message, reply, batch);
 	pthread_mutex_unlock(&controller->lock);
 	cwmp_message_free(message);
 	if (result < 0 || store_batch_empty(batch)) {

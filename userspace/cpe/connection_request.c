@@ -5,7 +5,6 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,16 +36,25 @@ static enum MHD_Result reply(struct MHD_Connection *connection, unsigned int sta
 	return result;
 }
 
-static enum MHD_Result challenge(struct MHD_Connection *connection, bool stale)
+/* 401 with a Digest challenge per algorithm (MD5 first: what ACSes
+ * speak; SHA-256 for those that choose it), one fresh nonce. */
+static enum MHD_Result challenge(struct connection_request_listener *listener, struct MHD_Connection *connection,
+				 bool stale)
 {
+	static const enum digest_algorithm algorithms[] = { DIGEST_MD5, DIGEST_SHA256 };
 	static const char text[] = "authentication required\n";
 	struct MHD_Response *response =
 		MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	char values[2][DIGEST_CHALLENGE_SIZE];
 	enum MHD_Result result;
+	int count;
 
 	if (!response)
 		return MHD_NO;
-	result = MHD_queue_auth_fail_response2(connection, REALM, REALM, response, stale, MHD_DIGEST_ALG_MD5);
+	count = digest_challenges(listener->nonces, REALM, algorithms, 2, stale, monotonic_ms(), values);
+	for (int i = 0; i < count; i++)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, values[i]);
+	result = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
 	MHD_destroy_response(response);
 	return result;
 }
@@ -75,39 +83,44 @@ static void count_failure(struct connection_request_listener *listener, struct M
 
 /* 1: authenticated, 0: a challenge was queued (result in *queued). */
 static int authenticate(struct connection_request_listener *listener, struct MHD_Connection *connection,
-			enum MHD_Result *queued)
+			const char *url, enum MHD_Result *queued)
 {
 	char username[CPE_NAME_MAX], password[CPE_NAME_MAX];
-	char *presented;
-	int status;
+	struct digest_authorization authorization;
+	const char *header;
+	enum digest_verdict verdict;
 
 	/* Credentials that cannot be read (too long for the buffers) must not
 	 * turn into an empty password: refuse everyone instead. */
 	if (parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_USER, username, sizeof(username)) < 0 ||
 	    parameter_store_get(listener->parameters, PARAM_CONNECTION_REQUEST_PASS, password, sizeof(password)) < 0) {
 		log_warn_limited("connection request refused: the configured credentials cannot be read");
-		*queued = challenge(connection, false);
+		*queued = challenge(listener, connection, false);
 		return 0;
 	}
-	presented = MHD_digest_auth_get_username(connection);
-	if (!presented || !username[0] || strcmp(presented, username) != 0) {
-		if (presented) {
-			log_info("connection request refused: unknown user \"%.64s\"", presented);
-			count_failure(listener, connection);
-		}
-		MHD_free(presented);
-		*queued = challenge(connection, false);
+	header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!header) {
+		*queued = challenge(listener, connection, false);
 		return 0;
 	}
-	MHD_free(presented);
-	status = MHD_digest_auth_check2(connection, REALM, username, password, 300, MHD_DIGEST_ALG_MD5);
-	if (status == MHD_YES)
-		return 1;
-	if (status != MHD_INVALID_NONCE) {
-		log_info("connection request refused: wrong password for \"%s\"", username);
+	if (digest_parse_authorization(header, &authorization) < 0 || !username[0] ||
+	    strcmp(authorization.username, username) != 0) {
+		log_info_limited("connection request refused: unusable credentials or unknown user");
 		count_failure(listener, connection);
+		*queued = challenge(listener, connection, false);
+		return 0;
 	}
-	*queued = challenge(connection, status == MHD_INVALID_NONCE);
+	verdict = digest_verify(listener->nonces, &authorization, MHD_HTTP_METHOD_GET, url, REALM,
+				DIGEST_MD5 | DIGEST_SHA256, password, monotonic_ms());
+	if (verdict == DIGEST_ACCEPTED)
+		return 1;
+	if (verdict == DIGEST_REFUSED) {
+		log_info_limited("connection request refused: wrong password for \"%s\"", username);
+		count_failure(listener, connection);
+	} else {
+		log_info_limited("connection request refused: stale or replayed nonce (a new one is offered)");
+	}
+	*queued = challenge(listener, connection, verdict == DIGEST_STALE);
 	return 0;
 }
 
@@ -138,13 +151,13 @@ static enum MHD_Result on_access(void *argument, struct MHD_Connection *connecti
 	    login_limit_blocked(&listener->failures, peer_of(connection), monotonic_ms(), &blocked_seconds))
 		return reply(connection, MHD_HTTP_TOO_MANY_REQUESTS, "too many failed logins from this address\n",
 			     (uint64_t)blocked_seconds * 1000);
-	if (!authenticate(listener, connection, &queued)) {
+	if (!authenticate(listener, connection, url, &queued)) {
 		if (!rate_limit_take(&listener->challenged, monotonic_ms(), &retry_after_ms))
 			return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "too many attempts\n", retry_after_ms);
 		return queued;
 	}
 	if (!rate_limit_take(&listener->accepted, monotonic_ms(), &retry_after_ms)) {
-		log_info("connection request refused: over the rate limit");
+		log_info_limited("connection request refused: over the rate limit");
 		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "too many connection requests\n",
 			     retry_after_ms);
 	}
@@ -206,8 +219,11 @@ int connection_request_start(struct connection_request_listener *listener, const
 	if (login_limit_init(&listener->failures, CONNECTION_REQUEST_MAX_FAILURES,
 			     CONNECTION_REQUEST_FAILURE_WINDOW_MS) < 0)
 		return -ENOMEM;
-	if (getrandom(listener->nonce_random, sizeof(listener->nonce_random), 0) != sizeof(listener->nonce_random))
-		return -EIO;
+	result = digest_nonces_new(CONNECTION_REQUEST_NONCES, CONNECTION_REQUEST_NONCE_LIFETIME_MS, &listener->nonces);
+	if (result < 0) {
+		connection_request_stop(listener);
+		return result;
+	}
 	result = bind_listener(listener, config);
 	if (result < 0) {
 		log_error("cannot listen for connection requests on %s: %s", config->connection_request_address,
@@ -221,8 +237,7 @@ int connection_request_start(struct connection_request_listener *listener, const
 									      : 0),
 		0, NULL, NULL, on_access, listener, MHD_OPTION_LISTEN_SOCKET, listener->socket_fd,
 		MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u, MHD_OPTION_CONNECTION_TIMEOUT,
-		10u, MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(listener->nonce_random), listener->nonce_random,
-		MHD_OPTION_NONCE_NC_SIZE, 128u, MHD_OPTION_END);
+		10u, MHD_OPTION_END);
 	if (!listener->daemon) {
 		log_error("cannot start the connection request listener (libmicrohttpd)");
 		connection_request_stop(listener);
@@ -244,5 +259,7 @@ void connection_request_stop(struct connection_request_listener *listener)
 	rate_limit_destroy(&listener->accepted);
 	rate_limit_destroy(&listener->challenged);
 	login_limit_destroy(&listener->failures);
+	digest_nonces_free(listener->nonces);
+	listener->nonces = NULL;
 }
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "meter/cpu_occupancy.h"
+#include "meter/cpu_meter.h"
 
 /* A first window long enough to mean something: /proc/stat counts in
  * 10 ms ticks, so a few milliseconds after start read as 0% or 100%. */
@@ -15,7 +15,7 @@ void cpe_cpu_meter_open(struct cpe_cpu_meter *cpu, const struct cpe_config *conf
 {
 	uint32_t ignored;
 
-	struct cpu_occupancy_options options = { 0 };
+	struct cpu_meter_options options = { 0 };
 	struct meter_error error = { 0 };
 
 	memset(cpu, 0, sizeof(*cpu));
@@ -26,12 +26,12 @@ void cpe_cpu_meter_open(struct cpe_cpu_meter *cpu, const struct cpe_config *conf
 	options.pin_dir = strcmp(config->bpf_pin_dir, "none") == 0 ? NULL : config->bpf_pin_dir;
 	options.window_seconds = config->cpu_window_seconds;
 	options.force_proc_stat = config->cpu_meter == CPE_CPU_METER_PROC;
-	if (cpu_occupancy_open(&options, &cpu->meter, &error) < 0) {
+	if (cpu_meter_open(&options, &cpu->meter, &error) < 0) {
 		log_warn("CPU occupancy unavailable, not reported: %s", error.message);
 		cpu->meter = NULL;
 		return;
 	}
-	if (cpu_occupancy_source(cpu->meter) == CPU_OCCUPANCY_SOURCE_EBPF) {
+	if (cpu_meter_source(cpu->meter) == CPU_METER_SOURCE_EBPF) {
 		cpu->source = "ebpf";
 		log_info("CPU occupancy from the eBPF sched_switch meter (%s)",
 			 options.pin_dir ? options.pin_dir : "private");
@@ -39,7 +39,7 @@ void cpe_cpu_meter_open(struct cpe_cpu_meter *cpu, const struct cpe_config *conf
 		cpu->source = "proc";
 		if (config->cpu_meter == CPE_CPU_METER_EBPF)
 			log_warn("CPU occupancy falls back to /proc/stat: %s",
-				 cpu_occupancy_fallback_reason(cpu->meter));
+				 cpu_meter_fallback_reason(cpu->meter));
 		else
 			log_info("CPU occupancy from /proc/stat (--cpu-meter proc)");
 	}
@@ -54,13 +54,13 @@ bool cpe_cpu_meter_enabled(const struct cpe_cpu_meter *cpu)
 
 bool cpe_cpu_meter_sample(struct cpe_cpu_meter *cpu, uint32_t *basis_points)
 {
-	struct cpu_occupancy_result result;
+	struct cpu_meter_result result;
 	struct meter_error error;
 	bool ok = false;
 
 	pthread_mutex_lock(&cpu->lock);
 	if (cpu->meter) {
-		if (cpu_occupancy_sample(cpu->meter, &result, &error) == 0)
+		if (cpu_meter_sample(cpu->meter, &result, &error) == 0)
 			cpu->last_basis_points = result.window_basis_points;
 		else
 			log_debug("CPU sample failed: %s", error.message);
@@ -73,7 +73,7 @@ bool cpe_cpu_meter_sample(struct cpe_cpu_meter *cpu, uint32_t *basis_points)
 
 void cpe_cpu_meter_close(struct cpe_cpu_meter *cpu)
 {
-	cpu_occupancy_close(cpu->meter);
+	cpu_meter_close(cpu->meter);
 	cpu->meter = NULL;
 	pthread_mutex_destroy(&cpu->lock);
 }

@@ -11,11 +11,11 @@
 
 #include "cpe/config.h"
 
-struct cpu_occupancy;
+struct cpu_meter;
 
 struct cpe_cpu_meter {
 	pthread_mutex_t lock;
-	struct cpu_occupancy *meter;  /* NULL when off */
+	struct cpu_meter *meter;  /* NULL when off */
 	const char *source;           /* "ebpf", "proc" or "off" */
 	uint32_t last_basis_points;
 };

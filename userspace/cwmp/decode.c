@@ -1,7 +1,9 @@
 /* cwmp_decode: checks a received SOAP envelope against the hostile-input
  * rules (size, no DOCTYPE, attribute counts, well-formed UTF-8 XML,
  * depth), reads the cwmp header and hands the single Body element to the
- * RPC decoders. */
+ * RPC decoders. Envelope elements are recognised by the SOAP 1.1 namespace
+ * under any prefix, or by a conventional prefix left undeclared (soap:,
+ * SOAP-ENV:, ...), as devices in the field write them. */
 #include "cwmp/decoder.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -32,6 +35,33 @@ void cwmp_message_free(struct cwmp_message *message)
 static bool namespace_is(const xmlNode *node, const char *href)
 {
 	return node->ns && node->ns->href && strcmp((const char *)node->ns->href, href) == 0;
+}
+
+/* Prefixes devices put on envelope elements without declaring them. */
+static bool unbound_envelope_prefix(const xmlNode *node)
+{
+	static const char *const prefixes[] = { "soap", "soapenv", "soap-env", "env", "s" };
+	const char *name = (const char *)node->name, *colon = strchr(name, ':');
+
+	if (node->ns || !colon)
+		return false;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strlen(prefixes[i]) == (size_t)(colon - name) && strncasecmp(name, prefixes[i], (size_t)(colon - name)) == 0)
+			return true;
+	return false;
+}
+
+/* The SOAP 1.1 envelope namespace under any prefix, or a conventional
+ * envelope prefix the device forgot to declare. */
+static bool in_envelope_namespace(const xmlNode *node)
+{
+	return namespace_is(node, SOAP_ENVELOPE_NS) || unbound_envelope_prefix(node);
+}
+
+/* Any urn:dslforum-org:cwmp-* namespace, known version or not. */
+static bool in_cwmp_namespace(const xmlNode *node)
+{
+	return node->ns && node->ns->href && strncmp((const char *)node->ns->href, "urn:dslforum-org:cwmp-", 22) == 0;
 }
 
 /* The cwmp version of an element's namespace, or -1. */
@@ -95,14 +125,15 @@ static int decode_header(struct decoder *decoder, xmlNode *header, int *header_v
 	for (xmlNode *node = first_element(header); node; node = next_element(node)) {
 		int version = element_version(node);
 
-		if (version < 0) {
+		if (version < 0 && !in_cwmp_namespace(node)) {
 			if (must_understand(node))
 				return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
 						    "header %s must be understood but is not supported",
 						    (const char *)node->name);
 			continue;
 		}
-		*header_version = version;
+		if (version >= 0)
+			*header_version = version;
 		if (element_is(node, "ID")) {
 			result = element_text(decoder, node, &decoder->message->id);
 		} else if (element_is(node, "HoldRequests")) {
@@ -132,9 +163,12 @@ static int decode_body(struct decoder *decoder, xmlNode *body, int header_versio
 	if (next_element(rpc))
 		return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
 				    "SOAP Body holds more than one element (MaxEnvelopes is 1)");
-	if (namespace_is(rpc, SOAP_ENVELOPE_NS) && element_is(rpc, "Fault")) {
+	/* A fault is read leniently, whatever prefix or namespace the device
+	 * put on it (see decode_fault), so the ACS learns why its request
+	 * failed instead of answering HTTP 500. */
+	if (element_is(rpc, "Fault")) {
 		xmlNode *detail = child_element(rpc, "detail");
-		xmlNode *cwmp_fault = detail ? child_element(detail, "Fault") : NULL;
+		xmlNode *cwmp_fault = detail ? child_element(detail, "Fault") : rpc;
 
 		version = cwmp_fault ? element_version(cwmp_fault) : -1;
 		if (version < 0)
@@ -302,7 +336,7 @@ int cwmp_decode(const void *data, size_t length, const struct cwmp_limits *limit
 	if (result < 0)
 		goto fail;
 	root = xmlDocGetRootElement(document);
-	if (!root || !element_is(root, "Envelope") || !namespace_is(root, SOAP_ENVELOPE_NS)) {
+	if (!root || !element_is(root, "Envelope") || !in_envelope_namespace(root)) {
 		result = decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
 				      "root element is not a SOAP 1.1 Envelope");
 		goto fail;
@@ -311,7 +345,7 @@ int cwmp_decode(const void *data, size_t length, const struct cwmp_limits *limit
 	if (result < 0)
 		goto fail;
 	for (part = first_element(root); part; part = next_element(part)) {
-		if (!namespace_is(part, SOAP_ENVELOPE_NS))
+		if (!in_envelope_namespace(part))
 			continue;
 		if (element_is(part, "Header") && !header && !body)
 			header = part;

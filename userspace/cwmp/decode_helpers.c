@@ -77,9 +77,17 @@ xmlNode *first_element(xmlNode *parent)
 	return NULL;
 }
 
+const char *element_local_name(const xmlNode *node)
+{
+	const char *name = (const char *)node->name;
+	const char *colon = node->ns ? NULL : strchr(name, ':');
+
+	return colon ? colon + 1 : name;
+}
+
 bool element_is(const xmlNode *node, const char *local_name)
 {
-	return node && node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, local_name) == 0;
+	return node && node->type == XML_ELEMENT_NODE && strcmp(element_local_name(node), local_name) == 0;
 }
 
 xmlNode *child_element(xmlNode *parent, const char *local_name)

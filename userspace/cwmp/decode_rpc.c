@@ -369,12 +369,18 @@ int decode_fault(struct decoder *decoder, xmlNode *soap_fault)
 	if ((result = optional_text(decoder, soap_fault, "faultcode", "", &fault->soap_fault_code)) < 0 ||
 	    (result = optional_text(decoder, soap_fault, "faultstring", "", &fault->soap_fault_string)) < 0)
 		return result;
-	detail = required_child(decoder, soap_fault, "detail", &result);
-	if (!detail)
-		return result;
-	cwmp_fault = required_child(decoder, detail, "Fault", &result);
-	if (!cwmp_fault)
-		return result;
+	/* detail/cwmp:Fault in any namespace; a device that put FaultCode
+	 * straight into its Fault (no detail) is read as well */
+	detail = child_element(soap_fault, "detail");
+	if (!detail && child_element(soap_fault, "FaultCode")) {
+		cwmp_fault = soap_fault;
+	} else {
+		if (!detail)
+			return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "missing detail");
+		cwmp_fault = required_child(decoder, detail, "Fault", &result);
+		if (!cwmp_fault)
+			return result;
+	}
 	if ((result = required_unsigned(decoder, cwmp_fault, "FaultCode", UINT_MAX, &code)) < 0 ||
 	    (result = optional_text(decoder, cwmp_fault, "FaultString", "", &fault->string)) < 0)
 		return result;

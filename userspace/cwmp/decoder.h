@@ -31,6 +31,10 @@ void cwmp_error_set(struct cwmp_error *error, enum cwmp_error_kind kind, const c
 
 xmlNode *first_element(xmlNode *parent);
 xmlNode *next_element(xmlNode *node);
+/* The element's local name; an undeclared prefix (which libxml2 leaves in
+ * the name, with no namespace) is dropped too: devices write
+ * <soap:Fault> or <cwmp:Fault> without declaring soap: or cwmp:. */
+const char *element_local_name(const xmlNode *node);
 bool element_is(const xmlNode *node, const char *local_name);
 /* The first child element with this local name, in any namespace. */
 xmlNode *child_element(xmlNode *parent, const char *local_name);

@@ -289,7 +289,8 @@ static void server_view(struct server *server, struct server_state_view *view,
 	view->zc_max_size = server->config.zc_max_size;
 	view->generation = table ? table->generation : 0;
 	view->last_reload_error = __atomic_load_n(&server->last_reload_error, __ATOMIC_RELAXED);
-	view->meter = &server->meter_link;
+	view->group_meter = &server->group_meter;
+	view->cpu_meter = &server->cpu_meter;
 }
 
 static void respond_stats(struct connection *connection, bool prometheus, bool head_only)

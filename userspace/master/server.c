@@ -173,7 +173,8 @@ int server_start(struct server *server, const struct master_config *config)
 	result = open_listeners(server);
 	if (result != 0)
 		return result;
-	meter_link_start(&server->meter_link, &server->config, server->listen_port);
+	master_group_meter_start(&server->group_meter, &server->config, server->listen_port);
+	master_cpu_meter_start(&server->cpu_meter, &server->config);
 	result = relay_start(&server->relay);
 	if (result != 0)
 		return result;
@@ -207,7 +208,8 @@ void server_stop(struct server *server)
 		free(server->workers);
 		server->workers = NULL;
 	}
-	meter_link_stop(&server->meter_link);
+	master_cpu_meter_stop(&server->cpu_meter);
+	master_group_meter_stop(&server->group_meter);
 	/* After the loops: no connection holds a receiving image any more. */
 	if (server->store.relay != NULL)
 		relay_destroy(&server->relay);

@@ -16,7 +16,8 @@
 #include "master/config.h"
 #include "master/http_response.h"
 #include "master/image.h"
-#include "master/meter_link.h"
+#include "master/cpu_meter.h"
+#include "master/group_meter.h"
 #include "master/relay.h"
 #include "master/stats.h"
 
@@ -96,7 +97,8 @@ struct server {
 	int finished_fd;                /* eventfd: a loop has exited */
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
-	struct meter_link meter_link;   /* eBPF group egress meter, or why not */
+	struct master_group_meter group_meter;  /* eBPF group egress meter, or why not */
+	struct master_cpu_meter cpu_meter;      /* CPU occupancy for /-/stats and /metrics */
 	struct address_limit address_limit; /* --max-connections-per-address */
 	struct relay relay;             /* receiving images and piece lists (relay.h) */
 };

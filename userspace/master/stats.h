@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/manifest.h"
 
@@ -80,7 +81,8 @@ struct name_counters *stats_image_counters(struct stats *stats, const char *name
 struct group_counters *stats_group_counters(struct stats *stats, uint32_t group);
 
 struct image_table;
-struct meter_link;
+struct master_group_meter;
+struct master_cpu_meter;
 struct server_state_view {
 	const char *role;                /* "master" or "origin" */
 	const char *send_mode;
@@ -89,7 +91,8 @@ struct server_state_view {
 	uint64_t zc_max_size;
 	uint64_t generation;
 	int last_reload_error;
-	const struct meter_link *meter;  /* the eBPF group meter link */
+	struct master_group_meter *group_meter;  /* the eBPF meters (host-wide counters) */
+	struct master_cpu_meter *cpu_meter;
 };
 
 /* Renders /-/stats (JSON, jansson) and /metrics (Prometheus text); *out
@@ -98,5 +101,9 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		      const struct image_table *table, char **out, size_t *length);
 int stats_render_prometheus(struct stats *stats, const struct server_state_view *view,
 			    const struct image_table *table, char **out, size_t *length);
+/* Prometheus text helpers: "# HELP" and "# TYPE" lines; a label value
+ * with backslash, quote and newline escaped. */
+void stats_metric_header(FILE *out, const char *name, const char *type, const char *help);
+void stats_write_label(FILE *out, const char *value);
 
 #endif

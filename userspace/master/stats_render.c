@@ -11,7 +11,8 @@
 #include <time.h>
 
 #include "master/image.h"
-#include "master/meter_link.h"
+#include "master/cpu_meter.h"
+#include "master/group_meter.h"
 
 static const int counted_statuses[] = STATS_STATUSES;
 #define COUNTED_STATUS_COUNT (sizeof(counted_statuses) / sizeof(counted_statuses[0]))
@@ -68,6 +69,16 @@ static void registries(struct stats *stats, json_t *names, json_t *groups)
 	pthread_mutex_unlock(&stats->registry_lock);
 }
 
+/* The meters' part of /-/stats: the group meter and, inside it, the CPU. */
+static json_t *meter_json(const struct server_state_view *view)
+{
+	json_t *meter = master_group_meter_json(view->group_meter, master_group_meter_exporter(view->group_meter));
+
+	if (meter != NULL)
+		json_object_set_new(meter, "cpu", master_cpu_meter_json(view->cpu_meter));
+	return meter;
+}
+
 int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		      const struct image_table *table, char **out, size_t *length)
 {
@@ -110,7 +121,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"reloads", (json_int_t)stats_read(&stats->reloads),
 		"failures", (json_int_t)stats_read(&stats->reload_failures),
 		"last_error", view->last_reload_error ? strerror(-view->last_reload_error) : NULL,
-		"meter", meter_link_json(view->meter));
+		"meter", meter_json(view));
 	if (root == NULL)
 		return -ENOMEM;
 	text = json_dumps(root, JSON_COMPACT);
@@ -122,17 +133,20 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 	return 0;
 }
 
-/* Prometheus label values escape backslash, quote and newline. */
-static void write_label(FILE *out, const char *value)
+void stats_write_label(FILE *out, const char *value)
 {
 	for (; *value != '\0'; value++) {
+		if (*value == '\n') {
+			fputs("\\n", out);
+			continue;
+		}
 		if (*value == '\\' || *value == '"')
 			fputc('\\', out);
 		fputc(*value, out);
 	}
 }
 
-static void metric_header(FILE *out, const char *name, const char *type, const char *help)
+void stats_metric_header(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -140,7 +154,7 @@ static void metric_header(FILE *out, const char *name, const char *type, const c
 static void single_metric(FILE *out, const char *name, const char *type, const char *help,
 			  uint64_t value)
 {
-	metric_header(out, name, type, help);
+	stats_metric_header(out, name, type, help);
 	fprintf(out, "%s %" PRIu64 "\n", name, value);
 }
 
@@ -148,13 +162,13 @@ static void single_metric(FILE *out, const char *name, const char *type, const c
 static void per_image_metric(FILE *out, struct stats *stats, const char *name, const char *help,
 			     size_t counter_offset)
 {
-	metric_header(out, name, "counter", help);
+	stats_metric_header(out, name, "counter", help);
 	for (size_t i = 0; i < stats->name_count; i++) {
 		const uint64_t *counter =
 			(const uint64_t *)((const char *)stats->names[i] + counter_offset);
 
 		fprintf(out, "%s{image=\"", name);
-		write_label(out, stats->names[i]->name);
+		stats_write_label(out, stats->names[i]->name);
 		fprintf(out, "\"} %" PRIu64 "\n", stats_read(counter));
 	}
 }
@@ -167,7 +181,7 @@ static void registry_metrics(FILE *out, struct stats *stats)
 	per_image_metric(out, stats, "cascade_master_image_requests_total",
 			 "Image requests answered 200 or 206, per image name.",
 			 offsetof(struct name_counters, requests));
-	metric_header(out, "cascade_master_group_bytes_sent_total", "counter",
+	stats_metric_header(out, "cascade_master_group_bytes_sent_total", "counter",
 		      "Body bytes sent to requests carrying group=N.");
 	for (size_t i = 0; i < stats->group_count; i++)
 		fprintf(out, "cascade_master_group_bytes_sent_total{group=\"%" PRIu32 "\"} %" PRIu64 "\n",
@@ -184,7 +198,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 
 	if (stream == NULL)
 		return -ENOMEM;
-	metric_header(stream, "cascade_master_info", "gauge", "Role and send mode of this server.");
+	stats_metric_header(stream, "cascade_master_info", "gauge", "Role and send mode of this server.");
 	fprintf(stream, "cascade_master_info{role=\"%s\",send_mode=\"%s\"} 1\n", view->role,
 		view->send_mode);
 	single_metric(stream, "cascade_master_connections_open", "gauge", "Open client connections.",
@@ -200,7 +214,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_connections_aborted_total", "counter",
 		      "Responses cut because the client went away.",
 		      stats_read(&stats->connections_aborted));
-	metric_header(stream, "cascade_master_requests_total", "counter", "Requests by status.");
+	stats_metric_header(stream, "cascade_master_requests_total", "counter", "Requests by status.");
 	for (size_t i = 0; i < STATS_STATUS_SLOTS; i++) {
 		if (i < COUNTED_STATUS_COUNT)
 			fprintf(stream, "cascade_master_requests_total{status=\"%d\"} %" PRIu64 "\n",
@@ -211,7 +225,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	}
 	single_metric(stream, "cascade_master_bytes_sent_total", "counter", "Body bytes sent.",
 		      stats_read(&stats->bytes_sent));
-	metric_header(stream, "cascade_master_send_bytes_total", "counter",
+	stats_metric_header(stream, "cascade_master_send_bytes_total", "counter",
 		      "Body bytes by zero-copy method.");
 	fprintf(stream, "cascade_master_send_bytes_total{method=\"splice\"} %" PRIu64 "\n",
 		stats_read(&stats->splice_bytes));
@@ -227,7 +241,11 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_reload_failures_total", "counter",
 		      "Manifest reloads that failed.", stats_read(&stats->reload_failures));
 	registry_metrics(stream, stats);
-	meter_link_write_metrics(view->meter, stream);
+	bool exporter = master_group_meter_exporter(view->group_meter);
+
+	master_group_meter_write_metrics(view->group_meter, stream, exporter);
+	if (exporter)
+		master_cpu_meter_write_metrics(view->cpu_meter, stream, view->group_meter->pin_dir);
 	if (fclose(stream) != 0 || text == NULL) {
 		free(text);
 		return -ENOMEM;

@@ -2,8 +2,9 @@
  * argument parsing and validation first, then one library call, so that a
  * bad argument is refused before anything changes. */
 #include "meter/meter_cli.h"
-#include "meter/cpu_occupancy.h"
-#include "meter/egress_meter.h"
+#include "meter/cpu_meter.h"
+#include "meter/group_meter.h"
+#include "meter/meter_objects.h"
 #include "meter/meter_values.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -17,11 +18,12 @@
 #include <string.h>
 
 #define EXIT_USAGE 2
+#define OPTION_OLD_PIN_DIR 256   /* --pin-dir, kept as an alias of --bpf-pin-dir */
 
 static void print_usage(FILE *out, const char *program)
 {
 	fprintf(out,
-		"Usage: %s [--pin-dir DIR] [--json] COMMAND [ARGUMENTS]\n"
+		"Usage: %s [--bpf-pin-dir DIR] [--json] COMMAND [ARGUMENTS]\n"
 		"Loads and inspects cascade's eBPF meters (per-group egress bytes and caps,\n"
 		"CPU occupancy); maps are pinned under DIR (default %s).\n"
 		"\n"
@@ -29,22 +31,29 @@ static void print_usage(FILE *out, const char *program)
 		"  attach --interface IF [--port PORT]... [--max-prefixes N] [--no-cpu]\n"
 		"                         put the group meter on IF's tc egress (again: reuse\n"
 		"                         pins, counters survive) and start the CPU meter;\n"
-		"                         --port counts only unmarked packets from PORT\n"
+		"                         --port adds PORT to the server ports whose unmarked\n"
+		"                         packets count (none ever registered: every packet)\n"
 		"  detach [--unpin]       remove the filter and the qdiscs the meter created,\n"
-		"                         stop the CPU meter; --unpin also drops the counters\n"
+		"                         forget the ports, stop the CPU meter; --unpin also\n"
+		"                         drops the counters and the pin directory\n"
 		"  group set PREFIX GROUP destination prefix (10.1.0.0/16, fd00::/64) -> group\n"
 		"  group remove PREFIX\n"
 		"  group list\n"
-		"  cap set GROUP RATE     cap a group's payload rate: 10mbit, 5MB/s, 800kbit\n"
+		"  port list              the server ports counted (what the program reads)\n"
+		"  port remove PORT\n"
+		"  cap set GROUP RATE     cap a group's total payload rate (all its slaves\n"
+		"                         together): 10mbit, 5MB/s, 800kbit; htb class ca:GROUP\n"
 		"  cap clear GROUP\n"
-		"  show [--interval D]    one report: groups (bytes, packets, rate, cap,\n"
-		"                         drops) and CPU occupancy over D (default 1s; 0: no rates)\n"
+		"  show [--interval D]    one report: the meter as the kernel has it, groups\n"
+		"                         (bytes, packets, rate, cap, class, drops) and CPU\n"
+		"                         occupancy over D (default 1s; 0: no rates)\n"
 		"  top [--interval D] [--count N]\n"
 		"                         refreshing report (plain lines when not a terminal)\n"
 		"\n"
 		"Groups are 1..16777215; group 0 counts unattributed traffic. Packets whose\n"
 		"socket mark is 0xCA000000|GROUP are that group's, whatever their address.\n"
-		"Options: --pin-dir DIR, --json (machine-readable output), -h/--help.\n",
+		"Options: --bpf-pin-dir DIR (--pin-dir is an old spelling), --json\n"
+		"(machine-readable output), -h/--help.\n",
 		program, METER_DEFAULT_PIN_DIR);
 }
 
@@ -91,6 +100,18 @@ static void print_done(const struct meter_cli *cli, const char *what)
 		printf("%s\n", what);
 }
 
+/* Says so when other meters count on the same interface. */
+static void print_others(const struct meter_cli *cli, struct group_meter *meter)
+{
+	struct group_meter_status status;
+
+	if (group_meter_get_status(meter, &status, NULL) < 0)
+		return;
+	for (size_t index = 0; index < status.other_count; index++)
+		fprintf(stderr, "%s: note: %s is also metered by the meter pinned at %s (tc pref %u)\n", cli->program,
+			status.interface, status.others[index].pin_dir, status.others[index].tc_priority);
+}
+
 static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -98,9 +119,9 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 		{ "max-prefixes", required_argument, NULL, 'm' }, { "no-cpu", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct egress_meter_options attach = { .pin_dir = cli->pin_dir };
+	struct group_meter_options attach = { .pin_dir = cli->pin_dir };
 	uint16_t ports[METER_MAX_PORTS];
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	bool with_cpu = true;
 	long long value;
@@ -131,19 +152,20 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 	if (attach.interface == NULL)
 		return usage_error(cli, "attach needs --interface IF%s", NULL);
 	attach.ports = ports;
-	if (egress_meter_attach(&attach, &meter, &error) < 0)
+	if (group_meter_attach(&attach, &meter, &error) < 0)
 		return failed(cli, &error);
-	egress_meter_close(meter);
+	print_others(cli, meter);
+	group_meter_close(meter);
 	if (with_cpu) {
-		struct cpu_occupancy_options cpu_options = { .pin_dir = meter_pin_dir(cli->pin_dir) };
-		struct cpu_occupancy *cpu = NULL;
+		struct cpu_meter_options cpu_options = { .pin_dir = meter_pin_dir(cli->pin_dir) };
+		struct cpu_meter *cpu = NULL;
 
-		if (cpu_occupancy_open(&cpu_options, &cpu, &error) < 0)
+		if (cpu_meter_open(&cpu_options, &cpu, &error) < 0)
 			return failed(cli, &error);
-		if (cpu_occupancy_source(cpu) != CPU_OCCUPANCY_SOURCE_EBPF)
+		if (cpu_meter_source(cpu) != CPU_METER_SOURCE_EBPF)
 			fprintf(stderr, "%s: CPU meter uses /proc/stat: %s\n", cli->program,
-				cpu_occupancy_fallback_reason(cpu));
-		cpu_occupancy_close(cpu);
+				cpu_meter_fallback_reason(cpu));
+		cpu_meter_close(cpu);
 	}
 	print_done(cli, "attached");
 	return EXIT_SUCCESS;
@@ -152,7 +174,7 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = { { "unpin", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 } };
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	bool unpin = false;
 	int option, status = EXIT_SUCCESS;
@@ -165,14 +187,18 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error(cli, "detach: unexpected argument '%s'", argv[optind]);
-	if (egress_meter_open(cli->pin_dir, &meter, &error) == 0) {
-		if (egress_meter_detach(meter, unpin, &error) < 0)
+	if (group_meter_open(cli->pin_dir, &meter, &error) == 0) {
+		if (group_meter_detach(meter, unpin, &error) < 0)
 			status = failed(cli, &error);
-		egress_meter_close(meter);
+		group_meter_close(meter);
+	} else if (unpin && (error.code == -ENOENT || error.code == -ESTALE)) {
+		/* Not a whole meter of this build: remove what is left of one. */
+		if (group_meter_remove_leftovers(cli->pin_dir, &error) < 0 && error.code != -ENOENT)
+			status = failed(cli, &error);
 	} else if (error.code != -ENOENT) {
 		status = failed(cli, &error);
 	}
-	if (cpu_occupancy_detach(cli->pin_dir, &error) < 0)
+	if (cpu_meter_detach(cli->pin_dir, &error) < 0)
 		status = failed(cli, &error);
 	if (status == EXIT_SUCCESS)
 		print_done(cli, unpin ? "detached and unpinned" : "detached (counters kept in pins)");
@@ -180,11 +206,11 @@ static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 }
 
 /* Opens the attached group meter or prints why not. */
-static int open_meter(const struct meter_cli *cli, struct egress_meter **meter)
+static int open_meter(const struct meter_cli *cli, struct group_meter **meter)
 {
 	struct meter_error error = { 0 };
 
-	if (egress_meter_open(cli->pin_dir, meter, &error) < 0)
+	if (group_meter_open(cli->pin_dir, meter, &error) < 0)
 		return failed(cli, &error);
 	return EXIT_SUCCESS;
 }
@@ -194,9 +220,9 @@ static int bad_group(const struct meter_cli *cli, const char *text)
 	return usage_error(cli, "bad group '%s': groups are 1..16777215", text);
 }
 
-static int command_group_list(const struct meter_cli *cli, struct egress_meter *meter)
+static int command_group_list(const struct meter_cli *cli, struct group_meter *meter)
 {
-	struct egress_prefix_entry *entries = calloc(2 * METER_MAX_PREFIXES, sizeof(*entries));
+	struct group_meter_prefix *entries = calloc(2 * METER_MAX_PREFIXES, sizeof(*entries));
 	struct meter_error error = { 0 };
 	size_t count = 0;
 
@@ -204,7 +230,7 @@ static int command_group_list(const struct meter_cli *cli, struct egress_meter *
 		return EXIT_FAILURE;
 	json_t *list = json_array();
 
-	egress_meter_list_prefixes(meter, entries, 2 * METER_MAX_PREFIXES, &count, &error);
+	group_meter_list_prefixes(meter, entries, 2 * METER_MAX_PREFIXES, &count, &error);
 	for (size_t index = 0; index < count && index < 2 * METER_MAX_PREFIXES; index++) {
 		if (cli->json)
 			json_array_append_new(list, json_pack("{s:s, s:I}", "prefix", entries[index].prefix, "group",
@@ -222,7 +248,7 @@ static int command_group_list(const struct meter_cli *cli, struct egress_meter *
 
 static int command_group(const struct meter_cli *cli, int argc, char **argv)
 {
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	struct meter_prefix prefix;
 	uint32_t group = 0;
@@ -253,21 +279,68 @@ static int command_group(const struct meter_cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0) {
 		status = command_group_list(cli, meter);
 	} else if (strcmp(argv[1], "set") == 0) {
-		status = egress_meter_set_prefix(meter, argv[2], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+		status = group_meter_set_prefix(meter, argv[2], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix set");
 	} else {
-		status = egress_meter_remove_prefix(meter, argv[2], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+		status = group_meter_remove_prefix(meter, argv[2], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix removed");
 	}
-	egress_meter_close(meter);
+	group_meter_close(meter);
 	return status;
+}
+
+static int command_port(const struct meter_cli *cli, int argc, char **argv)
+{
+	struct group_meter *meter = NULL;
+	struct group_meter_status status;
+	struct meter_error error = { 0 };
+	long long value = 0;
+	int result;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		/* nothing more to parse */
+	} else if (argc == 3 && strcmp(argv[1], "remove") == 0) {
+		if (parse_integer(argv[2], 1, 65535, &value) < 0)
+			return usage_error(cli, "bad port '%s': give 1..65535", argv[2]);
+	} else {
+		return usage_error(cli, "usage: port list | port remove PORT%s", NULL);
+	}
+	if ((result = open_meter(cli, &meter)) != EXIT_SUCCESS)
+		return result;
+	if (value != 0) {
+		result = group_meter_remove_port(meter, (uint16_t)value, &error);
+		group_meter_close(meter);
+		if (result < 0)
+			return failed(cli, &error);
+		print_done(cli, "port removed");
+		return EXIT_SUCCESS;
+	}
+	result = group_meter_get_status(meter, &status, &error);
+	group_meter_close(meter);
+	if (result < 0)
+		return failed(cli, &error);
+	json_t *ports = json_array();
+
+	for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++) {
+		json_array_append_new(ports, json_integer(status.ports[index]));
+		if (!cli->json)
+			printf("%u\n", status.ports[index]);
+	}
+	if (cli->json)
+		print_json_line(json_pack("{s:o, s:b}", "ports", ports, "every_packet", status.port_count == 0));
+	else {
+		if (status.port_count == 0)
+			printf("(none: every packet is counted)\n");
+		json_decref(ports);
+	}
+	return EXIT_SUCCESS;
 }
 
 static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 {
-	struct egress_meter *meter = NULL;
+	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
 	uint64_t rate = 0;
 	uint32_t group = 0;
@@ -297,10 +370,10 @@ static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 	if ((status = open_meter(cli, &meter)) != EXIT_SUCCESS)
 		return status;
 	if (rate != 0)
-		result = egress_meter_set_cap(meter, group, rate, &error);
+		result = group_meter_set_cap(meter, group, rate, &error);
 	else
-		result = egress_meter_clear_cap(meter, group, &error);
-	egress_meter_close(meter);
+		result = group_meter_clear_cap(meter, group, &error);
+	group_meter_close(meter);
 	if (result < 0)
 		return failed(cli, &error);
 	print_done(cli, rate != 0 ? "cap set" : "cap cleared");
@@ -342,21 +415,25 @@ static int command_report(const struct meter_cli *cli, int argc, char **argv, bo
 int meter_cli_main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "pin-dir", required_argument, NULL, 'd' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "bpf-pin-dir", required_argument, NULL, 'd' }, { "pin-dir", required_argument, NULL, OPTION_OLD_PIN_DIR },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct meter_cli cli = { .program = argc > 0 && argv[0] ? argv[0] : "cascade-meter" };
 	const char *command;
 	int option;
 
 	log_init("cascade-meter");
+	meter_route_libbpf_logs();
 	opterr = 0;
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "+d:jh", options, NULL)) != -1) {
 		switch (option) {
+		case OPTION_OLD_PIN_DIR:
+			fprintf(stderr, "%s: warning: --pin-dir is deprecated, use --bpf-pin-dir\n", cli.program);
+			/* fall through */
 		case 'd':
 			if (optarg[0] != '/')
-				return usage_error(&cli, "bad --pin-dir '%s': give an absolute path", optarg);
+				return usage_error(&cli, "bad --bpf-pin-dir '%s': give an absolute path", optarg);
 			cli.pin_dir = optarg;
 			break;
 		case 'j': cli.json = true; break;
@@ -377,6 +454,8 @@ int meter_cli_main(int argc, char **argv)
 		return command_group(&cli, argc, argv);
 	if (strcmp(command, "cap") == 0)
 		return command_cap(&cli, argc, argv);
+	if (strcmp(command, "port") == 0)
+		return command_port(&cli, argc, argv);
 	if (strcmp(command, "show") == 0)
 		return command_report(&cli, argc, argv, false);
 	if (strcmp(command, "top") == 0)

@@ -2,8 +2,8 @@
  * interval, and prints a table (redrawn in place on a terminal for top) or
  * one JSON object per report. */
 #include "meter/meter_cli.h"
-#include "meter/cpu_occupancy.h"
-#include "meter/egress_meter.h"
+#include "meter/cpu_meter.h"
+#include "meter/group_meter.h"
 #include "meter/meter_values.h"
 #include "common/clock.h"
 #include "meter_types.h"
@@ -17,18 +17,18 @@
 #include <unistd.h>
 
 struct report_frame {
-	struct egress_group_totals *groups;
+	struct group_meter_totals *groups;
 	size_t count;
 	uint64_t time_ns;
 };
 
 struct report_sources {
-	struct egress_meter *meter;          /* NULL when the group meter is unavailable */
+	struct group_meter *meter;          /* NULL when the group meter is unavailable */
 	struct meter_error meter_error;
-	struct cpu_occupancy *cpu;           /* NULL when no CPU source works */
+	struct cpu_meter *cpu;           /* NULL when no CPU source works */
 	struct meter_error cpu_error;
-	struct cpu_occupancy *reference;     /* /proc/stat over the same intervals */
-	struct cpu_occupancy_result reference_result;
+	struct cpu_meter *reference;     /* /proc/stat over the same intervals */
+	struct cpu_meter_result reference_result;
 };
 
 static const char *shaper_name(uint32_t shaper)
@@ -40,20 +40,20 @@ static const char *shaper_name(uint32_t shaper)
 	}
 }
 
-static int read_frame(struct egress_meter *meter, struct report_frame *frame, struct meter_error *error)
+static int read_frame(struct group_meter *meter, struct report_frame *frame, struct meter_error *error)
 {
 	size_t capacity = 256;
 
 	frame->count = 0; /* the caller stamps time_ns, with or without a meter */
 	for (int attempt = 0; attempt < 4; attempt++) {
-		struct egress_group_totals *groups = realloc(frame->groups, capacity * sizeof(*groups));
+		struct group_meter_totals *groups = realloc(frame->groups, capacity * sizeof(*groups));
 		size_t count = 0;
 		int result;
 
 		if (groups == NULL)
 			return meter_error_set(error, -ENOMEM, "out of memory");
 		frame->groups = groups;
-		result = egress_meter_read(meter, groups, capacity, &count, error);
+		result = group_meter_read(meter, groups, capacity, &count, error);
 		if (result < 0)
 			return result;
 		if (count <= capacity) {
@@ -66,7 +66,7 @@ static int read_frame(struct egress_meter *meter, struct report_frame *frame, st
 }
 
 /* Rate of group since the previous frame; -1 when unknown. */
-static double group_rate(const struct report_frame *previous, const struct egress_group_totals *now,
+static double group_rate(const struct report_frame *previous, const struct group_meter_totals *now,
 			 uint64_t time_ns)
 {
 	size_t low = 0, high = previous ? previous->count : 0;
@@ -90,25 +90,41 @@ static double group_rate(const struct report_frame *previous, const struct egres
 
 static json_t *status_json(struct report_sources *sources)
 {
-	struct egress_meter_status status;
+	struct group_meter_status status;
 	struct meter_error error = { 0 };
-	json_t *ports;
+	json_t *ports, *others, *maps;
 
 	if (sources->meter == NULL)
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->meter_error.message);
-	if (egress_meter_get_status(sources->meter, &status, &error) < 0)
+	if (group_meter_get_status(sources->meter, &status, &error) < 0)
 		return json_pack("{s:b, s:s}", "available", 0, "error", error.message);
 	ports = json_array();
 	for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++)
 		json_array_append_new(ports, json_integer(status.ports[index]));
-	return json_pack("{s:b, s:s, s:I, s:b, s:I, s:s, s:o, s:I, s:I, s:I}", "available", 1, "interface",
-			 status.interface, "ifindex", (json_int_t)status.ifindex, "attached", status.attached,
-			 "program_id", (json_int_t)status.program_id, "shaper", shaper_name(status.shaper), "ports", ports,
+	others = json_array();
+	for (size_t index = 0; index < status.other_count; index++)
+		json_array_append_new(others, json_pack("{s:s, s:I, s:I, s:I}", "pin_dir", status.others[index].pin_dir,
+							"tc_priority", (json_int_t)status.others[index].tc_priority,
+							"program_id", (json_int_t)status.others[index].program_id,
+							"cap_count", (json_int_t)status.others[index].cap_count));
+	maps = json_object();
+	for (unsigned int index = 0; index < sizeof(status.map_ids) / sizeof(status.map_ids[0]); index++)
+		json_object_set_new(maps, group_meter_map_name(index), json_integer(status.map_ids[index]));
+	return json_pack("{s:b, s:s, s:s, s:b, s:I, s:b, s:b, s:s?, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:I,"
+			 " s:o, s:b, s:I, s:I, s:I, s:o, s:o}",
+			 "available", 1, "pin_dir", status.pin_dir, "interface", status.attached_interface, "interface_present", status.interface[0] != '\0', "ifindex",
+			 (json_int_t)status.ifindex, "attached", status.attached, "same_namespace", status.same_namespace,
+			 "problem", status.problem[0] ? status.problem : NULL, "netns_inode", (json_int_t)status.netns_inode,
+			 "program_id", (json_int_t)status.program_id, "tc_priority", (json_int_t)status.tc_priority,
+			 "tc_handle", (json_int_t)status.tc_handle, "shaper", shaper_name(status.shaper), "shaper_state",
+			 group_meter_shaper_state_name(status.shaper_state), "root_qdisc", status.root_qdisc, "cap_count",
+			 (json_int_t)status.cap_count, "ports", ports, "every_packet", status.port_count == 0,
 			 "prefix_capacity", (json_int_t)status.prefix_capacity, "group_table_full",
-			 (json_int_t)status.group_table_full, "pacing_table_full", (json_int_t)status.pacing_table_full);
+			 (json_int_t)status.group_table_full, "pacing_table_full", (json_int_t)status.pacing_table_full,
+			 "map_ids", maps, "other_meters", others);
 }
 
-static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupancy_result *cpu, bool have_interval)
+static json_t *cpu_json(struct report_sources *sources, const struct cpu_meter_result *cpu, bool have_interval)
 {
 	bool have_reference = have_interval && sources->reference != NULL;
 
@@ -116,7 +132,7 @@ static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupan
 		return json_pack("{s:b, s:s}", "available", 0, "error", sources->cpu_error.message);
 	return json_pack("{s:b, s:s, s:b, s:s, s:o, s:I, s:I, s:f, s:o}", "available", 1, "source",
 			 cpu->from_proc_stat ? "proc_stat" : "ebpf", "fallback", cpu->from_proc_stat, "fallback_reason",
-			 cpu_occupancy_fallback_reason(sources->cpu), "occupancy_basis_points",
+			 cpu_meter_fallback_reason(sources->cpu), "occupancy_basis_points",
 			 have_interval ? json_integer(cpu->interval_basis_points) : json_null(), "window_basis_points",
 			 (json_int_t)cpu->window_basis_points, "cpu_count", (json_int_t)cpu->cpu_count,
 			 "interval_seconds", (double)cpu->interval_ns / 1e9, "proc_stat_basis_points",
@@ -124,24 +140,26 @@ static json_t *cpu_json(struct report_sources *sources, const struct cpu_occupan
 }
 
 static void print_json(struct report_sources *sources, const struct report_frame *previous,
-		       const struct report_frame *frame, const struct cpu_occupancy_result *cpu)
+		       const struct report_frame *frame, const struct cpu_meter_result *cpu)
 {
 	json_t *groups = json_array();
 	json_t *report;
 	char *text;
 
 	for (size_t index = 0; index < frame->count; index++) {
-		const struct egress_group_totals *group = &frame->groups[index];
+		const struct group_meter_totals *group = &frame->groups[index];
 		double rate = group_rate(previous, group, frame->time_ns);
 
 		json_array_append_new(
-			groups, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "group", (json_int_t)group->group,
+			groups, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?, s:b, s:o}", "group", (json_int_t)group->group,
 					  "bytes", (json_int_t)group->bytes, "packets", (json_int_t)group->packets,
 					  "dropped_bytes", (json_int_t)group->dropped_bytes, "dropped_packets",
 					  (json_int_t)group->dropped_packets, "shaper_dropped_packets",
 					  (json_int_t)group->shaper_dropped_packets, "cap_bytes_per_second",
 					  group->cap_bytes_per_second ? json_integer((json_int_t)group->cap_bytes_per_second)
 								      : json_null(),
+					  "htb_class", group->htb_class[0] ? group->htb_class : NULL, "class_present",
+					  group->class_present,
 					  "rate_bytes_per_second", rate >= 0 ? json_integer((json_int_t)(rate + 0.5)) : json_null()));
 	}
 	report = json_pack("{s:I, s:f, s:o, s:o, s:o}", "time", (json_int_t)realtime_seconds(), "interval_seconds",
@@ -155,18 +173,59 @@ static void print_json(struct report_sources *sources, const struct report_frame
 	json_decref(report);
 }
 
-static void print_table(struct report_sources *sources, const struct report_frame *previous,
-			const struct report_frame *frame, const struct cpu_occupancy_result *cpu)
+/* The lines above the table: where the meter is, whether our filter is
+ * really on the hook, how caps are enforced right now, which ports count. */
+static void print_status(struct report_sources *sources)
 {
-	struct egress_meter_status status;
+	struct group_meter_status status;
 
-	if (sources->meter != NULL && egress_meter_get_status(sources->meter, &status, NULL) == 0)
-		printf("group meter: interface %s (ifindex %u), %s, shaper %s, %s\n",
-		       status.interface[0] ? status.interface : "(gone)", status.ifindex,
-		       status.attached ? "attached" : "NOT attached", shaper_name(status.shaper),
-		       status.port_count ? "counting server ports only" : "counting all egress");
-	else
+	if (sources->meter == NULL || group_meter_get_status(sources->meter, &status, &sources->meter_error) < 0) {
 		printf("group meter: unavailable: %s\n", sources->meter_error.message);
+		return;
+	}
+	printf("group meter: %s on %s (ifindex %u), ", status.pin_dir,
+	       status.attached_interface[0] ? status.attached_interface : "(none)", status.ifindex);
+	if (!status.same_namespace)
+		printf("%s in another network namespace (net:[%llu]); run cascade-meter there "
+		       "(nsenter --net=/run/netns/NAME)\n", status.attached ? "attached" : "was attached",
+		       (unsigned long long)status.netns_inode);
+	else if (status.attached)
+		printf("attached (tc egress pref %u handle 0x%x, program %u)\n", status.tc_priority, status.tc_handle,
+		       status.program_id);
+	else
+		printf("NOT attached%s%s\n", status.problem[0] ? ": " : "", status.problem);
+	if (status.port_count == 0) {
+		printf("counting: every packet\n");
+	} else {
+		printf("counting: unmarked packets from ports");
+		for (uint32_t index = 0; index < status.port_count && index < METER_MAX_PORTS; index++)
+			printf(" %u", status.ports[index]);
+		printf(", and every marked packet\n");
+	}
+	switch (status.shaper_state) {
+	case GROUP_METER_SHAPER_ENFORCING:
+		printf("caps: %u, enforced by %s (root qdisc %s)\n", status.cap_count, shaper_name(status.shaper),
+		       status.root_qdisc);
+		break;
+	case GROUP_METER_SHAPER_ROOT_MISSING:
+		printf("caps: %u, NOT enforced: the htb root ca: is gone (root qdisc %s); attach again to restore it\n",
+		       status.cap_count, status.root_qdisc[0] ? status.root_qdisc : "unknown");
+		break;
+	case GROUP_METER_SHAPER_UNAVAILABLE:
+		printf("caps: %u, unavailable: root qdisc %s is someone else's\n", status.cap_count, status.root_qdisc);
+		break;
+	default:
+		printf("caps: none (root qdisc %s)\n", status.root_qdisc[0] ? status.root_qdisc : "unknown");
+	}
+	for (size_t index = 0; index < status.other_count; index++)
+		printf("also on %s: the meter pinned at %s (tc pref %u)\n", status.interface, status.others[index].pin_dir,
+		       status.others[index].tc_priority);
+}
+
+static void print_table(struct report_sources *sources, const struct report_frame *previous,
+			const struct report_frame *frame, const struct cpu_meter_result *cpu)
+{
+	print_status(sources);
 	if (sources->cpu == NULL)
 		printf("cpu: unavailable: %s\n", sources->cpu_error.message);
 	else if (previous == NULL)
@@ -178,18 +237,20 @@ static void print_table(struct report_sources *sources, const struct report_fram
 		       cpu->from_proc_stat ? "/proc/stat fallback" : "eBPF", cpu->cpu_count);
 	if (sources->meter == NULL)
 		return;
-	printf("%9s %16s %12s %14s %14s %8s\n", "GROUP", "BYTES", "PACKETS", "RATE", "CAP", "DROPS");
+	printf("%9s %16s %12s %14s %14s %8s %8s\n", "GROUP", "BYTES", "PACKETS", "RATE", "CAP", "CLASS", "DROPS");
 	for (size_t index = 0; index < frame->count; index++) {
-		const struct egress_group_totals *group = &frame->groups[index];
+		const struct group_meter_totals *group = &frame->groups[index];
 		double rate = group_rate(previous, group, frame->time_ns);
-		char rate_text[32] = "-", cap_text[32] = "-";
+		char rate_text[32] = "-", cap_text[32] = "-", class_text[16] = "-";
 
 		if (rate >= 0)
 			meter_format_rate((uint64_t)(rate + 0.5), rate_text, sizeof(rate_text));
 		if (group->cap_bytes_per_second)
 			meter_format_rate(group->cap_bytes_per_second, cap_text, sizeof(cap_text));
-		printf("%9u %16llu %12llu %14s %14s %8llu\n", group->group, (unsigned long long)group->bytes,
-		       (unsigned long long)group->packets, rate_text, cap_text,
+		if (group->htb_class[0])
+			snprintf(class_text, sizeof(class_text), "%s%s", group->htb_class, group->class_present ? "" : "!");
+		printf("%9u %16llu %12llu %14s %14s %8s %8llu\n", group->group, (unsigned long long)group->bytes,
+		       (unsigned long long)group->packets, rate_text, cap_text, class_text,
 		       (unsigned long long)(group->dropped_packets + group->shaper_dropped_packets));
 	}
 }
@@ -207,17 +268,17 @@ static void sleep_ms(uint64_t milliseconds)
  * this report (or /proc/stat when eBPF is unavailable). */
 static void open_cpu(const struct meter_cli *cli, struct report_sources *sources)
 {
-	struct cpu_occupancy_options options = { 0 };
+	struct cpu_meter_options options = { 0 };
 	char path[512];
 
-	if (meter_pin_path(cli->pin_dir, "cpu_meter", path, sizeof(path)) == 0 && access(path, F_OK) == 0)
+	if (meter_pin_path(cli->pin_dir, CPU_METER_LINK_NAME, path, sizeof(path)) == 0 && access(path, F_OK) == 0)
 		options.pin_dir = meter_pin_dir(cli->pin_dir);
-	if (cpu_occupancy_open(&options, &sources->cpu, &sources->cpu_error) < 0)
+	if (cpu_meter_open(&options, &sources->cpu, &sources->cpu_error) < 0)
 		sources->cpu = NULL;
 	if (cli->json) {
-		struct cpu_occupancy_options reference = { .force_proc_stat = true };
+		struct cpu_meter_options reference = { .force_proc_stat = true };
 
-		if (cpu_occupancy_open(&reference, &sources->reference, NULL) < 0)
+		if (cpu_meter_open(&reference, &sources->reference, NULL) < 0)
 			sources->reference = NULL;
 	}
 }
@@ -226,13 +287,13 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 {
 	struct report_sources sources = { 0 };
 	struct report_frame frames[2] = { { 0 }, { 0 } };
-	struct cpu_occupancy_result cpu = { 0 };
+	struct cpu_meter_result cpu = { 0 };
 	bool refresh = top && !cli->json && isatty(STDOUT_FILENO);
 	int status = EXIT_SUCCESS;
 
 	if (count == 0)
 		count = refresh ? 3600 : 10;
-	if (egress_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
+	if (group_meter_open(cli->pin_dir, &sources.meter, &sources.meter_error) < 0)
 		sources.meter = NULL;
 	if (interval_ms > 0)
 		open_cpu(cli, &sources);
@@ -260,9 +321,9 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 		}
 		now->time_ns = monotonic_ns();
 		if (sources.cpu != NULL)
-			cpu_occupancy_sample(sources.cpu, &cpu, &sources.cpu_error);
+			cpu_meter_sample(sources.cpu, &cpu, &sources.cpu_error);
 		if (sources.reference != NULL)
-			cpu_occupancy_sample(sources.reference, &sources.reference_result, NULL);
+			cpu_meter_sample(sources.reference, &sources.reference_result, NULL);
 		if (refresh)
 			printf("\033[H\033[2J");
 		if (cli->json)
@@ -276,8 +337,8 @@ int meter_cli_report(const struct meter_cli *cli, uint64_t interval_ms, unsigned
 out:
 	free(frames[0].groups);
 	free(frames[1].groups);
-	egress_meter_close(sources.meter);
-	cpu_occupancy_close(sources.cpu);
-	cpu_occupancy_close(sources.reference);
+	group_meter_close(sources.meter);
+	cpu_meter_close(sources.cpu);
+	cpu_meter_close(sources.reference);
 	return status;
 }

@@ -89,20 +89,49 @@ int meter_check_btf(struct meter_error *error)
 	return meter_check_btf_at("/sys/kernel/btf/vmlinux", error);
 }
 
+static const char *filesystem_name(unsigned long type, char *buffer, size_t size)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} known[] = {
+		{ SYSFS_MAGIC, "sysfs" }, { TMPFS_MAGIC, "tmpfs" }, { EXT4_SUPER_MAGIC, "ext4" },
+		{ BTRFS_SUPER_MAGIC, "btrfs" }, { XFS_SUPER_MAGIC, "xfs" }, { OVERLAYFS_SUPER_MAGIC, "overlayfs" },
+		{ PROC_SUPER_MAGIC, "procfs" },
+	};
+
+	for (size_t index = 0; index < sizeof(known) / sizeof(known[0]); index++) {
+		if (known[index].magic == type)
+			return known[index].name;
+	}
+	snprintf(buffer, size, "a filesystem of type 0x%lx", type);
+	return buffer;
+}
+
+/* True when path is root or lies under it. */
+static bool path_under(const char *path, const char *root)
+{
+	size_t length = strlen(root);
+
+	return strncmp(path, root, length) == 0 && (path[length] == '\0' || path[length] == '/');
+}
+
 int meter_check_bpffs(const char *pin_dir, struct meter_error *error)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], kind[48];
 	struct statfs filesystem;
+	bool found = false;
 
 	if (pin_dir == NULL || pin_dir[0] != '/' || strlen(pin_dir) >= sizeof(path))
 		return meter_error_set(error, -EINVAL, "bad pin directory '%s': give an absolute path under /sys/fs/bpf",
 				       pin_dir ? pin_dir : "(null)");
 	snprintf(path, sizeof(path), "%s", pin_dir);
 	/* Walk up to the nearest existing folder: that one must be on bpffs. */
-	for (int depth = 0; depth < 64; depth++) {
+	for (int depth = 0; depth < 64 && !found; depth++) {
 		if (statfs(path, &filesystem) == 0) {
 			if (filesystem.f_type == BPF_FS_MAGIC)
 				return 0;
+			found = true;
 			break;
 		}
 		char *slash = strrchr(path, '/');
@@ -111,10 +140,19 @@ int meter_check_bpffs(const char *pin_dir, struct meter_error *error)
 			break;
 		*slash = '\0';
 	}
+	if (!found)
+		return meter_error_set(error, -ENOTSUP,
+				       "bpffs not mounted: no folder of %s exists; run 'mount -t bpf bpf /sys/fs/bpf'", pin_dir);
+	if (path_under(pin_dir, METER_BPFFS_MOUNT))
+		return meter_error_set(error, -ENOTSUP,
+				       "bpffs not mounted at " METER_BPFFS_MOUNT ": %s is %s here, so %s cannot hold pins "
+				       "(under 'ip netns exec' /sys is remounted without it: use 'nsenter --net=/run/netns/NAME'); "
+				       "run 'mount -t bpf bpf " METER_BPFFS_MOUNT "'",
+				       path, filesystem_name((unsigned long)filesystem.f_type, kind, sizeof(kind)), pin_dir);
 	return meter_error_set(error, -ENOTSUP,
-			       "bpffs not mounted: %s is not on a BPF filesystem; "
-			       "run 'mount -t bpf bpf /sys/fs/bpf' (or choose --pin-dir under it)",
-			       pin_dir);
+			       "bpffs not mounted: %s is not on a BPF filesystem (%s is on %s); choose a --bpf-pin-dir "
+			       "under " METER_BPFFS_MOUNT " (run 'mount -t bpf bpf " METER_BPFFS_MOUNT "' if it is missing)",
+			       pin_dir, path, filesystem_name((unsigned long)filesystem.f_type, kind, sizeof(kind)));
 }
 
 int meter_resolve_interface(const char *interface, uint32_t *ifindex, struct meter_error *error)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define METER_ERROR_MESSAGE_SIZE 320
+#define METER_ERROR_MESSAGE_SIZE 512
 
 struct meter_error {
 	int code;                                /* 0 or a negative errno */
@@ -29,7 +29,10 @@ int meter_check_privileges(bool need_net_admin, struct meter_error *error);
 int meter_check_btf(struct meter_error *error);
 /* The same check against another path (for tests). */
 int meter_check_btf_at(const char *path, struct meter_error *error);
-/* pin_dir is, or would be created, on a BPF filesystem. */
+/* Where bpffs is mounted on a normal host. */
+#define METER_BPFFS_MOUNT "/sys/fs/bpf"
+/* pin_dir is, or would be created, on a BPF filesystem; otherwise the
+ * error names the folder where the mount is missing and what is there. */
 int meter_check_bpffs(const char *pin_dir, struct meter_error *error);
 /* The interface exists in this network namespace; fills *ifindex. */
 int meter_resolve_interface(const char *interface, uint32_t *ifindex, struct meter_error *error);

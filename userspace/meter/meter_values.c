@@ -186,3 +186,36 @@ int meter_parse_group(const char *text, uint32_t *group)
 	*group = (uint32_t)value;
 	return 0;
 }
+
+void meter_format_htb_class(uint32_t group, char *out, size_t size)
+{
+	if (group < 1 || group > METER_HTB_GROUP_MAX)
+		snprintf(out, size, "%s", "");
+	else
+		snprintf(out, size, "%x:%x", METER_HTB_MAJOR, group);
+}
+
+uint32_t meter_merge_ports(const uint16_t *registered, uint32_t registered_count, bool counting_all,
+			   const uint16_t *added, size_t added_count, uint16_t *out, bool *overflow)
+{
+	uint32_t count = 0;
+
+	*overflow = false;
+	if (counting_all)
+		return 0;
+	for (size_t index = 0; index < (size_t)registered_count + added_count; index++) {
+		uint16_t port = index < registered_count ? registered[index] : added[index - registered_count];
+		bool known = port == 0;
+
+		for (uint32_t seen = 0; seen < count && !known; seen++)
+			known = out[seen] == port;
+		if (known)
+			continue;
+		if (count == METER_MAX_PORTS) {
+			*overflow = true;
+			return 0;
+		}
+		out[count++] = port;
+	}
+	return count;
+}

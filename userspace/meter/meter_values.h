@@ -6,6 +6,7 @@
 #ifndef CASCADE_METER_VALUES_H
 #define CASCADE_METER_VALUES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,17 @@ void meter_format_prefix(const struct meter_prefix *prefix, char *out, size_t si
 
 /* Decimal group id in 1..METER_GROUP_MAX (16777215). */
 int meter_parse_group(const char *text, uint32_t *group);
+
+/* The htb class of a capped group as tc prints it: group 1 -> "ca:1",
+ * group 26 -> "ca:1a". out needs 8 bytes; "" when the group has no class
+ * (above METER_HTB_GROUP_MAX). */
+void meter_format_htb_class(uint32_t group, char *out, size_t size);
+
+/* Adds ports to the registered set of a meter. counting_all: the meter
+ * already counts every packet (it stays so). Duplicates count once.
+ * Returns the new count (0: every packet is counted) and sets *overflow
+ * when the union holds more than METER_MAX_PORTS ports (then 0). */
+uint32_t meter_merge_ports(const uint16_t *registered, uint32_t registered_count, bool counting_all,
+			   const uint16_t *added, size_t added_count, uint16_t *out, bool *overflow);
 
 #endif

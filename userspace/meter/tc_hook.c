@@ -1,5 +1,5 @@
-/* Attaches, queries and detaches the group meter's tc egress filter with
- * libbpf (netlink cls_bpf in direct-action mode). */
+/* Attaches, queries and detaches the meters' tc egress filters with libbpf
+ * (netlink cls_bpf in direct-action mode), one priority per meter. */
 #include "meter/tc_hook.h"
 #include "meter/tc_netlink.h"
 
@@ -15,38 +15,62 @@ static void egress_hook(struct bpf_tc_hook *hook, uint32_t ifindex)
 	hook->attach_point = BPF_TC_EGRESS;
 }
 
-int tc_hook_attach(uint32_t ifindex, int program_fd, bool *created_clsact, struct meter_error *error)
+int tc_hook_create(uint32_t ifindex, bool *created, struct meter_error *error)
 {
 	struct bpf_tc_hook hook;
-	LIBBPF_OPTS(bpf_tc_opts, options, .handle = METER_TC_HANDLE, .priority = METER_TC_PRIORITY,
-		    .prog_fd = program_fd, .flags = BPF_TC_F_REPLACE);
 	int result;
 
 	egress_hook(&hook, ifindex);
-	*created_clsact = false;
+	*created = false;
 	result = bpf_tc_hook_create(&hook);
 	if (result == 0)
-		*created_clsact = true;
+		*created = true;
 	else if (result != -EEXIST)
-		return meter_error_set(error, result, "cannot create the clsact qdisc on ifindex %u: %s",
-				       ifindex, strerror(-result));
-	result = bpf_tc_attach(&hook, &options);
-	if (result < 0) {
-		if (*created_clsact) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-			*created_clsact = false;
-		}
-		return meter_error_set(error, result, "cannot attach the tc egress filter on ifindex %u: %s",
-				       ifindex, strerror(-result));
-	}
+		return meter_error_set(error, result, "cannot create the clsact qdisc on ifindex %u: %s", ifindex,
+				       strerror(-result));
 	return 0;
 }
 
-int tc_hook_query(uint32_t ifindex, uint32_t *program_id)
+int tc_hook_destroy_if_unused(uint32_t ifindex, struct meter_error *error)
 {
 	struct bpf_tc_hook hook;
-	LIBBPF_OPTS(bpf_tc_opts, options, .handle = METER_TC_HANDLE, .priority = METER_TC_PRIORITY);
+	unsigned int others = 0;
+	int result = tc_clsact_filter_count(ifindex, &others, error);
+
+	if (result < 0)
+		return result;
+	if (others > 0)
+		return 0;   /* someone else uses the hook: leave clsact */
+	egress_hook(&hook, ifindex);
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	result = bpf_tc_hook_destroy(&hook);
+	if (result < 0 && result != -ENOENT && result != -EINVAL)
+		return meter_error_set(error, result, "cannot remove the clsact qdisc on ifindex %u: %s", ifindex,
+				       strerror(-result));
+	return 0;
+}
+
+int tc_hook_attach(uint32_t ifindex, uint32_t priority, int program_fd, bool replace, struct meter_error *error)
+{
+	struct bpf_tc_hook hook;
+	LIBBPF_OPTS(bpf_tc_opts, options, .handle = priority, .priority = priority, .prog_fd = program_fd,
+		    .flags = replace ? BPF_TC_F_REPLACE : 0);
+	int result;
+
+	egress_hook(&hook, ifindex);
+	result = bpf_tc_attach(&hook, &options);
+	if (result == -EEXIST && !replace)
+		return result;
+	if (result < 0)
+		return meter_error_set(error, result, "cannot attach the tc egress filter (pref %u) on ifindex %u: %s",
+				       priority, ifindex, strerror(-result));
+	return 0;
+}
+
+int tc_hook_query(uint32_t ifindex, uint32_t priority, uint32_t *program_id)
+{
+	struct bpf_tc_hook hook;
+	LIBBPF_OPTS(bpf_tc_opts, options, .handle = priority, .priority = priority);
 	int result;
 
 	egress_hook(&hook, ifindex);
@@ -57,29 +81,16 @@ int tc_hook_query(uint32_t ifindex, uint32_t *program_id)
 	return 0;
 }
 
-int tc_hook_detach(uint32_t ifindex, bool remove_clsact, struct meter_error *error)
+int tc_hook_detach(uint32_t ifindex, uint32_t priority, struct meter_error *error)
 {
 	struct bpf_tc_hook hook;
-	LIBBPF_OPTS(bpf_tc_opts, options, .handle = METER_TC_HANDLE, .priority = METER_TC_PRIORITY);
-	unsigned int others = 0;
+	LIBBPF_OPTS(bpf_tc_opts, options, .handle = priority, .priority = priority);
 	int result;
 
 	egress_hook(&hook, ifindex);
 	result = bpf_tc_detach(&hook, &options);
 	if (result < 0 && result != -ENOENT && result != -EINVAL)
-		return meter_error_set(error, result, "cannot remove the tc egress filter on ifindex %u: %s",
-				       ifindex, strerror(-result));
-	if (!remove_clsact)
-		return 0;
-	result = tc_clsact_filter_count(ifindex, &others, error);
-	if (result < 0)
-		return result;
-	if (others > 0)
-		return 0;   /* someone else uses the hook now: leave clsact */
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	result = bpf_tc_hook_destroy(&hook);
-	if (result < 0 && result != -ENOENT && result != -EINVAL)
-		return meter_error_set(error, result, "cannot remove the clsact qdisc on ifindex %u: %s",
-				       ifindex, strerror(-result));
+		return meter_error_set(error, result, "cannot remove the tc egress filter (pref %u) on ifindex %u: %s",
+				       priority, ifindex, strerror(-result));
 	return 0;
 }

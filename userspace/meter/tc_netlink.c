@@ -324,3 +324,42 @@ out:
 	nl_socket_free(socket);
 	return result;
 }
+
+int tc_egress_filters(uint32_t ifindex, struct tc_filter_slot *slots, size_t capacity, size_t *count,
+		      struct meter_error *error)
+{
+	struct nl_sock *socket = NULL;
+	struct nl_cache *cache = NULL;
+	int result = netlink_open(&socket, error);
+
+	if (result < 0)
+		return result;
+	*count = 0;
+	result = rtnl_cls_alloc_cache(socket, (int)ifindex, CLSACT_EGRESS_PARENT, &cache);
+	if (result < 0) {
+		/* No clsact qdisc: no filters. */
+		result = result == -NLE_INVAL || result == -NLE_OBJ_NOTFOUND ? 0
+									  : netlink_failure(error, result, "listing egress filters", ifindex);
+		goto out;
+	}
+	for (struct nl_object *object = nl_cache_get_first(cache); object != NULL;
+	     object = nl_cache_get_next(object)) {
+		struct rtnl_cls *filter = (struct rtnl_cls *)object;
+		const char *kind = rtnl_tc_get_kind(TC_CAST(filter));
+		uint32_t handle = rtnl_tc_get_handle(TC_CAST(filter));
+
+		if (handle == 0)
+			continue;   /* the priority's own entry, not a filter */
+		if (*count < capacity) {
+			slots[*count].priority = rtnl_cls_get_prio(filter);
+			slots[*count].handle = handle;
+			snprintf(slots[*count].kind, sizeof(slots[*count].kind), "%s", kind ? kind : "?");
+		}
+		(*count)++;
+	}
+	result = 0;
+out:
+	nl_cache_free(cache);
+	nl_socket_free(socket);
+	return result;
+}

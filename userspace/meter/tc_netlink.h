@@ -1,11 +1,12 @@
 /* Traffic-control state the meter reads and changes through libnl-route:
  * the interface's root qdisc (is it fq? the default? our htb?), the htb
  * root ca:0 and its leaf classes ca:N that shape capped groups when the
- * kernel has no fq, and the filters left on the clsact hook. */
+ * kernel has no fq, and the filters on the clsact hook. */
 #ifndef CASCADE_METER_TC_NETLINK_H
 #define CASCADE_METER_TC_NETLINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "meter/meter_error.h"
@@ -38,5 +39,16 @@ int tc_class_snapshot_drops(struct tc_class_snapshot *snapshot, uint32_t class_i
 void tc_class_snapshot_free(struct tc_class_snapshot *snapshot);
 /* Filters on the clsact hook (ingress and egress together). */
 int tc_clsact_filter_count(uint32_t ifindex, unsigned int *count, struct meter_error *error);
+
+/* One filter on the clsact egress hook. */
+struct tc_filter_slot {
+	uint32_t priority;
+	uint32_t handle;
+	char kind[16];       /* "bpf", "u32", ... */
+};
+/* The filters on ifindex's clsact egress hook (fills up to capacity; *count
+ * is how many there are). No clsact: 0 filters. */
+int tc_egress_filters(uint32_t ifindex, struct tc_filter_slot *slots, size_t capacity, size_t *count,
+		      struct meter_error *error);
 
 #endif

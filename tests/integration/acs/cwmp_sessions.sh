@@ -60,7 +60,8 @@ rm -f "$TEST_DIR/jar"
 crurl='<ParameterValueStruct><Name>Device.ManagementServer.ConnectionRequestURL</Name><Value xsi:type="xsd:string">http://127.0.0.1:1/cr</Value></ParameterValueStruct>'
 post "$(inform_xml PROBE1 "0 BOOTSTRAP" urn:dslforum-org:cwmp-1-2 "$crurl")" >/dev/null
 check_equal "probe: empty POST gets a request" 200 "$(post "")"
-check "probe: GetParameterValues of DeviceInfo." grep -q '<string>Device.DeviceInfo.</string>' "$TEST_DIR/body"
+check "probe: GetParameterValues of leaf names (the default style)" grep -q '<string>Device.DeviceInfo.SoftwareVersion</string>' "$TEST_DIR/body"
+check "probe: no partial path asked" bash -c "! grep -q '<string>Device.DeviceInfo.</string>' '$TEST_DIR/body'"
 gpv_response='<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><cwmp:GetParameterValuesResponse><ParameterList>
 <ParameterValueStruct><Name>Device.DeviceInfo.HardwareVersion</Name><Value xsi:type="xsd:string">hwP</Value></ParameterValueStruct>
 <ParameterValueStruct><Name>Device.DeviceInfo.SoftwareVersion</Name><Value xsi:type="xsd:string">9.9</Value></ParameterValueStruct>
@@ -74,7 +75,7 @@ gpn_response='<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelop
 <ParameterInfoStruct><Name>Device.X_CASCADE_FileServer.</Name><Writable>0</Writable></ParameterInfoStruct>
 </ParameterList></cwmp:GetParameterNamesResponse></soap:Body></soap:Envelope>'
 check_equal "probe: names answered, next request" 200 "$(post "$gpn_response")"
-check "probe: GetParameterValues of the X_CASCADE_ names found" grep -q '<string>Device.X_CASCADE_FileServer.</string>' "$TEST_DIR/body"
+check "probe: GetParameterValues of the X_CASCADE_ leaves found" grep -q '<string>Device.X_CASCADE_FileServer.URL</string>' "$TEST_DIR/body"
 gpv2='<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><cwmp:GetParameterValuesResponse><ParameterList>
 <ParameterValueStruct><Name>Device.X_CASCADE_FileServer.Enable</Name><Value xsi:type="xsd:boolean">1</Value></ParameterValueStruct>
 <ParameterValueStruct><Name>Device.X_CASCADE_FileServer.URL</Name><Value xsi:type="xsd:string">http://10.0.0.9:8080</Value></ParameterValueStruct>

@@ -39,7 +39,7 @@ if [[ "$occupancy" =~ ^[0-9]+$ ]] && [ "$occupancy" -le 10000 ]; then ok "occupa
   not_ok "occupancy in basis points" "got $occupancy"; fi
 usage=$(jq -r '.params["Device.DeviceInfo.ProcessStatus.CPUUsage"]' <<<"$inform")
 check_equal "CPUUsage is the same figure in percent" "$(( (occupancy + 50) / 100 ))" "$usage"
-check "the meter stays pinned for the next process" test -e "$pins/cpu_busy"
+check "the meter stays pinned for the next process" test -e "$pins/cascade_cpu"
 
 run_agent private E2 --cpu-meter ebpf --bpf-pin-dir none
 check_equal "private eBPF meter: source ebpf" "ebpf" \
@@ -50,6 +50,31 @@ run_agent fallback E3 --cpu-meter ebpf --bpf-pin-dir "$TEST_DIR/not-bpffs/pins"
 check_equal "no bpffs: falls back, reported as proc" "proc" \
   "$(last_inform E3 | jq -r '.params["Device.X_CASCADE_CPUOccupancySource"]')"
 check "the fallback says why" grep -q "CPU occupancy falls back to /proc/stat: .*bpf" "$TEST_DIR/fallback.log"
+
+# The figure itself: with one CPU spinning, the window average the agent
+# reports at its second Inform agrees with /proc/stat over the same seconds
+# (within 10 points). A unit mix-up, a constant or a last-interval figure
+# would not.
+proc_stat_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+informs_of() { jq -s --arg serial "$1" '[.[] | select(.kind == "Inform" and .params["Device.DeviceInfo.SerialNumber"] == $serial)] | length' "$acs_log"; }
+timeout 30 taskset -c 0 sh -c 'while :; do :; done' &
+spinner=$!
+on_exit "kill $spinner"
+read -r busy_before total_before < <(proc_stat_ticks)
+start_cpe window E5 --cpu-meter ebpf --bpf-pin-dir none --cpu-window 60 --periodic-interval 3s
+informed_twice() { [ "$(informs_of E5)" -ge 2 ]; }
+if wait_until 20 informed_twice; then
+  read -r busy_after total_after < <(proc_stat_ticks)
+  expected=$(( (busy_after - busy_before) * 10000 / (total_after - total_before) ))
+  reported=$(last_inform E5 | jq -r '.params["Device.X_CASCADE_CPUOccupancy"]')
+  difference=$(( reported > expected ? reported - expected : expected - reported ))
+  if [ "$difference" -le 1000 ]; then ok "window average $reported agrees with /proc/stat's $expected (x0.01 %)"
+  else not_ok "window average agrees with /proc/stat within 10 points" "reported $reported, /proc/stat $expected"; fi
+else
+  not_ok "the agent informs twice with a 3 s periodic interval" "$(tail -n 5 "$TEST_DIR/window.log")"
+fi
+stop_daemon window
+kill "$spinner" 2>/dev/null
 
 run_agent off E4 --cpu-meter off
 inform=$(last_inform E4)

@@ -16,7 +16,7 @@ on_exit "rm -rf $PIN_DIR"
 
 # measure SECONDS -> "ebpf_basis_points proc_stat_basis_points source"
 measure() {
-  "$METER" --pin-dir "$PIN_DIR" --json show --interval "$1" |
+  "$METER" --bpf-pin-dir "$PIN_DIR" --json show --interval "$1" |
     jq -r '.cpu | "\(.occupancy_basis_points) \(.proc_stat_basis_points) \(.source)"'
 }
 
@@ -67,7 +67,7 @@ fi
 
 # Not root (root's uid without any capability): the /proc/stat fallback, flagged.
 output=$(setpriv --bounding-set=-all --inh-caps=-all \
-  "$METER" --pin-dir "$PIN_DIR" --json show --interval 200ms 2>&1)
+  "$METER" --bpf-pin-dir "$PIN_DIR" --json show --interval 200ms 2>&1)
 check_equal "without root the CPU meter falls back to /proc/stat" "proc_stat true" \
   "$(jq -r '.cpu | "\(.source) \(.fallback)"' <<<"$output" 2>&1)"
 reason=$(jq -r .cpu.fallback_reason <<<"$output" 2>/dev/null)

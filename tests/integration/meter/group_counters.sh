@@ -18,8 +18,8 @@ require_root
 make_topology || { not_ok "test namespaces are set up"; finish; }
 port=9000
 check "attach on s0 counting server port $port" meter attach --interface s0 --port $port
-check "our filter is on s0 egress" bash -c "nsenter --net=/run/netns/$SERVER_NS tc filter show dev s0 egress | grep -q 'handle 0xca5 group_egress'"
-check "maps are pinned under $PIN_DIR" test -e "$PIN_DIR/group_stats" -a -e "$PIN_DIR/prefix_v4" -a -e "$PIN_DIR/cpu_busy"
+check "our filter is on s0 egress" bash -c "nsenter --net=/run/netns/$SERVER_NS tc filter show dev s0 egress | grep -q 'handle 0xca5 cascade_egress'"
+check "maps are pinned under $PIN_DIR" test -e "$PIN_DIR/cascade_stats" -a -e "$PIN_DIR/cascade_prefix4" -a -e "$PIN_DIR/cascade_cpu"
 
 check "prefix 198.18.0.0/24 -> group 9" meter group set 198.18.0.0/24 9
 check "prefix 198.18.0.2/32 -> group 1 (longer, wins)" meter group set 198.18.0.2/32 1
@@ -53,13 +53,13 @@ check_equal "bpftool reads group 1's bytes from the pin (named fields)" "$(meter
 check_equal "bpftool reads group 2's packets from the pin" "$(meter_group_field 2 packets)" "$(bpftool_group_field 2 packets)"
 
 # A second start (daemon restart): pins reused, counters kept, still counting.
-link_before=$(bpftool -j link show pinned "$PIN_DIR/cpu_meter" | jq .id)
+link_before=$(bpftool -j link show pinned "$PIN_DIR/cascade_cpulink" | jq .id)
 bytes_before=$(meter_group_field 1 bytes)
 check "attach again (restart) succeeds" meter attach --interface s0 --port $port
 check_equal "counters survive the restart" "$bytes_before" "$(meter_group_field 1 bytes)"
 check_equal "one filter on s0 egress after two attaches" 1 \
   "$(in_server tc filter show dev s0 egress | grep -c 'handle 0xca5')"
-check_equal "the pinned CPU meter link is reused" "$link_before" "$(bpftool -j link show pinned "$PIN_DIR/cpu_meter" | jq .id)"
+check_equal "the pinned CPU meter link is reused" "$link_before" "$(bpftool -j link show pinned "$PIN_DIR/cascade_cpulink" | jq .id)"
 start_traffic_server again $port 1
 in_client "$TRAFFIC" fetch --connect 198.18.0.1:$port --bind 198.18.0.2 --bytes 500000 >/dev/null 2>&1 ||
   not_ok "fetch after restart"
@@ -72,14 +72,14 @@ top_output=$(meter --json top --count 2 --interval 200ms)
 check_equal "top --count 2 prints two reports" 2 "$(wc -l <<<"$top_output")"
 check_equal "top reports a rate for group 1 and the CPU from eBPF" "0 ebpf" \
   "$(tail -1 <<<"$top_output" | jq -r '"\([.groups[] | select(.group == 1) | .rate_bytes_per_second][0]) \(.cpu.source)"')"
-check "show prints a table" bash -c "nsenter --net=/run/netns/$SERVER_NS $METER --pin-dir $PIN_DIR show --interval 100ms | grep -qE '^ +1 +[0-9]+ +[0-9]+ +0 bit/s'"
+check "show prints a table" bash -c "nsenter --net=/run/netns/$SERVER_NS $METER --bpf-pin-dir $PIN_DIR show --interval 100ms | grep -qE '^ +1 +[0-9]+ +[0-9]+ +0 bit/s'"
 
 # Detach keeping pins, then attach: counters still there.
 check "detach (keeping pins)" meter detach
 check_equal "no filter after detach" "" "$(in_server tc filter show dev s0 egress)"
 check_equal "the clsact qdisc we created is gone" 0 "$(in_server tc qdisc show dev s0 | grep -c clsact)"
-check "counter pins kept" test -e "$PIN_DIR/group_stats"
-check "CPU meter stopped (link unpinned)" test ! -e "$PIN_DIR/cpu_meter"
+check "counter pins kept" test -e "$PIN_DIR/cascade_stats"
+check "CPU meter stopped (link unpinned)" test ! -e "$PIN_DIR/cascade_cpulink"
 check "attach after detach" meter attach --interface s0 --port $port
 check_equal "counters kept across detach/attach" "$((bytes_before + sent + 66 * segs + 74))" "$(meter_group_field 1 bytes)"
 

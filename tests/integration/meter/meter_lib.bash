@@ -18,7 +18,7 @@ TRAFFIC="$CASCADE_BIN/cascade-meter-traffic"
 
 in_server() { nsenter --net="/run/netns/$SERVER_NS" "$@"; }
 in_client() { nsenter --net="/run/netns/$CLIENT_NS" "$@"; }
-meter() { in_server "$METER" --pin-dir "$PIN_DIR" "$@"; }
+meter() { in_server "$METER" --bpf-pin-dir "$PIN_DIR" "$@"; }
 
 make_topology() {
   on_exit "rm -rf $PIN_DIR"
@@ -63,7 +63,7 @@ meter_group_field() {
 # Sums a group's field over CPUs straight from bpftool's dump of the pin.
 bpftool_group_field() {
   local group=$1 field=$2
-  bpftool -j map dump pinned "$PIN_DIR/group_stats" |
+  bpftool -j map dump pinned "$PIN_DIR/cascade_stats" |
     jq --argjson g "$group" --arg f "$field" '[.[] | select(.formatted.key == $g) | .formatted.values[].value[$f]] | add // 0'
 }
 

@@ -44,13 +44,13 @@ PY
 meter=""
 if [ -n "${ROLLOUT_NETNS:-}" ] && [ -f /sys/kernel/btf/vmlinux ]; then
   meter="/sys/fs/bpf/cascade-test-$$"
-  on_exit "'$CASCADE_BIN/cascade-meter' --pin-dir '$meter' detach --unpin"
+  on_exit "'$CASCADE_BIN/cascade-meter' --bpf-pin-dir '$meter' detach --unpin"
   port0=${MASTER_URL[m0]##*:}
   port1=${MASTER_URL[m1]##*:}
   check "group meter attached to the namespace's lo, counting the masters' ports" \
-    "$CASCADE_BIN/cascade-meter" --pin-dir "$meter" attach --interface lo --port "$port0" --port "$port1" --no-cpu
+    "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$meter" attach --interface lo --port "$port0" --port "$port1" --no-cpu
   while read -r _ hw prefix; do
-    "$CASCADE_BIN/cascade-meter" --pin-dir "$meter" group set "$prefix" "$(rollout_group_id "$hw")" >/dev/null
+    "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$meter" group set "$prefix" "$(rollout_group_id "$hw")" >/dev/null
   done <"$TEST_DIR/swarm-prefixes"
 fi
 
@@ -84,7 +84,7 @@ check_equal "the swarm's summary agrees: all hashed, nothing failed" "$slaves 0 
 if [ -n "$meter" ]; then
   for group in "$group0" "$group1"; do
     payload=$(rollout_server_stats "m$((group == group0 ? 0 : 1))" | jq -r --arg g "$group" '.groups[$g].bytes')
-    read -r wire packets < <(bpftool -j map dump pinned "$meter/group_stats" |
+    read -r wire packets < <(bpftool -j map dump pinned "$meter/cascade_stats" |
       jq -r --argjson g "$group" '[.[] | select(.formatted.key == $g) | .formatted.values[].value] |
         "\([.[].bytes] | add // 0) \([.[].packets] | add // 0)"')
     # Each frame adds at most 14 (Ethernet) + 40 (IPv6) + 60 (TCP with

@@ -209,6 +209,35 @@ static void test_config_file(void **state)
 	fprintf(file, "[campaign]\nfanout = zero\n");
 	fclose(file);
 	assert_int_equal(acs_config_load(&config, path), -EINVAL);
+	/* the settings for stock devices (docs/interop.md) */
+	acs_config_defaults(&config);
+	assert_int_equal(config.probe_style, ACS_PROBE_LEAF);
+	assert_int_equal(config.digest_algorithm_count, 2);
+	assert_int_equal(config.digest_algorithms[0], DIGEST_MD5);
+	file = fopen(path, "w");
+	fprintf(file, "[acs]\nprobe = partial\nprobe_retry = 2m\n[auth]\nmode = digest, basic\n"
+		      "digest_algorithms = SHA-256\nnonce_lifetime = 1m\nnonces = 100\n[campaign]\noverdue_factor = 3\n"
+		      "overdue_minimum = 5s\nassumed_rate = 2M\n");
+	fclose(file);
+	assert_int_equal(acs_config_load(&config, path), 0);
+	assert_int_equal(config.probe_style, ACS_PROBE_PARTIAL);
+	assert_true(config.probe_retry_ms == 120000);
+	assert_int_equal(config.auth_mode, ACS_AUTH_DIGEST | ACS_AUTH_BASIC);
+	assert_int_equal(config.digest_algorithm_count, 1);
+	assert_int_equal(config.digest_algorithms[0], DIGEST_SHA256);
+	assert_true(config.digest_nonce_lifetime_ms == 60000);
+	assert_int_equal(config.digest_nonces, 100);
+	assert_int_equal(config.overdue_factor, 3);
+	assert_true(config.overdue_minimum_ms == 5000 && config.assumed_rate == 2u << 20);
+	static const char *const refused[] = { "[acs]\nprobe = sometimes\n", "[auth]\nmode = digest, token\n",
+					       "[auth]\ndigest_algorithms = SHA-1\n", "[auth]\nnonces = 1\n",
+					       "[campaign]\noverdue_factor = 0\n" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		file = fopen(path, "w");
+		fprintf(file, "%s", refused[i]);
+		fclose(file);
+		assert_int_equal(acs_config_load(&config, path), -EINVAL);
+	}
 	unlink(path);
 	assert_int_equal(acs_config_load(&config, path), -ENOENT);
 	assert_int_equal(acs_config_parse_group_keys("software_version", &keys), 0);

@@ -30,10 +30,16 @@ static void bpffs_not_mounted_names_cause_and_fix(void **state)
 	struct meter_error error;
 
 	(void)state;
+	/* Elsewhere: the nearest existing folder and what it is. */
 	assert_int_equal(meter_check_bpffs("/tmp/cascade-meter-unit/not-bpffs", &error), -ENOTSUP);
-	assert_non_null(strstr(error.message, "bpffs not mounted: "));
+	assert_non_null(strstr(error.message, "bpffs not mounted: /tmp/cascade-meter-unit/not-bpffs is not on a BPF "
+					      "filesystem (/tmp is on "));
 	assert_non_null(strstr(error.message, "mount -t bpf bpf /sys/fs/bpf"));
+	/* Under /sys/fs/bpf on a folder that is not bpffs (here: /proc's). */
 	assert_int_equal(meter_check_bpffs("relative/path", &error), -EINVAL);
+	assert_int_equal(meter_check_bpffs("/proc/self/cascade-meter-unit", &error), -ENOTSUP);
+	assert_non_null(strstr(error.message, "/proc/self is on procfs"));
+	assert_null(strchr(error.message, '\n'));
 }
 
 static void interface_missing_names_cause_and_fix(void **state)
@@ -83,22 +89,27 @@ static void cli_refuses_bad_arguments_before_touching_anything(void **state)
 	assert_int_equal(RUN("cascade-meter", "--help"), 0);
 	assert_int_equal(RUN("cascade-meter"), 2);
 	assert_int_equal(RUN("cascade-meter", "--bogus"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", "relative", "show"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "set", "1", "10foo"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "set", "1", "10"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "set", "0", "10mbit"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "set", "1"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "clear", "abc"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "group", "set", "10.1.2.3/8", "1"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "group", "set", "10.0.0.0/8", "16777216"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "group", "frob"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "attach"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "attach", "--interface", "lo", "--port", "0"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "top", "--interval", "10ms"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "show", "extra"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "port"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "port", "remove", "0"), 2);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "port", "remove", "65536"), 2);
+	/* The old spelling is still an option (with a warning). */
 	assert_int_equal(RUN("cascade-meter", "--pin-dir", "relative", "show"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "set", "1", "10foo"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "set", "1", "10"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "set", "0", "10mbit"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "set", "1"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "clear", "abc"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "group", "set", "10.1.2.3/8", "1"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "group", "set", "10.0.0.0/8", "16777216"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "group", "frob"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "attach"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "attach", "--interface", "lo", "--port", "0"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "top", "--interval", "10ms"), 2);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "show", "extra"), 2);
 	/* Well-formed: now it looks for the meter and fails on the missing pins. */
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "cap", "set", "1", "10mbit"), 1);
-	assert_int_equal(RUN("cascade-meter", "--pin-dir", pins, "group", "set", "10.0.0.0/8", "1"), 1);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "cap", "set", "1", "10mbit"), 1);
+	assert_int_equal(RUN("cascade-meter", "--bpf-pin-dir", pins, "group", "set", "10.0.0.0/8", "1"), 1);
 }
 
 int main(void)

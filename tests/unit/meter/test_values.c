@@ -1,5 +1,6 @@
 /* Unit tests of the meters' operator values: rates with units, the shaper's
- * frame-rate scaling, prefixes and group ids. */
+ * frame-rate scaling, prefixes and group ids, the htb class of a group, and
+ * how registered server ports add up. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "meter/meter_values.h"
+#include "meter_types.h"
 
 static void rates_with_units(void **state)
 {
@@ -138,6 +140,51 @@ static void groups_are_1_to_16777215(void **state)
 	assert_int_equal(group, 16777215);
 }
 
+static void htb_class_is_the_group_in_hex(void **state)
+{
+	char class_name[8];
+
+	(void)state;
+	meter_format_htb_class(1, class_name, sizeof(class_name));
+	assert_string_equal(class_name, "ca:1");
+	meter_format_htb_class(26, class_name, sizeof(class_name));
+	assert_string_equal(class_name, "ca:1a");
+	meter_format_htb_class(65534, class_name, sizeof(class_name));
+	assert_string_equal(class_name, "ca:fffe");
+	meter_format_htb_class(65535, class_name, sizeof(class_name));
+	assert_string_equal(class_name, "");
+	meter_format_htb_class(0, class_name, sizeof(class_name));
+	assert_string_equal(class_name, "");
+	assert_int_equal(METER_HTB_CLASS(26), 0xCA001A);
+}
+
+static void ports_add_up(void **state)
+{
+	const uint16_t registered[] = { 8080, 8081 };
+	const uint16_t added[] = { 8081, 9000, 0 };
+	const uint16_t many[] = { 1, 2, 3, 4, 5, 6, 7 };
+	uint16_t out[8] = { 0 };
+	bool overflow = true;
+
+	(void)state;
+	/* Union without duplicates; port 0 is no port. */
+	assert_int_equal(meter_merge_ports(registered, 2, false, added, 3, out, &overflow), 3);
+	assert_false(overflow);
+	assert_int_equal(out[0], 8080);
+	assert_int_equal(out[1], 8081);
+	assert_int_equal(out[2], 9000);
+	/* A meter that counts every packet keeps doing so. */
+	assert_int_equal(meter_merge_ports(NULL, 0, true, added, 2, out, &overflow), 0);
+	assert_false(overflow);
+	/* Nothing registered and nothing given: every packet. */
+	assert_int_equal(meter_merge_ports(NULL, 0, false, NULL, 0, out, &overflow), 0);
+	/* Eight fit; a ninth makes the meter count every packet. */
+	assert_int_equal(meter_merge_ports(many, 7, false, registered, 1, out, &overflow), 8);
+	assert_false(overflow);
+	assert_int_equal(meter_merge_ports(many, 7, false, registered, 2, out, &overflow), 0);
+	assert_true(overflow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +195,8 @@ int main(void)
 		cmocka_unit_test(prefixes_parse_and_print),
 		cmocka_unit_test(bad_prefixes_are_refused),
 		cmocka_unit_test(groups_are_1_to_16777215),
+		cmocka_unit_test(htb_class_is_the_group_in_hex),
+		cmocka_unit_test(ports_add_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,13 @@
 /* CPU time from /proc/stat: the fallback source of the CPU occupancy meter
  * and the reference the tests compare the eBPF meter with. */
-#include "meter/cpu_occupancy.h"
+#include "meter/cpu_meter.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-int cpu_occupancy_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *total_ns)
+int cpu_meter_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t *total_ns)
 {
 	unsigned long long user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0;
 	long ticks_per_second = sysconf(_SC_CLK_TCK);
@@ -28,21 +28,21 @@ int cpu_occupancy_parse_proc_stat(const char *text, uint64_t *busy_ns, uint64_t 
 	return 0;
 }
 
-int cpu_occupancy_read_proc_stat(uint64_t *busy_ns, uint64_t *total_ns)
+int cpu_meter_read_proc_stat(const char *path, uint64_t *busy_ns, uint64_t *total_ns)
 {
 	char line[512];
-	FILE *file = fopen("/proc/stat", "r");
+	FILE *file = fopen(path != NULL ? path : "/proc/stat", "r");
 	int result;
 
 	if (file == NULL)
 		return -errno;
-	result = fgets(line, sizeof(line), file) != NULL ? cpu_occupancy_parse_proc_stat(line, busy_ns, total_ns)
+	result = fgets(line, sizeof(line), file) != NULL ? cpu_meter_parse_proc_stat(line, busy_ns, total_ns)
 							 : -EIO;
 	fclose(file);
 	return result;
 }
 
-uint32_t cpu_occupancy_basis_points(uint64_t busy_before, uint64_t total_before, uint64_t busy_after,
+uint32_t cpu_meter_basis_points(uint64_t busy_before, uint64_t total_before, uint64_t busy_after,
 				    uint64_t total_after)
 {
 	uint64_t busy, total;

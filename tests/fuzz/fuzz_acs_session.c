@@ -69,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct store *store;
 	struct controller controller;
 	struct acs_config config;
-	struct campaign_request request = { "fw.bin", "http://192.0.2.1:8081/images/fw.bin", SHA, 1000,
-					    CAMPAIGN_MODE_SPV, 0, 0, NULL, SIGNATURE, NULL };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://192.0.2.1:8081/images/fw.bin",
+					    .sha256 = SHA, .image_size = 1000, .mode = CAMPAIGN_MODE_SPV,
+					    .signature = SIGNATURE };
 	struct campaign *campaign;
 	struct store_batch *batch;
 	struct session *connection_session = NULL;

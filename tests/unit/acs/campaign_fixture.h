@@ -71,7 +71,8 @@ static inline int teardown(void **state)
 
 static inline struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)
 {
-	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL, NULL, NULL };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://origin:8081/fw.bin", .sha256 = SHA,
+					    .image_size = 1000, .mode = mode, .fanout = fanout };
 	struct campaign *campaign;
 	char error[128];
 

@@ -237,7 +237,8 @@ static void test_small_group_drops_bad_master(void **state)
 	struct fixture *fixture = *state;
 	struct fixture small = { .batch = fixture->batch };
 	struct acs_config config;
-	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL, NULL };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://origin:8081/fw.bin", .sha256 = SHA,
+					    .image_size = 1000, .mode = CAMPAIGN_MODE_URL, .fanout = 8 };
 	struct campaign *campaign;
 	struct device *master, *slave;
 	struct cwmp_message message;
@@ -287,7 +288,8 @@ static void test_pause_and_cancel(void **state)
 static void test_validation(void **state)
 {
 	struct fixture *fixture = *state;
-	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL, NULL, NULL };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://o/fw.bin", .sha256 = SHA, .image_size = 1000,
+					    .mode = CAMPAIGN_MODE_URL };
 	struct campaign *campaign;
 	char error[160];
 
@@ -485,8 +487,8 @@ static const char *pieces_parameter(struct fixture *fixture, struct device *devi
 
 static struct campaign *start_with_pieces(struct fixture *fixture, enum campaign_mode mode, const char *pieces)
 {
-	struct campaign_request request = { "fw.bin", "http://o/images/fw.bin", SHA, 1000, mode, 8, 0,
-					    NULL, NULL, pieces };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://o/images/fw.bin", .sha256 = SHA,
+					    .image_size = 1000, .mode = mode, .fanout = 8, .pieces_sha256 = pieces };
 	struct campaign *campaign;
 	char error[160];
 
@@ -502,8 +504,9 @@ static void test_piece_list_digest(void **state)
 {
 	struct fixture *fixture = *state;
 	struct cwmp_parameter_value knows = { "Device.X_CASCADE_ImagePiecesSHA256", "", NULL };
-	struct campaign_request request = { "fw.bin", "http://o/images/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0,
-					    NULL, NULL, "not hex" };
+	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://o/images/fw.bin", .sha256 = SHA,
+					    .image_size = 1000, .mode = CAMPAIGN_MODE_URL, .fanout = 8,
+					    .pieces_sha256 = "not hex" };
 	struct campaign *campaign;
 	char error[160];
 

@@ -285,9 +285,10 @@ static void unusable_replies_end_the_request(void **state)
 static void dropped_download_is_sent_again(void **state)
 {
 	struct probe_fixture *fixture = *state;
-	struct campaign_request request = { "fw.bin", "http://origin/fw.bin",
-					    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-					    1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL, NULL };
+	struct campaign_request request = {
+		.image_name = "fw.bin", .origin_url = "http://origin/fw.bin",
+		.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		.image_size = 1000, .mode = CAMPAIGN_MODE_URL, .fanout = 8 };
 	struct store_batch *batch = store_batch_new();
 	struct campaign *campaign;
 	char error[128];

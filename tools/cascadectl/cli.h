@@ -34,6 +34,7 @@ int command_groups(int argc, char **argv);
 int command_campaign(int argc, char **argv);
 int command_meter(int argc, char **argv);
 int command_sign(int argc, char **argv);
+int command_bound(int argc, char **argv);
 
 /* --file PATH of campaign start and sign: hex (65 bytes) and *size from
  * the file, *sha256 = hex, *image = its base name unless already given.

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "campaign", "campaign start|status|watch|pause|resume|cancel (see below)", command_campaign },
 	{ "meter", "eBPF meters: attach, detach, group, cap, show, top (meter --help)", command_meter },
 	{ "sign", "sign an image for devices with --image-public-key (see below)", command_sign },
+	{ "bound", "the physical bound of a rollout: bound --devices N --groups G --image-size S --origin RATE ...",
+	  command_bound },
 };
 
 static void usage(FILE *stream)

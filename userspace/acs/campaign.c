@@ -92,6 +92,8 @@ static int validate(const struct controller *controller, const struct campaign_r
 {
 	struct device probe = { 0 };
 	uint8_t signature[IMAGE_SIGNATURE_BYTES];
+	struct campaign_waves waves;
+	char why[160];
 	bool ignored;
 
 	if (!request->image_name || !*request->image_name || strchr(request->image_name, '/') ||
@@ -125,6 +127,20 @@ static int validate(const struct controller *controller, const struct campaign_r
 	if (request->group_id && !group_by_id((struct controller *)controller, request->group_id)) {
 		snprintf(error, error_size, "no group %u", request->group_id);
 		return -ENOENT;
+	}
+	if (request->waves && campaign_waves_parse(request->waves, &waves, why, sizeof(why)) < 0) {
+		snprintf(error, error_size, "waves: %s", why);
+		return -EINVAL;
+	}
+	if ((request->has_wave_success && request->wave_success_percent > 100) ||
+	    (request->has_wave_error && (request->wave_error_percent < 1 || request->wave_error_percent > 100))) {
+		snprintf(error, error_size, "wave thresholds are percentages: success 0..100, error 1..100");
+		return -EINVAL;
+	}
+	if (request->sources != SOURCES_DEFAULT && request->sources != SOURCES_TREE &&
+	    request->sources != SOURCES_MASTER) {
+		snprintf(error, error_size, "sources must be tree or master");
+		return -EINVAL;
 	}
 	if (selector_matches(&probe, request->selector, &ignored) < 0) {
 		snprintf(error, error_size,
@@ -191,6 +207,7 @@ static int build_members(struct controller *controller, struct campaign *campaig
 		member->group = group;
 		member->state = MEMBER_PENDING;
 		member->since_ms = monotonic_ms();
+		member->group_index = group->member_count;
 		group->members[group->member_count++] = member;
 		device->member = member;
 	}
@@ -198,6 +215,26 @@ static int build_members(struct controller *controller, struct campaign *campaig
 	free(group_sizes);
 	free(group_index);
 	return 0;
+}
+
+/* Sources, waves and egress budget: the request's, else the configured ones. */
+static void set_rollout_policy(const struct controller *controller, struct campaign *campaign,
+			       const struct campaign_request *request)
+{
+	const struct acs_config *config = &controller->config;
+	char why[160];
+
+	campaign->sources = request->sources != SOURCES_DEFAULT ? request->sources
+				: config->campaign_sources == SOURCES_MASTER ? SOURCES_MASTER
+									     : SOURCES_TREE;
+	if (campaign_waves_parse(request->waves ? request->waves : config->waves, &campaign->waves, why, sizeof(why)) < 0)
+		campaign->waves.count = 0; /* validated before */
+	campaign->waves.success_bp = 100 * (request->has_wave_success ? request->wave_success_percent
+								      : config->wave_success_percent);
+	campaign->waves.error_bp = 100 * (request->has_wave_error ? request->wave_error_percent
+								  : config->wave_error_percent);
+	campaign->waves.open = 1;
+	campaign->egress_budget = request->has_egress_budget ? request->egress_budget : config->egress_budget;
 }
 
 static int add_campaign(struct controller *controller, struct campaign *campaign)
@@ -238,6 +275,7 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 	campaign->mode = request->mode;
 	campaign->fanout = request->fanout ? request->fanout : controller->config.default_fanout;
 	campaign->state = CAMPAIGN_RUNNING;
+	set_rollout_policy(controller, campaign, request);
 	campaign->created_at = realtime_seconds();
 	campaign->started_monotonic_ms = monotonic_ms();
 	for (char *c = campaign->sha256; c && *c; c++)
@@ -278,9 +316,15 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 			store_batch_member(batch, campaign, &campaign->members[i]);
 	for (size_t g = 0; g < campaign->group_count; g++)
 		group_pump(controller, &campaign->groups[g], batch);
-	log_info("campaign %u started: %s, %zu devices in %zu groups, mode %s, fan-out %u", campaign->id,
-		 campaign->image_name, campaign->member_count, campaign->group_count, campaign_mode_name(campaign->mode),
-		 campaign->fanout);
+	{
+		char waves[160];
+
+		campaign_waves_format(&campaign->waves, waves, sizeof(waves));
+		log_info("campaign %u started: %s, %zu devices in %zu groups, mode %s, fan-out %u, sources %s%s%s",
+			 campaign->id, campaign->image_name, campaign->member_count, campaign->group_count,
+			 campaign_mode_name(campaign->mode), campaign->fanout, campaign_sources_name(campaign->sources),
+			 waves[0] ? ", waves " : "", waves);
+	}
 	*result = campaign;
 	return 0;
 }
@@ -344,6 +388,11 @@ static bool member_uses_spv(const struct campaign_member *member)
 	       device->cascade_capable && !member->plain_download && !device->spv_refused;
 }
 
+const char *campaign_sources_name(enum campaign_sources sources)
+{
+	return sources == SOURCES_MASTER ? "master" : "tree";
+}
+
 const char *member_mode_name(const struct campaign_member *member)
 {
 	return member_uses_spv(member) ? "spv" : "url";
@@ -372,6 +421,8 @@ void campaign_halt_reason(const struct campaign *campaign, char *text, size_t si
 	if (count)
 		snprintf(text, size, "integrity failure: the origin's image was refused with fault %u (%s) by %u device%s",
 			 code, cwmp_fault_string(code), count, count == 1 ? "" : "s");
+	else if (campaign_waves_halted(campaign))
+		campaign_waves_reason(campaign, text, size);
 	else
 		snprintf(text, size, "integrity failure");
 }

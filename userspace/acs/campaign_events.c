@@ -1,11 +1,12 @@
 /* What devices report back into a campaign: SetParameterValues and
  * Download responses, faults, TransferComplete (matched by CommandKey,
  * possibly sessions later), occupancy in Informs; and the periodic tick
- * that catches stalled or vanished masters, re-sends connection requests
- * and asks devices whose TransferComplete is overdue to call in. Only a
- * TransferComplete fault of a slave that was sent a Download pointing at
- * its master counts against that master; a stall or a refused Download is
- * the slave's own. A fault of spv mode's empty-URL Download or of its
+ * that opens waves, asks for the sources' readings, catches stalled or
+ * vanished masters, re-sends connection requests and asks devices whose
+ * TransferComplete is overdue to call in. Only a TransferComplete fault of
+ * a slave that was sent a Download pointing at its master (or relay)
+ * counts against that source; a stall or a refused Download is the
+ * slave's own. A fault of spv mode's empty-URL Download or of its
  * TransferComplete moves the device to url mode. An integrity failure
  * (9018, 9019) of the origin's image at a master halts the campaign. */
 #include "acs/campaign.h"
@@ -77,6 +78,11 @@ static void member_failed(struct controller *controller, struct campaign_member 
 
 		snprintf(why, sizeof(why), "%s, fault %u", reason, code);
 		master_failed(controller, group, why, batch);
+		campaign_check_done(controller, campaign, batch);
+		return;
+	}
+	if (blame_source && tree_relay_fault(controller, member, code, batch)) {
+		group_pump(controller, group, batch);
 		campaign_check_done(controller, campaign, batch);
 		return;
 	}
@@ -298,6 +304,9 @@ static void tick_campaign(struct controller *controller, struct campaign *campai
 {
 	const struct acs_config *config = &controller->config;
 	uint64_t now_ms = monotonic_ms(), now_seconds = realtime_seconds();
+
+	campaign_waves_update(controller, campaign, batch);
+	campaign_request_readings(controller, campaign, now_ms);
 
 	for (size_t g = 0; g < campaign->group_count && campaign->state == CAMPAIGN_RUNNING; g++) {
 		struct campaign_group *group = &campaign->groups[g];

@@ -1,8 +1,9 @@
 /* Campaign member bookkeeping: state changes with per-state counts and
  * in-flight slots, dispatching a member (its RPCs queued and a connection
- * request sent), pumping a group's pending slaves up to the fan-out cap (a
- * slave whose TransferComplete is overdue gives its slot up, up to twice
- * the fan-out in all), and master failover (re-election among the group's
+ * request sent), pumping a group's pending slaves of the open waves (not
+ * while a gate holds the group; to the tree's sources, or with one master
+ * up to the fan-out cap: a slave whose TransferComplete is overdue gives
+ * its slot up, up to twice the fan-out in all), and master failover (re-election among the group's
  * members, re-pointing of unfinished slaves, fallback to the origin after
  * too many failed masters). */
 #include "acs/campaign.h"
@@ -114,7 +115,17 @@ static void member_set_role(struct campaign_member *member, enum member_role rol
 void member_dispatch(struct controller *controller, struct campaign_member *member, struct store_batch *batch)
 {
 	struct campaign_group *group = member->group;
-	struct campaign *campaign = group->campaign;
+	uint32_t source = 0;
+
+	if (member->role != ROLE_MASTER && !group->fallback_origin && group->master)
+		source = group->master->device->id;
+	member_dispatch_from(controller, member, source, batch);
+}
+
+void member_dispatch_from(struct controller *controller, struct campaign_member *member, uint32_t source_device_id,
+			  struct store_batch *batch)
+{
+	struct campaign *campaign = member->group->campaign;
 
 	member->attempts++;
 	member->dispatch++;
@@ -123,10 +134,7 @@ void member_dispatch(struct controller *controller, struct campaign_member *memb
 	member->download_url_empty = false;
 	member->pokes = 0;
 	member->next_poke_ms = 0;
-	if (member->role == ROLE_MASTER || group->fallback_origin || !group->master)
-		member->source_device_id = 0;
-	else
-		member->source_device_id = group->master->device->id;
+	member->source_device_id = source_device_id;
 	member_set_state(campaign, member, MEMBER_QUEUED, batch);
 	connection_request(controller, member->device);
 }
@@ -135,11 +143,22 @@ void group_pump(struct controller *controller, struct campaign_group *group, str
 {
 	struct campaign *campaign = group->campaign;
 	bool source_ready = group->fallback_origin || (group->master && group->master->state == MEMBER_DONE);
+	size_t cut;
 
-	if (campaign->state != CAMPAIGN_RUNNING || !source_ready)
+	if (campaign->state != CAMPAIGN_RUNNING)
 		return;
+	group_gate_update(controller, group, monotonic_ms());
+	if (group->hold != HOLD_NONE)
+		return;
+	if (campaign->sources == SOURCES_TREE && group->master && !group->fallback_origin) {
+		tree_pump(controller, group, batch);
+		return;
+	}
+	if (!source_ready)
+		return;
+	cut = campaign_waves_cut(&campaign->waves, campaign->waves.open, group->member_count);
 	while (group->in_flight < campaign->fanout && group->in_flight + group->released < 2 * campaign->fanout &&
-	       group->next_pending < group->member_count) {
+	       group->next_pending < cut) {
 		struct campaign_member *member = group->members[group->next_pending];
 
 		if (member->state == MEMBER_PENDING && member->role == ROLE_SLAVE)
@@ -147,14 +166,6 @@ void group_pump(struct controller *controller, struct campaign_group *group, str
 		else
 			group->next_pending++;
 	}
-}
-
-static bool is_bad_master(const struct campaign_group *group, uint32_t device_id)
-{
-	for (size_t i = 0; i < group->bad_master_count; i++)
-		if (group->bad_masters[i] == device_id)
-			return true;
-	return false;
 }
 
 struct campaign_member *campaign_elect(struct controller *controller, struct campaign_group *group)
@@ -166,7 +177,7 @@ struct campaign_member *campaign_elect(struct controller *controller, struct cam
 		struct campaign_member *candidate = group->members[i];
 
 		if (candidate->state == MEMBER_FAILED || candidate->state == MEMBER_CANCELLED ||
-		    is_bad_master(group, candidate->device->id) ||
+		    campaign_bad_source(group, candidate->device->id) ||
 		    !policy_eligible(&controller->config, candidate->device, group->campaign->image_size, now))
 			continue;
 		if (!best || policy_compare(candidate->device, best->device) < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acs/campaign_waves.h"
 #include "acs/device_attributes.h"
 #include "common/log.h"
 #include "common/settings.h"
@@ -90,6 +91,31 @@ static int set_db_synchronous(void *config, const char *value, char *why, size_t
 	}
 	snprintf(why, why_size, "expected full or normal");
 	return -EINVAL;
+}
+
+static int set_sources(void *config, const char *value, char *why, size_t why_size)
+{
+	if (strcasecmp(value, "tree") == 0 || strcasecmp(value, "master") == 0) {
+		((struct acs_config *)config)->campaign_sources = strcasecmp(value, "tree") == 0 ? SOURCES_TREE
+												 : SOURCES_MASTER;
+		return 0;
+	}
+	snprintf(why, why_size, "expected tree or master");
+	return -EINVAL;
+}
+
+static int set_waves(void *config, const char *value, char *why, size_t why_size)
+{
+	struct acs_config *acs = config;
+	struct campaign_waves waves;
+
+	if (campaign_waves_parse(value, &waves, why, why_size) < 0)
+		return -EINVAL;
+	if (snprintf(acs->waves, sizeof(acs->waves), "%s", value) >= (int)sizeof(acs->waves)) {
+		snprintf(why, why_size, "too long");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static const char *const own_sections[] = { "acs", NULL };
@@ -216,6 +242,31 @@ static const struct setting settings[] = {
 	  .default_value = "2s", .help = "and never before this" },
 	{ .key = "assumed-rate", .section = "campaign", BYTES(assumed_rate, 1024, 0), .default_value = "1M",
 	  .value_name = "BYTES/S", .help = "download rate assumed before any download was timed" },
+	{ .key = "sources", .section = "campaign", .type = SETTING_CUSTOM, .set = set_sources, .default_value = "tree",
+	  .value_name = "tree|master",
+	  .help = "who serves slaves: a tree of every file-server member holding or receiving the image, or the "
+		  "master alone (a campaign may choose)" },
+	{ .key = "relay-fanout", .section = "campaign", COUNT(relay_fanout, 1, 100000), .default_value = "1",
+	  .help = "children of a source still receiving the image (it relays what it receives)" },
+	{ .key = "relay-warmup", .section = "campaign", TIME(relay_warmup_ms, 0, 60000), .default_value = "500ms",
+	  .help = "a source receiving the image gets children once it has been downloading this long" },
+	{ .key = "source-poll-interval", .section = "campaign", TIME(source_poll_interval_ms, 0, 3600000),
+	  .default_value = "1s",
+	  .help = "how often a serving source's /-/stats is read for its egress and occupancy (0: never)" },
+	{ .key = "source-max-occupancy", .section = "campaign", COUNT(source_max_occupancy, 0, 10000),
+	  .default_value = "7000", .value_name = "PERCENTx100",
+	  .help = "a source this busy takes no new child; a master this busy holds its group's dispatch" },
+	{ .key = "egress-budget", .section = "campaign", BYTES(egress_budget, 0, 0), .default_value = "0",
+	  .value_name = "BYTES/S",
+	  .help = "a group whose sources send more than this together gets no new dispatch until it drops (0: none)" },
+	{ .key = "waves", .section = "campaign", .type = SETTING_CUSTOM, .set = set_waves, .default_value = "",
+	  .value_name = "SHARES", .help = "cumulative shares of every group opened in turn, e.g. 5%,25%,100% (\"\": one wave)" },
+	{ .key = "wave-success-threshold", .section = "campaign", COUNT(wave_success_percent, 0, 100),
+	  .default_value = "95", .value_name = "PERCENT",
+	  .help = "the next wave opens when this share of the open waves' devices is done" },
+	{ .key = "wave-error-threshold", .section = "campaign", COUNT(wave_error_percent, 1, 100),
+	  .default_value = "10", .value_name = "PERCENT",
+	  .help = "the campaign halts when this share of the open waves' devices has failed" },
 };
 
 const struct settings_program acs_settings = {

@@ -31,6 +31,11 @@ enum group_key_part {
 	GROUP_KEY_LOCATION = 1 << 5,
 };
 
+/* Who serves a group's slaves: a tree of sources rooted at the master (any
+ * file-server member that holds or receives the image), or the master
+ * alone. SOURCES_DEFAULT in a campaign request means the configured one. */
+enum campaign_sources { SOURCES_DEFAULT = 0, SOURCES_TREE, SOURCES_MASTER };
+
 struct acs_config {
 	char cwmp_address[128];
 	char api_address[128];
@@ -95,6 +100,15 @@ struct acs_config {
 	uint64_t assumed_rate;           /* bytes/s */
 	unsigned int overdue_factor;
 	uint64_t overdue_minimum_ms;
+	/* trees of sources, waves and gates (docs/rollout.md) */
+	int campaign_sources;            /* enum campaign_sources: SOURCES_TREE or SOURCES_MASTER */
+	unsigned int relay_fanout;       /* children of a source still receiving the image */
+	uint64_t relay_warmup_ms;        /* a receiving source serves once it has downloaded this long */
+	uint64_t source_poll_interval_ms; /* sources' /-/stats read this often (0: never) */
+	unsigned int source_max_occupancy; /* percent x100: a busier source takes no new child, its group none */
+	uint64_t egress_budget;          /* bytes/s a group's sources may send together (0: none) */
+	char waves[256];                 /* "5%,25%,100%", "": one wave */
+	unsigned int wave_success_percent, wave_error_percent;
 };
 
 struct settings_program;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acs/campaign_waves.h"
 #include "acs/config.h"
 #include "acs/hashmap.h"
 #include "common/digest_auth.h"
@@ -16,6 +17,20 @@
 
 struct group;
 struct campaign_member;
+
+/* What a source's file server said about itself (GET FILE_SERVER_URL/-/stats,
+ * campaign_sources.c), in memory: its egress to its group and its CPU
+ * occupancy, and the rate between the last two readings. */
+struct source_measurement {
+	uint64_t bytes;           /* egress counter at the last reading (group meter, or body bytes) */
+	uint64_t at_ms;           /* monotonic time of the last reading, 0: none */
+	uint64_t rate;            /* bytes/s between the last two readings */
+	uint64_t window_start_ms; /* when the rate's window began (the reading before) */
+	bool has_rate;
+	bool has_occupancy;
+	uint32_t occupancy;       /* percent x100, from the same reading */
+	uint64_t requested_ms;    /* monotonic time the last reading was asked for */
+};
 
 struct device {
 	uint32_t id;
@@ -49,6 +64,7 @@ struct device {
 	uint64_t probe_retry_at;     /* realtime seconds: no probe before then */
 	bool reply_warned;           /* an unreadable reply of it was logged (once) */
 	bool spv_refused;            /* faulted an empty-URL Download or its TransferComplete: url mode */
+	struct source_measurement measured; /* as a source in a campaign tree (in memory) */
 };
 
 struct group {
@@ -71,6 +87,9 @@ enum member_state {
 enum member_role { ROLE_SLAVE = 0, ROLE_MASTER = 1 };
 
 enum campaign_mode { CAMPAIGN_MODE_URL = 0, CAMPAIGN_MODE_SPV = 1 };
+
+/* Why a running group takes no new dispatches (campaign_gates.c). */
+enum group_hold { HOLD_NONE = 0, HOLD_EGRESS, HOLD_OCCUPANCY };
 
 /* halted: an integrity failure (9018/9019) of the origin's image; nothing
  * more is sent until an operator cancels it. */
@@ -103,6 +122,11 @@ struct campaign_member {
 	bool slot_released;      /* overdue: its fan-out slot went to the next slave */
 	unsigned int pokes;      /* connection requests sent because its TransferComplete is overdue */
 	uint64_t next_poke_ms;   /* monotonic: the next one is due */
+	/* in memory, as a source of the group's tree (campaign_tree.c): */
+	size_t group_index;          /* its place in group->members (waves count by it) */
+	unsigned int children_limit; /* children it may serve at once (0: not decided yet) */
+	unsigned int children;       /* downloading from it at the last pump */
+	unsigned int relay_failures; /* distinct children that failed against it as a relay */
 };
 
 struct campaign_group {
@@ -119,6 +143,12 @@ struct campaign_group {
 	size_t next_pending; /* scan hint */
 	unsigned int in_flight;   /* slaves queued or downloading, holding a fan-out slot */
 	unsigned int released;    /* slaves still downloading whose slot was released (overdue) */
+	/* in memory (campaign_tree.c, campaign_gates.c): */
+	unsigned int sources;     /* members serving others now (the master included) */
+	unsigned int max_depth;   /* the tree's deepest chain of sources below the master */
+	uint64_t egress;          /* bytes/s its sources measured together (fresh readings) */
+	enum group_hold hold;     /* why it takes no new dispatch now */
+	uint32_t hold_occupancy;  /* the master's occupancy when held for it */
 };
 
 struct campaign {
@@ -139,6 +169,9 @@ struct campaign {
 	size_t group_count;
 	size_t counts[MEMBER_STATE_COUNT];
 	size_t masters_to_save; /* master rows not yet committed since start */
+	enum campaign_sources sources;
+	struct campaign_waves waves;
+	uint64_t egress_budget;      /* bytes/s a group's sources may send together, 0: no budget */
 	/* download times of TransferCompletes that came unprompted (in memory) */
 	uint64_t download_ms_total;
 	unsigned int download_samples;
@@ -184,6 +217,7 @@ struct metrics {
 
 struct store;
 struct connection_requester;
+struct source_poller;
 struct credentials;
 
 struct controller {
@@ -191,6 +225,7 @@ struct controller {
 	struct acs_config config;
 	struct store *store;
 	struct connection_requester *requester;
+	struct source_poller *source_poller; /* reads sources' /-/stats (NULL: none, as in unit tests) */
 	struct credentials *credentials;
 	struct digest_nonces *digest_nonces; /* Digest nonces of the CWMP port (digest mode), NULL otherwise */
 

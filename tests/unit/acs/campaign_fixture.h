@@ -1,8 +1,9 @@
 /* A controller with eight devices in one group, for the campaign unit
  * tests (included by test_acs_*.c): devices 0 and 1 can serve (0 is the
  * idler), 2..6 are cascade slaves, 7 a stock device; max_failed_masters and
- * max_attempts are 2. Helpers start a campaign, run a device's queued RPCs
- * as a session would, and report a TransferComplete. */
+ * max_attempts are 2. Helpers start a campaign (the master alone serving
+ * its slaves; the tree's tests choose their own), run a device's queued
+ * RPCs as a session would, and report a TransferComplete. */
 #ifndef CASCADE_TEST_CAMPAIGN_FIXTURE_H
 #define CASCADE_TEST_CAMPAIGN_FIXTURE_H
 
@@ -72,7 +73,8 @@ static inline int teardown(void **state)
 static inline struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)
 {
 	struct campaign_request request = { .image_name = "fw.bin", .origin_url = "http://origin:8081/fw.bin", .sha256 = SHA,
-					    .image_size = 1000, .mode = mode, .fanout = fanout };
+					    .image_size = 1000, .mode = mode, .fanout = fanout,
+					    .sources = SOURCES_MASTER };
 	struct campaign *campaign;
 	char error[128];
 

@@ -38,7 +38,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS groups(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 	" sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER, state INTEGER,"
-	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT, pieces_sha256 TEXT);"
+	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT, pieces_sha256 TEXT, rollout TEXT);"
 	"CREATE TABLE IF NOT EXISTS campaign_devices(campaign_id INTEGER, device_id INTEGER, group_id INTEGER,"
 	" role INTEGER, state INTEGER, attempts INTEGER, fault_code INTEGER, source_device_id INTEGER,"
 	" was_master INTEGER, PRIMARY KEY(campaign_id, device_id)) WITHOUT ROWID;"
@@ -72,8 +72,8 @@ static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
-			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256, rollout)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
 		       " attempts, fault_code, source_device_id, was_master) VALUES(?,?,?,?,?,?,?,?,?)",
 	[SQL_CAMPAIGN_GROUP] = "INSERT OR REPLACE INTO campaign_groups(campaign_id, group_id, master_id,"
@@ -116,8 +116,9 @@ sqlite3 *store_database(struct store *store)
 	return store->database;
 }
 
-/* Databases made before image signatures lack campaigns.signature, and
- * before piece lists campaigns.pieces_sha256: added as empty TEXT. */
+/* Databases made before image signatures lack campaigns.signature, before
+ * piece lists campaigns.pieces_sha256, before trees and waves
+ * campaigns.rollout: added as empty TEXT. */
 static int add_campaign_column(sqlite3 *database, const char *path, const char *column)
 {
 	sqlite3_stmt *probe = NULL;
@@ -192,7 +193,8 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		goto fail;
 	}
 	if (add_campaign_column(store->database, path, "signature") < 0 ||
-	    add_campaign_column(store->database, path, "pieces_sha256") < 0)
+	    add_campaign_column(store->database, path, "pieces_sha256") < 0 ||
+	    add_campaign_column(store->database, path, "rollout") < 0)
 		goto fail;
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++) {
 		if (sqlite3_prepare_v3(store->database, statements[i], -1, SQLITE_PREPARE_PERSISTENT,

@@ -208,6 +208,7 @@ static int load_members(sqlite3 *database, struct controller *controller, struct
 		member->was_master = sqlite3_column_int(statement, 7);
 		member->step = device->cascade_capable ? STEP_SET_PARAMETERS : STEP_DOWNLOAD;
 		member->since_ms = monotonic_ms();
+		member->group_index = campaign_group->member_count;
 		campaign_group->members[campaign_group->member_count++] = member;
 		campaign->counts[member->state]++;
 		if (member->role == ROLE_SLAVE && (member->state == MEMBER_QUEUED || member->state == MEMBER_DOWNLOADING))
@@ -265,7 +266,7 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 
 	if (sqlite3_prepare_v2(database,
 			       "SELECT id, image_name, origin_url, sha256, selector, image_size, mode, fanout, state,"
-			       " created_at, masters_queued_ms, signature, pieces_sha256 FROM campaigns ORDER BY id",
+			       " created_at, masters_queued_ms, signature, pieces_sha256, rollout FROM campaigns ORDER BY id",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((status = sqlite3_step(statement)) == SQLITE_ROW && result == 0) {
@@ -289,6 +290,7 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 		campaign->masters_queued_ms = (uint64_t)sqlite3_column_int64(statement, 10);
 		campaign->signature = strdup(column_text(statement, 11));
 		campaign->pieces_sha256 = strdup(column_text(statement, 12));
+		campaign_rollout_parse(campaign, column_text(statement, 13));
 		campaign->started_monotonic_ms = monotonic_ms();
 		bigger = realloc(controller->campaigns, (controller->campaign_count + 1) * sizeof(*bigger));
 		if (!bigger || campaign->id != controller->campaign_count + 1) {

@@ -1,6 +1,7 @@
 /* Building store batches: each function snapshots one row of the model
  * (device, group, campaign, campaign member, campaign group, fault,
  * transfer) into an operation bound at commit time. */
+#include "acs/campaign.h"
 #include "acs/store.h"
 #include "acs/store_internal.h"
 
@@ -162,6 +163,7 @@ int store_batch_group(struct store_batch *batch, const struct group *group)
 int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign)
 {
 	struct store_operation *operation = begin(batch, SQL_CAMPAIGN);
+	char rollout[CAMPAIGN_ROLLOUT_TEXT_SIZE];
 
 	if (!operation)
 		return -ENOMEM;
@@ -178,6 +180,8 @@ int store_batch_campaign(struct store_batch *batch, const struct campaign *campa
 	add_integer(operation, (int64_t)campaign->masters_queued_ms);
 	add_text(batch, operation, campaign->signature ? campaign->signature : "");
 	add_text(batch, operation, campaign->pieces_sha256 ? campaign->pieces_sha256 : "");
+	campaign_rollout_format(campaign, rollout, sizeof(rollout));
+	add_text(batch, operation, rollout);
 	return finish(batch, operation);
 }
 

@@ -122,13 +122,14 @@ static json_t *campaign_groups_json(struct controller *controller, const struct 
 			json_array_append_new(bad, json_string(device ? device->key : "?"));
 		}
 		json_array_append_new(list,
-				      json_pack("{s:i, s:s?, s:s?, s:i, s:b, s:o, s:i, s:i}", "group",
+				      json_pack("{s:i, s:s?, s:s?, s:i, s:b, s:o, s:i, s:i, s:o}", "group",
 						(json_int_t)group->group->id, "master",
 						group->master ? group->master->device->key : NULL, "master_state",
 						group->master ? member_state_name(group->master->state) : NULL,
 						"failed_masters", (json_int_t)group->failed_masters, "fallback_origin",
 						group->fallback_origin, "bad_masters", bad, "devices",
-						(json_int_t)group->member_count, "in_flight", (json_int_t)group->in_flight));
+						(json_int_t)group->member_count, "in_flight", (json_int_t)group->in_flight,
+						"rollout", campaign_group_rollout_json(group)));
 	}
 	return list;
 }
@@ -160,6 +161,8 @@ json_t *api_campaign_json(struct controller *controller, const struct campaign *
 					    ? json_string(campaign->pieces_sha256)
 					    : json_null());
 	}
+	if (object)
+		json_object_set_new(object, "rollout", campaign_rollout_json(campaign));
 	if (object && campaign->state == CAMPAIGN_HALTED) {
 		json_t *devices = json_array();
 		char reason[160];

@@ -172,6 +172,10 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	}
+	if (campaign_request_rollout_from_json(document, &wanted, error, sizeof(error)) < 0) {
+		json_decref(document);
+		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
+	}
 	if (strcmp(mode, "url") == 0) {
 		wanted.mode = CAMPAIGN_MODE_URL;
 	} else if (strcmp(mode, "spv") == 0) {

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	if (store_open(config.database, config.db_synchronous_full, &controller.store) < 0 ||
 	    store_load(controller.store, &controller) < 0 || store_start(controller.store) < 0)
 		goto out;
-	if (connection_requester_start(&controller) < 0)
+	if (connection_requester_start(&controller) < 0 || source_poller_start(&controller) < 0)
 		goto out;
 	if (cwmp_server_start(&controller, &cwmp_daemon, &cwmp_port) < 0 ||
 	    api_server_start(&controller, token[0] ? token : NULL, &api_daemon, &api_port) < 0)
@@ -174,6 +174,7 @@ out:
 	if (controller.api_logins)
 		login_limit_destroy(&api_logins);
 	connection_requester_stop(&controller);
+	source_poller_stop(&controller);
 	credentials_free(controller.credentials);
 	controller_destroy(&controller);
 	curl_global_cleanup();

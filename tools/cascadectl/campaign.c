@@ -64,7 +64,10 @@ static int campaign_start(int argc, char **argv)
 		{ "fanout", required_argument, NULL, 'n' }, { "group", required_argument, NULL, 'g' },
 		{ "selector", required_argument, NULL, 'e' }, { "signature", required_argument, NULL, 'S' },
 		{ "pieces-sha256", required_argument, NULL, 'P' }, { "piece-size", required_argument, NULL, 'z' },
-		{ "no-pieces", no_argument, NULL, 'N' }, { NULL, 0, NULL, 0 },
+		{ "no-pieces", no_argument, NULL, 'N' }, { "sources", required_argument, NULL, 'R' },
+		{ "waves", required_argument, NULL, 'R' }, { "wave-success", required_argument, NULL, 'R' },
+		{ "wave-error", required_argument, NULL, 'R' }, { "egress-budget", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *origin = NULL, *sha256 = NULL, *file = NULL, *mode = "url", *selector = NULL;
 	const char *signature = NULL, *pieces = NULL;
@@ -72,13 +75,19 @@ static int campaign_start(int argc, char **argv)
 	uint64_t piece_size = IMAGE_PIECES_DEFAULT_PIECE_SIZE;
 	bool no_pieces = false;
 	char hex[SHA256_HEX_LENGTH + 1], pieces_hex[SHA256_HEX_LENGTH + 1];
-	json_t *request, *response;
+	json_t *request, *response, *rollout = json_object();
 	char *body;
-	int option, result;
+	int option, result, index;
 
 	optind = 1;
-	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((option = getopt_long(argc, argv, "", options, &index)) != -1) {
 		switch (option) {
+		case 'R':
+			if (rollout_start_option(options[index].name, optarg, rollout)) {
+				json_decref(rollout);
+				return 2;
+			}
+			break;
 		case 'i': image = optarg; break;
 		case 'o': origin = optarg; break;
 		case 'h': sha256 = optarg; break;
@@ -106,6 +115,7 @@ static int campaign_start(int argc, char **argv)
 				return usage_error("campaign start", "--group wants a group id, not \"%s\"", optarg);
 			break;
 		default:
+			json_decref(rollout);
 			return usage_error("campaign start", "unknown option");
 		}
 	}
@@ -130,6 +140,8 @@ static int campaign_start(int argc, char **argv)
 		json_object_set_new(request, "signature", json_string(signature));
 	if (pieces && !no_pieces)
 		json_object_set_new(request, "pieces_sha256", json_string(pieces));
+	json_object_update(request, rollout);
+	json_decref(rollout);
 	body = json_dumps(request, JSON_COMPACT);
 	json_decref(request);
 	result = api_call("POST", "/api/campaigns", body, &response);
@@ -149,14 +161,16 @@ static int campaign_start(int argc, char **argv)
 static void print_counts(json_t *campaign)
 {
 	json_t *counts = json_object_get(campaign, "counts");
+	char rollout[256];
 
+	rollout_describe(campaign, rollout, sizeof(rollout));
 	printf("campaign %lld %s image %s mode %s: %lld devices, %lld done, %lld failed, %lld downloading, "
-	       "%lld queued, %lld pending, %lld cancelled\n",
+	       "%lld queued, %lld pending, %lld cancelled%s\n",
 	       integer_of(campaign, "id"), json_string_value(json_object_get(campaign, "state")),
 	       json_string_value(json_object_get(campaign, "image")), json_string_value(json_object_get(campaign, "mode")),
 	       integer_of(campaign, "devices"), integer_of(counts, "done"), integer_of(counts, "failed"),
 	       integer_of(counts, "downloading"), integer_of(counts, "queued"), integer_of(counts, "pending"),
-	       integer_of(counts, "cancelled"));
+	       integer_of(counts, "cancelled"), rollout);
 }
 
 static int parse_id(const char *command, int argc, char **argv, char *path, size_t size, const char *suffix)
@@ -196,13 +210,15 @@ static int campaign_status(int argc, char **argv)
 		json_t *group;
 
 		print_counts(response);
-		json_array_foreach(json_object_get(response, "group_details"), index, group)
+		json_array_foreach(json_object_get(response, "group_details"), index, group) {
 			printf("  group %lld: %lld devices, master %s (%s), %lld failed masters%s\n", integer_of(group, "group"),
 			       integer_of(group, "devices"),
 			       json_string_value(json_object_get(group, "master")) ?: "none",
 			       json_string_value(json_object_get(group, "master_state")) ?: "-",
 			       integer_of(group, "failed_masters"),
 			       json_is_true(json_object_get(group, "fallback_origin")) ? ", slaves use the origin" : "");
+			rollout_print_group(group);
+		}
 	}
 	json_decref(response);
 	return 0;
@@ -234,7 +250,7 @@ static void draw(json_t *campaign, bool terminal)
 		  failed = integer_of(counts, "failed"), cancelled = integer_of(counts, "cancelled");
 	long long finished = done + failed + cancelled;
 	int width = 40, filled = total ? (int)(finished * width / total) : width;
-	char bar[64];
+	char bar[64], rollout[256];
 
 	if (cli_options.json) {
 		char *text = json_dumps(campaign, JSON_COMPACT);
@@ -252,9 +268,10 @@ static void draw(json_t *campaign, bool terminal)
 	memset(bar, '#', (size_t)filled);
 	memset(bar + filled, '.', (size_t)(width - filled));
 	bar[width] = '\0';
-	printf("\r[%s] %3lld%% %lld/%lld done, %lld failed, %lld downloading, %lld queued  %s   ", bar,
+	rollout_describe(campaign, rollout, sizeof(rollout));
+	printf("\r[%s] %3lld%% %lld/%lld done, %lld failed, %lld downloading, %lld queued  %s%s   ", bar,
 	       total ? finished * 100 / total : 100, done, total, failed, integer_of(counts, "downloading"),
-	       integer_of(counts, "queued"), json_string_value(json_object_get(campaign, "state")));
+	       integer_of(counts, "queued"), json_string_value(json_object_get(campaign, "state")), rollout);
 	fflush(stdout);
 }
 

@@ -36,6 +36,14 @@ int command_meter(int argc, char **argv);
 int command_sign(int argc, char **argv);
 int command_bound(int argc, char **argv);
 
+/* campaign_rollout.c: --sources, --waves, --wave-success, --wave-error and
+ * --egress-budget of campaign start into request (0, or 2 after a usage
+ * error); the rollout as ", wave 2 of 3 (25%), 42 sources serving ..." and
+ * a group's line of campaign status. */
+int rollout_start_option(const char *name, const char *value, json_t *request);
+void rollout_describe(json_t *campaign, char *text, size_t size);
+void rollout_print_group(json_t *group);
+
 /* --file PATH of campaign start and sign: hex (65 bytes) and *size from
  * the file, *sha256 = hex, *image = its base name unless already given.
  * Returns 0, or 1 after printing why. */

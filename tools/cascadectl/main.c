@@ -37,6 +37,8 @@ static void usage(FILE *stream)
 		"                 [--signature BASE64] [--pieces-sha256 HEX | --piece-size SIZE | --no-pieces]\n"
 		"                 with --file, the piece list's digest is computed (1M pieces; the origin's\n"
 		"                 --piece-size must match), so cascade devices check every piece as it arrives\n"
+		"                 [--sources tree|master] [--waves 5%%,25%%,100%%] [--wave-success PERCENT]\n"
+		"                 [--wave-error PERCENT] [--egress-budget RATE]\n"
 		"  campaign status [ID]\n"
 		"  campaign watch ID [--interval SECONDS] [--timeout SECONDS]  (exit 0 done, 1 failures, 3 timeout)\n"
 		"  campaign pause|resume|cancel ID\n"

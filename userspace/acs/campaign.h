@@ -159,6 +159,10 @@ bool campaign_waves_halted(const struct campaign *campaign);
 void campaign_waves_reason(const struct campaign *campaign, char *text, size_t size);
 
 /* campaign_gates.c: dispatch held by what the meters measure. */
+/* The occupancy (percent x100) over which a source takes no new child and
+ * a master holds its group: [campaign] source-max-occupancy, or when 0 the
+ * election's max-occupancy. */
+unsigned int campaign_occupancy_limit(const struct acs_config *config);
 /* Sums the group's sources' egress and decides group->hold. */
 void group_gate_update(struct controller *controller, struct campaign_group *group, uint64_t now_ms);
 /* Records a reading of a source's /-/stats: its egress counter and, when

@@ -38,10 +38,16 @@ static bool serving(const struct campaign_member *member)
 	return member->children > 0 && (member->state == MEMBER_DONE || member->state == MEMBER_DOWNLOADING);
 }
 
+unsigned int campaign_occupancy_limit(const struct acs_config *config)
+{
+	return config->source_max_occupancy ? config->source_max_occupancy : config->election_max_occupancy;
+}
+
 void group_gate_update(struct controller *controller, struct campaign_group *group, uint64_t now_ms)
 {
 	const struct acs_config *config = &controller->config;
 	const struct campaign *campaign = group->campaign;
+	unsigned int limit = campaign_occupancy_limit(config);
 	enum group_hold before = group->hold;
 	uint64_t egress = 0, rate;
 	uint32_t occupancy = 0;
@@ -55,7 +61,7 @@ void group_gate_update(struct controller *controller, struct campaign_group *gro
 		group->hold = HOLD_EGRESS;
 	else if (group->master && !group->fallback_origin &&
 		 source_occupancy(controller, group->master->device, now_ms, &occupancy) &&
-		 occupancy > config->source_max_occupancy)
+		 occupancy > limit)
 		group->hold = HOLD_OCCUPANCY;
 	group->hold_occupancy = group->hold == HOLD_OCCUPANCY ? occupancy : 0;
 	if (group->hold == before)
@@ -66,7 +72,7 @@ void group_gate_update(struct controller *controller, struct campaign_group *gro
 	else if (group->hold == HOLD_OCCUPANCY)
 		log_info("campaign %u group %u: held, its master's CPU occupancy %u.%02u%% is over %u.%02u%%",
 			 campaign->id, group->group->id, occupancy / 100, occupancy % 100,
-			 config->source_max_occupancy / 100, config->source_max_occupancy % 100);
+			 limit / 100, limit % 100);
 	else
 		log_info("campaign %u group %u: dispatching again (egress %lu bytes/s)", campaign->id, group->group->id,
 			 (unsigned long)egress);

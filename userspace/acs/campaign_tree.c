@@ -153,7 +153,7 @@ static unsigned int figure_limit(struct controller *controller, struct campaign_
 	figures.egress_valid = source_egress(controller, device, now_ms, &figures.egress) &&
 			       device->measured.window_start_ms >= node->latest_change_ms;
 	figures.over_occupancy = source_occupancy(controller, device, now_ms, &occupancy) &&
-				 occupancy > config->source_max_occupancy;
+				 occupancy > campaign_occupancy_limit(config);
 	return tree_children_limit(&figures, member->group->campaign->fanout, config->relay_fanout);
 }
 

@@ -105,7 +105,8 @@ struct acs_config {
 	unsigned int relay_fanout;       /* children of a source still receiving the image */
 	uint64_t relay_warmup_ms;        /* a receiving source serves once it has downloaded this long */
 	uint64_t source_poll_interval_ms; /* sources' /-/stats read this often (0: never) */
-	unsigned int source_max_occupancy; /* percent x100: a busier source takes no new child, its group none */
+	unsigned int source_max_occupancy; /* percent x100: a busier source takes no new child, its group none;
+					      0: election_max_occupancy (see campaign_occupancy_limit) */
 	uint64_t egress_budget;          /* bytes/s a group's sources may send together (0: none) */
 	char waves[256];                 /* "5%,25%,100%", "": one wave */
 	unsigned int wave_success_percent, wave_error_percent;

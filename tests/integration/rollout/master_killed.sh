@@ -31,7 +31,9 @@ rollout_start_swarm swarm --devices $slaves --groups 1 --download-rate 512K --re
 rollout_wait_devices $((slaves + 2)) 30 && ok "$((slaves + 2)) devices registered" || { not_ok "devices registered"; finish; }
 group=$(rollout_group_id hw-0)
 
-id=$(rollout_start_campaign)
+# the master alone serves its group: this is the root's failover (a tree's
+# relays failing: source_failure.sh)
+id=$(rollout_start_campaign '"sources":"master"')
 total=$((slaves * IMAGE_SIZE))
 # progress as the slaves see it (the master's own counter runs ahead by
 # what the sockets buffer)

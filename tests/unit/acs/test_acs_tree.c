@@ -368,6 +368,7 @@ static void test_busy_master_holds_the_group(void **state)
 	uint64_t now = monotonic_ms();
 
 	campaign->pieces_sha256[0] = '\0';
+	fixture->controller.config.source_max_occupancy = 7000;
 	accept_download(fixture, 0);
 	/* its /-/stats says 75%: over source-max-occupancy (70%), under the election's 80% */
 	source_measurement_record(fixture->devices[0], 0, true, 7500, now);

@@ -43,6 +43,7 @@ static void discard_received(struct swarm *swarm, struct swarm_device *device)
 static void reset_partial(struct swarm *swarm, struct swarm_device *device)
 {
 	discard_received(swarm, device);
+	relay_restart(swarm, device);
 	free(device->partial_name);
 	device->partial_name = NULL;
 	if (device->store_fd >= 0) {
@@ -66,7 +67,7 @@ static int begin_partial(struct swarm *swarm, struct swarm_device *device)
 	}
 	if (device->file_server) {
 		image_path(swarm, device, device->download_name, true, path, sizeof(path));
-		device->store_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		device->store_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); /* read back by relay.c */
 	}
 	return 0;
 }
@@ -85,7 +86,7 @@ static void count_image(struct swarm_device *device)
 
 /* Records the outcome and asks for a session to report it (a late
  * reporter waits for its next periodic Inform or a connection request). */
-static void complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code)
+void download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code)
 {
 	struct profile_stats *profile = &swarm->stats.profiles[device->profile];
 
@@ -148,6 +149,7 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		if (status == 200) { /* the server ignored Range: start over */
 			device->restarts++;
 			discard_received(transfer->swarm, device);
+			relay_restart(transfer->swarm, device);
 			device->hash = device->hashing ? sha256_stream_new() : NULL;
 			if (device->store_fd >= 0 && ftruncate(device->store_fd, 0) == 0)
 				lseek(device->store_fd, 0, SEEK_SET);
@@ -162,6 +164,10 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		return 0;
 	if (device->store_fd >= 0 && write(device->store_fd, data, bytes) != (ssize_t)bytes)
 		return 0;
+	if (relay_received(transfer->swarm, device, data, bytes, &transfer->bad_piece_index) == -EBADMSG) {
+		transfer->bad_piece = true; /* cut off at that piece's start when the transfer ends */
+		return 0;
+	}
 	device->downloaded += bytes;
 	device->received += bytes;
 	transfer->swarm->stats.bytes_received += bytes;
@@ -186,33 +192,59 @@ static int set_socket_options(void *user, curl_socket_t fd, curlsocktype purpose
 	return CURL_SOCKOPT_OK;
 }
 
-/* One GET of the current image, from byte `downloaded` on. */
-static int request(struct swarm *swarm, struct swarm_device *device)
+struct transfer *device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
+				     const char *url, curl_write_callback write, CURL **handle)
 {
 	struct transfer *transfer = calloc(1, sizeof(*transfer));
 	CURL *easy = curl_easy_init();
-	char range[32];
 
 	if (!transfer || !easy) {
 		transfer_free(transfer, easy);
-		return -ENOMEM;
+		return NULL;
 	}
-	transfer->kind = TRANSFER_DOWNLOAD;
+	transfer->kind = kind;
 	transfer->device = device;
 	transfer->swarm = swarm;
-	transfer->rate_started_ms = monotonic_ms();
-	curl_easy_setopt(easy, CURLOPT_URL, device->download_url);
+	transfer->multi = swarm->multi;
+	*handle = easy;
+	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receive);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (device->interface[0])
+		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
+	return transfer;
+}
+
+int device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy)
+{
+	device->download_easy = easy;
+	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
+		device->download_easy = NULL;
+		transfer_free(transfer, easy);
+		return -EIO;
+	}
+	transfer_track(transfer, easy);
+	return 0;
+}
+
+/* One GET of the current image, from byte `downloaded` on. */
+static int request(struct swarm *swarm, struct swarm_device *device)
+{
+	CURL *easy = NULL;
+	struct transfer *transfer = device_transfer_new(swarm, device, TRANSFER_DOWNLOAD, device->download_url, receive,
+							&easy);
+	char range[32];
+
+	if (!transfer)
+		return -ENOMEM;
+	transfer->rate_started_ms = monotonic_ms();
 	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 65536L); /* fewer reads and callbacks than the 16 KiB default */
-	if (device->interface[0])
-		curl_easy_setopt(easy, CURLOPT_INTERFACE, device->interface);
 	if (swarm->options.receive_buffer) {
 		curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, set_socket_options);
 		curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, swarm);
@@ -226,15 +258,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 		device->range_requests++;
 		swarm->stats.range_requests++;
 	}
-	device->download_easy = easy;
-	transfer->multi = swarm->multi;
-	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
-		device->download_easy = NULL;
-		transfer_free(transfer, easy);
-		return -EIO;
-	}
-	transfer_track(transfer, easy);
-	return 0;
+	return device_transfer_start(swarm, device, transfer, easy);
 }
 
 /* Drops a running transfer (the ACS re-pointed the device); its bytes stay. */
@@ -276,19 +300,27 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 		return 0; /* sits on the first Download of this image; the next one goes */
 	}
 	if (device->fault_downloads || (device->profile == PROFILE_SPV_FAULT && device->download_by_master_url)) {
-		complete(swarm, device, 9010);
+		download_complete(swarm, device, 9010);
 		return 0;
 	}
 	if (device->partial_name && strcmp(device->partial_name, device->download_name) != 0)
 		reset_partial(swarm, device);
 	result = device->partial_name ? 0 : begin_partial(swarm, device);
+	if (result == 0 && (result = relay_prepare(swarm, device)) > 0)
+		return 0; /* the request follows the piece list */
 	if (result == 0)
 		result = request(swarm, device);
 	if (result < 0) {
-		complete(swarm, device, 9002);
+		download_complete(swarm, device, 9002);
 		return result;
 	}
 	return 0;
+}
+
+void download_request_or_fail(struct swarm *swarm, struct swarm_device *device)
+{
+	if (device->downloading && request(swarm, device) < 0)
+		download_complete(swarm, device, 9002);
 }
 
 void download_resume_due(struct swarm *swarm, struct swarm_device *device)
@@ -299,7 +331,7 @@ void download_resume_due(struct swarm *swarm, struct swarm_device *device)
 		return;
 	if (!device->download_easy) {
 		if (request(swarm, device) < 0)
-			complete(swarm, device, 9002);
+			download_complete(swarm, device, 9002);
 		return;
 	}
 	curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&transfer);
@@ -356,6 +388,17 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&transfer);
 	device->download_easy = NULL;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (transfer->bad_piece) {
+		uint32_t index = transfer->bad_piece_index;
+
+		log_info("device %u: piece %u of %u from %s does not match the piece list: cut off, %lu checked bytes kept",
+			 device->index, index, device->pieces.count, device->download_url,
+			 (unsigned long)image_pieces_offset(&device->pieces, index));
+		if (relay_cut_back(swarm, device, index) < 0)
+			reset_partial(swarm, device);
+		download_complete(swarm, device, 9018);
+		return;
+	}
 	if (result != CURLE_OK || (status != 200 && status != 206)) {
 		unsigned int code;
 
@@ -368,13 +411,13 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 			 status, code, (unsigned long)device->downloaded);
 		if (code == 9018)
 			reset_partial(swarm, device);
-		complete(swarm, device, code);
+		download_complete(swarm, device, code);
 		return;
 	}
 	swarm->stats.bytes_downloaded += device->downloaded;
 	if (device->download_size && device->downloaded != device->download_size) {
 		reset_partial(swarm, device);
-		complete(swarm, device, 9017);
+		download_complete(swarm, device, 9017);
 		return;
 	}
 	if (device->hashing) {
@@ -385,7 +428,7 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		if (device->image_sha256 && device->image_sha256[0] && strcasecmp(hex, device->image_sha256) != 0) {
 			log_warn("device %u: image hash %s does not match %s", device->index, hex, device->image_sha256);
 			reset_partial(swarm, device);
-			complete(swarm, device, 9018);
+			download_complete(swarm, device, 9018);
 			return;
 		}
 	} else {
@@ -400,10 +443,11 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		if (rename(from, to) == 0) {
 			free(device->served_image);
 			device->served_image = strdup(device->download_name);
+			relay_complete(swarm, device);
 		}
 	}
 	free(device->partial_name);
 	device->partial_name = NULL;
 	device->downloaded = 0;
-	complete(swarm, device, 0);
+	download_complete(swarm, device, 0);
 }

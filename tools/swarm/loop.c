@@ -2,8 +2,8 @@
  * (multi socket interface, two multi handles: the second keeps the
  * connections of devices that send no cookie, apart from the small shared
  * cache), the libmicrohttpd server's epoll fd and a signalfd; a binary heap
- * of device timers (sessions: periodic Informs and retries; downloads:
- * resumes after a cut). Every wait is bounded by the nearest timer, so the
+ * of timers (sessions: periodic Informs and retries; downloads: resumes
+ * after a cut; served streams: an uplink with room again, a relay's wait). Every wait is bounded by the nearest timer, so the
  * loop never stalls. */
 #include "swarm.h"
 
@@ -177,7 +177,7 @@ int swarm_loop_init(struct swarm *swarm)
 		return -ENOMEM;
 	swarm->multi = swarm->drivers[0].multi;
 	swarm->kept_multi = swarm->drivers[1].multi;
-	swarm->heap = calloc(swarm->options.devices ? 2 * (size_t)swarm->options.devices : 1, sizeof(*swarm->heap));
+	swarm->heap = calloc(2 * (size_t)swarm->options.devices + SWARM_MAX_STREAMS, sizeof(*swarm->heap));
 	swarm->waiting = calloc(swarm->options.devices ? swarm->options.devices : 1, sizeof(*swarm->waiting));
 	if (!swarm->heap || !swarm->waiting)
 		return -ENOMEM;
@@ -289,10 +289,17 @@ int swarm_run(struct swarm *swarm)
 			struct device_timer *timer = swarm->heap[0];
 
 			timer_disarm(swarm, timer);
-			if (timer->download)
+			if (timer->kind == TIMER_DOWNLOAD)
 				download_resume_due(swarm, timer->device);
+			else if (timer->kind == TIMER_STREAM)
+				serve_timer_fired(swarm, timer->stream);
 			else
 				device_timer_fired(swarm, timer->device);
+		}
+		if (swarm->server && swarm->server_resumed) {
+			/* resumed by a timer above: its bytes go now, not after the next wait */
+			swarm->server_resumed = false;
+			MHD_run(swarm->server);
 		}
 		swarm_start_waiting_sessions(swarm);
 		if (swarm->options.duration_seconds > 0 &&

@@ -77,7 +77,8 @@ static int setup_devices(struct swarm *swarm)
 		device->index = i;
 		device->store_fd = -1;
 		device->session_timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device };
-		device->download_timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device, .download = true };
+		device->download_timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device,
+								 .kind = TIMER_DOWNLOAD };
 		snprintf(device->serial, sizeof(device->serial), "%s%06u", options->serial_prefix, options->first_index + i);
 		device->group = i % options->groups;
 		device->stock = in_share(i, 1, options->stock_ratio);
@@ -91,11 +92,17 @@ static int setup_devices(struct swarm *swarm)
 		device->occupancy = options->max_occupancy ? (unsigned int)rand_r(&random_state) % (options->max_occupancy + 1)
 							   : 0;
 		device->bandwidth = 10000 + (unsigned int)rand_r(&random_state) % 90000;
+		if (options->bandwidth_kbps)
+			device->bandwidth = options->bandwidth_kbps;
+		else if (options->upload_rate)
+			device->bandwidth = (uint32_t)(options->upload_rate * 8 / 1000);
 		device->hashing = i % options->hash_every == 0;
 	}
 	if (mark_devices(swarm, options->fault_devices, "fault-devices", offsetof(struct swarm_device, fault_downloads)) < 0 ||
 	    mark_devices(swarm, options->stall_devices, "stall-devices", offsetof(struct swarm_device, stall_downloads)) < 0 ||
 	    mark_devices(swarm, options->dead_servers, "dead-servers", offsetof(struct swarm_device, dead_server)) < 0 ||
+	    mark_devices(swarm, options->corrupt_servers, "corrupt-servers",
+			 offsetof(struct swarm_device, corrupt_server)) < 0 ||
 	    mark_devices(swarm, options->slow_devices, "slow-devices", offsetof(struct swarm_device, slow)) < 0 ||
 	    mark_devices(swarm, options->flaky_devices, "flaky-devices", offsetof(struct swarm_device, flaky)) < 0 ||
 	    set_occupancies(swarm, options->occupancy_list) < 0 || profiles_assign(swarm) < 0 ||
@@ -157,6 +164,11 @@ static void free_devices(struct swarm *swarm)
 		free(device->challenge);
 		free(device->counted_image);
 		sha256_stream_free(device->hash);
+		free(device->pieces_digest);
+		free(device->pieces_image);
+		free(device->pieces_text);
+		image_pieces_free(&device->pieces);
+		sha256_stream_free(device->piece_hash);
 		if (device->store_fd >= 0)
 			close(device->store_fd);
 	}

@@ -57,7 +57,13 @@ static void usage(FILE *stream)
 		"Downloads:\n"
 		"  --hash-every K            SHA-256 only every K-th device's downloads (default 1: all;\n"
 		"                            benchmarks; the others check the size only, counted apart)\n"
-		"  --download-rate RATE      bytes/s per download, e.g. 512K (default unlimited)\n"
+		"  --download-rate RATE      bytes/s per download, e.g. 512K (default unlimited): the downlink\n"
+		"  --upload-rate RATE        bytes/s a file-server device sends to all its readers together,\n"
+		"                            e.g. 1250K: its gateway uplink (default unlimited)\n"
+		"  --bandwidth KBIT          X_CASCADE_Bandwidth of every device (default: the upload rate,\n"
+		"                            or random 10-100 Mbit/s)\n"
+		"  --relay-wait-timeout S    a reader of an image a file server still receives is cut after\n"
+		"                            this long without a newly checked piece (default 10)\n"
 		"  --download-retries N      in-place Range resumes after a cut connection (default 3)\n"
 		"  --receive-buffer SIZE     SO_RCVBUF of download sockets, as on a small-memory device\n"
 		"                            (default: the kernel's)\n"
@@ -67,6 +73,7 @@ static void usage(FILE *stream)
 		"  --fault-devices LIST      downloads end with TransferComplete fault 9010\n"
 		"  --stall-devices LIST      downloads are accepted but never finish\n"
 		"  --dead-servers LIST       file servers answer 503\n"
+		"  --corrupt-servers LIST    file servers send the image with its middle byte flipped\n"
 		"  --slow-devices LIST       these devices download at --slow-rate (default 64K bytes/s)\n"
 		"  --flaky-devices LIST      these devices cut their connection once per image after\n"
 		"                            --cut-after bytes (default 256K), then resume with Range\n"
@@ -106,7 +113,8 @@ enum option_code {
 	OPTION_STALL_DEVICES, OPTION_DEAD_SERVERS, OPTION_SEED, OPTION_VERBOSE, OPTION_ACK_LOG, OPTION_OCCUPANCY,
 	OPTION_SOURCE_RANGE, OPTION_PREFIX_FILE, OPTION_REPORT, OPTION_HASH_EVERY, OPTION_DOWNLOAD_RATE,
 	OPTION_SLOW_DEVICES, OPTION_SLOW_RATE, OPTION_FLAKY_DEVICES, OPTION_CUT_AFTER, OPTION_DOWNLOAD_RETRIES,
-	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER, OPTION_PROFILE, OPTION_DROP_DELAY,
+	OPTION_RETRY_MAX, OPTION_RECEIVE_BUFFER, OPTION_PROFILE, OPTION_DROP_DELAY, OPTION_UPLOAD_RATE,
+	OPTION_BANDWIDTH, OPTION_RELAY_WAIT_TIMEOUT, OPTION_CORRUPT_SERVERS,
 };
 
 static const struct option long_options[] = {
@@ -144,6 +152,7 @@ static const struct option long_options[] = {
 	{ "fault-devices", required_argument, NULL, OPTION_FAULT_DEVICES },
 	{ "stall-devices", required_argument, NULL, OPTION_STALL_DEVICES },
 	{ "dead-servers", required_argument, NULL, OPTION_DEAD_SERVERS },
+	{ "corrupt-servers", required_argument, NULL, OPTION_CORRUPT_SERVERS },
 	{ "seed", required_argument, NULL, OPTION_SEED },
 	{ "ack-log", required_argument, NULL, OPTION_ACK_LOG },
 	{ "occupancy", required_argument, NULL, OPTION_OCCUPANCY },
@@ -152,6 +161,9 @@ static const struct option long_options[] = {
 	{ "report", required_argument, NULL, OPTION_REPORT },
 	{ "hash-every", required_argument, NULL, OPTION_HASH_EVERY },
 	{ "download-rate", required_argument, NULL, OPTION_DOWNLOAD_RATE },
+	{ "upload-rate", required_argument, NULL, OPTION_UPLOAD_RATE },
+	{ "bandwidth", required_argument, NULL, OPTION_BANDWIDTH },
+	{ "relay-wait-timeout", required_argument, NULL, OPTION_RELAY_WAIT_TIMEOUT },
 	{ "slow-devices", required_argument, NULL, OPTION_SLOW_DEVICES },
 	{ "slow-rate", required_argument, NULL, OPTION_SLOW_RATE },
 	{ "flaky-devices", required_argument, NULL, OPTION_FLAKY_DEVICES },
@@ -215,7 +227,7 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		.software_version = "1.0", .location_prefix = "loc-", .file_server_ratio = 0.1, .max_occupancy = 5000,
 		.cache_size = 1ull << 30, .concurrency = 256, .store_dir = "swarm-store", .seed = 1,
 		.source_range = "auto", .hash_every = 1, .slow_rate = 64 * 1024, .cut_after = 256 * 1024,
-		.download_retries = 3, .retry_max_seconds = 30, .drop_delay_seconds = 5,
+		.download_retries = 3, .retry_max_seconds = 30, .drop_delay_seconds = 5, .relay_wait_seconds = 10,
 	};
 	while (result == 0 && (code = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (code) {
@@ -262,6 +274,7 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		case OPTION_FAULT_DEVICES: options->fault_devices = optarg; break;
 		case OPTION_STALL_DEVICES: options->stall_devices = optarg; break;
 		case OPTION_DEAD_SERVERS: options->dead_servers = optarg; break;
+		case OPTION_CORRUPT_SERVERS: options->corrupt_servers = optarg; break;
 		case OPTION_SEED: result = number("seed", optarg, 0, 4000000000LL, &options->seed); break;
 		case OPTION_VERBOSE: options->verbose = true; break;
 		case OPTION_ACK_LOG: options->ack_log = optarg; break;
@@ -271,6 +284,11 @@ int swarm_parse_options(int argc, char **argv, struct swarm_options *options)
 		case OPTION_REPORT: options->report_path = optarg; break;
 		case OPTION_HASH_EVERY: result = number("hash-every", optarg, 1, 1000000, &options->hash_every); break;
 		case OPTION_DOWNLOAD_RATE: result = size("download-rate", optarg, 1024, &options->download_rate); break;
+		case OPTION_UPLOAD_RATE: result = size("upload-rate", optarg, 1024, &options->upload_rate); break;
+		case OPTION_BANDWIDTH: result = number("bandwidth", optarg, 1, 100000000, &options->bandwidth_kbps); break;
+		case OPTION_RELAY_WAIT_TIMEOUT:
+			result = fraction("relay-wait-timeout", optarg, 0.1, 3600, &options->relay_wait_seconds);
+			break;
 		case OPTION_SLOW_DEVICES: options->slow_devices = optarg; break;
 		case OPTION_SLOW_RATE: result = size("slow-rate", optarg, 1024, &options->slow_rate); break;
 		case OPTION_FLAKY_DEVICES: options->flaky_devices = optarg; break;

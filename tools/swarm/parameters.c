@@ -68,6 +68,9 @@ size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool 
 	snprintf(text, sizeof(text), "%s/d/%u", swarm->base_url, device->index);
 	add(device, parameters, values, names, &count, capacity, "X_CASCADE_FileServer.URL", "xsd:string",
 	    device->file_server ? text : "");
+	if (device->file_server) /* it checks pieces and relays while receiving (relay.c) */
+		add(device, parameters, values, names, &count, capacity, "X_CASCADE_ImagePiecesSHA256", "xsd:string",
+		    device->pieces_digest);
 	if (!inform) {
 		add(device, parameters, values, names, &count, capacity, "X_CASCADE_MasterURL", "xsd:string",
 		    device->master_url);
@@ -175,7 +178,8 @@ static void get_names(struct swarm *swarm, struct swarm_device *device, const st
 		answer_infos[count].name = answer_names[count];
 		answer_infos[count].writable = strstr(answer_names[count], "X_CASCADE_MasterURL") ||
 					       strstr(answer_names[count], "X_CASCADE_ImageSHA256") ||
-					       strstr(answer_names[count], "X_CASCADE_ImageSignature");
+					       strstr(answer_names[count], "X_CASCADE_ImageSignature") ||
+					       strstr(answer_names[count], "X_CASCADE_ImagePiecesSHA256");
 		count++;
 	}
 	if (count == 0) {
@@ -198,7 +202,8 @@ static void set_values(struct swarm_device *device, const struct cwmp_set_parame
 		if (!device->cascade || strncmp(name, device->root, root_length) != 0 ||
 		    (strcmp(name + root_length, "X_CASCADE_MasterURL") != 0 &&
 		     strcmp(name + root_length, "X_CASCADE_ImageSHA256") != 0 &&
-		     strcmp(name + root_length, "X_CASCADE_ImageSignature") != 0))
+		     strcmp(name + root_length, "X_CASCADE_ImageSignature") != 0 &&
+		     (strcmp(name + root_length, "X_CASCADE_ImagePiecesSHA256") != 0 || !device->file_server)))
 			answer_faults[faults++] = (struct cwmp_set_parameter_values_fault){ name, 9005, NULL };
 	}
 	if (faults) {
@@ -209,9 +214,10 @@ static void set_values(struct swarm_device *device, const struct cwmp_set_parame
 	}
 	for (size_t i = 0; i < set->parameter_count; i++) {
 		const char *name = set->parameters[i].name + root_length;
-		char **field = strcmp(name, "X_CASCADE_MasterURL") == 0	     ? &device->master_url
-			       : strcmp(name, "X_CASCADE_ImageSignature") == 0 ? &device->image_signature
-									       : &device->image_sha256;
+		char **field = strcmp(name, "X_CASCADE_MasterURL") == 0	        ? &device->master_url
+			       : strcmp(name, "X_CASCADE_ImageSignature") == 0    ? &device->image_signature
+			       : strcmp(name, "X_CASCADE_ImagePiecesSHA256") == 0 ? &device->pieces_digest
+										  : &device->image_sha256;
 
 		free(*field);
 		*field = strdup(set->parameters[i].value);

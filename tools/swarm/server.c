@@ -1,8 +1,9 @@
 /* The swarm's own HTTP server (libmicrohttpd driven from the swarm's epoll
  * loop, no thread): GET /cr/N is device N's ConnectionRequestURL (Digest
- * auth with cascade's nonces when configured, common/digest_auth.h); GET /d/N/images/NAME serves the image device N
- * downloaded when it is a file server, with Range, as cascade-master would;
- * GET /-/stats is the summary so far (tests watch the slaves' progress). */
+ * auth with cascade's nonces when configured, common/digest_auth.h);
+ * /d/N/images/NAME, /d/N/pieces/NAME and /d/N/-/stats are device N's file
+ * server when it is one (serve.c); GET /-/stats is the summary so far
+ * (tests watch the slaves' progress). */
 #include "swarm.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@
 #define CR_REALM "cascade-swarm"
 #include "common/parse.h"
 
-static enum MHD_Result reply(struct MHD_Connection *connection, unsigned int status)
+enum MHD_Result server_reply(struct MHD_Connection *connection, unsigned int status)
 {
 	struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result result = MHD_queue_response(connection, status, response);
@@ -75,48 +76,19 @@ static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connec
 	swarm->stats.connection_requests++;
 	device->connection_requested = true;
 	device_want_session(swarm, device);
-	return reply(connection, MHD_HTTP_OK);
+	return server_reply(connection, MHD_HTTP_OK);
 }
 
-static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
-				   const char *name)
+enum MHD_Result server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
+				  const char *content_type)
 {
-	const char *range = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
-	struct MHD_Response *response;
+	struct MHD_Response *response = MHD_create_response_from_buffer(length, (void *)text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result result;
-	struct stat status;
-	uint64_t start = 0;
-	char path[512], header[96];
-	int fd;
 
-	if (device->dead_server)
-		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
-	if (!device->file_server || !device->served_image || strcmp(device->served_image, name) != 0)
-		return reply(connection, MHD_HTTP_NOT_FOUND);
-	image_path(swarm, device, name, false, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &status) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return reply(connection, MHD_HTTP_NOT_FOUND);
-	}
-	if (range && sscanf(range, "bytes=%lu-", (unsigned long *)&start) == 1 && start >= (uint64_t)status.st_size) {
-		close(fd);
-		return reply(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE);
-	}
-	response = MHD_create_response_from_fd_at_offset64((uint64_t)status.st_size - start, fd, start);
-	if (!response) {
-		close(fd);
+	if (!response)
 		return MHD_NO;
-	}
-	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(response, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	if (start) {
-		snprintf(header, sizeof(header), "bytes %lu-%lu/%lu", (unsigned long)start,
-			 (unsigned long)status.st_size - 1, (unsigned long)status.st_size);
-		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_RANGE, header);
-	}
-	result = MHD_queue_response(connection, start ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, response);
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	result = MHD_queue_response(connection, MHD_HTTP_OK, response);
 	MHD_destroy_response(response);
 	return result;
 }
@@ -125,18 +97,10 @@ static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connect
 {
 	char text[8192];
 	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
-	struct MHD_Response *response;
-	enum MHD_Result result;
 
 	if (length < 0)
-		return reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	response = MHD_create_response_from_buffer((size_t)length, text, MHD_RESPMEM_MUST_COPY);
-	if (!response)
-		return MHD_NO;
-	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	result = MHD_queue_response(connection, MHD_HTTP_OK, response);
-	MHD_destroy_response(response);
-	return result;
+		return server_reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	return server_reply_text(connection, text, (size_t)length, "application/json");
 }
 
 static enum MHD_Result handle(void *argument, struct MHD_Connection *connection, const char *url, const char *method,
@@ -151,15 +115,20 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	(void)upload_data_size;
 	(void)context;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
+		return server_reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strcmp(url, "/-/stats") == 0)
 		return stats(swarm, connection);
 	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
 		return connection_request(swarm, connection, url, device);
-	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest)) &&
-	    strncmp(rest, "/images/", 8) == 0 && !strchr(rest + 8, '/'))
-		return serve_image(swarm, connection, device, rest + 8);
-	return reply(connection, MHD_HTTP_NOT_FOUND);
+	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest))) {
+		if (strncmp(rest, "/images/", 8) == 0 && rest[8] && !strchr(rest + 8, '/'))
+			return serve_image(swarm, connection, device, rest + 8);
+		if (strncmp(rest, "/pieces/", 8) == 0 && rest[8] && !strchr(rest + 8, '/'))
+			return serve_pieces(connection, device, rest + 8);
+		if (strcmp(rest, "/-/stats") == 0)
+			return serve_device_stats(connection, device);
+	}
+	return server_reply(connection, MHD_HTTP_NOT_FOUND);
 }
 
 int server_start(struct swarm *swarm)
@@ -179,9 +148,11 @@ int server_start(struct swarm *swarm)
 	nonce_slots = swarm->options.devices < 2048 ? 4096 : 2 * swarm->options.devices;
 	if (swarm->options.cr_username && digest_nonces_new(nonce_slots, 300000, &swarm->nonces) < 0)
 		return -ENOMEM;
-	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	swarm->server = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+						 (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 					 0, NULL, NULL, handle, swarm, MHD_OPTION_SOCK_ADDR, &address,
-					 MHD_OPTION_CONNECTION_LIMIT, 4000, MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
+					 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SWARM_MAX_STREAMS,
+					 MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
 	if (!swarm->server) {
 		log_error("cannot listen on %s: %s", swarm->options.listen, strerror(errno));
 		return -EADDRNOTAVAIL;
@@ -202,8 +173,11 @@ int server_start(struct swarm *swarm)
 
 void server_stop(struct swarm *swarm)
 {
-	if (swarm->server)
+	if (swarm->server) {
+		serve_resume_all(swarm); /* no connection may stay suspended */
+		MHD_run(swarm->server);
 		MHD_stop_daemon(swarm->server);
+	}
 	swarm->server = NULL;
 	digest_nonces_free(swarm->nonces);
 	swarm->nonces = NULL;

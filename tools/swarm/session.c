@@ -536,6 +536,11 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 		transfer_free(transfer, easy);
 		return;
 	}
+	if (transfer->kind == TRANSFER_PIECES) {
+		relay_list_finished(swarm, device, easy, result);
+		transfer_free(transfer, easy);
+		return;
+	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (transfer->cookie[0]) {
 		snprintf(device->cookie, sizeof(device->cookie), "%s", transfer->cookie);

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/digest_auth.h"
+#include "common/image_pieces.h"
 #include "common/sha256.h"
 #include "cwmp/cwmp.h"
 
@@ -46,6 +47,7 @@ struct swarm_options {
 	const char *fault_devices;   /* "1,5,9": downloads end in fault 9010 */
 	const char *stall_devices;   /* accept Download, never finish */
 	const char *dead_servers;    /* file servers answering 503 */
+	const char *corrupt_servers; /* file servers sending one flipped byte (the middle one) */
 	const char *occupancy_list;  /* "I=V,...": fixed occupancy for some devices */
 	const char *ack_log;         /* file: one line per acknowledged Inform / TransferComplete */
 	/* source addresses: "auto" (a loopback ACS: 127.64.0.0/10), "none", or A.B.C.D/BITS */
@@ -54,6 +56,9 @@ struct swarm_options {
 	const char *report_path;     /* file: one JSON line per finished download attempt */
 	unsigned int hash_every;     /* hash every Kth device's downloads (1: all) */
 	uint64_t download_rate;      /* bytes/s per download, 0: unlimited */
+	uint64_t upload_rate;        /* bytes/s a file-server device sends in all, 0: unlimited (its uplink) */
+	unsigned int bandwidth_kbps; /* X_CASCADE_Bandwidth of every device, 0: from upload_rate, else random */
+	double relay_wait_seconds;   /* a reader waiting this long for new checked bytes is cut */
 	const char *slow_devices;    /* these devices download at slow_rate */
 	uint64_t slow_rate;
 	const char *flaky_devices;   /* these devices cut their connection once per image */
@@ -67,14 +72,24 @@ struct swarm_options {
 	bool verbose;
 };
 
-/* A device has two timers in the swarm's heap: its next session (periodic
- * Inform, retry after a failure) and its next download resume. */
+/* Timers in the swarm's heap: a device's next session (periodic Inform,
+ * retry after a failure) and next download resume, and a served stream's
+ * wake-up (its device's uplink has room again, or it waited too long for
+ * bytes the device is still receiving). */
+enum timer_kind { TIMER_SESSION = 0, TIMER_DOWNLOAD, TIMER_STREAM };
+
+struct served_stream;
+
 struct device_timer {
 	uint64_t due_ms;
 	size_t heap_index;
 	struct swarm_device *device;
-	bool download; /* false: session timer */
+	enum timer_kind kind;
+	struct served_stream *stream; /* TIMER_STREAM */
 };
+
+/* Responses of the swarm's server in flight at once (its connection limit). */
+#define SWARM_MAX_STREAMS 4000
 
 enum device_phase { PHASE_IDLE = 0, PHASE_SESSION, PHASE_WAITING };
 
@@ -104,7 +119,7 @@ struct swarm_device {
 	char root[24];
 	unsigned int group;
 	bool cascade, file_server, stock;
-	bool fault_downloads, stall_downloads, dead_server, slow, flaky;
+	bool fault_downloads, stall_downloads, dead_server, slow, flaky, corrupt_server;
 	enum swarm_profile profile;
 	unsigned int variant;        /* which behaviour of the profile */
 	char *stalled_image;         /* stalling: the image whose first Download it sat on */
@@ -150,6 +165,19 @@ struct swarm_device {
 	char *master_url, *image_sha256;
 	char *image_signature;            /* kept, not checked: the swarm holds no public key */
 	char *served_image; /* image name this device can serve */
+	/* relaying (file servers given a piece list, relay.c): the list of the
+	 * image being received or served, checked pieces, readers in flight */
+	char *pieces_digest;          /* X_CASCADE_ImagePiecesSHA256, NULL or "": none */
+	char *pieces_image;           /* the image the list below belongs to, NULL: none */
+	struct image_pieces pieces;
+	char *pieces_text;            /* the list as fetched (served at /d/N/pieces/NAME) */
+	size_t pieces_text_length;
+	struct sha256_stream *piece_hash; /* the current piece's bytes so far */
+	uint64_t verified;            /* bytes of checked pieces from the start */
+	bool relaying;                /* serves the image while it receives it */
+	struct served_stream *streams; /* its server's responses in flight (serve.c) */
+	/* its uplink (--upload-rate) and what it sent */
+	uint64_t upload_start_ms, upload_counted, bytes_sent;
 	/* timers and session back-off */
 	struct device_timer session_timer, download_timer;
 	unsigned int session_failures, exchanges;
@@ -200,6 +228,7 @@ struct swarm {
 	size_t waiting_head, waiting_count;
 	uint64_t started_ms;
 	bool stopping;
+	bool server_resumed; /* a suspended connection was resumed: libmicrohttpd must run again */
 	unsigned int bootstrapped;
 	unsigned int random_state; /* back-off jitter */
 	FILE *ack_log;
@@ -246,6 +275,10 @@ enum answer_action device_answer(struct swarm *swarm, struct swarm_device *devic
 
 /* download.c */
 int download_start(struct swarm *swarm, struct swarm_device *device);
+/* The first (or next) image request, once the piece list is in; a failure is reported. */
+void download_request_or_fail(struct swarm *swarm, struct swarm_device *device);
+/* Ends the download with fault_code (0: success) and reports it. */
+void download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code);
 void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
 /* The download timer fired: resume the cut transfer in place, or a
  * transfer paused by the device's rate. */
@@ -278,6 +311,42 @@ enum cwmp_version profile_version(const struct swarm_device *device);
 /* server.c */
 int server_start(struct swarm *swarm);
 void server_stop(struct swarm *swarm);
+/* An empty answer with status, and a 200 with a copy of text. */
+enum MHD_Result server_reply(struct MHD_Connection *connection, unsigned int status);
+enum MHD_Result server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
+				  const char *content_type);
+
+/* serve.c: a file-server device's images, piece lists and figures. */
+enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
+			    const char *name);
+enum MHD_Result serve_pieces(struct MHD_Connection *connection, struct swarm_device *device, const char *name);
+enum MHD_Result serve_device_stats(struct MHD_Connection *connection, struct swarm_device *device);
+/* The device has new checked bytes (or the whole image): its waiting readers go on. */
+void serve_wake(struct swarm *swarm, struct swarm_device *device);
+/* The device threw its partial image away: readers of it are cut. */
+void serve_break(struct swarm *swarm, struct swarm_device *device);
+/* A stream's timer fired. */
+void serve_timer_fired(struct swarm *swarm, struct served_stream *stream);
+/* Resumes every suspended stream (before the server stops). */
+void serve_resume_all(struct swarm *swarm);
+
+/* relay.c: piece lists and piece checks of file-server devices. */
+/* Before a download's first request: 1 when the piece list is being
+ * fetched (the request follows), 0 to go on, or a TR-069 fault (> 0). */
+int relay_prepare(struct swarm *swarm, struct swarm_device *device);
+/* The piece list's GET ended. */
+void relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+/* Feeds received bytes (at offset device->downloaded) to the piece check:
+ * 0, or -EBADMSG when they complete a bad piece (*bad_piece says which). */
+int relay_received(struct swarm *swarm, struct swarm_device *device, const char *data, size_t bytes,
+		   uint32_t *bad_piece);
+/* The partial image restarts from byte 0 (discarded or the server ignored Range). */
+void relay_restart(struct swarm *swarm, struct swarm_device *device);
+/* Cuts the partial file back to the start of bad_piece, which the piece
+ * check refused; 0 or a negative errno. */
+int relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t bad_piece);
+/* The device holds the whole image now. */
+void relay_complete(struct swarm *swarm, struct swarm_device *device);
 
 /* stats.c */
 void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);

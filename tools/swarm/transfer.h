@@ -6,7 +6,7 @@
 #include "common/byte_buffer.h"
 #include "swarm.h"
 
-enum transfer_kind { TRANSFER_CWMP = 0, TRANSFER_DOWNLOAD };
+enum transfer_kind { TRANSFER_CWMP = 0, TRANSFER_DOWNLOAD, TRANSFER_PIECES };
 
 struct transfer {
 	enum transfer_kind kind;
@@ -26,12 +26,20 @@ struct transfer {
 	bool cut;      /* fault injection: the device drops this transfer */
 	bool oversize; /* the server sent more than FileSize */
 	bool paused;   /* held back by the device's rate until its download timer */
+	bool bad_piece; /* a piece it completed does not match the piece list */
+	uint32_t bad_piece_index;
 	uint64_t rate_started_ms, rate_bytes;
 	struct transfer *previous, *next; /* all transfers in flight */
 	CURL *easy;
 };
 
 void transfer_free(struct transfer *transfer, CURL *easy);
+/* A device's transfer of url (its own source address, the write callback
+ * given transfer as its data) in *handle, for more options; then
+ * device_transfer_start runs it as the device's current transfer. */
+struct transfer *device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
+				     const char *url, curl_write_callback write, CURL **handle);
+int device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy);
 /* Remembers a transfer in flight, so shutdown can free it. */
 void transfer_track(struct transfer *transfer, CURL *easy);
 /* Removes and frees every transfer still in flight (at exit). */

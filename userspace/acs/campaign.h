@@ -129,9 +129,10 @@ struct source_figures {
 };
 /* How many children a source may serve at once: relay_fanout while it
  * receives; the fan-out when its capacity is unknown; otherwise what its
- * measured egress per child says fills its capacity (at most twice the
- * children it has, per measurement; no more once 85% of it is used); the
- * children it has while it is over the occupancy limit. Within 1..fanout. */
+ * measured egress per child says fills 85% of its capacity (at most twice
+ * the children it has, per measurement; no more once 60% of it is used:
+ * readings are noisy); the children it has while it is over the occupancy
+ * limit. Within 1..fanout. */
 unsigned int tree_children_limit(const struct source_figures *figures, unsigned int fanout, unsigned int relay_fanout);
 /* Dispatches the group's pending slaves of the open waves to sources with
  * a free slot, file servers first. */

@@ -17,8 +17,12 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-/* Egress at or over this share of a source's capacity: saturated. */
-#define SATURATED_PERCENT 85
+/* Egress at or over this share of a source's capacity: saturated (a
+ * reading of an uplink its children fill runs 80-95%: no child is added on
+ * noise, which would only halve what every child gets). More children are
+ * added to fill TARGET_PERCENT of it. */
+#define SATURATED_PERCENT 60
+#define TARGET_PERCENT    85
 
 unsigned int tree_children_limit(const struct source_figures *figures, unsigned int fanout, unsigned int relay_fanout)
 {
@@ -39,7 +43,8 @@ unsigned int tree_children_limit(const struct source_figures *figures, unsigned 
 		} else {
 			/* the children it has take egress / children each: enough of
 			 * them to fill the capacity, at most twice as many per step */
-			uint64_t wanted = figures->egress ? (children * figures->capacity + figures->egress - 1) / figures->egress
+			uint64_t goal = figures->capacity * TARGET_PERCENT / 100;
+			uint64_t wanted = figures->egress ? (children * goal + figures->egress - 1) / figures->egress
 							  : 2ull * children;
 
 			limit = wanted > 2ull * children ? 2 * children : (unsigned int)wanted;
@@ -137,6 +142,12 @@ struct tree_node {
 	bool done;
 };
 
+/* After a child came or went, readings wait this long to count. */
+static uint64_t settle_ms(const struct acs_config *config)
+{
+	return config->source_poll_interval_ms > 500 ? config->source_poll_interval_ms : 500;
+}
+
 static unsigned int figure_limit(struct controller *controller, struct campaign_member *member,
 				 const struct tree_node *node, uint64_t now_ms)
 {
@@ -150,8 +161,11 @@ static unsigned int figure_limit(struct controller *controller, struct campaign_
 	};
 	uint32_t occupancy;
 
-	figures.egress_valid = source_egress(controller, device, now_ms, &figures.egress) &&
-			       device->measured.window_start_ms >= node->latest_change_ms;
+	/* a reading counts once its whole window came after the last change of
+	 * children (and a settling time: a child's first bytes come after its
+	 * session), and when something was sent at all */
+	figures.egress_valid = source_egress(controller, device, now_ms, &figures.egress) && figures.egress > 0 &&
+			       device->measured.window_start_ms >= node->latest_change_ms + settle_ms(config);
 	figures.over_occupancy = source_occupancy(controller, device, now_ms, &occupancy) &&
 				 occupancy > campaign_occupancy_limit(config);
 	return tree_children_limit(&figures, member->group->campaign->fanout, config->relay_fanout);
@@ -281,7 +295,13 @@ void tree_pump(struct controller *controller, struct campaign_group *group, stru
 		nodes[i].serves = serves_now(controller, member, now_ms, now_seconds);
 		if (!nodes[i].serves)
 			continue;
+		if (member->state == MEMBER_DONE && member->since_ms > nodes[i].latest_change_ms)
+			nodes[i].latest_change_ms = member->since_ms; /* readings while it received tell nothing */
 		nodes[i].limit = figure_limit(controller, member, &nodes[i], now_ms);
+		if (nodes[i].limit != member->children_limit)
+			log_debug("campaign %u group %u: %s may serve %u at once (was %u; %u serving, egress %lu bytes/s)",
+				  campaign->id, group->group->id, member->device->key, nodes[i].limit, member->children_limit,
+				  nodes[i].children, (unsigned long)member->device->measured.rate);
 		member->children_limit = nodes[i].limit;
 		sources++;
 		if (depth_of(nodes, count, (int)i) > depth)

@@ -125,11 +125,19 @@ static void test_children_limit_rule(void **state)
 	figures.children = 3;
 	assert_int_equal(tree_children_limit(&figures, 32, 1), 3); /* no measurement: keep */
 	figures.egress_valid = true;
-	figures.egress = 2500000; /* 3 children take 20%: 15 would fill it, but at most twice as many per step */
+	figures.egress = 2500000; /* 3 children take 20%: 13 would fill 85%, but at most twice as many per step */
 	assert_int_equal(tree_children_limit(&figures, 32, 1), 6);
-	figures.egress = 6250000; /* half: 6 fill it */
+	figures.egress = 5000000; /* 40%: 7 fill 85%, 6 at most */
 	assert_int_equal(tree_children_limit(&figures, 32, 1), 6);
-	figures.egress = 10625000; /* 85%: saturated, no more children */
+	figures.current_limit = 6;
+	figures.children = 6;
+	figures.egress = 7000000; /* 6 take 56%: 10 fill 85% */
+	assert_int_equal(tree_children_limit(&figures, 32, 1), 10);
+	figures.current_limit = 3;
+	figures.children = 3;
+	figures.egress = 7500000; /* 60%: saturated (readings are noisy), no more children */
+	assert_int_equal(tree_children_limit(&figures, 32, 1), 3);
+	figures.egress = 12000000;
 	assert_int_equal(tree_children_limit(&figures, 32, 1), 3);
 	figures.egress = 2500000;
 	assert_int_equal(tree_children_limit(&figures, 4, 1), 4); /* never past the fan-out */
@@ -306,8 +314,13 @@ static void test_measured_egress_widens_the_fanout(void **state)
 	report(fixture, 0, 0);
 	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1); /* capacity known: one child to start */
 	accept_download(fixture, 1);
-	fixture->devices[1]->member->since_ms = now - 1000;
-	/* readings while that child ran: 2.5 MB/s of 12.5, room for more */
+	/* readings of the master done, while that child ran: 2.5 MB/s of 12.5, room for more */
+	source_measurement_record(fixture->devices[0], 0, false, 0, now - 800);
+	source_measurement_record(fixture->devices[0], 1000, false, 0, now - 600);
+	tick(fixture);
+	assert_int_equal(fixture->devices[0]->member->children_limit, 1); /* the window began before it was done */
+	fixture->devices[0]->member->since_ms = now - 3000;
+	fixture->devices[1]->member->since_ms = now - 1500; /* (2 s would make it overdue) */
 	source_measurement_record(fixture->devices[0], 1000, false, 0, now - 500);
 	source_measurement_record(fixture->devices[0], 1251000, false, 0, now);
 	tick(fixture);
@@ -322,7 +335,7 @@ static void test_measured_egress_widens_the_fanout(void **state)
 	tick(fixture);
 	assert_int_equal(fixture->devices[0]->member->children_limit, 2);
 	/* a reading while both ran: 12.5 MB/s, saturated, no third */
-	fixture->devices[second]->member->since_ms = now - 100;
+	fixture->devices[second]->member->since_ms = now - 1000;
 	source_measurement_record(fixture->devices[0], 1251000 + 1250000, false, 0, now + 100);
 	tick(fixture);
 	assert_int_equal(fixture->devices[0]->member->children_limit, 2);

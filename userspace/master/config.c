@@ -31,8 +31,10 @@ static const struct option_spec options[] = {
 	{ "idle-timeout", true, "DURATION   close a connection idle or stalled this long (default 60s)" },
 	{ "header-timeout", true, "DURATION   a request head must arrive within this (default 10s)" },
 	{ "grace", true, "DURATION   on SIGTERM, let transfers finish this long (default 30s)" },
-	{ "send-mode", true, "MODE       auto, splice or zc (default auto)" },
-	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 64K)" },
+	{ "send-mode", true, "MODE       auto, splice, copy or zc (default auto)" },
+	{ "copy-max-size", true, "SIZE       auto mode: images up to this size are sent by copy (default 4M)" },
+	{ "copy-max-transfers", true, "N       auto mode: copy only while a loop sends fewer bodies (default 128)" },
+	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 0: none)" },
 	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
 	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },
 	{ "no-meter", false, "          the same as --meter false" },
@@ -57,7 +59,9 @@ void master_config_defaults(struct master_config *config)
 	config->header_timeout_ms = 10000;
 	config->grace_ms = 30000;
 	config->send_mode = SEND_MODE_AUTO;
-	config->zc_max_size = 64 << 10;
+	config->zc_max_size = 0;
+	config->copy_max_size = 4 << 20;
+	config->copy_max_transfers = 128;
 	config->pipe_size = 1 << 20;
 	config->log_level = LOG_LEVEL_INFO;
 	config->meter = true;
@@ -123,6 +127,7 @@ const char *send_mode_name(enum send_mode mode)
 	switch (mode) {
 	case SEND_MODE_SPLICE: return "splice";
 	case SEND_MODE_ZC: return "zc";
+	case SEND_MODE_COPY: return "copy";
 	default: return "auto";
 	}
 }
@@ -150,9 +155,10 @@ static int set_duration(const char *value, uint64_t minimum, uint64_t *out)
 
 static int set_send_mode(const char *value, enum send_mode *out)
 {
-	static const enum send_mode modes[] = { SEND_MODE_AUTO, SEND_MODE_SPLICE, SEND_MODE_ZC };
+	static const enum send_mode modes[] = { SEND_MODE_AUTO, SEND_MODE_SPLICE, SEND_MODE_ZC,
+						SEND_MODE_COPY };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(value, send_mode_name(modes[i])) == 0) {
 			*out = modes[i];
 			return 0;
@@ -196,6 +202,10 @@ int master_config_set(struct master_config *config, const char *key, const char 
 		return set_send_mode(value, &config->send_mode);
 	if (strcmp(key, "zc-max-size") == 0)
 		return parse_size(value, &config->zc_max_size);
+	if (strcmp(key, "copy-max-size") == 0)
+		return parse_size(value, &config->copy_max_size);
+	if (strcmp(key, "copy-max-transfers") == 0)
+		return set_count(value, 0, 1000000, &config->copy_max_transfers);
 	if (strcmp(key, "pipe-size") == 0) {
 		uint64_t size;
 
@@ -258,7 +268,8 @@ void master_config_usage(FILE *out)
 {
 	fprintf(out, "Usage: cascade-master --images DIR [options]\n"
 		     "Serves the verified images of DIR (listed in DIR/SHA256SUMS) at /images/NAME\n"
-		     "over HTTP/1.1 with io_uring and zero-copy sends. Also /-/stats (JSON),\n"
+		     "over HTTP/1.1 with io_uring (bodies by splice, or sent from a read-only\n"
+		     "mapping: --send-mode). Also /-/stats (JSON),\n"
 		     "/metrics (Prometheus) and POST /-/reload. SIGHUP reloads, SIGTERM drains.\n\n"
 		     "Options:\n");
 	for (size_t i = 0; i < OPTION_COUNT; i++)

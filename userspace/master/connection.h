@@ -43,8 +43,9 @@ enum connection_state {
 
 enum body_method {
 	BODY_NONE,
-	BODY_SPLICE,
-	BODY_ZERO_COPY,
+	BODY_SPLICE,       /* file -> pipe -> socket, io-wq */
+	BODY_COPY,         /* SENDMSG from the image mapping */
+	BODY_ZERO_COPY,    /* SENDMSG_ZC from the image mapping */
 };
 
 struct connection {
@@ -88,10 +89,10 @@ struct connection {
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */
-	/* send_zc: the head still unsent and the next body chunk, sent as one
-	 * unlinked SENDMSG_ZC (transfer.c says why it is never linked). */
-	struct msghdr zero_copy_message;
-	struct iovec zero_copy_parts[2];
+	/* copy and send_zc: the head still unsent and the next body chunk,
+	 * sent as one unlinked SENDMSG(_ZC) (transfer.c says why). */
+	struct msghdr mapped_message;
+	struct iovec mapped_parts[2];
 	struct group_counters *group;
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
 	uint64_t reload_ticket;

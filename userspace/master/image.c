@@ -92,6 +92,7 @@ int image_store_init(struct image_store *store, const struct master_config *conf
 	snprintf(store->directory, sizeof(store->directory), "%s", config->images);
 	store->send_mode = config->send_mode;
 	store->zc_max_size = config->zc_max_size;
+	store->copy_max_size = config->copy_max_size;
 	store->stats = stats;
 	store->cache = manifest_cache_new();
 	return store->cache ? 0 : -ENOMEM;
@@ -106,13 +107,33 @@ void image_store_destroy(struct image_store *store)
 	pthread_mutex_destroy(&store->lock);
 }
 
-static bool uses_zero_copy_send(const struct image_store *store, uint64_t size)
+const char *image_send_method_name(enum image_send_method method)
+{
+	switch (method) {
+	case IMAGE_SEND_COPY: return "copy";
+	case IMAGE_SEND_ZERO_COPY: return "zc";
+	default: return "splice";
+	}
+}
+
+/* The decision table of docs/master.md: small images by send_zc (only when
+ * --zc-max-size asks), images up to --copy-max-size by copy from their
+ * mapping, larger ones by splice (no mapping, so no RSS). */
+static enum image_send_method choose_send_method(const struct image_store *store, uint64_t size)
 {
 	if (size == 0)
-		return false;
-	if (store->send_mode == SEND_MODE_ZC)
-		return true;
-	return store->send_mode == SEND_MODE_AUTO && size <= store->zc_max_size;
+		return IMAGE_SEND_SPLICE; /* no body; nothing to map */
+	switch (store->send_mode) {
+	case SEND_MODE_SPLICE: return IMAGE_SEND_SPLICE;
+	case SEND_MODE_ZC: return IMAGE_SEND_ZERO_COPY;
+	case SEND_MODE_COPY: return IMAGE_SEND_COPY;
+	case SEND_MODE_AUTO: break;
+	}
+	if (size <= store->zc_max_size)
+		return IMAGE_SEND_ZERO_COPY;
+	if (size <= store->copy_max_size)
+		return IMAGE_SEND_COPY;
+	return IMAGE_SEND_SPLICE;
 }
 
 /* A new image object for a verified file; takes ownership of file->fd. */
@@ -140,14 +161,14 @@ static struct image *image_create(struct image_store *store, const struct manife
 		goto fail;
 	image->fields_length = (size_t)length;
 	image->counters = stats_image_counters(store->stats, image->name);
-	image->zero_copy_send = uses_zero_copy_send(store, image->size);
-	if (image->zero_copy_send) {
+	image->send_method = choose_send_method(store, image->size);
+	if (image->send_method != IMAGE_SEND_SPLICE) {
 		void *map = mmap(NULL, image->size, PROT_READ, MAP_SHARED, image->fd, 0);
 
 		if (map == MAP_FAILED) {
 			log_warn("image %s: mmap failed (%s); sending it with splice", image->name,
 				 strerror(errno));
-			image->zero_copy_send = false;
+			image->send_method = IMAGE_SEND_SPLICE;
 		} else {
 			image->map = map;
 		}

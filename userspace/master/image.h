@@ -17,6 +17,14 @@
 struct stats;
 struct name_counters;
 
+/* How an image's body is sent (chosen per image at load, docs/master.md). */
+enum image_send_method {
+	IMAGE_SEND_SPLICE,      /* file -> pipe -> socket on io-wq, no mapping */
+	IMAGE_SEND_COPY,        /* SENDMSG from the mapping: one kernel copy */
+	IMAGE_SEND_ZERO_COPY,   /* SENDMSG_ZC from the mapping */
+};
+const char *image_send_method_name(enum image_send_method method);
+
 struct image {
 	int references;
 	int fd;
@@ -32,8 +40,8 @@ struct image {
 	size_t etag_length;
 	char fields[HTTP_IMAGE_FIELDS_MAX];          /* ETag, digests, type */
 	size_t fields_length;
-	bool zero_copy_send;                         /* send_zc from map, else splice */
-	const uint8_t *map;                          /* read-only mapping or NULL */
+	enum image_send_method send_method;
+	const uint8_t *map;                          /* read-only mapping (copy, zc) or NULL */
 	struct name_counters *counters;              /* per-name statistics */
 	char name[MANIFEST_NAME_MAX + 1];
 };
@@ -61,6 +69,7 @@ struct image_store {
 	char directory[4096];
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
+	uint64_t copy_max_size;
 	struct stats *stats;
 	uint64_t generation;
 };

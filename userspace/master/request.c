@@ -177,6 +177,28 @@ static int image_status(const struct http_request *request, const struct image *
 	return 200;
 }
 
+/* The send path of one response (the decision table of docs/master.md):
+ * the image's method, except that in auto mode a mapped image goes by
+ * splice while its loop already sends --copy-max-transfers bodies (copying
+ * in the loop costs more than io-wq splices at high concurrency). */
+static enum body_method body_method_for(const struct worker *worker, const struct image *image)
+{
+	const struct master_config *config = &worker->server->config;
+
+	switch (image->send_method) {
+	case IMAGE_SEND_ZERO_COPY:
+		return BODY_ZERO_COPY;
+	case IMAGE_SEND_COPY:
+		if (config->send_mode == SEND_MODE_AUTO &&
+		    worker->body_transfers >= config->copy_max_transfers)
+			return BODY_SPLICE;
+		return BODY_COPY;
+	case IMAGE_SEND_SPLICE:
+		break;
+	}
+	return BODY_SPLICE;
+}
+
 static void respond_image(struct connection *connection, const struct http_request *request,
 			  struct image *image)
 {
@@ -217,10 +239,11 @@ static void respond_image(struct connection *connection, const struct http_reque
 		stats_add(&connection->group->requests, 1);
 	stats_add(&image->counters->requests, 1);
 	connection->image = image;
-	connection->body_method = image->zero_copy_send ? BODY_ZERO_COPY : BODY_SPLICE;
+	connection->body_method = body_method_for(connection->worker, image);
 	connection->body_next = range.first;
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
+	connection->worker->body_transfers++;
 	respond_with_head(connection, &head, NULL, 0, true);
 }
 

@@ -34,6 +34,7 @@ enum operation {
 	OPERATION_SPLICE_OUT,    /* pipe -> socket */
 	OPERATION_POLL_OUT,      /* wait for room in the socket */
 	OPERATION_SEND_ZC,       /* image mapping -> socket, zero copy */
+	OPERATION_SEND_COPY,     /* image mapping -> socket, copied by the kernel */
 };
 #define OPERATION_MASK 0xfull
 
@@ -59,6 +60,7 @@ struct worker {
 
 	struct connection *connections; /* all of this loop's connections */
 	unsigned int connection_count;
+	unsigned int body_transfers;    /* responses with an image body in progress */
 	unsigned int over_capacity_count;
 	struct connection *buffer_waiters; /* waiting for a free receive buffer */
 

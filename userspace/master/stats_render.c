@@ -44,7 +44,7 @@ static json_t *images_array(const struct image_table *table)
 
 		json_array_append_new(array, json_pack("{s:s, s:I, s:s, s:s, s:I, s:I}",
 			"name", image->name, "size", (json_int_t)image->size,
-			"sha256", image->hex, "send", image->zero_copy_send ? "zc" : "splice",
+			"sha256", image->hex, "send", image_send_method_name(image->send_method),
 			"bytes_sent", (json_int_t)stats_read(&image->counters->bytes),
 			"requests", (json_int_t)stats_read(&image->counters->requests)));
 	}

@@ -30,6 +30,13 @@ static void test_setter(void **state)
 	assert_int_equal(config.send_mode, SEND_MODE_ZC);
 	assert_int_equal(master_config_set(&config, "zc-max-size", "2M"), 0);
 	assert_int_equal(config.zc_max_size, 2 << 20);
+	assert_int_equal(master_config_set(&config, "copy-max-size", "16M"), 0);
+	assert_int_equal(config.copy_max_size, 16 << 20);
+	assert_int_equal(master_config_set(&config, "copy-max-transfers", "64"), 0);
+	assert_int_equal(config.copy_max_transfers, 64);
+	assert_int_equal(master_config_set(&config, "copy-max-transfers", "-1"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "send-mode", "copy"), 0);
+	assert_int_equal(config.send_mode, SEND_MODE_COPY);
 	assert_int_equal(master_config_set(&config, "listen", "127.0.0.1:0"), 0);
 	assert_true(config.listen_set);
 	assert_int_equal(master_config_set(&config, "threads", "0"), -EINVAL);

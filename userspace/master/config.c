@@ -33,7 +33,7 @@ static const struct option_spec options[] = {
 	{ "grace", true, "DURATION   on SIGTERM, let transfers finish this long (default 30s)" },
 	{ "send-mode", true, "MODE       auto, splice, copy or zc (default auto)" },
 	{ "copy-max-size", true, "SIZE       auto mode: images up to this size are sent by copy (default 4M)" },
-	{ "copy-max-transfers", true, "N       auto mode: copy only while a loop sends fewer bodies (default 128)" },
+	{ "copy-max-transfers", true, "N       auto mode: bodies over 256 KiB a loop copies at once, then splice (default 128)" },
 	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 0: none)" },
 	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
 	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },

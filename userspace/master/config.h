@@ -45,7 +45,7 @@ struct master_config {
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
 	uint64_t copy_max_size;
-	unsigned int copy_max_transfers; /* auto: copy while a loop has fewer bodies in flight */
+	unsigned int copy_max_transfers; /* auto: bodies over 256 KiB a loop copies at once */
 	uint64_t pipe_size;
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */

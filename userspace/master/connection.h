@@ -33,6 +33,9 @@
 /* A client that cannot take a pipe-full within this is switched from
  * blocking splices to POLLOUT waits (transfer.c). */
 #define SPLICE_SEND_TIMEOUT_MS 250
+/* A copy response up to this size is about one socket buffer: one copy,
+ * never capped. Larger ones count against --copy-max-transfers. */
+#define COPY_SMALL_BODY (256u << 10)
 
 enum connection_state {
 	CONNECTION_READING,
@@ -140,6 +143,8 @@ void respond_error(struct connection *connection, int status, const char *reason
 /* Body transfer (transfer.c): submits the next operations of a response. */
 void transfer_submit(struct connection *connection);
 bool transfer_finished(const struct connection *connection);
+/* A copy response large enough to count against --copy-max-transfers. */
+bool transfer_is_large_copy(const struct connection *connection);
 void transfer_release(struct connection *connection);
 
 /* Peer address as text for logs. */

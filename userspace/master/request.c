@@ -178,10 +178,12 @@ static int image_status(const struct http_request *request, const struct image *
 }
 
 /* The send path of one response (the decision table of docs/master.md):
- * the image's method, except that in auto mode a mapped image goes by
- * splice while its loop already sends --copy-max-transfers bodies (copying
- * in the loop costs more than io-wq splices at high concurrency). */
-static enum body_method body_method_for(const struct worker *worker, const struct image *image)
+ * the image's method, except that in auto mode a body over COPY_SMALL_BODY
+ * of a copy image goes by splice while its loop already copies
+ * --copy-max-transfers such bodies (partial copies at high concurrency
+ * cost far more than io-wq splices). */
+static enum body_method body_method_for(const struct worker *worker, const struct image *image,
+					uint64_t body_bytes)
 {
 	const struct master_config *config = &worker->server->config;
 
@@ -189,8 +191,8 @@ static enum body_method body_method_for(const struct worker *worker, const struc
 	case IMAGE_SEND_ZERO_COPY:
 		return BODY_ZERO_COPY;
 	case IMAGE_SEND_COPY:
-		if (config->send_mode == SEND_MODE_AUTO &&
-		    worker->body_transfers >= config->copy_max_transfers)
+		if (config->send_mode == SEND_MODE_AUTO && body_bytes > COPY_SMALL_BODY &&
+		    worker->large_copies >= config->copy_max_transfers)
 			return BODY_SPLICE;
 		return BODY_COPY;
 	case IMAGE_SEND_SPLICE:
@@ -239,11 +241,12 @@ static void respond_image(struct connection *connection, const struct http_reque
 		stats_add(&connection->group->requests, 1);
 	stats_add(&image->counters->requests, 1);
 	connection->image = image;
-	connection->body_method = body_method_for(connection->worker, image);
 	connection->body_next = range.first;
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
-	connection->worker->body_transfers++;
+	connection->body_method = body_method_for(connection->worker, image, connection->body_total);
+	if (transfer_is_large_copy(connection))
+		connection->worker->large_copies++;
 	respond_with_head(connection, &head, NULL, 0, true);
 }
 

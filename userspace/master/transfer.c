@@ -77,10 +77,15 @@ bool transfer_finished(const struct connection *connection)
 	       connection->body_next == connection->body_end && connection->pipe_bytes == 0;
 }
 
+bool transfer_is_large_copy(const struct connection *connection)
+{
+	return connection->body_method == BODY_COPY && connection->body_total > COPY_SMALL_BODY;
+}
+
 void transfer_release(struct connection *connection)
 {
-	if (connection->body_method != BODY_NONE)
-		connection->worker->body_transfers--;
+	if (transfer_is_large_copy(connection))
+		connection->worker->large_copies--;
 	free(connection->output);
 	connection->output = NULL;
 	connection->output_length = 0;

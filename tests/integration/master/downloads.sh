@@ -137,7 +137,18 @@ check "default: 8 concurrent downloads of big.bin byte-exact across copy and spl
 check "default: past --copy-max-transfers the copy image went by splice too" \
   jq -e '.send.splice_bytes > 0 and .send.zc_bytes == 0' <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[default]}/-/stats")"
 
-for server in auto zc copy default; do
+# --copy-max-transfers 0: bodies over 256 KiB always by splice, smaller
+# ones (about a socket buffer, one copy each) still by copy.
+start_master nocap --images "$images" --threads 1 --copy-max-transfers 0
+"$CASCADE_BIN/cascade-load" "http://127.0.0.1:${PORT[nocap]}/images/small.bin" --clients 4 --quiet >/dev/null
+check "--copy-max-transfers 0: a 5000-byte image still goes by copy" \
+  jq -e '.send.splice_bytes == 0 and .bytes_sent == 20000' <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[nocap]}/-/stats")"
+curl -s --max-time 30 -o "$TEST_DIR/nocap-big" "http://127.0.0.1:${PORT[nocap]}/images/big.bin"
+check_equal "--copy-max-transfers 0: big.bin byte-exact" "$big_sha" "$(sha_of "$TEST_DIR/nocap-big")"
+check "--copy-max-transfers 0: big.bin (over 256 KiB) went by splice" \
+  jq -e ".send.splice_bytes == $size" <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[nocap]}/-/stats")"
+
+for server in auto zc copy default nocap; do
   stop_daemon "$server" && ok "$server server exits cleanly on SIGTERM"
 done
 finish

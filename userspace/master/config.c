@@ -31,9 +31,9 @@ static const struct option_spec options[] = {
 	{ "idle-timeout", true, "DURATION   close a connection idle or stalled this long (default 60s)" },
 	{ "header-timeout", true, "DURATION   a request head must arrive within this (default 10s)" },
 	{ "grace", true, "DURATION   on SIGTERM, let transfers finish this long (default 30s)" },
-	{ "send-mode", true, "MODE       auto, splice, copy or zc (default auto)" },
+	{ "send-mode", true, "MODE       auto, splice, copy, sendfile or zc (default auto)" },
 	{ "copy-max-size", true, "SIZE       auto mode: images up to this size are sent by copy (default 4M)" },
-	{ "copy-max-transfers", true, "N       auto mode: bodies over 256 KiB a loop copies at once, then splice (default 128)" },
+	{ "sendfile-after", true, "N      auto mode: a loop sending N bodies over 256 KiB sends more by sendfile (default 128)" },
 	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 0: none)" },
 	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
 	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },
@@ -61,7 +61,7 @@ void master_config_defaults(struct master_config *config)
 	config->send_mode = SEND_MODE_AUTO;
 	config->zc_max_size = 0;
 	config->copy_max_size = 4 << 20;
-	config->copy_max_transfers = 128;
+	config->sendfile_after = 128;
 	config->pipe_size = 1 << 20;
 	config->log_level = LOG_LEVEL_INFO;
 	config->meter = true;
@@ -128,6 +128,7 @@ const char *send_mode_name(enum send_mode mode)
 	case SEND_MODE_SPLICE: return "splice";
 	case SEND_MODE_ZC: return "zc";
 	case SEND_MODE_COPY: return "copy";
+	case SEND_MODE_SENDFILE: return "sendfile";
 	default: return "auto";
 	}
 }
@@ -156,7 +157,7 @@ static int set_duration(const char *value, uint64_t minimum, uint64_t *out)
 static int set_send_mode(const char *value, enum send_mode *out)
 {
 	static const enum send_mode modes[] = { SEND_MODE_AUTO, SEND_MODE_SPLICE, SEND_MODE_ZC,
-						SEND_MODE_COPY };
+						SEND_MODE_COPY, SEND_MODE_SENDFILE };
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(value, send_mode_name(modes[i])) == 0) {
@@ -204,8 +205,8 @@ int master_config_set(struct master_config *config, const char *key, const char 
 		return parse_size(value, &config->zc_max_size);
 	if (strcmp(key, "copy-max-size") == 0)
 		return parse_size(value, &config->copy_max_size);
-	if (strcmp(key, "copy-max-transfers") == 0)
-		return set_count(value, 0, 1000000, &config->copy_max_transfers);
+	if (strcmp(key, "sendfile-after") == 0)
+		return set_count(value, 0, 1000000, &config->sendfile_after);
 	if (strcmp(key, "pipe-size") == 0) {
 		uint64_t size;
 

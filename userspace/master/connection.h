@@ -33,9 +33,9 @@
 /* A client that cannot take a pipe-full within this is switched from
  * blocking splices to POLLOUT waits (transfer.c). */
 #define SPLICE_SEND_TIMEOUT_MS 250
-/* A copy response up to this size is about one socket buffer: one copy,
- * never capped. Larger ones count against --copy-max-transfers. */
-#define COPY_SMALL_BODY (256u << 10)
+/* A body up to this size is about one socket buffer: auto mode sends it
+ * with sendfile in the loop. Larger ones count in worker->large_bodies. */
+#define SMALL_BODY (256u << 10)
 
 enum connection_state {
 	CONNECTION_READING,
@@ -48,6 +48,7 @@ enum body_method {
 	BODY_NONE,
 	BODY_SPLICE,       /* file -> pipe -> socket, io-wq */
 	BODY_COPY,         /* SENDMSG from the image mapping */
+	BODY_SENDFILE,     /* sendfile in the loop, POLLOUT through the ring */
 	BODY_ZERO_COPY,    /* SENDMSG_ZC from the image mapping */
 };
 
@@ -143,8 +144,8 @@ void respond_error(struct connection *connection, int status, const char *reason
 /* Body transfer (transfer.c): submits the next operations of a response. */
 void transfer_submit(struct connection *connection);
 bool transfer_finished(const struct connection *connection);
-/* A copy response large enough to count against --copy-max-transfers. */
-bool transfer_is_large_copy(const struct connection *connection);
+/* The response's body counts in worker->large_bodies. */
+bool transfer_is_large(const struct connection *connection);
 void transfer_release(struct connection *connection);
 
 /* Peer address as text for logs. */

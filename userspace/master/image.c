@@ -112,28 +112,30 @@ const char *image_send_method_name(enum image_send_method method)
 	switch (method) {
 	case IMAGE_SEND_COPY: return "copy";
 	case IMAGE_SEND_ZERO_COPY: return "zc";
-	default: return "splice";
+	default: return "file";
 	}
 }
 
-/* The decision table of docs/master.md: small images by send_zc (only when
- * --zc-max-size asks), images up to --copy-max-size by copy from their
- * mapping, larger ones by splice (no mapping, so no RSS). */
+/* Whether an image is mapped, and for what (the decision table of
+ * docs/master.md; request.c chooses per response): send_zc up to
+ * --zc-max-size, copy for images over SMALL_BODY up to --copy-max-size,
+ * the file itself (sendfile or splice) otherwise. */
 static enum image_send_method choose_send_method(const struct image_store *store, uint64_t size)
 {
 	if (size == 0)
-		return IMAGE_SEND_SPLICE; /* no body; nothing to map */
+		return IMAGE_SEND_FILE; /* no body; nothing to map */
 	switch (store->send_mode) {
-	case SEND_MODE_SPLICE: return IMAGE_SEND_SPLICE;
+	case SEND_MODE_SPLICE:
+	case SEND_MODE_SENDFILE: return IMAGE_SEND_FILE;
 	case SEND_MODE_ZC: return IMAGE_SEND_ZERO_COPY;
 	case SEND_MODE_COPY: return IMAGE_SEND_COPY;
 	case SEND_MODE_AUTO: break;
 	}
 	if (size <= store->zc_max_size)
 		return IMAGE_SEND_ZERO_COPY;
-	if (size <= store->copy_max_size)
+	if (size > SMALL_IMAGE && size <= store->copy_max_size)
 		return IMAGE_SEND_COPY;
-	return IMAGE_SEND_SPLICE;
+	return IMAGE_SEND_FILE;
 }
 
 /* A new image object for a verified file; takes ownership of file->fd. */
@@ -162,13 +164,13 @@ static struct image *image_create(struct image_store *store, const struct manife
 	image->fields_length = (size_t)length;
 	image->counters = stats_image_counters(store->stats, image->name);
 	image->send_method = choose_send_method(store, image->size);
-	if (image->send_method != IMAGE_SEND_SPLICE) {
+	if (image->send_method != IMAGE_SEND_FILE) {
 		void *map = mmap(NULL, image->size, PROT_READ, MAP_SHARED, image->fd, 0);
 
 		if (map == MAP_FAILED) {
-			log_warn("image %s: mmap failed (%s); sending it with splice", image->name,
+			log_warn("image %s: mmap failed (%s); sending it from the file", image->name,
 				 strerror(errno));
-			image->send_method = IMAGE_SEND_SPLICE;
+			image->send_method = IMAGE_SEND_FILE;
 		} else {
 			image->map = map;
 		}

@@ -19,11 +19,13 @@ struct name_counters;
 
 /* How an image's body is sent (chosen per image at load, docs/master.md). */
 enum image_send_method {
-	IMAGE_SEND_SPLICE,      /* file -> pipe -> socket on io-wq, no mapping */
-	IMAGE_SEND_COPY,        /* SENDMSG from the mapping: one kernel copy */
-	IMAGE_SEND_ZERO_COPY,   /* SENDMSG_ZC from the mapping */
+	IMAGE_SEND_FILE,        /* splice or sendfile from the file, no mapping */
+	IMAGE_SEND_COPY,        /* mapped: SENDMSG (copy) while the loop is not busy */
+	IMAGE_SEND_ZERO_COPY,   /* mapped: SENDMSG_ZC */
 };
 const char *image_send_method_name(enum image_send_method method);
+/* Images up to this size are never mapped in auto mode (= SMALL_BODY). */
+#define SMALL_IMAGE (256u << 10)
 
 struct image {
 	int references;

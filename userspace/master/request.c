@@ -177,28 +177,27 @@ static int image_status(const struct http_request *request, const struct image *
 	return 200;
 }
 
-/* The send path of one response (the decision table of docs/master.md):
- * the image's method, except that in auto mode a body over COPY_SMALL_BODY
- * of a copy image goes by splice while its loop already copies
- * --copy-max-transfers such bodies (partial copies at high concurrency
- * cost far more than io-wq splices). */
+/* The send path of one response, the decision table of docs/master.md:
+ * in auto mode a small body (about one socket buffer) goes by sendfile in
+ * the loop; a larger one by copy (mapped images) or splice while its loop
+ * sends fewer than --sendfile-after such bodies, by sendfile beyond. */
 static enum body_method body_method_for(const struct worker *worker, const struct image *image,
 					uint64_t body_bytes)
 {
 	const struct master_config *config = &worker->server->config;
 
-	switch (image->send_method) {
-	case IMAGE_SEND_ZERO_COPY:
+	if (image->send_method == IMAGE_SEND_ZERO_COPY)
 		return BODY_ZERO_COPY;
-	case IMAGE_SEND_COPY:
-		if (config->send_mode == SEND_MODE_AUTO && body_bytes > COPY_SMALL_BODY &&
-		    worker->large_copies >= config->copy_max_transfers)
-			return BODY_SPLICE;
-		return BODY_COPY;
-	case IMAGE_SEND_SPLICE:
-		break;
+	switch (config->send_mode) {
+	case SEND_MODE_SPLICE: return BODY_SPLICE;
+	case SEND_MODE_SENDFILE: return BODY_SENDFILE;
+	case SEND_MODE_COPY: return image->send_method == IMAGE_SEND_COPY ? BODY_COPY : BODY_SPLICE;
+	case SEND_MODE_ZC:
+	case SEND_MODE_AUTO: break;
 	}
-	return BODY_SPLICE;
+	if (body_bytes <= SMALL_BODY || worker->large_bodies >= config->sendfile_after)
+		return BODY_SENDFILE;
+	return image->send_method == IMAGE_SEND_COPY ? BODY_COPY : BODY_SPLICE;
 }
 
 static void respond_image(struct connection *connection, const struct http_request *request,
@@ -245,8 +244,8 @@ static void respond_image(struct connection *connection, const struct http_reque
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
 	connection->body_method = body_method_for(connection->worker, image, connection->body_total);
-	if (transfer_is_large_copy(connection))
-		connection->worker->large_copies++;
+	if (transfer_is_large(connection))
+		connection->worker->large_bodies++;
 	respond_with_head(connection, &head, NULL, 0, true);
 }
 

@@ -60,7 +60,7 @@ struct worker {
 
 	struct connection *connections; /* all of this loop's connections */
 	unsigned int connection_count;
-	unsigned int large_copies;      /* copy responses over COPY_SMALL_BODY in progress */
+	unsigned int large_bodies;      /* responses with a body over SMALL_BODY in progress */
 	unsigned int over_capacity_count;
 	struct connection *buffer_waiters; /* waiting for a free receive buffer */
 

@@ -1,6 +1,13 @@
 /* Sending a response: the head (and in-memory bodies) with a plain send,
- * image bodies without a user-space copy, by one of three paths:
+ * image bodies without a user-space copy, by one of four paths (which one
+ * when: request.c, body_method_for, and the table in docs/master.md):
  *
+ *  sendfile: send(head, MSG_MORE) and sendfile(socket, image) called in the
+ *           event loop on a non-blocking socket, until the socket is full;
+ *           then a POLL_ADD(POLLOUT) through the ring, and on again. No
+ *           pipe, no io-wq thread, no copy: the page-cache pages go by
+ *           reference. Auto mode's path for bodies of about one socket
+ *           buffer, and for every large body once a loop is busy.
  *  splice:  [send head, MSG_MORE] -> splice file->pipe -> splice pipe->socket,
  *           linked SQEs (IOSQE_IO_LINK). A short splice breaks the chain
  *           (the rest completes -ECANCELED); what is left in the pipe goes
@@ -16,8 +23,9 @@
  *  copy:    IORING_OP_SENDMSG of [unsent head, next body chunk from the
  *           image's read-only mapping], one unlinked SQE per chunk: the
  *           kernel copies the page-cache pages into socket buffers in the
- *           loop's own context (no pipe, no io-wq). Used for images up to
- *           --copy-max-size; why, with figures, in docs/master.md.
+ *           loop's own context (no pipe, no io-wq). Auto mode's path for
+ *           images over 256 KiB up to --copy-max-size while the loop is
+ *           not busy.
  *  send_zc: the same with IORING_OP_SENDMSG_ZC. Each completion flagged
  *           IORING_CQE_F_MORE is followed by one notification CQE
  *           (IORING_CQE_F_NOTIF) when the kernel lets go of the pages; the
@@ -31,9 +39,10 @@
  * still posts a notification for it afterwards (kernel 6.18; the cancelled
  * request's cleanup flushes its notification). Nothing in the first CQE
  * says a second is coming, so a connection freed on it was used after free
- * when the notification arrived. Unlinked, a send_zc is always issued, and an issued send_zc
- * announces its notification with F_MORE on every path (success, error,
- * cancellation), which is what the `notifications` count relies on.
+ * when the notification arrived. Unlinked, a send_zc is always issued, and
+ * an issued send_zc announces its notification with F_MORE on every path
+ * (success, error, cancellation), which is what the `notifications` count
+ * relies on.
  *
  * Every submission is planned from the connection's counters alone, so a
  * broken chain, a short send or a partial splice all resume the same way.
@@ -51,6 +60,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -77,15 +87,15 @@ bool transfer_finished(const struct connection *connection)
 	       connection->body_next == connection->body_end && connection->pipe_bytes == 0;
 }
 
-bool transfer_is_large_copy(const struct connection *connection)
+bool transfer_is_large(const struct connection *connection)
 {
-	return connection->body_method == BODY_COPY && connection->body_total > COPY_SMALL_BODY;
+	return connection->body_method != BODY_NONE && connection->body_total > SMALL_BODY;
 }
 
 void transfer_release(struct connection *connection)
 {
-	if (transfer_is_large_copy(connection))
-		connection->worker->large_copies--;
+	if (transfer_is_large(connection))
+		connection->worker->large_bodies--;
 	free(connection->output);
 	connection->output = NULL;
 	connection->output_length = 0;
@@ -214,11 +224,93 @@ static void submit_mapped(struct connection *connection, bool zero_copy)
 	}
 }
 
+static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy);
+
+static void arm_pollout(struct connection *connection)
+{
+	struct io_uring_sqe *sqe = worker_sqe(connection->worker);
+
+	io_uring_prep_poll_add(sqe, connection->fd, POLLOUT);
+	prepare(connection, sqe, OPERATION_POLL_OUT, false);
+	stats_add(&connection->worker->server->stats.socket_full_waits, 1);
+}
+
+/* Calls per turn of one connection in the sendfile path, and the body
+ * bytes it may send before the loop serves the others. */
+#define INLINE_CALLS 64
+#define INLINE_BUDGET (1u << 20)
+
+/* The sendfile path: head by send(MSG_MORE), body by sendfile, both in the
+ * loop and non-blocking; POLLOUT through the ring when the socket is full
+ * (or the turn's budget is spent). A step may finish the response without
+ * any SQE: connection_advance then looks again. */
+static void submit_inline(struct connection *connection)
+{
+	uint64_t budget = INLINE_BUDGET;
+	unsigned int calls = 0;
+
+	if (!connection->polling) {
+		int flags = fcntl(connection->fd, F_GETFL);
+
+		if (flags < 0 || fcntl(connection->fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+			transfer_failed(connection, "making the socket non-blocking", -errno);
+			return;
+		}
+		connection->polling = true;
+	}
+	while (connection->output_sent < connection->output_length && calls++ < INLINE_CALLS) {
+		ssize_t sent = send(connection->fd, connection->output + connection->output_sent,
+				    connection->output_length - connection->output_sent,
+				    MSG_NOSIGNAL | MSG_DONTWAIT |
+				    (connection->body_next < connection->body_end ? MSG_MORE : 0));
+
+		if (sent > 0) {
+			connection->output_sent += (uint32_t)sent;
+			connection->progress_ms = connection->worker->now_ms;
+		} else if (sent < 0 && errno == EAGAIN) {
+			arm_pollout(connection);
+			return;
+		} else if (!(sent < 0 && errno == EINTR)) {
+			transfer_failed(connection, "sending the response head", sent == 0 ? -EPIPE : -errno);
+			return;
+		}
+	}
+	if (connection->output_sent < connection->output_length) {
+		arm_pollout(connection);
+		return;
+	}
+	if (connection->body_next < connection->body_end && !image_chunk_allowed(connection))
+		return;
+	while (connection->body_next < connection->body_end && budget > 0 && calls++ < INLINE_CALLS) {
+		uint64_t left = connection->body_end - connection->body_next;
+		off_t offset = (off_t)connection->body_next;
+		ssize_t sent = sendfile(connection->fd, connection->image->fd, &offset,
+					left < budget ? left : budget);
+
+		if (sent > 0) {
+			connection->body_next += (uint64_t)sent;
+			budget -= (uint64_t)sent;
+			count_body_bytes(connection, (uint64_t)sent, false);
+		} else if (sent < 0 && errno == EAGAIN) {
+			break;
+		} else if (!(sent < 0 && errno == EINTR)) {
+			transfer_failed(connection, "sendfile", sent == 0 ? -EIO : -errno);
+			return;
+		}
+	}
+	if (connection->body_next < connection->body_end)
+		arm_pollout(connection);
+}
+
 void transfer_submit(struct connection *connection)
 {
 	bool body_left = connection->body_method != BODY_NONE &&
 			 (connection->body_next < connection->body_end || connection->pipe_bytes > 0);
 
+	if (connection->body_method == BODY_SENDFILE) {
+		submit_inline(connection);
+		return;
+	}
 	if (body_left && (connection->body_method == BODY_ZERO_COPY ||
 			  connection->body_method == BODY_COPY)) {
 		submit_mapped(connection, connection->body_method == BODY_ZERO_COPY);
@@ -249,17 +341,17 @@ void transfer_submit(struct connection *connection)
 		submit_splice(connection);
 }
 
-/* Body bytes by method: splice and send_zc have their own counters; bytes
- * sent by copy count in the totals (per image, per group) only. */
+/* Body bytes, in the totals and by send method. */
 static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy)
 {
 	struct stats *stats = &connection->worker->server->stats;
+	uint64_t *by_method = zero_copy ? &stats->zc_bytes
+			      : connection->body_method == BODY_COPY     ? &stats->copy_bytes
+			      : connection->body_method == BODY_SENDFILE ? &stats->sendfile_bytes
+									 : &stats->splice_bytes;
 
 	stats_add(&stats->bytes_sent, bytes);
-	if (zero_copy)
-		stats_add(&stats->zc_bytes, bytes);
-	else if (connection->body_method == BODY_SPLICE)
-		stats_add(&stats->splice_bytes, bytes);
+	stats_add(by_method, bytes);
 	stats_add(&connection->image->counters->bytes, bytes);
 	if (connection->group != NULL)
 		stats_add(&connection->group->bytes, bytes);

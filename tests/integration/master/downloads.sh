@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Byte-exact downloads from cascade-master with curl and with cascade-load,
-# over the three body paths (server auto: splice for the large image,
-# send_zc for the small one; server zc; server copy; server default: copy
-# for both, and splice past --copy-max-transfers): full GETs, resumed
+# over the four body paths (server auto: splice for the large image,
+# send_zc for the small one; servers zc, copy and sendfile; server default:
+# sendfile for the small image, copy for the large one and sendfile past
+# --sendfile-after): full GETs, resumed
 # downloads (curl -C - and cascade-load --resume), HEAD, ranges, 416,
 # If-None-Match -> 304, If-Range, the digest headers, /-/stats, /metrics,
 # and group attribution (group=N counted per group).
@@ -20,16 +21,17 @@ small_sha=$(sha_of "$images/small.bin")
 start_master auto --images "$images" --threads 2 --zc-max-size 64K --copy-max-size 1M
 start_master zc --images "$images" --threads 1 --send-mode zc
 start_master copy --images "$images" --threads 1 --send-mode copy
-start_master default --images "$images" --threads 1 --copy-max-transfers 2
+start_master sendfile --images "$images" --threads 2 --send-mode sendfile
+start_master default --images "$images" --threads 1 --sendfile-after 2
 check "log names the send modes" grep -q 'send mode auto' "$TEST_DIR/auto.log"
 send_methods() { curl -s --max-time 5 "http://127.0.0.1:${PORT[$1]}/-/stats" | jq -r '[.images[] | "\(.name)=\(.send)"] | sort | join(" ")'; }
-check_equal "auto with --zc-max-size 64K --copy-max-size 1M: big by splice, small by send_zc" \
-  "big.bin=splice small.bin=zc" "$(send_methods auto)"
-check_equal "default auto: both images by copy (up to --copy-max-size 4M)" \
-  "big.bin=copy small.bin=copy" "$(send_methods default)"
-check_equal "--send-mode copy: every image by copy" "big.bin=copy small.bin=copy" "$(send_methods copy)"
+check_equal "auto with --zc-max-size 64K --copy-max-size 1M: big from the file, small mapped for send_zc" \
+  "big.bin=file small.bin=zc" "$(send_methods auto)"
+check_equal "default auto: the 3 MiB image mapped for copy, the 5000-byte one not mapped" \
+  "big.bin=copy small.bin=file" "$(send_methods default)"
+check_equal "--send-mode copy: every image mapped" "big.bin=copy small.bin=copy" "$(send_methods copy)"
 
-for server in auto zc copy default; do
+for server in auto zc copy sendfile default; do
   base="http://127.0.0.1:${PORT[$server]}/images"
   for name in big.bin small.bin; do
     curl -s --max-time 30 -o "$TEST_DIR/$server-$name" "$base/$name"
@@ -126,29 +128,25 @@ else
   check "as root, SO_MARK is set without complaint" bash -c "! grep -q 'SO_MARK' '$TEST_DIR/auto.log'"
 fi
 
-copy_stats=$(curl -s --max-time 10 "http://127.0.0.1:${PORT[copy]}/-/stats")
-check "copy server: no byte by splice or send_zc, all counted in the total" \
-  jq -e '.send.splice_bytes == 0 and .send.zc_bytes == 0 and .bytes_sent > 3000000' <<<"$copy_stats"
-# Past --copy-max-transfers (2 here) a loop sends copy images by splice:
-# 8 concurrent downloads take both paths, every one byte-exact.
-check "default: 8 concurrent downloads of big.bin byte-exact across copy and splice" \
+method_bytes() { curl -s --max-time 10 "http://127.0.0.1:${PORT[$1]}/-/stats" | jq -c '.send | [.splice_bytes, .copy_bytes, .sendfile_bytes, .zc_bytes] | map(. > 0)'; }
+check "auto: the large bodies by splice, small.bin by send_zc, nothing by copy (small ranges go by sendfile)" \
+  jq -e '.send.splice_bytes > 3000000 and .send.zc_bytes > 0 and .send.copy_bytes == 0' \
+  <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[auto]}/-/stats")"
+check_equal "copy server: bytes by copy only" '[false,true,false,false]' "$(method_bytes copy)"
+check_equal "sendfile server: bytes by sendfile only" '[false,false,true,false]' "$(method_bytes sendfile)"
+check_equal "default: small.bin by sendfile, big.bin by copy" '[false,true,true,false]' "$(method_bytes default)"
+metrics=$(curl -s --max-time 10 "http://127.0.0.1:${PORT[default]}/metrics")
+check "/metrics counts bytes by send method" grep -q '^cascade_master_send_bytes_total{method="copy"} [1-9]' <<<"$metrics"
+# Past --sendfile-after (2 here) a loop sends further large bodies by
+# sendfile: 8 concurrent downloads take both paths, every one byte-exact.
+sendfile_before=$(curl -s --max-time 10 "http://127.0.0.1:${PORT[default]}/-/stats" | jq '.send.sendfile_bytes')
+check "default: 8 concurrent downloads of big.bin byte-exact across copy and sendfile" \
   "$CASCADE_BIN/cascade-load" "http://127.0.0.1:${PORT[default]}/images/big.bin" --clients 8 \
     --verify-sha256 "$big_sha" --deadline 30s --quiet
-check "default: past --copy-max-transfers the copy image went by splice too" \
-  jq -e '.send.splice_bytes > 0 and .send.zc_bytes == 0' <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[default]}/-/stats")"
+check "default: past --sendfile-after the large image went by sendfile too" \
+  jq -e ".send.sendfile_bytes >= $sendfile_before + $size" <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[default]}/-/stats")"
 
-# --copy-max-transfers 0: bodies over 256 KiB always by splice, smaller
-# ones (about a socket buffer, one copy each) still by copy.
-start_master nocap --images "$images" --threads 1 --copy-max-transfers 0
-"$CASCADE_BIN/cascade-load" "http://127.0.0.1:${PORT[nocap]}/images/small.bin" --clients 4 --quiet >/dev/null
-check "--copy-max-transfers 0: a 5000-byte image still goes by copy" \
-  jq -e '.send.splice_bytes == 0 and .bytes_sent == 20000' <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[nocap]}/-/stats")"
-curl -s --max-time 30 -o "$TEST_DIR/nocap-big" "http://127.0.0.1:${PORT[nocap]}/images/big.bin"
-check_equal "--copy-max-transfers 0: big.bin byte-exact" "$big_sha" "$(sha_of "$TEST_DIR/nocap-big")"
-check "--copy-max-transfers 0: big.bin (over 256 KiB) went by splice" \
-  jq -e ".send.splice_bytes == $size" <<<"$(curl -s --max-time 10 "http://127.0.0.1:${PORT[nocap]}/-/stats")"
-
-for server in auto zc copy default nocap; do
+for server in auto zc copy sendfile default; do
   stop_daemon "$server" && ok "$server server exits cleanly on SIGTERM"
 done
 finish

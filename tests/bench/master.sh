@@ -37,7 +37,7 @@
 #   BENCH_CLIENTS="8 32 128 1000 10000"
 #   BENCH_LOADERS="wrk load-copy" (add load-discard for the labelled extra)
 #   BENCH_SERVERS="nginx-sendfile nginx-nosendfile cascade"
-#                                 cascade-MODE (splice, copy, zc) adds a cascade with
+#                                 cascade-MODE (splice, copy, sendfile, zc) adds a cascade with
 #                                 --send-mode MODE: each cascade gets its own table
 #   BENCH_ROUNDS=3                BENCH_DURATION=2 (seconds per run)
 #   BENCH_MASTER_ARGS=""          extra cascade-master flags (e.g. --send-mode zc)
@@ -157,7 +157,7 @@ start_servers() {
     case $name in
       nginx-sendfile) start_nginx nginx-sendfile on "$workers" "$pin" ;;
       nginx-nosendfile) start_nginx nginx-nosendfile off "$workers" "$pin" ;;
-      cascade|cascade-splice|cascade-copy|cascade-zc) start_cascade "$name" "$workers" "$pin" ;;
+      cascade|cascade-splice|cascade-copy|cascade-sendfile|cascade-zc) start_cascade "$name" "$workers" "$pin" ;;
       *) echo "unknown server $name"; exit 1 ;;
     esac
   done

@@ -8,7 +8,8 @@
 # place interrupts are enabled again: finish_task_switch,
 # _raw_spin_unlock_irqrestore).
 #   tests/bench/master/profile.sh SERVER [SIZE] [CLIENTS] [CONFIG] [SECONDS]
-#   SERVER: nginx-sendfile | nginx-nosendfile | cascade | cascade-splice | cascade-copy | cascade-zc
+#   SERVER: nginx-sendfile | nginx-nosendfile | cascade | cascade-splice | cascade-copy |
+#           cascade-sendfile | cascade-zc
 #   SIZE: 64K | 4M | 64M (default 64M); CLIENTS (default 8); CONFIG 2x2 | 1x1 (default 2x2)
 # Run by hand (not part of tests/bench/run).
 set -euo pipefail

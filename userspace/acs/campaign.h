@@ -138,8 +138,9 @@ unsigned int tree_children_limit(const struct source_figures *figures, unsigned 
  * a free slot, file servers first. */
 void tree_pump(struct controller *controller, struct campaign_group *group, struct store_batch *batch);
 /* A slave's download from a relay (a source other than the master) failed
- * with code: true when the relay left the tree for it (the slave is then
- * pending again, its attempt refunded). */
+ * with code: true when the relay left the tree for it (bad bytes, 9018 or
+ * 9019; or gone: 9015, 9016, or 9017 once the relay held the whole image);
+ * the slave is then pending again, its attempt refunded. */
 bool tree_relay_fault(struct controller *controller, struct campaign_member *member, uint32_t code,
 		      struct store_batch *batch);
 /* Whether device_id failed as a source of the group (master or relay). */

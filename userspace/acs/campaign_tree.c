@@ -352,7 +352,6 @@ static void drop_relay(struct campaign_group *group, struct campaign_member *rel
 		group->bad_masters = bigger;
 		group->bad_masters[group->bad_master_count++] = relay_id;
 	}
-	relay->relay_failures = 0;
 	for (size_t i = 0; i < group->member_count; i++) {
 		struct campaign_member *member = group->members[i];
 		unsigned int refund = member->failed_source_id == relay_id ? member->failures_against_source : 0;
@@ -372,23 +371,11 @@ static void drop_relay(struct campaign_group *group, struct campaign_member *rel
 	store_batch_campaign_group(batch, group);
 }
 
-/* Children the relay has served, or serves, in this campaign. */
-static unsigned int children_served(const struct campaign_group *group, uint32_t relay_id)
-{
-	unsigned int count = 0;
-
-	for (size_t i = 0; i < group->member_count; i++)
-		if (group->members[i]->source_device_id == relay_id || group->members[i]->failed_source_id == relay_id)
-			count++;
-	return count;
-}
-
 bool tree_relay_fault(struct controller *controller, struct campaign_member *member, uint32_t code,
 		      struct store_batch *batch)
 {
 	struct campaign_group *group = member->group;
 	struct campaign_member *relay;
-	unsigned int limit = controller->config.master_serve_failures, served;
 	bool bad_bytes = code == 9018 || code == 9019, gone;
 	char reason[96];
 
@@ -398,23 +385,19 @@ bool tree_relay_fault(struct controller *controller, struct campaign_member *mem
 	relay = member_of(controller, group, member->source_device_id);
 	if (!relay)
 		return false;
-	/* gone or refusing; a stalled relay that still receives is waiting for
-	 * its own source, not at fault */
-	gone = code == 9015 || code == 9016 || (code == 9017 && relay->state == MEMBER_DONE);
 	if (member->failed_source_id != relay->device->id) {
 		member->failed_source_id = relay->device->id;
 		member->failures_against_source = 0;
-		if (bad_bytes || gone)
-			relay->relay_failures++;
 	}
 	member->failures_against_source++;
-	served = children_served(group, relay->device->id);
-	if (served < limit)
-		limit = served ? served : 1;
-	if (!bad_bytes && !(gone && relay->relay_failures >= limit))
+	/* gone or refusing; a stalled relay that still receives is waiting for
+	 * its own source, not at fault. A relay is dropped on the first such
+	 * fault: unlike a master it costs nothing to lose (it stays a leaf). */
+	gone = code == 9015 || code == 9016 || (code == 9017 && relay->state == MEMBER_DONE);
+	if (!bad_bytes && !gone)
 		return false;
 	snprintf(reason, sizeof(reason), bad_bytes ? "a child reported fault %u: bad bytes"
-						   : "its children cannot download from it, last fault %u",
+						   : "a child cannot download from it, fault %u",
 		 code);
 	member->fault_code = code;
 	member_set_state(group->campaign, member, MEMBER_PENDING, batch);

@@ -126,7 +126,6 @@ struct campaign_member {
 	size_t group_index;          /* its place in group->members (waves count by it) */
 	unsigned int children_limit; /* children it may serve at once (0: not decided yet) */
 	unsigned int children;       /* downloading from it at the last pump */
-	unsigned int relay_failures; /* distinct children that failed against it as a relay */
 };
 
 struct campaign_group {

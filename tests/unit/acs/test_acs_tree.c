@@ -3,7 +3,7 @@
  * occupancy); placement (file servers first, a slave served by a receiving
  * slave, stock devices never sources, no source below its own child); a
  * relay that serves a bad piece or is gone leaves the tree and its
- * children are re-pointed; measured egress widening a source's fan-out;
+ * children are re-pointed, one still receiving is not blamed for a stall; measured egress widening a source's fan-out;
  * the egress budget and the master's occupancy holding a group; waves
  * opening on the success threshold and halting on the error threshold;
  * the rollout policy's text form. */
@@ -235,6 +235,21 @@ static void test_relay_gone_leaves_the_tree(void **state)
 	for (int i = 0; i < DEVICES; i++)
 		if (fixture->devices[i]->member->state == MEMBER_QUEUED)
 			assert_int_not_equal(source_of(fixture, i), 2);
+}
+
+static void test_stalled_child_of_a_done_relay_drops_it(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = build_chain(fixture);
+
+	report(fixture, 2, 0); /* relay 2 holds the whole image */
+	report(fixture, 3, 9017); /* and yet its child could not finish: it is gone */
+	assert_int_equal(campaign->groups[0].bad_master_count, 1);
+	assert_int_equal(campaign->groups[0].bad_masters[0], fixture->devices[2]->id);
+	/* re-pointed at once, at relay 1 (free since 2 is done), its failed attempt refunded */
+	assert_int_equal(state_of(fixture, 3), MEMBER_QUEUED);
+	assert_int_equal(source_of(fixture, 3), 1);
+	assert_int_equal(fixture->devices[3]->member->attempts, 1);
 }
 
 static void test_bad_piece_drops_the_relay_at_once(void **state)
@@ -487,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slave_served_by_a_receiving_slave, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_gone_leaves_the_tree, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_piece_drops_the_relay_at_once, tree_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_child_of_a_done_relay_drops_it, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_child_of_a_receiving_relay_is_not_its_fault, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_source_below_its_own_child, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measured_egress_widens_the_fanout, tree_setup, teardown),

@@ -136,12 +136,12 @@ void print_json(json_t *document)
 
 int usage_error(const char *command, const char *format, ...)
 {
+	char name[96];
 	va_list arguments;
 
-	fprintf(stderr, "cascadectl %s: ", command);
+	snprintf(name, sizeof(name), "cascadectl %s", command);
 	va_start(arguments, format);
-	vfprintf(stderr, format, arguments);
+	cli_usage_error_va(name, format, arguments);
 	va_end(arguments);
-	fprintf(stderr, " (see cascadectl --help)\n");
-	return 2;
+	return CLI_EXIT_USAGE;
 }

@@ -2,11 +2,12 @@
  * the groups with their elected masters. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/parse.h"
 
 static const char *text_of(json_t *object, const char *key)
 {
@@ -15,35 +16,54 @@ static const char *text_of(json_t *object, const char *key)
 	return value && *value ? value : "-";
 }
 
+enum devices_option { OPTION_GROUP = 1, OPTION_LIMIT, OPTION_OFFSET };
+
+static const struct cli_option devices_options[] = {
+	CLI_OPTION("group", "N", "only the devices of group N (0: every group)", OPTION_GROUP),
+	CLI_OPTION("limit", "N", "at most N devices (default 1000)", OPTION_LIMIT),
+	CLI_OPTION("offset", "N", "skip the first N devices", OPTION_OFFSET),
+	CLI_END_OF_OPTIONS,
+};
+
+const struct cli_command devices_command = {
+	.words = "devices",
+	.synopsis = "[--group N] [--limit N] [--offset N]",
+	.summary = "list devices: group, versions, CPU occupancy, file server, last Inform, campaign",
+	.description = "Lists the registered devices as a table (or the API's JSON with --json).",
+	.options = devices_options,
+};
+
+const struct cli_command groups_command = {
+	.words = "groups",
+	.summary = "list groups with their elected masters",
+	.description = "Lists the groups: their size, elected master and grouping key.",
+};
+
 int command_devices(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "group", required_argument, NULL, 'g' }, { "limit", required_argument, NULL, 'l' },
-		{ "offset", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
-	};
+	struct cli_parser parser;
 	char path[256];
-	long group = 0, limit = 1000, offset = 0;
+	long long group = 0, limit = 1000, offset = 0, value;
 	json_t *response, *device;
 	size_t index;
-	int option;
+	int code;
 
-	optind = 1;
-	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		char *end;
-		long value = optarg ? strtol(optarg, &end, 10) : 0;
-
-		if (option == '?' || !optarg || *end || value < 0)
-			return usage_error("devices", "options are --group N, --limit N, --offset N");
-		if (option == 'g')
+	cli_begin(&parser, "cascadectl", &devices_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		if (parse_integer(parser.value, 0, code == OPTION_GROUP ? UINT32_MAX : INT32_MAX, &value) < 0)
+			return cli_bad_value(&parser, "expected a whole number");
+		if (code == OPTION_GROUP)
 			group = value;
-		else if (option == 'l')
+		else if (code == OPTION_LIMIT)
 			limit = value;
 		else
 			offset = value;
 	}
-	if (optind < argc)
-		return usage_error("devices", "unexpected argument \"%s\"", argv[optind]);
-	snprintf(path, sizeof(path), "/api/devices?group=%ld&limit=%ld&offset=%ld", group, limit, offset);
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
+	snprintf(path, sizeof(path), "/api/devices?group=%lld&limit=%lld&offset=%lld", group, limit, offset);
 	if (api_call("GET", path, NULL, &response))
 		return 1;
 	if (cli_options.json) {
@@ -80,11 +100,16 @@ int command_devices(int argc, char **argv)
 
 int command_groups(int argc, char **argv)
 {
+	struct cli_parser parser;
 	json_t *response, *group;
 	size_t index;
+	int code;
 
-	if (argc > 1)
-		return usage_error("groups", "takes no arguments, got \"%s\"", argv[1]);
+	cli_begin(&parser, "cascadectl", &groups_command, argc, argv);
+	if ((code = cli_next(&parser)) != CLI_END)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
 	if (api_call("GET", "/api/groups", NULL, &response))
 		return 1;
 	if (cli_options.json) {

@@ -202,18 +202,19 @@ static int parse_id(const char *command, int argc, char **argv, char *path, size
 	return 0;
 }
 
-/* Reads a command without options: --help, --version or its operands
- * (argv[1 .. *operands]). Returns 0, or the exit status. */
-static int read_operands(const struct cli_command *command, int argc, char **argv, int *operands)
+/* Reads the line of a command without options: answers --help and
+ * --version, refuses options; *argc becomes 1 + the operands, which are
+ * then argv[1..]. Returns -1 to go on, or the exit status. */
+static int read_operands(const struct cli_command *command, int *argc, char **argv)
 {
 	struct cli_parser parser;
 	int code;
 
-	cli_begin(&parser, "cascadectl", command, argc, argv);
+	cli_begin(&parser, "cascadectl", command, *argc, argv);
 	if ((code = cli_next(&parser)) != CLI_END)
-		return cli_exit_status(code) ? cli_exit_status(code) : -1;
-	*operands = parser.operands;
-	return 0;
+		return cli_exit_status(code);
+	*argc = parser.operands + 1;
+	return -1;
 }
 
 const struct cli_command campaign_status_command = {
@@ -247,11 +248,10 @@ static int campaign_status(int argc, char **argv)
 	json_t *response, *campaign;
 	char path[96];
 	size_t index;
-	int status = read_operands(&campaign_status_command, argc, argv, &argc);
+	int status = read_operands(&campaign_status_command, &argc, argv);
 
-	if (status != 0)
-		return status < 0 ? 0 : status;
-	argc++;
+	if (status >= 0)
+		return status;
 	if (argc == 1) {
 		if (api_call("GET", "/api/campaigns", NULL, &response))
 			return 1;
@@ -285,17 +285,14 @@ static int campaign_status(int argc, char **argv)
 	return 0;
 }
 
-static int campaign_control(const char *action, int argc, char **argv)
+static int campaign_control(const struct cli_command *line, const char *action, int argc, char **argv)
 {
-	static const struct cli_command *const commands[] = { &campaign_pause_command, &campaign_resume_command,
-							      &campaign_cancel_command };
 	char path[96], suffix[16], command[32];
 	json_t *response;
-	int status = read_operands(commands[action[0] == 'p' ? 0 : action[0] == 'r' ? 1 : 2], argc, argv, &argc);
+	int status = read_operands(line, &argc, argv);
 
-	if (status != 0)
-		return status < 0 ? 0 : status;
-	argc++;
+	if (status >= 0)
+		return status;
 	snprintf(suffix, sizeof(suffix), "/%s", action);
 	snprintf(command, sizeof(command), "campaign %s", action);
 	if (parse_id(command, argc, argv, path, sizeof(path), suffix))
@@ -449,7 +446,11 @@ int command_campaign(int argc, char **argv)
 		return campaign_status(argc, argv);
 	if (strcmp(action, "watch") == 0)
 		return campaign_watch(argc, argv);
-	if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0 || strcmp(action, "cancel") == 0)
-		return campaign_control(action, argc, argv);
+	if (strcmp(action, "pause") == 0)
+		return campaign_control(&campaign_pause_command, action, argc, argv);
+	if (strcmp(action, "resume") == 0)
+		return campaign_control(&campaign_resume_command, action, argc, argv);
+	if (strcmp(action, "cancel") == 0)
+		return campaign_control(&campaign_cancel_command, action, argc, argv);
 	return cli_usage_error(&parser, "unknown action '%s' (start, status, watch, pause, resume, cancel)", action);
 }

@@ -10,7 +10,7 @@
 #include "common/parse.h"
 
 enum load_option {
-	OPTION_CLIENTS = 1, OPTION_THREADS, OPTION_DEADLINE, OPTION_SOURCE_RANGE, OPTION_CONNECT_BURST,
+	OPTION_CLIENTS = 1, OPTION_THREADS, OPTION_DEADLINE, OPTION_DURATION, OPTION_SOURCE_RANGE, OPTION_CONNECT_BURST,
 	OPTION_VERIFY_SHA256, OPTION_EXPECT_SIZE, OPTION_OUTPUT, OPTION_RESUME, OPTION_QUIET, OPTION_BODY,
 	OPTION_RESET_RANDOMLY, OPTION_SEED,
 };
@@ -20,6 +20,11 @@ static const struct cli_option load_options[] = {
 	CLI_OPTION("threads", "N", "event loops sharing the clients, up to 64 (default 1)", OPTION_THREADS),
 	CLI_OPTION("deadline", "DURATION", "give up after this; unfinished clients count as timeouts (default 10m)",
 		   OPTION_DEADLINE),
+	CLI_OPTION("duration", "DURATION", "timed run, as wrk does: each client GETs the URL again and again\n"
+					   "(keep-alive; a new connection when the server closes one) until\n"
+					   "DURATION passed; completed counts responses, bytes include the\n"
+					   "responses still in flight at the end, and errors are counted\n"
+					   "(the client then reconnects)", OPTION_DURATION),
 	CLI_OPTION("source-range", "CIDR", "spread connections over these local addresses, e.g. 127.1.0.0/16",
 		   OPTION_SOURCE_RANGE),
 	CLI_OPTION("connect-burst", "N", "connections being opened at once (default 512)", OPTION_CONNECT_BURST),
@@ -115,6 +120,10 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 			if (parse_duration_ms(value, &options->deadline_ms) != 0 || options->deadline_ms == 0)
 				return bad_value(&parser, "expected a duration such as 30s or 10m");
 			break;
+		case OPTION_DURATION:
+			if (parse_duration_ms(value, &options->duration_ms) != 0 || options->duration_ms == 0)
+				return bad_value(&parser, "expected a duration such as 10s");
+			break;
 		case OPTION_SOURCE_RANGE:
 			if (parse_source_range(value, options) != 0)
 				return bad_value(&parser, "expected A.B.C.D/BITS with 8..30 bits");
@@ -161,6 +170,10 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		return fail(&parser, "--output downloads once: --clients must be 1");
 	if (options->reset_randomly && (options->output != NULL || options->verify))
 		return fail(&parser, "--reset-randomly cannot be combined with --output or --verify-sha256");
+	if (options->duration_ms > 0 && (options->output != NULL || options->verify || options->reset_randomly))
+		return fail(&parser, "--duration cannot be combined with --output, --verify-sha256 or --reset-randomly");
+	if (options->duration_ms > 0)
+		options->deadline_ms = options->duration_ms;
 	if (options->threads > options->clients)
 		options->threads = options->clients;
 	return 0;

@@ -35,6 +35,8 @@ struct device {
 	uint64_t last_inform; /* unix seconds */
 	uint64_t inform_count;
 	uint32_t last_fault_code;
+	uint32_t open_faults; /* faults in the faults table not cleared by an operator */
+	uint64_t event_sequence; /* of its newest row in device_events (device_events.h) */
 	struct group *group;
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
@@ -95,6 +97,7 @@ struct campaign_member {
 	uint32_t failed_source_id;
 	unsigned int failures_against_source;
 	bool was_master;
+	unsigned int origin_downloads; /* Downloads from the origin it accepted (campaign report) */
 	bool plain_download; /* SetParameterValues faulted: Download with the URL */
 	unsigned int dispatch; /* in memory, bumped by every dispatch: a response to a replaced one is ignored */
 	/* in memory, per dispatch: */
@@ -129,6 +132,8 @@ struct campaign {
 	unsigned int fanout;
 	enum campaign_state state;
 	uint64_t created_at;         /* unix seconds */
+	uint64_t started_ms;         /* unix milliseconds (campaign report) */
+	uint64_t finished_ms;        /* unix milliseconds it became done, cancelled or halted; 0: not yet */
 	uint64_t masters_queued_ms;  /* start to every master's Download queued and saved */
 	uint64_t started_monotonic_ms;
 	struct campaign_member *members;

@@ -336,7 +336,7 @@ static void test_store_round_trip(void **state)
 	for (int i = 0; i < 8; i++)
 		store_batch_device(fixture->batch, fixture->devices[i]);
 	store_batch_group(fixture->batch, fixture->devices[0]->group);
-	store_batch_fault(fixture->batch, 1, 9010, "Download failure", "Download");
+	store_batch_fault(fixture->batch, 1, 1, 9010, "Download failure", "Download");
 	store_batch_transfer(fixture->batch, 1, &transfer);
 	assert_int_equal(store_open(path, true, &store), 0);
 	assert_int_equal(store_start(store), 0);

@@ -72,7 +72,7 @@ json_t *api_groups_json(struct controller *controller)
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < controller->group_count; i++) {
-		const struct group *group = controller->groups[i];
+		struct group *group = controller->groups[i];
 		const struct device *master;
 		json_t *masters;
 

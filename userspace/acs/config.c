@@ -198,6 +198,9 @@ static const struct setting settings[] = {
 	  .default_value = "true", .help = "only devices with X_CASCADE_FileServer.Enable may be master" },
 	{ .key = "max-occupancy", .section = "election", COUNT(election_max_occupancy, 0, 10000),
 	  .default_value = "8000", .value_name = "PERCENTx100", .help = "busier devices are not elected (8000: 80%)" },
+	{ .key = "hysteresis", .section = "election", COUNT(election_hysteresis, 0, 10000), .default_value = "200",
+	  .value_name = "PERCENTx100",
+	  .help = "a challenger replaces the sitting master only when less busy by this much (200: 2 points)" },
 	{ .key = "max-inform-age", .section = "election", TIME(election_max_inform_age_ms, 1000, 365 * DAY_MS),
 	  .default_value = "1h", .help = "devices not heard from this long are not elected" },
 

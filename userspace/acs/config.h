@@ -84,6 +84,7 @@ struct acs_config {
 	bool election_require_file_server;
 	unsigned int election_max_occupancy; /* percent x100 */
 	uint64_t election_max_inform_age_ms;
+	unsigned int election_hysteresis;    /* percent x100 a challenger must beat the sitting master by */
 
 	unsigned int default_fanout;
 	uint64_t stall_timeout_ms;

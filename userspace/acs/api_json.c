@@ -1,8 +1,6 @@
 /* Builds the operator API's JSON documents (devices, groups with masters,
- * campaigns with per-state counts) and the Prometheus /metrics text. */
+ * campaigns with per-state counts). */
 #include "acs/api_json.h"
-#include "acs/connection_guard.h"
-#include "common/login_limit.h"
 #include "acs/campaign.h"
 
 #include <stdio.h>
@@ -193,81 +191,4 @@ json_t *api_campaigns_json(struct controller *controller)
 	for (size_t i = 0; i < controller->campaign_count; i++)
 		json_array_append_new(list, api_campaign_json(controller, controller->campaigns[i], false, false));
 	return json_pack("{s:o}", "campaigns", list);
-}
-
-char *api_metrics_text(struct controller *controller, size_t store_pending)
-{
-	const struct metrics *m = &controller->metrics;
-	size_t size = 8192 + controller->campaign_count * 512, used = 0;
-	char *text = malloc(size);
-
-#define EMIT(...)                                                                   \
-	do {                                                                        \
-		int written_ = snprintf(text + used, size - used, __VA_ARGS__);     \
-		if (written_ > 0 && (size_t)written_ < size - used)                 \
-			used += (size_t)written_;                                   \
-	} while (0)
-	if (!text)
-		return NULL;
-	text[0] = '\0';
-	EMIT("# TYPE cascade_acs_devices gauge\ncascade_acs_devices %zu\n", controller->device_count);
-	EMIT("# TYPE cascade_acs_groups gauge\ncascade_acs_groups %zu\n", controller->group_count);
-	EMIT("# TYPE cascade_acs_sessions_open gauge\ncascade_acs_sessions_open %zu\n", controller->open_sessions);
-	EMIT("# TYPE cascade_acs_store_pending gauge\ncascade_acs_store_pending %zu\n", store_pending);
-	if (controller->store) {
-		struct store_wal_figures wal;
-
-		store_wal_figures(controller->store, &wal);
-		EMIT("# TYPE cascade_acs_store_failed_commits_total counter\n"
-		     "cascade_acs_store_failed_commits_total %lu\n",
-		     (unsigned long)wal.failed_commits);
-		EMIT("# TYPE cascade_acs_wal_frames gauge\ncascade_acs_wal_frames %lu\n", (unsigned long)wal.frames);
-		EMIT("# TYPE cascade_acs_wal_frames_written_total counter\ncascade_acs_wal_frames_written_total %lu\n",
-		     (unsigned long)wal.frames_written);
-		EMIT("# TYPE cascade_acs_wal_checkpoints_total counter\ncascade_acs_wal_checkpoints_total %lu\n",
-		     (unsigned long)wal.checkpoints);
-		EMIT("# TYPE cascade_acs_wal_forced_checkpoints_total counter\n"
-		     "cascade_acs_wal_forced_checkpoints_total %lu\n",
-		     (unsigned long)wal.forced_checkpoints);
-	}
-	EMIT("# TYPE cascade_acs_replies_waiting gauge\ncascade_acs_replies_waiting %lu\n",
-	     (unsigned long)__atomic_load_n(&m->replies_waiting, __ATOMIC_RELAXED));
-	EMIT("# TYPE cascade_acs_http_requests_total counter\ncascade_acs_http_requests_total %lu\n",
-	     (unsigned long)m->http_requests);
-	EMIT("# TYPE cascade_acs_informs_total counter\ncascade_acs_informs_total %lu\n", (unsigned long)m->informs);
-	EMIT("# TYPE cascade_acs_sessions_total counter\ncascade_acs_sessions_total %lu\n", (unsigned long)m->sessions);
-	EMIT("# TYPE cascade_acs_transfer_completes_total counter\ncascade_acs_transfer_completes_total %lu\n",
-	     (unsigned long)m->transfer_completes);
-	EMIT("# TYPE cascade_acs_faults_received_total counter\ncascade_acs_faults_received_total %lu\n",
-	     (unsigned long)m->faults_received);
-	EMIT("# TYPE cascade_acs_faults_sent_total counter\ncascade_acs_faults_sent_total %lu\n",
-	     (unsigned long)m->faults_sent);
-	EMIT("# TYPE cascade_acs_overload_rejections_total counter\ncascade_acs_overload_rejections_total %lu\n",
-	     (unsigned long)m->overload_rejections);
-	EMIT("# TYPE cascade_acs_auth_failures_total counter\ncascade_acs_auth_failures_total %lu\n",
-	     (unsigned long)__atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED));
-	EMIT("# TYPE cascade_acs_auth_blocked_addresses_total counter\ncascade_acs_auth_blocked_addresses_total %lu\n",
-	     (unsigned long)((controller->cwmp_logins ? controller->cwmp_logins->blocked_total : 0) +
-			     (controller->api_logins ? controller->api_logins->blocked_total : 0)));
-	EMIT("# TYPE cascade_acs_auth_refused_total counter\ncascade_acs_auth_refused_total %lu\n",
-	     (unsigned long)((controller->cwmp_logins ? controller->cwmp_logins->refused_total : 0) +
-			     (controller->api_logins ? controller->api_logins->refused_total : 0)));
-	EMIT("# TYPE cascade_acs_slow_clients_closed_total counter\ncascade_acs_slow_clients_closed_total %lu\n",
-	     (unsigned long)(controller->guard ? controller->guard->closed_total : 0));
-	EMIT("# TYPE cascade_acs_rpcs_sent_total counter\ncascade_acs_rpcs_sent_total %lu\n", (unsigned long)m->rpcs_sent);
-	EMIT("# TYPE cascade_acs_connection_requests_total counter\ncascade_acs_connection_requests_total %lu\n",
-	     (unsigned long)__atomic_load_n(&m->connection_requests, __ATOMIC_RELAXED));
-	EMIT("# TYPE cascade_acs_connection_request_failures_total counter\n"
-	     "cascade_acs_connection_request_failures_total %lu\n",
-	     (unsigned long)__atomic_load_n(&m->connection_request_failures, __ATOMIC_RELAXED));
-	EMIT("# TYPE cascade_acs_campaign_devices gauge\n");
-	for (size_t i = 0; i < controller->campaign_count; i++) {
-		const struct campaign *campaign = controller->campaigns[i];
-
-		for (int state = 0; state < MEMBER_STATE_COUNT; state++)
-			EMIT("cascade_acs_campaign_devices{campaign=\"%u\",state=\"%s\"} %zu\n", campaign->id,
-			     member_state_name((enum member_state)state), campaign->counts[state]);
-	}
-#undef EMIT
-	return text;
 }

@@ -13,6 +13,7 @@
 #include "acs/api_undo.h"
 #include "acs/auth_limit.h"
 #include "acs/http_log.h"
+#include "acs/metrics_text.h"
 #include "acs/campaign.h"
 #include "acs/store.h"
 
@@ -312,7 +313,7 @@ static enum MHD_Result route(struct controller *controller, struct MHD_Connectio
 		enum MHD_Result result;
 
 		pthread_mutex_lock(&controller->lock);
-		text = api_metrics_text(controller, pending);
+		text = metrics_text(controller, pending);
 		pthread_mutex_unlock(&controller->lock);
 		if (!text)
 			return MHD_NO;

@@ -14,7 +14,7 @@ int cwmp_server_start(struct controller *controller, struct MHD_Daemon **daemon,
 int api_server_start(struct controller *controller, const char *token, struct MHD_Daemon **daemon, uint16_t *port);
 
 /* Binds an MHD daemon to "HOST:PORT" with the given flags and options
- * terminated by MHD_OPTION_END (at most 16 options pairs). */
+ * terminated by MHD_OPTION_END (at most 18 option pairs). */
 struct MHD_Daemon *http_start_daemon(const char *address, unsigned int flags, MHD_AccessHandlerCallback handler,
 				     void *handler_argument, const struct MHD_OptionItem *options, uint16_t *port);
 /* Queues a response with a copy of body (may be NULL for empty). */

@@ -1,7 +1,10 @@
-/* cascadectl campaign start|status|watch|pause|resume|cancel. watch draws
- * a progress bar in place on a terminal and prints plain lines otherwise,
- * and gives up after --timeout seconds. */
+/* cascadectl campaign start|status|watch|report|pause|resume|cancel.
+ * watch draws a progress bar in place on a terminal and prints plain
+ * timestamped lines otherwise (watch.h), and gives up after --timeout
+ * seconds; report prints the campaign report (report.h). */
 #include "cli.h"
+#include "report.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -185,12 +188,7 @@ static int campaign_control(const char *action, int argc, char **argv)
 
 static void draw(json_t *campaign, bool terminal)
 {
-	json_t *counts = json_object_get(campaign, "counts");
-	long long total = integer_of(campaign, "devices"), done = integer_of(counts, "done"),
-		  failed = integer_of(counts, "failed"), cancelled = integer_of(counts, "cancelled");
-	long long finished = done + failed + cancelled;
-	int width = 40, filled = total ? (int)(finished * width / total) : width;
-	char bar[64];
+	char line[512];
 
 	if (cli_options.json) {
 		char *text = json_dumps(campaign, JSON_COMPACT);
@@ -200,17 +198,8 @@ static void draw(json_t *campaign, bool terminal)
 		fflush(stdout);
 		return;
 	}
-	if (!terminal) {
-		print_counts(campaign);
-		fflush(stdout);
-		return;
-	}
-	memset(bar, '#', (size_t)filled);
-	memset(bar + filled, '.', (size_t)(width - filled));
-	bar[width] = '\0';
-	printf("\r[%s] %3lld%% %lld/%lld done, %lld failed, %lld downloading, %lld queued  %s   ", bar,
-	       total ? finished * 100 / total : 100, done, total, failed, integer_of(counts, "downloading"),
-	       integer_of(counts, "queued"), json_string_value(json_object_get(campaign, "state")));
+	watch_line(campaign, time(NULL), terminal, line, sizeof(line));
+	printf(terminal ? "\r%s   " : "%s\n", line);
 	fflush(stdout);
 }
 
@@ -247,23 +236,24 @@ static int campaign_watch(int argc, char **argv)
 		return 2;
 	deadline = time(NULL) + timeout_seconds;
 	for (;;) {
-		json_t *campaign;
-		const char *state;
-		int finished;
+		json_t *campaign, *counts;
+		int status;
 
 		if (api_call("GET", path, NULL, &campaign))
 			return 1;
 		draw(campaign, terminal);
-		state = json_string_value(json_object_get(campaign, "state"));
-		finished = state && (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0 ||
-				     strcmp(state, "halted") == 0);
-		if (finished) {
-			long long failed = integer_of(json_object_get(campaign, "counts"), "failed");
-
+		if (watch_finished(campaign, &status)) {
+			counts = json_object_get(campaign, "counts");
 			if (terminal && !cli_options.json)
 				printf("\n");
+			if (status == WATCH_EXIT_CANCELLED)
+				fprintf(stderr,
+					"cascadectl campaign watch: campaign %lld was cancelled (%lld transfers still "
+					"running are recorded as they end)\n",
+					integer_of(campaign, "id"),
+					integer_of(counts, "downloading") + integer_of(counts, "queued"));
 			json_decref(campaign);
-			return failed ? 1 : 0;
+			return status;
 		}
 		json_decref(campaign);
 		if (time(NULL) >= deadline) {
@@ -271,10 +261,39 @@ static int campaign_watch(int argc, char **argv)
 				printf("\n");
 			fprintf(stderr, "cascadectl campaign watch: gave up after %lld s (campaign still running)\n",
 				timeout_seconds);
-			return 3;
+			return WATCH_EXIT_TIMEOUT;
 		}
 		usleep((useconds_t)(interval_ms * 1000));
 	}
+}
+
+/* report ID [--json|--csv] */
+static int campaign_report(int argc, char **argv)
+{
+	enum report_format format = cli_options.json ? REPORT_JSON : REPORT_TEXT;
+	char *arguments[3] = { argv[0], NULL, NULL };
+	int count = 1;
+	char path[96];
+	json_t *report;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--csv") == 0)
+			format = REPORT_CSV;
+		else if (strcmp(argv[i], "--json") == 0)
+			format = REPORT_JSON;
+		else if (argv[i][0] == '-' || count == 2)
+			return usage_error("campaign report", "takes one campaign id and --json or --csv, not \"%s\"",
+					   argv[i]);
+		else
+			arguments[count++] = argv[i];
+	}
+	if (parse_id("campaign report", count, arguments, path, sizeof(path), "/report"))
+		return 2;
+	if (api_call("GET", path, NULL, &report))
+		return 1;
+	report_print(stdout, report, format);
+	json_decref(report);
+	return 0;
 }
 
 int command_campaign(int argc, char **argv)
@@ -282,14 +301,17 @@ int command_campaign(int argc, char **argv)
 	const char *action = argc > 1 ? argv[1] : NULL;
 
 	if (!action)
-		return usage_error("campaign", "needs start, status, watch, pause, resume or cancel");
+		return usage_error("campaign", "needs start, status, watch, report, pause, resume or cancel");
 	if (strcmp(action, "start") == 0)
 		return campaign_start(argc - 1, argv + 1);
 	if (strcmp(action, "status") == 0)
 		return campaign_status(argc - 1, argv + 1);
 	if (strcmp(action, "watch") == 0)
 		return campaign_watch(argc - 1, argv + 1);
+	if (strcmp(action, "report") == 0)
+		return campaign_report(argc - 1, argv + 1);
 	if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0 || strcmp(action, "cancel") == 0)
 		return campaign_control(action, argc - 1, argv + 1);
-	return usage_error("campaign", "unknown action \"%s\" (start, status, watch, pause, resume, cancel)", action);
+	return usage_error("campaign", "unknown action \"%s\" (start, status, watch, report, pause, resume, cancel)",
+			   action);
 }

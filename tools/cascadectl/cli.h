@@ -26,11 +26,14 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 
 /* Prints a JSON document (pretty) on stdout. */
 void print_json(json_t *document);
+/* With --json: prints the response, frees it and returns true. */
+bool print_json_if_asked(json_t *response);
 /* Reports a usage error for a command and returns 2. */
 int usage_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 int command_devices(int argc, char **argv);
 int command_groups(int argc, char **argv);
+int command_faults(int argc, char **argv);
 int command_campaign(int argc, char **argv);
 int command_meter(int argc, char **argv);
 int command_sign(int argc, char **argv);

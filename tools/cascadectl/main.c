@@ -15,9 +15,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "devices", "list devices: [--group N] [--limit N] [--offset N]", command_devices },
-	{ "groups", "list groups with their elected masters", command_groups },
-	{ "campaign", "campaign start|status|watch|pause|resume|cancel (see below)", command_campaign },
+	{ "devices", "list devices (see below)", command_devices },
+	{ "groups", "groups, their elected masters and why: [--group N] [--size BYTES] [--candidates N]",
+	  command_groups },
+	{ "campaign", "campaign start|status|watch|report|pause|resume|cancel (see below)", command_campaign },
+	{ "faults", "faults devices reported; faults clear|retry (see below)", command_faults },
 	{ "meter", "eBPF meters: attach, detach, group, cap, show, top (meter --help)", command_meter },
 	{ "sign", "sign an image for devices with --image-public-key (see below)", command_sign },
 };
@@ -29,13 +31,22 @@ static void usage(FILE *stream)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(stream, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(stream,
+		"\nDevices (sorted by key; FIELD: id, key, group, software, hardware, occupancy, last_inform, fault, state):\n"
+		"  devices [--search TEXT] [--group N] [--state pending|queued|downloading|done|failed|cancelled|none]\n"
+		"          [--fault any|none|CODE] [--sort FIELD] [--reverse] [--limit N] [--offset N]\n"
 		"\nCampaigns:\n"
 		"  campaign start --origin URL (--file PATH | --image NAME --size N --sha256 HEX)\n"
 		"                 [--image NAME] [--mode url|spv] [--fanout N] [--group N] [--selector F=V,...]\n"
 		"                 [--signature BASE64]\n"
 		"  campaign status [ID]\n"
-		"  campaign watch ID [--interval SECONDS] [--timeout SECONDS]  (exit 0 done, 1 failures, 3 timeout)\n"
+		"  campaign watch ID [--interval SECONDS] [--timeout SECONDS]\n"
+		"                 (exit 0 done, 1 failures or halted, 3 timeout, 4 cancelled)\n"
+		"  campaign report ID [--json|--csv]\n"
 		"  campaign pause|resume|cancel ID\n"
+		"\nFaults:\n"
+		"  faults [--device KEY|ID] [--code N] [--campaign N] [--cleared|--all] [--limit N] [--offset N]\n"
+		"  faults clear (--device KEY|ID | --code N | --campaign N | --id N | --all)\n"
+		"  faults retry (--device KEY|ID | --campaign N)   failed devices go again; their faults are cleared\n"
 		"\nImage signatures (Ed25519; docs/security.md):\n"
 		"  sign --key PRIVATE.pem (--file PATH [--image NAME] | --image NAME --size N --sha256 HEX)\n"
 		"       prints the signature for campaign start --signature\n"

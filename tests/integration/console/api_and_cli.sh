@@ -101,11 +101,15 @@ ctl campaign start --file "$TEST_DIR/origin/fw2.bin" --origin "$ORIGIN_URL/fw2.b
 # the slow devices come first in no particular order; wait until four slaves download at once
 slow_running() { api GET '/api/campaigns/2?devices=1' | jq -e '[.device_states[] | select(.state == "downloading" and (.key | test("SWARM0000(08|09|10|11)")))] | length >= 1' >/dev/null; }
 wait_until 60 slow_running && ok "slow devices are downloading" || not_ok "slow devices are downloading"
+slow_downloading=$(api GET '/api/campaigns/2?devices=1' |
+  jq -r '[.device_states[] | select(.state == "downloading" and (.key | test("SWARM0000(08|09|10|11)"))) | .key] | sort | join(",")')
 ctl campaign cancel 2 >/dev/null && ok "campaign 2 cancelled"
 before=$(api GET '/api/campaigns/2?devices=1')
 running=$(jq '[.device_states[] | select(.state == "downloading" or .state == "queued")] | length' <<<"$before")
 check "some transfers were still running when it was cancelled ($running)" test "$running" -ge 1
 check_equal "the campaign is cancelled at once" cancelled "$(jq -r .state <<<"$before")"
+check_equal "the slow devices downloading then are not called cancelled" "$slow_downloading" \
+  "$(jq -r --arg keys "$slow_downloading" '[.device_states[] | select(.key as $k | $keys | split(",") | index($k)) | select(.state != "cancelled") | .key] | sort | join(",")' <<<"$before")"
 ctl campaign watch 2 --interval 0.3 --timeout 10 >"$TEST_DIR/watch2.txt" 2>"$TEST_DIR/watch2.err"
 check_equal "watch exits 4 on a cancelled campaign" 4 "$?"
 check "... and says transfers still run" grep -q "was cancelled" "$TEST_DIR/watch2.err"
@@ -116,6 +120,8 @@ done_before=$(jq '.counts.done' <<<"$before")
 check_equal "each running transfer was recorded as done, none as cancelled" "$((done_before + running))" \
   "$(jq '.counts.done + .counts.failed' <<<"$after")"
 check_equal "still cancelled" cancelled "$(jq -r .state <<<"$after")"
+check_equal "the slow devices' transfers ended done" "$slow_downloading" \
+  "$(api GET '/api/campaigns/2?devices=1' | jq -r --arg keys "$slow_downloading" '[.device_states[] | select(.key as $k | $keys | split(",") | index($k)) | select(.state == "done") | .key] | sort | join(",")')"
 check_equal "every device is accounted for" 12 "$(jq '.counts.done + .counts.failed + .counts.cancelled' <<<"$after")"
 stop_daemon swarm
 stop_daemon acs && ok "cascade-acs stops cleanly"

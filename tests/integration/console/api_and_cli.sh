@@ -64,6 +64,10 @@ check_equal "filters: by code and campaign" 2 "$(api GET '/api/faults?code=9010&
 check_equal "filters: another code finds none" 0 "$(api GET '/api/faults?code=9018' | jq .total)"
 check_equal "the device list shows its fault" "9010 2" \
   "$(api GET '/api/devices?fault=any' | jq -r '.devices[] | "\(.last_fault.code) \(.open_faults)"')"
+check_equal "cascadectl devices --fault any shows it, with its code and count" "C4C4DE-SwarmGW-SWARM000005 9010 (2)" \
+  "$(ctl devices --fault any --search swarm00000 | awk 'NR == 2 { print $1, $(NF - 1), $NF }')"
+check_equal "cascadectl devices --state failed finds the same one" C4C4DE-SwarmGW-SWARM000005 \
+  "$(ctl --json devices --state failed | jq -r '[.devices[].key] | join(",")')"
 check "cascadectl faults lists them" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' faults --campaign 1 | grep -c '$faulty.*9010' | grep -qx 2"
 device=$(api GET "/api/devices/$faulty_id")
 check "the device's timeline holds its Informs, RPCs, transfers and faults" \

@@ -19,6 +19,11 @@ static void usage(FILE *out)
 		"  --clients N          concurrent downloads (default 1)\n"
 		"  --threads N          event loops sharing the clients (default 1)\n"
 		"  --deadline DURATION  give up after this; unfinished clients count as timeouts (default 10m)\n"
+		"  --duration DURATION  timed run, as wrk does: each client GETs the URL again and again\n"
+		"                       (keep-alive; a new connection when the server closes one) until\n"
+		"                       DURATION passed; completed counts responses, bytes include the\n"
+		"                       responses still in flight at the end, and errors are counted\n"
+		"                       (the client then reconnects)\n"
 		"  --source-range CIDR  spread connections over these local addresses, e.g. 127.1.0.0/16\n"
 		"  --connect-burst N    connections being opened at once (default 512)\n"
 		"  --body copy|discard  copy every body byte into user space, as a real client does\n"
@@ -66,6 +71,7 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		{ "clients", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "deadline", required_argument, NULL, 'd' },
+		{ "duration", required_argument, NULL, 'D' },
 		{ "source-range", required_argument, NULL, 's' },
 		{ "connect-burst", required_argument, NULL, 'b' },
 		{ "verify-sha256", required_argument, NULL, 'v' },
@@ -112,6 +118,11 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 			if (parse_duration_ms(optarg, &options->deadline_ms) != 0 ||
 			    options->deadline_ms == 0)
 				return fail("bad --deadline", optarg);
+			break;
+		case 'D':
+			if (parse_duration_ms(optarg, &options->duration_ms) != 0 ||
+			    options->duration_ms == 0)
+				return fail("bad --duration", optarg);
 			break;
 		case 's':
 			if (parse_source_range(optarg, options) != 0)
@@ -170,6 +181,12 @@ int load_options_parse(int argc, char **argv, struct load_options *options)
 		return fail("--output downloads once: --clients must be 1", NULL);
 	if (options->reset_randomly && (options->output != NULL || options->verify))
 		return fail("--reset-randomly cannot be combined with --output or --verify-sha256", NULL);
+	if (options->duration_ms > 0 && (options->output != NULL || options->verify ||
+					 options->reset_randomly))
+		return fail("--duration cannot be combined with --output, --verify-sha256 or "
+			    "--reset-randomly", NULL);
+	if (options->duration_ms > 0)
+		options->deadline_ms = options->duration_ms;
 	if (options->threads > options->clients)
 		options->threads = options->clients;
 	return 0;

@@ -26,6 +26,7 @@ struct load_options {
 	const char *output;             /* single download into this file */
 	bool resume;
 	bool quiet;
+	uint64_t duration_ms;           /* --duration: keep-alive GETs until then */
 	bool copy_body;                 /* recv every body byte into user space */
 	bool reset_randomly;            /* each client resets at a random point */
 	uint64_t seed;                  /* picks the reset points (--seed) */

@@ -38,7 +38,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS groups(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 	" sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER, state INTEGER,"
-	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT);"
+	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT, pieces_sha256 TEXT);"
 	"CREATE TABLE IF NOT EXISTS campaign_devices(campaign_id INTEGER, device_id INTEGER, group_id INTEGER,"
 	" role INTEGER, state INTEGER, attempts INTEGER, fault_code INTEGER, source_device_id INTEGER,"
 	" was_master INTEGER, PRIMARY KEY(campaign_id, device_id)) WITHOUT ROWID;"
@@ -58,6 +58,7 @@ static const struct added_column {
 	const char *table, *column, *declaration;
 } added_columns[] = {
 	{ "campaigns", "signature", "TEXT" },
+	{ "campaigns", "pieces_sha256", "TEXT" },
 	{ "campaigns", "started_ms", "INTEGER NOT NULL DEFAULT 0" },
 	{ "campaigns", "finished_ms", "INTEGER NOT NULL DEFAULT 0" },
 	{ "campaign_devices", "origin_downloads", "INTEGER NOT NULL DEFAULT 0" },
@@ -93,8 +94,8 @@ static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
-			 " mode, fanout, state, created_at, masters_queued_ms, signature, started_ms, finished_ms)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256, started_ms,"
+			 " finished_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
 		       " attempts, fault_code, source_device_id, was_master, origin_downloads)"
 		       " VALUES(?,?,?,?,?,?,?,?,?,?)",

@@ -184,6 +184,7 @@ int store_batch_campaign(struct store_batch *batch, const struct campaign *campa
 	add_integer(operation, (int64_t)campaign->created_at);
 	add_integer(operation, (int64_t)campaign->masters_queued_ms);
 	add_text(batch, operation, campaign->signature ? campaign->signature : "");
+	add_text(batch, operation, campaign->pieces_sha256 ? campaign->pieces_sha256 : "");
 	add_integer(operation, (int64_t)campaign->started_ms);
 	add_integer(operation, (int64_t)campaign->finished_ms);
 	return finish(batch, operation);

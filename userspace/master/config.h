@@ -1,5 +1,6 @@
-/* cascade-master's settings: defaults, command-line flags and the INI
- * config file (inih), one setter for both so every flag is also a key. */
+/* cascade-master's settings, declared once in a table of the common
+ * settings layer (common/settings.h): defaults, command-line flags, the INI
+ * config file, --help, --version, --man and --example-config. */
 #ifndef CASCADE_MASTER_CONFIG_H
 #define CASCADE_MASTER_CONFIG_H
 
@@ -15,9 +16,11 @@
 #define ORIGIN_DEFAULT_PORT 8081
 
 enum send_mode {
-	SEND_MODE_AUTO,     /* per image: send_zc up to zc_max_size, splice above */
+	SEND_MODE_AUTO,     /* per response: the decision table of docs/master.md */
 	SEND_MODE_SPLICE,   /* file -> pipe -> socket, linked splice SQEs */
-	SEND_MODE_ZC,       /* IORING_OP_SEND_ZC from a read-only mapping */
+	SEND_MODE_ZC,       /* IORING_OP_SENDMSG_ZC from a read-only mapping */
+	SEND_MODE_COPY,     /* IORING_OP_SENDMSG from a read-only mapping */
+	SEND_MODE_SENDFILE, /* sendfile in the event loop, POLLOUT through the ring */
 };
 
 #define MASTER_MAX_GROUP_PREFIXES 256
@@ -42,6 +45,8 @@ struct master_config {
 	uint64_t grace_ms;
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
+	uint64_t copy_max_size;
+	unsigned int sendfile_after;    /* auto: large bodies a loop sends before sendfile */
 	uint64_t pipe_size;
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */
@@ -51,6 +56,8 @@ struct master_config {
 	unsigned int group_prefix_count;
 	char admin_token_file[PATH_MAX];
 	char admin_token[257];          /* read from admin_token_file; "": loopback only */
+	uint32_t piece_size;            /* piece lists of images served whole; 0: none */
+	uint64_t relay_wait_timeout_ms; /* receiving images: a reader's wait for verified bytes */
 };
 
 void master_config_defaults(struct master_config *config);
@@ -62,8 +69,8 @@ int master_config_set(struct master_config *config, const char *key, const char 
  * 0 or a negative errno; *error_line is the first bad line (0: I/O). */
 int master_config_load(struct master_config *config, const char *path, int *error_line);
 /* Reads the whole command line (a --config file first, flags on top).
- * Returns 0 to run, 1 when --help was printed, or -EINVAL after printing
- * the reason on stderr. */
+ * Returns 0 to run, 1 when --help, --version, --man or --example-config
+ * was printed, or -EINVAL after printing the reason on stderr. */
 int master_config_from_arguments(struct master_config *config, int argc, char **argv);
 /* Final checks and derived defaults (listen port by role). */
 int master_config_finish(struct master_config *config);

@@ -16,6 +16,18 @@
 
 struct stats;
 struct name_counters;
+struct image_relay;
+struct relay;
+
+/* How an image's body is sent (chosen per image at load, docs/master.md). */
+enum image_send_method {
+	IMAGE_SEND_FILE,        /* splice or sendfile from the file, no mapping */
+	IMAGE_SEND_COPY,        /* mapped: SENDMSG (copy) while the loop is not busy */
+	IMAGE_SEND_ZERO_COPY,   /* mapped: SENDMSG_ZC */
+};
+const char *image_send_method_name(enum image_send_method method);
+/* Images up to this size are never mapped in auto mode (= SMALL_BODY). */
+#define SMALL_IMAGE (256u << 10)
 
 struct image {
 	int references;
@@ -32,9 +44,10 @@ struct image {
 	size_t etag_length;
 	char fields[HTTP_IMAGE_FIELDS_MAX];          /* ETag, digests, type */
 	size_t fields_length;
-	bool zero_copy_send;                         /* send_zc from map, else splice */
-	const uint8_t *map;                          /* read-only mapping or NULL */
+	enum image_send_method send_method;
+	const uint8_t *map;                          /* read-only mapping (copy, zc) or NULL */
 	struct name_counters *counters;              /* per-name statistics */
+	struct image_relay *relay;                   /* piece list / receiving state (relay.h), or NULL */
 	char name[MANIFEST_NAME_MAX + 1];
 };
 
@@ -61,8 +74,10 @@ struct image_store {
 	char directory[4096];
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
+	uint64_t copy_max_size;
 	struct stats *stats;
 	uint64_t generation;
+	struct relay *relay;                         /* piece lists and receiving images, or NULL */
 };
 
 int image_store_init(struct image_store *store, const struct master_config *config,
@@ -76,6 +91,10 @@ int image_store_reload(struct image_store *store, struct reload_result *result);
 struct image *image_store_find(struct image_store *store, const char *name);
 /* The current table with a reference (for listings). */
 struct image_table *image_store_snapshot(struct image_store *store);
+
+/* Name, hash, ETag, header fields and counters of a new image object. */
+int image_set_identity(struct image_store *store, struct image *image, const char *name,
+		       const uint8_t sha256[SHA256_DIGEST_BYTES]);
 
 /* Whether the open file still holds the content that was verified. */
 enum image_disk_state {

@@ -25,7 +25,8 @@
         h('label', {}, h('span', {}, 'Group'), h('select', { name: 'group' }, h('option', { value: '' }, 'every group'),
           groups.map((group) => h('option', { value: group.id }, `${group.id}: ${group.key} (${group.size})`)))),
         field('Selector', 'selector', { placeholder: 'software_version=1.0,location=north' }),
-        field('Signature', 'signature', { placeholder: 'cascadectl sign … (optional)' })),
+        field('Signature', 'signature', { placeholder: 'cascadectl sign … (optional)' }),
+        field('Piece list SHA-256', 'pieces_sha256', { pattern: '[0-9a-fA-F]{64}', placeholder: 'optional (cut-through relays)' })),
       h('button', { type: 'submit' }, 'Start campaign'));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -35,6 +36,7 @@
       if (values.group) body.group = Number(values.group);
       if (values.selector) body.selector = values.selector;
       if (values.signature) body.signature = values.signature;
+      if (values.pieces_sha256) body.pieces_sha256 = values.pieces_sha256;
       try {
         const campaign = await api('POST', '/api/campaigns', body);
         location.hash = `#/campaigns/${campaign.id}`;

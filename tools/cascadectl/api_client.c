@@ -134,6 +134,15 @@ void print_json(json_t *document)
 	}
 }
 
+bool print_json_if_asked(json_t *response)
+{
+	if (!cli_options.json)
+		return false;
+	print_json(response);
+	json_decref(response);
+	return true;
+}
+
 int usage_error(const char *command, const char *format, ...)
 {
 	char name[96];

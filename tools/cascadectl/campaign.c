@@ -1,7 +1,10 @@
-/* cascadectl campaign start|status|watch|pause|resume|cancel. watch draws
- * a progress bar in place on a terminal and prints plain lines otherwise,
- * and gives up after --timeout seconds. */
+/* cascadectl campaign start|status|watch|report|pause|resume|cancel.
+ * watch draws a progress bar in place on a terminal and prints plain
+ * timestamped lines otherwise (watch.h), and gives up after --timeout
+ * seconds; report prints the campaign report (report.h). */
 #include "cli.h"
+#include "report.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -309,12 +312,7 @@ static int campaign_control(const struct cli_command *line, const char *action, 
 
 static void draw(json_t *campaign, bool terminal)
 {
-	json_t *counts = json_object_get(campaign, "counts");
-	long long total = integer_of(campaign, "devices"), done = integer_of(counts, "done"),
-		  failed = integer_of(counts, "failed"), cancelled = integer_of(counts, "cancelled");
-	long long finished = done + failed + cancelled;
-	int width = 40, filled = total ? (int)(finished * width / total) : width;
-	char bar[64];
+	char line[512];
 
 	if (cli_options.json) {
 		char *text = json_dumps(campaign, JSON_COMPACT);
@@ -324,17 +322,8 @@ static void draw(json_t *campaign, bool terminal)
 		fflush(stdout);
 		return;
 	}
-	if (!terminal) {
-		print_counts(campaign);
-		fflush(stdout);
-		return;
-	}
-	memset(bar, '#', (size_t)filled);
-	memset(bar + filled, '.', (size_t)(width - filled));
-	bar[width] = '\0';
-	printf("\r[%s] %3lld%% %lld/%lld done, %lld failed, %lld downloading, %lld queued  %s   ", bar,
-	       total ? finished * 100 / total : 100, done, total, failed, integer_of(counts, "downloading"),
-	       integer_of(counts, "queued"), json_string_value(json_object_get(campaign, "state")));
+	watch_line(campaign, time(NULL), terminal, line, sizeof(line));
+	printf(terminal ? "\r%s   " : "%s\n", line);
 	fflush(stdout);
 }
 
@@ -349,9 +338,10 @@ static const struct cli_option watch_options[] = {
 const struct cli_command campaign_watch_command = {
 	.words = "campaign watch",
 	.synopsis = "ID [--interval SECONDS] [--timeout SECONDS]",
-	.summary = "follow a campaign until it ends (exit 0 done, 1 failures, 3 timeout)",
-	.description = "Follows a campaign: a progress bar in place on a terminal, a line per look otherwise.\n"
-		       "Exits 0 when every device is done, 1 when some failed, 3 after --timeout.",
+	.summary = "follow a campaign until it ends (exit 0 done, 1 failures or halted, 3 timeout, 4 cancelled)",
+	.description = "Follows a campaign: a progress bar in place on a terminal, a timestamped line per look\n"
+		       "otherwise. Exits 0 when every device is done, 1 when some failed or the campaign halted,\n"
+		       "3 after --timeout, 4 when it was cancelled.",
 	.options = watch_options,
 };
 
@@ -383,23 +373,24 @@ static int campaign_watch(int argc, char **argv)
 		return 2;
 	deadline = time(NULL) + timeout_seconds;
 	for (;;) {
-		json_t *campaign;
-		const char *state;
-		int finished;
+		json_t *campaign, *counts;
+		int status;
 
 		if (api_call("GET", path, NULL, &campaign))
 			return 1;
 		draw(campaign, terminal);
-		state = json_string_value(json_object_get(campaign, "state"));
-		finished = state && (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0 ||
-				     strcmp(state, "halted") == 0);
-		if (finished) {
-			long long failed = integer_of(json_object_get(campaign, "counts"), "failed");
-
+		if (watch_finished(campaign, &status)) {
+			counts = json_object_get(campaign, "counts");
 			if (terminal && !cli_options.json)
 				printf("\n");
+			if (status == WATCH_EXIT_CANCELLED)
+				fprintf(stderr,
+					"cascadectl campaign watch: campaign %lld was cancelled (%lld transfers still "
+					"running are recorded as they end)\n",
+					integer_of(campaign, "id"),
+					integer_of(counts, "downloading") + integer_of(counts, "queued"));
 			json_decref(campaign);
-			return failed ? 1 : 0;
+			return status;
 		}
 		json_decref(campaign);
 		if (time(NULL) >= deadline) {
@@ -407,15 +398,55 @@ static int campaign_watch(int argc, char **argv)
 				printf("\n");
 			fprintf(stderr, "cascadectl campaign watch: gave up after %lld s (campaign still running)\n",
 				timeout_seconds);
-			return 3;
+			return WATCH_EXIT_TIMEOUT;
 		}
 		usleep((useconds_t)(interval_ms * 1000));
 	}
 }
 
+enum report_option { OPTION_REPORT_JSON = 1, OPTION_REPORT_CSV };
+
+static const struct cli_option report_options[] = {
+	CLI_OPTION("json", NULL, "the report as JSON", OPTION_REPORT_JSON),
+	CLI_OPTION("csv", NULL, "the per-group results as CSV", OPTION_REPORT_CSV),
+	CLI_END_OF_OPTIONS,
+};
+
+const struct cli_command campaign_report_command = {
+	.words = "campaign report",
+	.synopsis = "ID [--json|--csv]",
+	.summary = "a campaign's report: start, end, makespan, origin bytes against direct, per-group results",
+	.description = "Prints a campaign's report: start, end and makespan, origin requests and bytes against\n"
+		       "downloading directly, and each group's results.",
+	.options = report_options,
+};
+
+/* report ID [--json|--csv] */
+static int campaign_report(int argc, char **argv)
+{
+	enum report_format format = cli_options.json ? REPORT_JSON : REPORT_TEXT;
+	struct cli_parser parser;
+	char path[96];
+	json_t *report;
+	int code;
+
+	cli_begin(&parser, "cascadectl", &campaign_report_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0)
+		format = code == OPTION_REPORT_CSV ? REPORT_CSV : REPORT_JSON;
+	if (code < 0)
+		return cli_exit_status(code);
+	if (parse_id("campaign report", parser.operands + 1, argv, path, sizeof(path), "/report"))
+		return 2;
+	if (api_call("GET", path, NULL, &report))
+		return 1;
+	report_print(stdout, report, format);
+	json_decref(report);
+	return 0;
+}
+
 static const struct cli_command *const campaign_actions[] = {
-	&campaign_start_command, &campaign_status_command, &campaign_watch_command, &campaign_pause_command,
-	&campaign_resume_command, &campaign_cancel_command, NULL,
+	&campaign_start_command, &campaign_status_command, &campaign_watch_command, &campaign_report_command,
+	&campaign_pause_command, &campaign_resume_command, &campaign_cancel_command, NULL,
 };
 
 static const struct cli_command campaign_command = {
@@ -436,7 +467,7 @@ int command_campaign(int argc, char **argv)
 	if ((code = cli_next(&parser)) != CLI_END)
 		return cli_exit_status(code);
 	if (parser.index >= argc)
-		return cli_usage_error(&parser, "needs start, status, watch, pause, resume or cancel");
+		return cli_usage_error(&parser, "needs start, status, watch, report, pause, resume or cancel");
 	action = argv[parser.index];
 	argc -= parser.index;
 	argv += parser.index;
@@ -446,11 +477,14 @@ int command_campaign(int argc, char **argv)
 		return campaign_status(argc, argv);
 	if (strcmp(action, "watch") == 0)
 		return campaign_watch(argc, argv);
+	if (strcmp(action, "report") == 0)
+		return campaign_report(argc, argv);
 	if (strcmp(action, "pause") == 0)
 		return campaign_control(&campaign_pause_command, action, argc, argv);
 	if (strcmp(action, "resume") == 0)
 		return campaign_control(&campaign_resume_command, action, argc, argv);
 	if (strcmp(action, "cancel") == 0)
 		return campaign_control(&campaign_cancel_command, action, argc, argv);
-	return cli_usage_error(&parser, "unknown action '%s' (start, status, watch, pause, resume, cancel)", action);
+	return cli_usage_error(&parser, "unknown action '%s' (start, status, watch, report, pause, resume, cancel)",
+			       action);
 }

@@ -30,6 +30,8 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 
 /* Prints a JSON document (pretty) on stdout. */
 void print_json(json_t *document);
+/* With --json: prints the response, frees it and returns true. */
+bool print_json_if_asked(json_t *response);
 /* Reports a usage error for a command ("cascadectl COMMAND: ... (see
  * --help)") and returns 2. */
 int usage_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -38,9 +40,12 @@ int usage_error(const char *command, const char *format, ...) __attribute__((for
 extern const struct cli_command devices_command, groups_command, sign_command;
 extern const struct cli_command campaign_start_command, campaign_status_command, campaign_watch_command;
 extern const struct cli_command campaign_pause_command, campaign_resume_command, campaign_cancel_command;
+extern const struct cli_command campaign_report_command;
+extern const struct cli_command faults_command, faults_clear_command, faults_retry_command;
 
 int command_devices(int argc, char **argv);
 int command_groups(int argc, char **argv);
+int command_faults(int argc, char **argv);
 int command_campaign(int argc, char **argv);
 int command_meter(int argc, char **argv);
 int command_sign(int argc, char **argv);

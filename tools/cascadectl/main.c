@@ -24,7 +24,7 @@ static const struct cli_command main_command = {
 	.words = "",
 	.synopsis = "[--api URL] [--token-file FILE] [--json] COMMAND [ARGUMENTS]",
 	.description = "The operator's command line of cascade-acs: devices, groups and their elected masters,\n"
-		       "upgrade campaigns, image signatures, and the eBPF meters of this machine.",
+		       "upgrade campaigns and their reports, faults, image signatures, and the eBPF meters of this machine.",
 	.options = global_options,
 	.notes = "Global options may stand anywhere on the line.",
 	.options_first = true,
@@ -44,9 +44,13 @@ static const struct cli_command *const listed_commands[] = {
 	&campaign_start_command,
 	&campaign_status_command,
 	&campaign_watch_command,
+	&campaign_report_command,
 	&campaign_pause_command,
 	&campaign_resume_command,
 	&campaign_cancel_command,
+	&faults_command,
+	&faults_clear_command,
+	&faults_retry_command,
 	&sign_command,
 	&meter_command,
 	NULL,
@@ -58,7 +62,7 @@ static const struct cli_program program = {
 	.main = &main_command,
 	.commands = listed_commands,
 	.exit_status = "0 done; 1 the command failed (the API's error, or campaign watch saw failed devices);\n"
-		       "2 bad usage; 3 campaign watch gave up at its --timeout.",
+		       "2 bad usage; 3 campaign watch gave up at its --timeout; 4 campaign watch saw it cancelled.",
 	.see_also = "cascade-acs(8), cascade-meter(8), cascade-master(8), cascade-cpe(8)",
 	.man_section = 1,
 };
@@ -68,7 +72,7 @@ static const struct {
 	int (*main)(int argc, char **argv);
 } runners[] = {
 	{ "devices", command_devices }, { "groups", command_groups }, { "campaign", command_campaign },
-	{ "meter", command_meter },     { "sign", command_sign },
+	{ "faults", command_faults },   { "meter", command_meter },   { "sign", command_sign },
 };
 
 /* Takes the global options out of argv wherever they are; the other words

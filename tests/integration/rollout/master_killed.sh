@@ -78,10 +78,19 @@ check_equal "no slave received more than the image: bytes received per slave (mi
   "$(final '[group_by(.device)[] | last] | "\(map(.bytes_received) | min) \(map(.bytes_received) | max) \(map(.bytes_discarded) | max)"')"
 resumed=$(final '[group_by(.device)[] | last | select(.range_requests >= 1)] | length')
 if [ "$resumed" -ge 1 ]; then ok "$resumed slaves resumed from master B with Range"; else not_ok "slaves resumed with Range" "$resumed"; fi
-check_equal "master B answered those resumes with 206 and sent only the missing bytes" \
-  "$resumed yes" "$(rollout_server_stats mb | jq -r --argjson total "$total" \
-    '"\(.requests.by_status["206"] // 0) \(if .image_bytes_sent | add < $total then "yes" else "no" end)"')"
-
+# a slave may ask B with Range more than once (a resume cut short is
+# resumed again), so B's 206 count lies between the slaves that resumed and
+# the Range requests the swarm sent in all
+range_sent=$(final '[group_by(.device)[] | last | .range_requests] | add')
+answered=$(rollout_server_stats mb | jq -r --argjson total "$total" \
+  '"\(.requests.by_status["206"] // 0) \(if .image_bytes_sent | add < $total then "yes" else "no" end)"')
+partial=${answered% *}
+if [ "$partial" -ge "$resumed" ] && [ "$partial" -le "$range_sent" ] && [ "${answered#* }" = yes ]; then
+  ok "master B answered those resumes with 206 ($partial of $range_sent Range requests) and sent only the missing bytes"
+else
+  not_ok "master B answered those resumes with 206 and sent only the missing bytes" \
+    "206 answers, bytes below the total: $answered; resumed $resumed, Range requests $range_sent"
+fi
 for name in mb mb-server origin; do stop_daemon "$name"; done
 stop_daemon acs && ok "every daemon left stopped cleanly"
 finish

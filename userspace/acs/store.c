@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/log_limit.h"
 
@@ -163,7 +164,7 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		return -ENOMEM;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->wake, NULL);
-	pthread_cond_init(&store->checkpoint_wake, NULL);
+	monotonic_condition_init(&store->checkpoint_wake);
 	status = sqlite3_open_v2(path, &store->database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (status != SQLITE_OK) {
@@ -254,8 +255,7 @@ static void *checkpointer_main(void *argument)
 	while (!store->stopping) {
 		struct timespec deadline;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += 1;
+		monotonic_deadline(&deadline, 1000);
 		pthread_cond_timedwait(&store->checkpoint_wake, &store->lock, &deadline);
 		if (store->stopping)
 			break;

@@ -108,6 +108,9 @@ struct store {
 	struct queued_batch *head, *tail;
 	size_t pending;
 	bool stopping;
+	/* atomic: commits that failed since open; a device row hashed before a
+	 * failure is written in full again (see store_batch_device) */
+	uint64_t failed_commits;
 };
 
 sqlite3 *store_database(struct store *store)
@@ -274,7 +277,7 @@ void store_wal_figures(struct store *store, struct store_wal_figures *figures)
 	figures->checkpoints = __atomic_load_n(&store->wal_checkpoints, __ATOMIC_RELAXED);
 	figures->forced_checkpoints = __atomic_load_n(&store->wal_forced_checkpoints, __ATOMIC_RELAXED);
 	figures->frames_written = __atomic_load_n(&store->wal_frames_written, __ATOMIC_RELAXED);
-	figures->failed_commits = store_failed_commits();
+	figures->failed_commits = store_failed_commits(store);
 }
 
 static void bind_value(sqlite3_stmt *statement, int index, const struct store_value *value)
@@ -343,13 +346,9 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 	return result;
 }
 
-/* Commits that failed since start; a device row hashed before a failure
- * is written in full again (see store_batch_device). */
-static uint64_t failed_commits;
-
-uint64_t store_failed_commits(void)
+uint64_t store_failed_commits(struct store *store)
 {
-	return __atomic_load_n(&failed_commits, __ATOMIC_ACQUIRE);
+	return store ? __atomic_load_n(&store->failed_commits, __ATOMIC_ACQUIRE) : 0;
 }
 
 static void *writer_main(void *argument)
@@ -374,7 +373,7 @@ static void *writer_main(void *argument)
 
 		result = commit_batches(store, list);
 		if (result < 0)
-			__atomic_add_fetch(&failed_commits, 1, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&store->failed_commits, 1, __ATOMIC_RELEASE);
 		for (; list; list = next) {
 			next = list->next;
 			taken++;

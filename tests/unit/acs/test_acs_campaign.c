@@ -334,7 +334,7 @@ static void test_store_round_trip(void **state)
 	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
 	assert_non_null(campaign);
 	for (int i = 0; i < 8; i++)
-		store_batch_device(fixture->batch, fixture->devices[i]);
+		store_batch_device(NULL, fixture->batch, fixture->devices[i]);
 	store_batch_group(fixture->batch, fixture->devices[0]->group);
 	store_batch_fault(fixture->batch, 1, 9010, "Download failure", "Download");
 	store_batch_transfer(fixture->batch, 1, &transfer);
@@ -382,12 +382,12 @@ static void test_store_stop_refuses_late_batches(void **state)
 	close(fd);
 	assert_int_equal(store_open(path, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
-	store_batch_device(fixture->batch, fixture->devices[0]);
+	store_batch_device(store, fixture->batch, fixture->devices[0]);
 	store_submit(store, fixture->batch, record_result, &queued);
 	store_stop(store);
 	assert_int_equal(queued, 0);
 	fixture->batch = store_batch_new();
-	store_batch_device(fixture->batch, fixture->devices[1]);
+	store_batch_device(store, fixture->batch, fixture->devices[1]);
 	store_submit(store, fixture->batch, record_result, &late);
 	fixture->batch = store_batch_new();
 	assert_int_equal(late, -ESHUTDOWN);
@@ -430,7 +430,7 @@ static void test_failed_commit_rewrites_device_row(void **state)
 	assert_int_equal(store_open(path, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	/* the device reports a new software version, but the commit fails */
 	free(device->software_version);
@@ -438,13 +438,13 @@ static void test_failed_commit_rewrites_device_row(void **state)
 	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_true(submit_and_wait(store, batch) < 0);
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(other);
 	/* its next (periodic) Inform: same columns as the failed batch */
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	store_close(store);
 

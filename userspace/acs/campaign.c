@@ -4,6 +4,7 @@
  * for a signed campaign and, in spv mode, X_CASCADE_MasterURL, then the
  * Download). */
 #include "acs/campaign.h"
+#include "acs/connection_request.h"
 #include "acs/device_attributes.h"
 
 #include <errno.h>

@@ -9,6 +9,7 @@
  * TransferComplete moves the device to url mode. An integrity failure
  * (9018, 9019) of the origin's image at a master halts the campaign. */
 #include "acs/campaign.h"
+#include "acs/connection_request.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,6 +6,7 @@
  * members, re-pointing of unfinished slaves, fallback to the origin after
  * too many failed masters). */
 #include "acs/campaign.h"
+#include "acs/connection_request.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct controller controller;
 	struct acs_config config;
 	struct campaign_request request = { "fw.bin", "http://192.0.2.1:8081/images/fw.bin", SHA, 1000,
-					    CAMPAIGN_MODE_SPV, 0, 0, NULL, SIGNATURE };
+					    CAMPAIGN_MODE_SPV, 0, 0, NULL, SIGNATURE, NULL };
 	struct campaign *campaign;
 	struct store_batch *batch;
 	struct session *connection_session = NULL;

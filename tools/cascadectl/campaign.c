@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/image_pieces.h"
+#include "common/parse.h"
 #include "common/sha256.h"
 
 static long long integer_of(json_t *object, const char *key)
@@ -32,6 +35,26 @@ static int parse_count(const char *text, long long maximum, long long *value)
 	return 0;
 }
 
+/* The SHA-256 of file's piece list (cascade-pieces-v1) in hex. */
+static int pieces_digest_of(const char *file, uint32_t piece_size, char hex[SHA256_HEX_LENGTH + 1])
+{
+	struct image_pieces pieces;
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	int fd = open(file, O_RDONLY | O_CLOEXEC), result;
+
+	if (fd < 0)
+		return -errno;
+	result = image_pieces_from_fd(fd, piece_size, &pieces);
+	close(fd);
+	if (result < 0)
+		return result;
+	result = image_pieces_digest(&pieces, digest);
+	image_pieces_free(&pieces);
+	if (result == 0)
+		sha256_to_hex(digest, hex);
+	return result;
+}
+
 static int campaign_start(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -40,12 +63,15 @@ static int campaign_start(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },  { "mode", required_argument, NULL, 'm' },
 		{ "fanout", required_argument, NULL, 'n' }, { "group", required_argument, NULL, 'g' },
 		{ "selector", required_argument, NULL, 'e' }, { "signature", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
+		{ "pieces-sha256", required_argument, NULL, 'P' }, { "piece-size", required_argument, NULL, 'z' },
+		{ "no-pieces", no_argument, NULL, 'N' }, { NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *origin = NULL, *sha256 = NULL, *file = NULL, *mode = "url", *selector = NULL;
-	const char *signature = NULL;
+	const char *signature = NULL, *pieces = NULL;
 	long long size = 0, fanout = 0, group = 0;
-	char hex[SHA256_HEX_LENGTH + 1];
+	uint64_t piece_size = IMAGE_PIECES_DEFAULT_PIECE_SIZE;
+	bool no_pieces = false;
+	char hex[SHA256_HEX_LENGTH + 1], pieces_hex[SHA256_HEX_LENGTH + 1];
 	json_t *request, *response;
 	char *body;
 	int option, result;
@@ -60,6 +86,13 @@ static int campaign_start(int argc, char **argv)
 		case 'm': mode = optarg; break;
 		case 'e': selector = optarg; break;
 		case 'S': signature = optarg; break;
+		case 'P': pieces = optarg; break;
+		case 'N': no_pieces = true; break;
+		case 'z':
+			if (parse_size(optarg, &piece_size) != 0 || piece_size < IMAGE_PIECES_MIN_PIECE_SIZE ||
+			    piece_size > IMAGE_PIECES_MAX_PIECE_SIZE)
+				return usage_error("campaign start", "--piece-size wants 4K..64M, not \"%s\"", optarg);
+			break;
 		case 's':
 			if (parse_count(optarg, INT64_MAX, &size) < 0)
 				return usage_error("campaign start", "--size wants a byte count, not \"%s\"", optarg);
@@ -78,6 +111,15 @@ static int campaign_start(int argc, char **argv)
 	}
 	if (file && image_facts_from_file("campaign start", file, hex, &sha256, &size, &image) != 0)
 		return 1;
+	if (file && !pieces && !no_pieces) {
+		result = pieces_digest_of(file, (uint32_t)piece_size, pieces_hex);
+		if (result < 0) {
+			fprintf(stderr, "cascadectl campaign start: cannot list the pieces of %s: %s\n", file,
+				strerror(-result));
+			return 1;
+		}
+		pieces = pieces_hex;
+	}
 	if (!image || !origin || !sha256 || size <= 0)
 		return usage_error("campaign start", "needs --image NAME --origin URL and --size N --sha256 HEX, or --file PATH");
 	request = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I}", "image", image, "origin_url", origin, "sha256", sha256,
@@ -86,6 +128,8 @@ static int campaign_start(int argc, char **argv)
 		json_object_set_new(request, "selector", json_string(selector));
 	if (signature)
 		json_object_set_new(request, "signature", json_string(signature));
+	if (pieces && !no_pieces)
+		json_object_set_new(request, "pieces_sha256", json_string(pieces));
 	body = json_dumps(request, JSON_COMPACT);
 	json_decref(request);
 	result = api_call("POST", "/api/campaigns", body, &response);

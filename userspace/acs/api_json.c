@@ -151,10 +151,15 @@ json_t *api_campaign_json(struct controller *controller, const struct campaign *
 				   (json_int_t)campaign->member_count, "groups", (json_int_t)campaign->group_count,
 				   "counts", counts_json(campaign));
 
-	if (object)
+	if (object) {
 		json_object_set_new(object, "signature",
 				    campaign->signature && campaign->signature[0] ? json_string(campaign->signature)
 										   : json_null());
+		json_object_set_new(object, "pieces_sha256",
+				    campaign->pieces_sha256 && campaign->pieces_sha256[0]
+					    ? json_string(campaign->pieces_sha256)
+					    : json_null());
+	}
 	if (object && campaign->state == CAMPAIGN_HALTED) {
 		json_t *devices = json_array();
 		char reason[160];

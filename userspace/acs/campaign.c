@@ -1,8 +1,8 @@
 /* Starting and steering campaigns: device selection, per-group master
  * election, pause / resume / cancel, and the RPCs a member's device is sent
  * (SetParameterValues of X_CASCADE_ImageSHA256, X_CASCADE_ImageSignature
- * for a signed campaign and, in spv mode, X_CASCADE_MasterURL, then the
- * Download). */
+ * for a signed campaign, X_CASCADE_ImagePiecesSHA256 for devices that check
+ * pieces and, in spv mode, X_CASCADE_MasterURL, then the Download). */
 #include "acs/campaign.h"
 #include "acs/connection_request.h"
 #include "acs/device_attributes.h"
@@ -38,6 +38,7 @@ void campaign_free(struct campaign *campaign)
 	free(campaign->sha256);
 	free(campaign->selector);
 	free(campaign->signature);
+	free(campaign->pieces_sha256);
 	free(campaign);
 }
 
@@ -106,6 +107,11 @@ static int validate(const struct controller *controller, const struct campaign_r
 	if (!request->sha256 || strlen(request->sha256) != 64 ||
 	    strspn(request->sha256, "0123456789abcdefABCDEF") != 64) {
 		snprintf(error, error_size, "sha256 must be 64 hex digits");
+		return -EINVAL;
+	}
+	if (request->pieces_sha256 && request->pieces_sha256[0] &&
+	    (strlen(request->pieces_sha256) != 64 || strspn(request->pieces_sha256, "0123456789abcdefABCDEF") != 64)) {
+		snprintf(error, error_size, "pieces_sha256 must be 64 hex digits (the SHA-256 of the piece list)");
 		return -EINVAL;
 	}
 	if (request->image_size == 0) {
@@ -228,6 +234,7 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 	campaign->sha256 = strdup(request->sha256);
 	campaign->selector = strdup(request->selector ? request->selector : "");
 	campaign->signature = strdup(request->signature ? request->signature : "");
+	campaign->pieces_sha256 = strdup(request->pieces_sha256 ? request->pieces_sha256 : "");
 	campaign->image_size = request->image_size;
 	campaign->mode = request->mode;
 	campaign->fanout = request->fanout ? request->fanout : controller->config.default_fanout;
@@ -237,8 +244,11 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 	for (char *c = campaign->sha256; c && *c; c++)
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');
+	for (char *c = campaign->pieces_sha256; c && *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
 	if (!campaign->image_name || !campaign->origin_url || !campaign->sha256 || !campaign->selector ||
-	    !campaign->signature || build_members(controller, campaign, request) < 0 || add_campaign(controller, campaign) < 0) {
+	    !campaign->signature || !campaign->pieces_sha256 || build_members(controller, campaign, request) < 0 || add_campaign(controller, campaign) < 0) {
 		for (size_t i = 0; i < campaign->member_count; i++)
 			campaign->members[i].device->member = NULL;
 		campaign_free(campaign);
@@ -399,6 +409,14 @@ enum awaiting campaign_next_rpc(struct controller *controller, struct device *de
 				 device->root);
 			scratch->parameters[count++] = (struct cwmp_parameter_value){ scratch->names[2],
 										      campaign->signature, "xsd:string" };
+		}
+		/* Always to a device that knows it: "" clears an older campaign's. */
+		if (device->checks_pieces) {
+			snprintf(scratch->names[3], sizeof(scratch->names[3]), "%sX_CASCADE_ImagePiecesSHA256",
+				 device->root);
+			scratch->parameters[count++] = (struct cwmp_parameter_value){
+				scratch->names[3], campaign->pieces_sha256 ? campaign->pieces_sha256 : "", "xsd:string"
+			};
 		}
 		message->type = CWMP_SET_PARAMETER_VALUES;
 		message->body.set_parameter_values.parameters = scratch->parameters;

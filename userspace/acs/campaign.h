@@ -28,6 +28,8 @@ struct campaign_request {
 				  hardware_version, software_version, location; NULL or "": all */
 	const char *signature; /* cascadectl sign's base64 Ed25519 signature, NULL or "": none;
 				  sent to cascade devices as X_CASCADE_ImageSignature */
+	const char *pieces_sha256; /* SHA-256 of the image's piece list, NULL or "": none; sent as
+				      X_CASCADE_ImagePiecesSHA256 to devices that report it */
 };
 
 /* The key of a campaign's RPC (Download CommandKey, SetParameterValues
@@ -39,8 +41,8 @@ struct campaign_request {
 struct rpc_scratch {
 	char url[1024];
 	char command_key[64];
-	char names[3][160];
-	struct cwmp_parameter_value parameters[3];
+	char names[4][160];
+	struct cwmp_parameter_value parameters[4];
 };
 
 const char *member_state_name(enum member_state state);

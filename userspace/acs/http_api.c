@@ -162,12 +162,12 @@ static enum MHD_Result start_campaign(struct controller *controller, struct MHD_
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	}
-	if (json_unpack_ex(document, &json_error, 0, "{s:s, s:s, s:s, s:I, s?s, s?I, s?I, s?s, s?s}", "image",
+	if (json_unpack_ex(document, &json_error, 0, "{s:s, s:s, s:s, s:I, s?s, s?I, s?I, s?s, s?s, s?s}", "image",
 			   &wanted.image_name, "origin_url", &wanted.origin_url, "sha256", &wanted.sha256, "size", &size,
 			   "mode", &mode, "fanout", &fanout, "group", &group, "selector", &wanted.selector, "signature",
-			   &wanted.signature) < 0) {
+			   &wanted.signature, "pieces_sha256", &wanted.pieces_sha256) < 0) {
 		snprintf(error, sizeof(error), "campaign needs image, origin_url, sha256, size (optional mode, fanout, "
-					       "group, selector, signature): %.120s",
+					       "group, selector, signature, pieces_sha256): %.120s",
 			 json_error.text);
 		json_decref(document);
 		return reply_error(connection, MHD_HTTP_BAD_REQUEST, error);

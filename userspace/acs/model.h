@@ -27,6 +27,7 @@ struct device {
 	char *last_address, *last_events, *last_fault_string;
 	bool file_server_enable;
 	bool cascade_capable;   /* reported X_CASCADE_ parameters */
+	bool checks_pieces;     /* reported X_CASCADE_ImagePiecesSHA256: checks pieces as they arrive */
 	bool attributes_probed; /* GetParameterValues fallback ran */
 	bool has_occupancy;
 	uint32_t cpu_occupancy; /* percent x100 */
@@ -124,6 +125,7 @@ struct campaign {
 	uint32_t id;
 	char *image_name, *origin_url, *sha256, *selector;
 	char *signature;             /* base64 Ed25519 over the image statement, "": none */
+	char *pieces_sha256;         /* SHA-256 of the image's piece list (cascade-pieces-v1), "": none */
 	uint64_t image_size;
 	enum campaign_mode mode;
 	unsigned int fanout;

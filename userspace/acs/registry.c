@@ -211,6 +211,7 @@ enum attribute {
 	ATTRIBUTE_CASCADE_BANDWIDTH,
 	ATTRIBUTE_CASCADE_FILE_SERVER_ENABLE,
 	ATTRIBUTE_CASCADE_FILE_SERVER_URL,
+	ATTRIBUTE_CASCADE_IMAGE_PIECES,
 	ATTRIBUTE_CASCADE_OTHER,
 	ATTRIBUTE_NONE,
 };
@@ -231,6 +232,7 @@ static const struct {
 	{ "X_CASCADE_Bandwidth", ATTRIBUTE_CASCADE_BANDWIDTH },
 	{ "X_CASCADE_FileServer.Enable", ATTRIBUTE_CASCADE_FILE_SERVER_ENABLE },
 	{ "X_CASCADE_FileServer.URL", ATTRIBUTE_CASCADE_FILE_SERVER_URL },
+	{ "X_CASCADE_ImagePiecesSHA256", ATTRIBUTE_CASCADE_IMAGE_PIECES },
 };
 
 /* Splits a parameter name into its root and the attribute it names. */
@@ -357,6 +359,10 @@ bool device_apply_parameters(struct device *device, const struct cwmp_parameter_
 				value = "";
 			}
 			set_text(&device->file_server_url, value);
+			break;
+		case ATTRIBUTE_CASCADE_IMAGE_PIECES:
+			device->cascade_capable = true;
+			device->checks_pieces = true;
 			break;
 		case ATTRIBUTE_CASCADE_OTHER:
 			device->cascade_capable = true;

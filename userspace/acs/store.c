@@ -5,6 +5,7 @@
 #include "acs/store_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS groups(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 	" sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER, state INTEGER,"
-	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT);"
+	" created_at INTEGER, masters_queued_ms INTEGER, signature TEXT, pieces_sha256 TEXT);"
 	"CREATE TABLE IF NOT EXISTS campaign_devices(campaign_id INTEGER, device_id INTEGER, group_id INTEGER,"
 	" role INTEGER, state INTEGER, attempts INTEGER, fault_code INTEGER, source_device_id INTEGER,"
 	" was_master INTEGER, PRIMARY KEY(campaign_id, device_id)) WITHOUT ROWID;"
@@ -72,7 +73,8 @@ static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
-			 " mode, fanout, state, created_at, masters_queued_ms, signature) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
 		       " attempts, fault_code, source_device_id, was_master) VALUES(?,?,?,?,?,?,?,?,?)",
 	[SQL_CAMPAIGN_GROUP] = "INSERT OR REPLACE INTO campaign_groups(campaign_id, group_id, master_id,"
@@ -118,18 +120,22 @@ sqlite3 *store_database(struct store *store)
 	return store->database;
 }
 
-/* Databases made before image signatures lack campaigns.signature. */
-static int add_signature_column(sqlite3 *database, const char *path)
+/* Databases made before image signatures lack campaigns.signature, and
+ * before piece lists campaigns.pieces_sha256: added as empty TEXT. */
+static int add_campaign_column(sqlite3 *database, const char *path, const char *column)
 {
 	sqlite3_stmt *probe = NULL;
-	char *message = NULL;
-	int status = sqlite3_prepare_v2(database, "SELECT signature FROM campaigns LIMIT 0", -1, &probe, NULL);
+	char *message = NULL, sql[128];
+	int status;
 
+	snprintf(sql, sizeof(sql), "SELECT %s FROM campaigns LIMIT 0", column);
+	status = sqlite3_prepare_v2(database, sql, -1, &probe, NULL);
 	sqlite3_finalize(probe);
 	if (status == SQLITE_OK)
 		return 0;
-	if (sqlite3_exec(database, "ALTER TABLE campaigns ADD COLUMN signature TEXT", NULL, NULL, &message) != SQLITE_OK) {
-		log_error("database %s: cannot add campaigns.signature: %s", path, message ? message : "?");
+	snprintf(sql, sizeof(sql), "ALTER TABLE campaigns ADD COLUMN %s TEXT", column);
+	if (sqlite3_exec(database, sql, NULL, NULL, &message) != SQLITE_OK) {
+		log_error("database %s: cannot add campaigns.%s: %s", path, column, message ? message : "?");
 		sqlite3_free(message);
 		return -EIO;
 	}
@@ -189,7 +195,8 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		sqlite3_free(message);
 		goto fail;
 	}
-	if (add_signature_column(store->database, path) < 0)
+	if (add_campaign_column(store->database, path, "signature") < 0 ||
+	    add_campaign_column(store->database, path, "pieces_sha256") < 0)
 		goto fail;
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++) {
 		if (sqlite3_prepare_v3(store->database, statements[i], -1, SQLITE_PREPARE_PERSISTENT,

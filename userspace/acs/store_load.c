@@ -266,7 +266,7 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 
 	if (sqlite3_prepare_v2(database,
 			       "SELECT id, image_name, origin_url, sha256, selector, image_size, mode, fanout, state,"
-			       " created_at, masters_queued_ms, signature FROM campaigns ORDER BY id",
+			       " created_at, masters_queued_ms, signature, pieces_sha256 FROM campaigns ORDER BY id",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((status = sqlite3_step(statement)) == SQLITE_ROW && result == 0) {
@@ -289,6 +289,7 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 		campaign->created_at = (uint64_t)sqlite3_column_int64(statement, 9);
 		campaign->masters_queued_ms = (uint64_t)sqlite3_column_int64(statement, 10);
 		campaign->signature = strdup(column_text(statement, 11));
+		campaign->pieces_sha256 = strdup(column_text(statement, 12));
 		campaign->started_monotonic_ms = monotonic_ms();
 		bigger = realloc(controller->campaigns, (controller->campaign_count + 1) * sizeof(*bigger));
 		if (!bigger || campaign->id != controller->campaign_count + 1) {

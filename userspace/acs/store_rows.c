@@ -177,6 +177,7 @@ int store_batch_campaign(struct store_batch *batch, const struct campaign *campa
 	add_integer(operation, (int64_t)campaign->created_at);
 	add_integer(operation, (int64_t)campaign->masters_queued_ms);
 	add_text(batch, operation, campaign->signature ? campaign->signature : "");
+	add_text(batch, operation, campaign->pieces_sha256 ? campaign->pieces_sha256 : "");
 	return finish(batch, operation);
 }
 

@@ -150,6 +150,21 @@ int image_pieces_check(const struct image_pieces *pieces, uint32_t index, const 
 	return memcmp(digest, pieces->piece_sha256[index], SHA256_DIGEST_BYTES) == 0 ? 0 : -EBADMSG;
 }
 
+int image_pieces_check_fd(const struct image_pieces *pieces, uint32_t index, int fd, void *buffer)
+{
+	uint32_t length = image_pieces_length(pieces, index);
+	int result;
+
+	if (index >= pieces->count)
+		return -EINVAL;
+	result = read_exactly(fd, buffer, length, image_pieces_offset(pieces, index));
+	if (result == -EIO)
+		return -ENODATA;
+	if (result < 0)
+		return result;
+	return image_pieces_check(pieces, index, buffer, length);
+}
+
 int image_pieces_format(const struct image_pieces *pieces, char **text, size_t *length)
 {
 	size_t capacity = HEADER_LINE_MAX * 4 + sizeof(IMAGE_PIECES_MAGIC) +

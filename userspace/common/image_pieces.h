@@ -53,6 +53,11 @@ int image_pieces_from_fd(int fd, uint32_t piece_size, struct image_pieces *piece
 /* Checks one piece's bytes; 0 when they hash to the listed value, -EBADMSG
  * when they do not, -EINVAL when index or length do not fit the list. */
 int image_pieces_check(const struct image_pieces *pieces, uint32_t index, const void *data, size_t length);
+/* Reads piece index from the file open at fd (at its offset in the image)
+ * into buffer (at least piece_size bytes) and checks it: 0, -EBADMSG when
+ * it does not match, -ENODATA when the file ends inside the piece, -EINVAL
+ * for an index past the list, or another negative errno. */
+int image_pieces_check_fd(const struct image_pieces *pieces, uint32_t index, int fd, void *buffer);
 
 /* Renders the text form; *text is malloc'd and NUL-terminated. */
 int image_pieces_format(const struct image_pieces *pieces, char **text, size_t *length);

@@ -143,6 +143,9 @@ int data_model_build(struct parameter_store *store, struct data_model_context *m
 		{ PARAM_MASTER_URL, PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, data_model_validate_url, "", true },
 		{ PARAM_IMAGE_SHA256, PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, data_model_validate_sha256, "",
 		  true },
+		/* In the Inform too: a controller sees that this agent checks pieces. */
+		{ PARAM_IMAGE_PIECES_SHA256, PARAMETER_STRING, RW_SAVED | PARAMETER_INFORM, data_model_validate_sha256,
+		  "", true },
 		{ PARAM_IMAGE_SIGNATURE, PARAMETER_STRING, RW_SAVED, data_model_validate_signature, "", true },
 	};
 	int result;

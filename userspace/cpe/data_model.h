@@ -21,6 +21,7 @@
 #define PARAM_FILE_SERVER_URL           "X_CASCADE_FileServer.URL"
 #define PARAM_MASTER_URL                "X_CASCADE_MasterURL"
 #define PARAM_IMAGE_SHA256              "X_CASCADE_ImageSHA256"
+#define PARAM_IMAGE_PIECES_SHA256       "X_CASCADE_ImagePiecesSHA256"
 
 struct data_model_context {
 	const struct cpe_config *config;

@@ -16,10 +16,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/log_limit.h"
+#include "cpe/download_pieces.h"
 #include "cpe/faults.h"
 
 #define SYNC_INTERVAL_MS 1000
 #define LOW_SPEED_BYTES  1024
+/* --download-rate-limit: idle time earns at most this much burst. */
+#define LINK_CREDIT_NS   50000000ull
 
 struct transfer {
 	CURL *easy;
@@ -39,11 +42,18 @@ struct transfer {
 	const char *progress_path;
 	struct download_progress progress;
 	uint64_t last_sync_ms;
-	uint64_t started_ms;       /* for the rate limit */
+	uint64_t link_free_ns;     /* the rate limit's link is free from then on */
 	uint64_t received;         /* body bytes of this request */
 	const struct fetch_options *options;
-	bool cancelled;
+	struct fetch_cancel cancel;
 	bool no_space;
+	/* Piece checks (options->pieces). */
+	struct piece_checker checker;
+	uint64_t skip;             /* body bytes to drop: a 200 answered our Range */
+	bool bad_piece_found;
+	uint32_t bad_piece;
+	uint64_t discarded;
+	const char *url;
 	bool over_limit;
 };
 
@@ -130,6 +140,8 @@ static void sync_progress(struct transfer *transfer)
 		return;
 	}
 	transfer->progress.durable_bytes = transfer->position;
+	transfer->progress.verified_bytes =
+		transfer->options->pieces ? piece_checker_verified_bytes(&transfer->checker) : 0;
 	result = download_progress_save(transfer->progress_path, &transfer->progress);
 	if (result < 0)
 		log_warn_limited("cannot save download progress %s: %s", transfer->progress_path, strerror(-result));
@@ -181,7 +193,12 @@ static bool check_response(struct transfer *transfer)
 		}
 		total = transfer->range_total;
 	} else if (status == 200) {
-		if (transfer->start_offset > 0) {
+		if (transfer->start_offset > 0 && transfer->options->pieces) {
+			/* Checked pieces are never thrown away: skip what we hold. */
+			log_info("file server ignored the Range request: skipping the first %" PRIu64 " bytes",
+				 transfer->start_offset);
+			transfer->skip = transfer->start_offset;
+		} else if (transfer->start_offset > 0) {
 			log_info("file server ignored the Range request: starting over from byte 0");
 			if (ftruncate(transfer->fd, 0) < 0) {
 				transfer->write_errno = errno;
@@ -210,34 +227,70 @@ static bool check_response(struct transfer *transfer)
 	return true;
 }
 
-/* --download-rate-limit: holds the write callback back until the average
- * rate of this request is under the limit, so TCP flow control slows the
- * server down (libcurl 7.88's own limit lets bursts through). */
-static bool throttle(struct transfer *transfer)
+/* --download-rate-limit: the write callback is held back like bytes on a
+ * link of that rate (TCP flow control then slows the server down; libcurl
+ * 7.88's own limit lets bursts through). The link's clock never lags the
+ * present by more than LINK_CREDIT_NS: time spent waiting for a server that
+ * had nothing to send earns no credit for a burst afterwards. */
+static bool throttle(struct transfer *transfer, size_t bytes)
 {
 	const struct fetch_options *options = transfer->options;
-	uint64_t due_ms, now;
+	uint64_t now = monotonic_ns();
 
 	if (!options->rate_limit)
 		return true;
-	due_ms = transfer->started_ms + transfer->received * 1000 / options->rate_limit;
-	for (now = monotonic_ms(); now < due_ms; now = monotonic_ms()) {
+	if (transfer->link_free_ns + LINK_CREDIT_NS < now)
+		transfer->link_free_ns = now - LINK_CREDIT_NS;
+	transfer->link_free_ns += (uint64_t)bytes * 1000000000ull / options->rate_limit;
+	for (; now < transfer->link_free_ns; now = monotonic_ns()) {
+		uint64_t wait_ns = transfer->link_free_ns - now;
+
 		if (options->cancelled && options->cancelled(options->cancel_context)) {
-			transfer->cancelled = true;
+			transfer->cancel.cancelled = true;
 			return false;
 		}
-		usleep((useconds_t)((due_ms - now > 100 ? 100 : due_ms - now) * 1000));
+		usleep((useconds_t)((wait_ns > 100000000ull ? 100000000ull : wait_ns) / 1000));
 	}
 	return true;
+}
+
+/* A piece did not match: cut it off the file and fail, naming it and the source. */
+static void drop_bad_piece(struct transfer *transfer, uint32_t index)
+{
+	const struct image_pieces *pieces = transfer->options->pieces;
+	uint64_t start = image_pieces_offset(pieces, index);
+	char source[CPE_URL_MAX];
+
+	transfer->discarded += transfer->position - start;
+	if (ftruncate(transfer->fd, (off_t)start) < 0)
+		transfer->write_errno = errno;
+	transfer->position = start;
+	transfer->bad_piece_found = true;
+	transfer->bad_piece = index;
+	download_source_name(transfer->url, source, sizeof(source));
+	set_local_fault(transfer, FAULT_FILE_CORRUPTED,
+			"piece %" PRIu32 " of %" PRIu32 " (bytes %" PRIu64 "-%" PRIu64 ") from %s does not match the piece list",
+			index, pieces->count, start, start + image_pieces_length(pieces, index) - 1, source);
 }
 
 static size_t on_body(char *data, size_t size, size_t count, void *argument)
 {
 	struct transfer *transfer = argument;
-	size_t length = size * count, done = 0;
+	size_t total = size * count, length = total, done = 0;
+	uint32_t bad_piece = 0;
+	int checked;
 
 	if (!transfer->checked_response && !check_response(transfer))
 		return 0;
+	if (transfer->skip > 0) {
+		size_t dropped = transfer->skip < length ? (size_t)transfer->skip : length;
+
+		transfer->skip -= dropped;
+		data += dropped;
+		length -= dropped;
+		if (length == 0)
+			return total;
+	}
 	if (transfer->position + length > transfer->limit) {
 		if (transfer->expected)
 			set_local_fault(transfer, FAULT_FILE_CORRUPTED,
@@ -249,66 +302,88 @@ static size_t on_body(char *data, size_t size, size_t count, void *argument)
 		transfer->over_limit = !transfer->expected;
 		return 0;
 	}
-	while (done < length) {
-		ssize_t written = pwrite(transfer->fd, data + done, length - done, (off_t)(transfer->position + done));
+	/* With pieces, a piece at a time: nothing past a bad piece is written. */
+	while (length > 0) {
+		size_t segment = length;
 
-		if (written < 0 && errno == EINTR)
-			continue;
-		if (written <= 0) {
-			transfer->write_errno = written < 0 ? errno : EIO;
-			return 0;
+		if (transfer->options->pieces) {
+			const struct image_pieces *pieces = transfer->options->pieces;
+			uint32_t index = (uint32_t)(transfer->position / pieces->piece_size);
+			uint64_t end = image_pieces_offset(pieces, index) + image_pieces_length(pieces, index);
+
+			if (end - transfer->position < segment)
+				segment = (size_t)(end - transfer->position);
 		}
-		done += (size_t)written;
+		for (done = 0; done < segment;) {
+			ssize_t written = pwrite(transfer->fd, data + done, segment - done,
+						 (off_t)(transfer->position + done));
+
+			if (written < 0 && errno == EINTR)
+				continue;
+			if (written <= 0) {
+				transfer->write_errno = written < 0 ? errno : EIO;
+				return 0;
+			}
+			done += (size_t)written;
+		}
+		transfer->position += segment;
+		transfer->received += segment;
+		if (transfer->options->pieces) {
+			checked = piece_checker_feed(&transfer->checker, (const uint8_t *)data, segment, &bad_piece);
+			if (checked == -EBADMSG) {
+				drop_bad_piece(transfer, bad_piece);
+				return 0;
+			}
+			if (checked < 0) {
+				set_local_fault(transfer, FAULT_INTERNAL_ERROR, "cannot check the image's pieces: %s",
+						strerror(-checked));
+				return 0;
+			}
+		}
+		data += segment;
+		length -= segment;
 	}
-	transfer->position += length;
-	transfer->received += length;
 	if (monotonic_ms() - transfer->last_sync_ms >= SYNC_INTERVAL_MS)
 		sync_progress(transfer);
-	return throttle(transfer) ? length : 0;
+	return throttle(transfer, total) ? total : 0;
 }
 
 static int on_progress(void *argument, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
 		       curl_off_t uploaded)
 {
-	struct transfer *transfer = argument;
+	struct fetch_cancel *cancel = argument;
 
 	(void)download_total;
 	(void)downloaded;
 	(void)upload_total;
 	(void)uploaded;
-	if (transfer->options->cancelled && transfer->options->cancelled(transfer->options->cancel_context)) {
-		transfer->cancelled = true;
+	if (cancel->options->cancelled && cancel->options->cancelled(cancel->options->cancel_context)) {
+		cancel->cancelled = true;
 		return 1;
 	}
 	return 0;
 }
 
-static CURL *prepare(struct transfer *transfer, const struct download_request *request, char *error_buffer)
+CURL *download_curl_new(const char *url, const struct download_request *request, struct fetch_cancel *cancel)
 {
-	const struct fetch_options *options = transfer->options;
+	const struct fetch_options *options = cancel->options;
 	CURL *easy = curl_easy_init();
-	char range[48];
 
 	if (!easy)
 		return NULL;
-	curl_easy_setopt(easy, CURLOPT_URL, request->url);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)options->connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, (long)((options->stall_ms + 999) / 1000));
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "cascade-cpe");
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, cancel);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	if (options->ca_file && options->ca_file[0])
 		curl_easy_setopt(easy, CURLOPT_CAINFO, options->ca_file);
@@ -317,11 +392,56 @@ static CURL *prepare(struct transfer *transfer, const struct download_request *r
 		curl_easy_setopt(easy, CURLOPT_USERNAME, request->username);
 		curl_easy_setopt(easy, CURLOPT_PASSWORD, request->password);
 	}
+	return easy;
+}
+
+static CURL *prepare(struct transfer *transfer, const struct download_request *request, char *error_buffer)
+{
+	CURL *easy = download_curl_new(request->url, request, &transfer->cancel);
+	char range[48];
+
+	if (!easy)
+		return NULL;
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
 	if (transfer->start_offset > 0) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", transfer->start_offset);
 		curl_easy_setopt(easy, CURLOPT_RANGE, range);
 	}
 	return easy;
+}
+
+/* Positions the piece checker at transfer->position: the whole pieces on
+ * disk not known good yet are checked, and a bad one is cut off. */
+static unsigned int start_checking(struct transfer *transfer, char *why, size_t why_size)
+{
+	uint64_t position = transfer->position;
+	int result;
+
+	if (!transfer->options->pieces)
+		return 0;
+	piece_checker_free(&transfer->checker);
+	result = piece_checker_start(&transfer->checker, transfer->options->pieces, transfer->fd,
+				     transfer->progress.verified_bytes, &position);
+	if (result < 0) {
+		snprintf(why, why_size, "cannot check the partial file: %s", strerror(-result));
+		return FAULT_INTERNAL_ERROR;
+	}
+	if (position < transfer->position) {
+		log_warn("partial file: the piece at byte %" PRIu64 " does not match the piece list; cutting it off",
+			 position);
+		transfer->discarded += transfer->position - position;
+		if (ftruncate(transfer->fd, (off_t)position) < 0) {
+			snprintf(why, why_size, "cannot cut the partial file: %s", strerror(errno));
+			return FAULT_INTERNAL_ERROR;
+		}
+		transfer->position = position;
+	}
+	transfer->progress.verified_bytes = piece_checker_verified_bytes(&transfer->checker);
+	return 0;
 }
 
 /* One HTTP request from transfer->position on. Returns the fault (0: done). */
@@ -336,13 +456,16 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	CURLcode code;
 
 	*retry = false;
+	fault = start_checking(transfer, why, why_size);
+	if (fault)
+		return fault;
+	transfer->skip = 0;
 	transfer->start_offset = transfer->position;
 	transfer->checked_response = false;
 	transfer->have_content_range = false;
 	transfer->range_total = -1;
 	transfer->restart_from_zero = false;
 	transfer->received = 0;
-	transfer->started_ms = monotonic_ms();
 	transfer->easy = prepare(transfer, request, error_buffer);
 	if (!transfer->easy) {
 		snprintf(why, why_size, "out of memory");
@@ -354,7 +477,7 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	curl_easy_cleanup(transfer->easy);
 	transfer->easy = NULL;
 	sync_progress(transfer);
-	if (transfer->cancelled)
+	if (transfer->cancel.cancelled)
 		return FAULT_NONE;
 	if (transfer->write_errno) {
 		int saved = transfer->write_errno;
@@ -373,8 +496,9 @@ static unsigned int fetch_once(struct transfer *transfer, const struct download_
 	}
 	if (transfer->restart_from_zero || (status == 416 && transfer->start_offset > 0)) {
 		snprintf(why, why_size, "file server cannot resume at byte %" PRIu64, transfer->start_offset);
-		*retry = true;
-		transfer->restart_from_zero = true;
+		/* Checked pieces are kept: another source resumes there. */
+		*retry = !transfer->options->pieces;
+		transfer->restart_from_zero = !transfer->options->pieces;
 		return FAULT_CANNOT_COMPLETE_DOWNLOAD;
 	}
 	fault = download_fault_for(code, status, connect_time > 0 || status > 0, transfer->position > before, retry,
@@ -438,9 +562,11 @@ int download_fetch(const struct download_request *request, const char *partial_p
 
 	memset(result, 0, sizeof(*result));
 	transfer.options = options;
+	transfer.cancel.options = options;
 	transfer.progress_path = progress_path;
-	transfer.expected = request->file_size;
-	transfer.limit = request->file_size ? request->file_size : options->max_image_size;
+	transfer.url = request->url;
+	transfer.expected = options->pieces ? options->pieces->size : request->file_size;
+	transfer.limit = transfer.expected ? transfer.expected : options->max_image_size;
 	transfer.last_sync_ms = monotonic_ms();
 	status = open_partial(&transfer, partial_path);
 	if (status < 0) {
@@ -450,6 +576,9 @@ int download_fetch(const struct download_request *request, const char *partial_p
 		return status;
 	}
 	snprintf(transfer.progress.url, sizeof(transfer.progress.url), "%s", request->url);
+	result->fault_code = start_checking(&transfer, result->fault_string, sizeof(result->fault_string));
+	if (result->fault_code)
+		goto done;
 	result->resumed_from = transfer.position;
 	if (transfer.expected && transfer.position == transfer.expected) {
 		log_info("download %s: all %" PRIu64 " bytes already here", request->command_key, transfer.position);
@@ -461,13 +590,13 @@ int download_fetch(const struct download_request *request, const char *partial_p
 	else
 		log_info("download %s: fetching %s", request->command_key, request->url);
 	for (unsigned int attempt = 0; attempt < options->retries + 3; attempt++) {
-		uint64_t before = transfer.position;
-
+		transfer.received = 0;
 		result->attempts++;
 		result->fault_code = fetch_once(&transfer, request, &retry, result->fault_string,
 						sizeof(result->fault_string));
-		result->fetched += transfer.position >= before ? transfer.position - before : 0;
-		if (transfer.cancelled) {
+		result->fetched += transfer.received;
+		if (transfer.cancel.cancelled) {
+			piece_checker_free(&transfer.checker);
 			close(transfer.fd);
 			return -ECANCELED;
 		}
@@ -489,6 +618,7 @@ int download_fetch(const struct download_request *request, const char *partial_p
 		if (!pause_between_attempts(options, 1000u << (options->retries - retries_left - 1 < 3
 									  ? options->retries - retries_left - 1
 									  : 3))) {
+			piece_checker_free(&transfer.checker);
 			close(transfer.fd);
 			return -ECANCELED;
 		}
@@ -503,6 +633,11 @@ done:
 		download_progress_save(progress_path, &transfer.progress);
 	}
 	result->size = transfer.position;
+	result->bad_piece_found = transfer.bad_piece_found;
+	result->bad_piece = transfer.bad_piece;
+	result->discarded = transfer.discarded;
+	result->verified = options->pieces ? piece_checker_verified_bytes(&transfer.checker) : 0;
+	piece_checker_free(&transfer.checker);
 	close(transfer.fd);
 	return 0;
 }

@@ -64,8 +64,8 @@ static int copy_into(const char *source, const char *image_dir, const char *name
 }
 
 static unsigned int publish(const struct cpe_config *config, const struct download_request *request,
-			    const char *verified_path, const char *sha256_hex, char *final_path, size_t final_size,
-			    char *why, size_t why_size)
+			    const char *verified_path, const char *announced_list, const char *sha256_hex,
+			    char *final_path, size_t final_size, char *why, size_t why_size)
 {
 	uint8_t digest[SHA256_DIGEST_BYTES];
 	char copy_path[CPE_PATH_MAX + 300], reason[300] = "";
@@ -95,6 +95,9 @@ static unsigned int publish(const struct cpe_config *config, const struct downlo
 	}
 	snprintf(final_path, final_size, "%s/%s", config->image_dir, request->target_name);
 	log_info("published %s (sha256 %.16s...) into %s", request->target_name, sha256_hex, config->image_dir);
+	/* Served whole from the next reload on: no longer a receiving image. */
+	if (announced_list != NULL)
+		unlink(announced_list);
 	for (unsigned int attempt = 0; attempt < 3; attempt++) {
 		if (attempt)
 			sleep(1);
@@ -134,13 +137,14 @@ static unsigned int place(const struct cpe_config *config, const struct download
 }
 
 unsigned int download_install(const struct cpe_config *config, bool publish_it, const struct download_request *request,
-			      const char *verified_path, const char *sha256_hex, char *final_path, size_t final_size,
-			      char *why, size_t why_size)
+			      const char *verified_path, const char *announced_list, const char *sha256_hex,
+			      char *final_path, size_t final_size, char *why, size_t why_size)
 {
 	unsigned int fault;
 
 	if (publish_it)
-		fault = publish(config, request, verified_path, sha256_hex, final_path, final_size, why, why_size);
+		fault = publish(config, request, verified_path, announced_list, sha256_hex, final_path, final_size,
+				why, why_size);
 	else
 		fault = place(config, request, verified_path, final_path, final_size, why, why_size);
 	if (fault)

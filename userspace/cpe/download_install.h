@@ -20,11 +20,13 @@ unsigned int download_verify(const char *path, const struct download_request *re
 
 /* Moves the verified file at verified_path into place (publish: into the
  * master's image folder and manifest, then reload cascade-master) and runs
- * the install command on it. final_path gets where the image now is.
- * Returns 0 or a fault code with why. */
+ * the install command on it. announced_list: the relay's piece list of
+ * the image (download_relay.h), removed once the image is published, or
+ * NULL. final_path gets where the image now is. Returns 0 or a fault code
+ * with why. */
 unsigned int download_install(const struct cpe_config *config, bool publish, const struct download_request *request,
-			      const char *verified_path, const char *sha256_hex, char *final_path, size_t final_size,
-			      char *why, size_t why_size);
+			      const char *verified_path, const char *announced_list, const char *sha256_hex,
+			      char *final_path, size_t final_size, char *why, size_t why_size);
 
 /* Runs sh -c 'COMMAND "$1"' with the image path as $1 (and
  * CASCADE_IMAGE_PATH, CASCADE_IMAGE_SHA256, CASCADE_COMMAND_KEY in the

@@ -45,6 +45,7 @@ int download_progress_load(const char *path, struct download_progress *progress)
 		return result == -EINVAL ? -ENOENT : result;
 	progress->durable_bytes = json_member_unsigned(document, "durable_bytes", 0);
 	progress->total_bytes = json_member_unsigned(document, "total_bytes", 0);
+	progress->verified_bytes = json_member_unsigned(document, "verified_bytes", 0);
 	snprintf(progress->url, sizeof(progress->url), "%s", json_member_string(document, "url", ""));
 	json_decref(document);
 	return 0;
@@ -52,9 +53,10 @@ int download_progress_load(const char *path, struct download_progress *progress)
 
 int download_progress_save(const char *path, const struct download_progress *progress)
 {
-	json_t *document = json_pack("{s:i, s:I, s:I, s:s}", "format", 1, "durable_bytes",
+	json_t *document = json_pack("{s:i, s:I, s:I, s:I, s:s}", "format", 1, "durable_bytes",
 				     (json_int_t)progress->durable_bytes, "total_bytes",
-				     (json_int_t)progress->total_bytes, "url", progress->url);
+				     (json_int_t)progress->total_bytes, "verified_bytes",
+				     (json_int_t)progress->verified_bytes, "url", progress->url);
 	int result;
 
 	if (!document)

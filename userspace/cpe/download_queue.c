@@ -13,12 +13,12 @@
 
 static json_t *request_json(const struct download_request *request)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "command_key",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:s}", "command_key",
 			 request->command_key, "url", request->url, "username", request->username, "password",
 			 request->password, "file_size", (json_int_t)request->file_size, "target_name",
 			 request->target_name, "sha256", request->sha256, "accepted_at", (json_int_t)request->accepted_at,
 			 "not_before", (json_int_t)request->not_before, "started_at", (json_int_t)request->started_at,
-			 "signature", request->signature);
+			 "signature", request->signature, "pieces_sha256", request->pieces_sha256);
 }
 
 static bool copy_member(char *out, size_t size, const json_t *object, const char *key)
@@ -37,7 +37,8 @@ static bool request_from_json(const json_t *object, struct download_request *req
 	    !copy_member(request->password, sizeof(request->password), object, "password") ||
 	    !copy_member(request->target_name, sizeof(request->target_name), object, "target_name") ||
 	    !copy_member(request->sha256, sizeof(request->sha256), object, "sha256") ||
-	    !copy_member(request->signature, sizeof(request->signature), object, "signature"))
+	    !copy_member(request->signature, sizeof(request->signature), object, "signature") ||
+	    !copy_member(request->pieces_sha256, sizeof(request->pieces_sha256), object, "pieces_sha256"))
 		return false;
 	request->file_size = json_member_unsigned(object, "file_size", 0);
 	request->accepted_at = json_member_unsigned(object, "accepted_at", 0);
@@ -47,7 +48,9 @@ static bool request_from_json(const json_t *object, struct download_request *req
 	 * downloads/HASH.part): refuse what the agent would never write. */
 	return request->url[0] && manifest_name_is_valid(request->target_name, strlen(request->target_name)) &&
 	       (!request->sha256[0] || (strlen(request->sha256) == 64 &&
-					strspn(request->sha256, "0123456789abcdef") == 64));
+					strspn(request->sha256, "0123456789abcdef") == 64)) &&
+	       (!request->pieces_sha256[0] || (strlen(request->pieces_sha256) == 64 &&
+					       strspn(request->pieces_sha256, "0123456789abcdef") == 64));
 }
 
 static int save_locked(struct download_queue *queue)

@@ -26,6 +26,7 @@ struct download_request {
 	uint64_t file_size;                    /* 0: not given */
 	char target_name[DOWNLOAD_NAME_MAX + 1]; /* the image's file name */
 	char sha256[65];                       /* expected, lowercase; "": not given */
+	char pieces_sha256[65];                /* X_CASCADE_ImagePiecesSHA256 when accepted, lowercase; "": none */
 	char signature[96];                    /* X_CASCADE_ImageSignature when accepted; "": none */
 	uint64_t accepted_at;                  /* seconds since the epoch */
 	uint64_t not_before;                   /* accepted_at + DelaySeconds */
@@ -69,6 +70,7 @@ bool download_queue_sleep(struct download_queue *queue, uint64_t timeout_ms);
 struct download_progress {
 	uint64_t durable_bytes;   /* bytes fsynced to the partial file */
 	uint64_t total_bytes;     /* the size the server announced, 0: unknown */
+	uint64_t verified_bytes;  /* of those, the whole pieces checked against the piece list */
 	char url[CPE_URL_MAX];    /* where those bytes came from */
 };
 

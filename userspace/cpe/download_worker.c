@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -16,6 +18,8 @@
 #include "cpe/data_model.h"
 #include "cpe/download_fetch.h"
 #include "cpe/download_install.h"
+#include "cpe/download_pieces.h"
+#include "cpe/download_relay.h"
 #include "cpe/faults.h"
 #include "cpe/signature.h"
 
@@ -60,33 +64,38 @@ static bool already_placed(struct download_worker *worker, const struct download
 	return file_matches_request(path, request);
 }
 
-/* path is the partial file or progress record of a queued request. */
-static bool belongs_to_queued(const char *data_dir, const struct download_request *queued, size_t count,
+/* path is one of a queued request's files: its partial file, progress
+ * record or piece list, in the data folder or (relayed) in .partial. */
+static bool belongs_to_queued(const struct cpe_config *config, const struct download_request *queued, size_t count,
 			      const char *path)
 {
-	char partial[CPE_PATH_MAX + 128], progress[CPE_PATH_MAX + 128];
+	char partial[CPE_PATH_MAX + 300], progress[CPE_PATH_MAX + 128], list[CPE_PATH_MAX + 300];
 
-	for (size_t i = 0; i < count; i++)
-		if (download_partial_paths(data_dir, &queued[i], partial, sizeof(partial), progress,
-					   sizeof(progress)) == 0 &&
-		    (strcmp(path, partial) == 0 || strcmp(path, progress) == 0))
+	for (size_t i = 0; i < count; i++) {
+		if (download_partial_paths(config->data_dir, &queued[i], partial, sizeof(partial), progress,
+					   sizeof(progress)) == 0) {
+			snprintf(list, sizeof(list), "%.*s.pieces", (int)(strlen(partial) - strlen(".part")), partial);
+			if (strcmp(path, partial) == 0 || strcmp(path, progress) == 0 || strcmp(path, list) == 0)
+				return true;
+		}
+		if (config->image_dir[0] &&
+		    download_relay_paths(config, &queued[i], partial, sizeof(partial), list, sizeof(list)) == 0 &&
+		    (strcmp(path, partial) == 0 || strcmp(path, list) == 0))
 			return true;
+	}
 	return false;
 }
 
-void download_worker_remove_stale_partials(struct download_worker *worker)
+static void remove_stale_in(struct download_worker *worker, const char *folder,
+			    const struct download_request *queued, size_t queued_count)
 {
-	char folder[CPE_PATH_MAX + 16], path[CPE_PATH_MAX + 300];
-	struct download_request queued[DOWNLOAD_QUEUE_MAX];
-	size_t queued_count = download_queue_list(worker->queue, queued);
+	char path[CPE_PATH_MAX + 300];
 	time_t now = time(NULL);
 	struct dirent *entry;
 	struct stat status;
-	DIR *directory;
+	DIR *directory = opendir(folder);
 	unsigned int seen = 0;
 
-	snprintf(folder, sizeof(folder), "%s/downloads", worker->config->data_dir);
-	directory = opendir(folder);
 	if (!directory)
 		return;
 	while ((entry = readdir(directory)) && seen++ < 10000) {
@@ -95,7 +104,7 @@ void download_worker_remove_stale_partials(struct download_worker *worker)
 		if (snprintf(path, sizeof(path), "%s/%s", folder, entry->d_name) >= (int)sizeof(path))
 			continue;
 		if (lstat(path, &status) == 0 && S_ISREG(status.st_mode) && now - status.st_mtime > STALE_PARTIAL_SECONDS &&
-		    !belongs_to_queued(worker->config->data_dir, queued, queued_count, path)) {
+		    !belongs_to_queued(worker->config, queued, queued_count, path)) {
 			log_info("removing stale partial download %s", path);
 			unlink(path);
 		}
@@ -103,10 +112,111 @@ void download_worker_remove_stale_partials(struct download_worker *worker)
 	closedir(directory);
 }
 
+void download_worker_remove_stale_partials(struct download_worker *worker)
+{
+	char folder[CPE_PATH_MAX + 16];
+	struct download_request queued[DOWNLOAD_QUEUE_MAX];
+	size_t queued_count = download_queue_list(worker->queue, queued);
+
+	snprintf(folder, sizeof(folder), "%s/downloads", worker->config->data_dir);
+	remove_stale_in(worker, folder, queued, queued_count);
+	if (worker->config->image_dir[0]) {
+		snprintf(folder, sizeof(folder), "%s/%s", worker->config->image_dir, RELAY_PARTIAL_FOLDER);
+		remove_stale_in(worker, folder, queued, queued_count);
+	}
+}
+
 static void fill_fault(struct transfer_record *record, unsigned int code, const char *why)
 {
 	record->fault_code = code;
 	snprintf(record->fault_string, sizeof(record->fault_string), "%s", code ? why : "");
+}
+
+/* Where this download's bytes go and whether its pieces are checked (and
+ * relayed by the local cascade-master) on the way. */
+struct fetch_plan {
+	char partial[CPE_PATH_MAX + 300];
+	char progress[CPE_PATH_MAX + 128];
+	struct image_pieces pieces;
+	bool checking;                   /* pieces checked as they arrive */
+	char *list;                      /* the list's text (relaying only) */
+	size_t list_length;
+	bool relaying;                   /* partial in IMAGE_DIR/.partial, announced */
+	char announced_list[CPE_PATH_MAX + 300];
+};
+
+static void plan_free(struct fetch_plan *plan)
+{
+	image_pieces_free(&plan->pieces);
+	free(plan->list);
+	plan->list = NULL;
+}
+
+/* Drops the partial file (and its announcement): it is of no use. */
+static void discard_partial(const struct fetch_plan *plan)
+{
+	if (plan->relaying)
+		download_relay_withdraw(plan->partial, plan->announced_list);
+	else
+		unlink(plan->partial);
+	unlink(plan->progress);
+}
+
+/* Paths, piece list and announcement. Returns 0, -ECANCELED, or a fault
+ * code with why. */
+static int plan_fetch(struct download_worker *worker, const struct download_request *request, bool publish,
+		      const struct fetch_options *options, struct fetch_plan *plan, char *why, size_t why_size)
+{
+	const struct cpe_config *config = worker->config;
+	char list_cache[CPE_PATH_MAX + 128], relay_partial[CPE_PATH_MAX + 300];
+	int result = download_partial_paths(config->data_dir, request, plan->partial, sizeof(plan->partial),
+					    plan->progress, sizeof(plan->progress));
+
+	if (result < 0) {
+		snprintf(why, why_size, "cannot prepare the download folder: %s", strerror(-result));
+		return result == -ENOSPC ? FAULT_DOWNLOAD_FAILURE : FAULT_INTERNAL_ERROR;
+	}
+	if (!request->pieces_sha256[0])
+		return 0;
+	/* downloads/KEY.part -> downloads/KEY.pieces */
+	snprintf(list_cache, sizeof(list_cache), "%.*s.pieces", (int)(strlen(plan->partial) - strlen(".part")),
+		 plan->partial);
+	result = download_pieces_get(request, options, list_cache, &plan->pieces, publish ? &plan->list : NULL,
+				     &plan->list_length, why, why_size);
+	if (result == -ENOENT)
+		return 0;   /* no list at this source: checked at the end, as without one */
+	if (result != 0)
+		return result;
+	plan->checking = true;
+	if (!publish)
+		return 0;
+	result = download_relay_paths(config, request, relay_partial, sizeof(relay_partial), plan->announced_list,
+				      sizeof(plan->announced_list));
+	if (result < 0) {
+		log_warn("download %s: cannot relay it while it arrives (%s); relaying once published",
+			 request->command_key, strerror(-result));
+		return 0;
+	}
+	snprintf(plan->partial, sizeof(plan->partial), "%s", relay_partial);
+	plan->relaying = true;
+	return 0;
+}
+
+/* Tells the local cascade-master about the download (before each fetch:
+ * a round that starts over creates the file again). */
+static void announce(const struct cpe_config *config, const struct download_request *request,
+		     const struct fetch_plan *plan)
+{
+	char why[300] = "";
+
+	if (!plan->relaying)
+		return;
+	if (download_relay_announce(config, plan->partial, plan->announced_list, plan->list, plan->list_length, why,
+				    sizeof(why)) < 0)
+		log_warn("download %s: cascade-master does not relay it while it arrives: %s", request->command_key, why);
+	else
+		log_info("download %s: announced to cascade-master at %s, which relays its checked pieces",
+			 request->command_key, config->file_server_url);
 }
 
 int download_worker_run_one(struct download_worker *worker, const struct download_request *request,
@@ -123,7 +233,8 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 		.cancelled = cancelled,
 		.cancel_context = worker->queue,
 	};
-	char partial[CPE_PATH_MAX + 128], progress[CPE_PATH_MAX + 128], final_path[CPE_PATH_MAX + 300];
+	struct fetch_plan plan = { 0 };
+	char final_path[CPE_PATH_MAX + 300], source[CPE_URL_MAX];
 	char actual[SHA256_HEX_LENGTH + 1], why[300] = "";
 	bool publish = cpe_config_is_master(config) &&
 		       parameter_store_get_bool(worker->parameters, PARAM_FILE_SERVER_ENABLE, false);
@@ -158,17 +269,25 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 			agent_state_add_image(worker->state, request->sha256, final_path);
 		goto done;
 	}
-	result = download_partial_paths(config->data_dir, request, partial, sizeof(partial), progress,
-					sizeof(progress));
-	if (result < 0) {
-		snprintf(why, sizeof(why), "cannot prepare the download folder: %s", strerror(-result));
-		fill_fault(record, result == -ENOSPC ? FAULT_DOWNLOAD_FAILURE : FAULT_INTERNAL_ERROR, why);
+	result = plan_fetch(worker, request, publish, &options, &plan, why, sizeof(why));
+	if (result == -ECANCELED) {
+		plan_free(&plan);
+		return -ECANCELED;
+	}
+	if (result > 0) {
+		log_warn("download %s failed (fault %d): %s", request->command_key, result, why);
+		fill_fault(record, (unsigned int)result, why);
 		goto done;
 	}
+	options.pieces = plan.checking ? &plan.pieces : NULL;
+	download_source_name(request->url, source, sizeof(source));
 	for (unsigned int round = 0; round < 2; round++) {
-		result = download_fetch(request, partial, progress, &options, &fetched);
-		if (result == -ECANCELED)
+		announce(config, request, &plan);
+		result = download_fetch(request, plan.partial, plan.progress, &options, &fetched);
+		if (result == -ECANCELED) {
+			plan_free(&plan);
 			return -ECANCELED;
+		}
 		if (result < 0) {
 			snprintf(why, sizeof(why), "cannot write the partial file: %s", strerror(-result));
 			fill_fault(record, result == -ENOSPC || result == -EDQUOT ? FAULT_DOWNLOAD_FAILURE
@@ -176,6 +295,10 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 				   why);
 			goto done;
 		}
+		log_info("download %s: %" PRIu64 " bytes received from %s in %u requests (resumed at byte %" PRIu64
+			 "), %" PRIu64 " discarded, %" PRIu64 " of %" PRIu64 " bytes held%s",
+			 request->command_key, fetched.fetched, source, fetched.attempts, fetched.resumed_from,
+			 fetched.discarded, fetched.size, request->file_size, plan.checking ? ", every piece checked" : "");
 		if (fetched.fault_code) {
 			log_warn("download %s failed (fault %u): %s", request->command_key, fetched.fault_code,
 				 fetched.fault_string);
@@ -183,20 +306,18 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 			/* A corrupt file is useless, an empty one not worth
 			 * keeping, one over --max-image-size never usable; on a
 			 * full disk its space is needed more (the records must
-			 * still be written). */
-			if (fetched.fault_code == FAULT_FILE_CORRUPTED || fetched.no_space || fetched.over_limit ||
-			    fetched.size == 0) {
-				unlink(partial);
-				unlink(progress);
-			}
+			 * still be written). A bad piece was cut off: the
+			 * checked pieces before it are kept. */
+			if ((fetched.fault_code == FAULT_FILE_CORRUPTED && !fetched.bad_piece_found) || fetched.no_space ||
+			    fetched.over_limit || fetched.size == 0)
+				discard_partial(&plan);
 			goto done;
 		}
-		fault = download_verify(partial, request, actual, why, sizeof(why));
+		fault = download_verify(plan.partial, request, actual, why, sizeof(why));
 		if (fault == 0)
 			break;
 		log_warn("download %s: %s; deleting the file", request->command_key, why);
-		unlink(partial);
-		unlink(progress);
+		discard_partial(&plan);
 		/* Bytes from two servers (a resume) may not belong together:
 		 * one clean fetch from the start before calling it corrupt. */
 		if (round == 0 && fetched.resumed_from > 0 && fault == FAULT_FILE_CORRUPTED) {
@@ -207,9 +328,9 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 		goto done;
 	}
 	log_info("download %s verified: %s, sha256 %s", request->command_key, request->target_name, actual);
-	fault = download_install(config, publish, request, partial, actual, final_path, sizeof(final_path), why,
-				 sizeof(why));
-	unlink(progress);
+	fault = download_install(config, publish, request, plan.partial, plan.relaying ? plan.announced_list : NULL,
+				 actual, final_path, sizeof(final_path), why, sizeof(why));
+	unlink(plan.progress);
 	if (fault) {
 		log_error("download %s: %s", request->command_key, why);
 		fill_fault(record, fault, why);
@@ -219,6 +340,7 @@ int download_worker_run_one(struct download_worker *worker, const struct downloa
 	log_info("download %s installed: %s", request->command_key, final_path);
 	fill_fault(record, 0, "");
 done:
+	plan_free(&plan);
 	record->complete_time = realtime_seconds();
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* The Download RPC: checks what can be checked at once (file type, URL and
  * scheme, size against limits and free space, queue room), resolves an
  * empty URL to X_CASCADE_MasterURL (spv mode), records the expected
- * X_CASCADE_ImageSHA256, and queues the request durably before the
+ * X_CASCADE_ImageSHA256 (and X_CASCADE_ImagePiecesSHA256: check every piece
+ * as it arrives), and queues the request durably before the
  * DownloadResponse (status 1: a TransferComplete follows). */
 #include "cpe/rpc.h"
 
@@ -38,6 +39,13 @@ void rpc_download_target_name(const char *target_file_name, const char *url, cha
 		return;
 	}
 	snprintf(out, size, "image.bin");
+}
+
+static void lowercase_hex(char *hex)
+{
+	for (char *c = hex; *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
 }
 
 unsigned int rpc_download(struct rpc_context *context, const struct cwmp_download *download, char *why,
@@ -98,9 +106,10 @@ unsigned int rpc_download(struct rpc_context *context, const struct cwmp_downloa
 	rpc_download_target_name(download->target_file_name, request.url, request.target_name,
 				 sizeof(request.target_name));
 	parameter_store_get(context->parameters, PARAM_IMAGE_SHA256, request.sha256, sizeof(request.sha256));
-	for (char *c = request.sha256; *c; c++)
-		if (*c >= 'A' && *c <= 'F')
-			*c = (char)(*c - 'A' + 'a');
+	parameter_store_get(context->parameters, PARAM_IMAGE_PIECES_SHA256, request.pieces_sha256,
+			    sizeof(request.pieces_sha256));
+	lowercase_hex(request.sha256);
+	lowercase_hex(request.pieces_sha256);
 	parameter_store_get(context->parameters, PARAM_IMAGE_SIGNATURE, request.signature, sizeof(request.signature));
 	fault = download_signature_check(context->config, &request, why, why_size);
 	if (fault)
@@ -116,8 +125,9 @@ unsigned int rpc_download(struct rpc_context *context, const struct cwmp_downloa
 		snprintf(why, why_size, "cannot record the download: %s", strerror(-result));
 		return result == -ENOSPC ? FAULT_DOWNLOAD_FAILURE : FAULT_INTERNAL_ERROR;
 	}
-	log_info("Download %s accepted: %s -> %s, %" PRIu64 " bytes, sha256 %s, delay %u s", request.command_key,
-		 request.url, request.target_name, request.file_size, request.sha256[0] ? request.sha256 : "(none)",
-		 download->delay_seconds);
+	log_info("Download %s accepted: %s -> %s, %" PRIu64 " bytes, sha256 %s, pieces %s, delay %u s",
+		 request.command_key, request.url, request.target_name, request.file_size,
+		 request.sha256[0] ? request.sha256 : "(none)",
+		 request.pieces_sha256[0] ? request.pieces_sha256 : "(checked at the end)", download->delay_seconds);
 	return 0;
 }

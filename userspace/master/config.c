@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/image_pieces.h"
 #include "common/parse.h"
 #include "meter/meter_pins.h"
 #include "meter/meter_values.h"
@@ -39,6 +40,8 @@ static const struct option_spec options[] = {
 	{ "meter-interface", true, "IF         interface whose egress the meter counts (default lo)" },
 	{ "bpf-pin-dir", true, "DIR        where the meter's maps are pinned (default /sys/fs/bpf/cascade)" },
 	{ "group", true, "PREFIX=ID  count traffic to PREFIX for group ID (repeatable)" },
+	{ "piece-size", true, "SIZE       piece size of the lists at /pieces/NAME (default 1M, 0: none)" },
+	{ "relay-wait-timeout", true, "DURATION  receiving image: close a reader waiting this long (default 10s)" },
 	{ "log-level", true, "LEVEL      error, warn, info or debug (default info)" },
 	{ "help", false, "          print this help" },
 };
@@ -63,6 +66,8 @@ void master_config_defaults(struct master_config *config)
 	config->meter = true;
 	strcpy(config->meter_interface, "lo");
 	snprintf(config->bpf_pin_dir, sizeof(config->bpf_pin_dir), "%s", METER_DEFAULT_PIN_DIR);
+	config->piece_size = IMAGE_PIECES_DEFAULT_PIECE_SIZE;
+	config->relay_wait_timeout_ms = 10000;
 }
 
 /* Adds one prefix -> group mapping after checking both. */
@@ -230,6 +235,17 @@ int master_config_set(struct master_config *config, const char *key, const char 
 	}
 	if (strcmp(key, "group") == 0)
 		return set_group(config, value);
+	if (strcmp(key, "piece-size") == 0) {
+		uint64_t size;
+
+		if (parse_size(value, &size) != 0 ||
+		    (size != 0 && (size < IMAGE_PIECES_MIN_PIECE_SIZE || size > IMAGE_PIECES_MAX_PIECE_SIZE)))
+			return -EINVAL;
+		config->piece_size = (uint32_t)size;
+		return 0;
+	}
+	if (strcmp(key, "relay-wait-timeout") == 0)
+		return set_duration(value, 100, &config->relay_wait_timeout_ms);
 	return -ENOENT;
 }
 

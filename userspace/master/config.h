@@ -51,6 +51,8 @@ struct master_config {
 	unsigned int group_prefix_count;
 	char admin_token_file[PATH_MAX];
 	char admin_token[257];          /* read from admin_token_file; "": loopback only */
+	uint32_t piece_size;            /* piece lists of images served whole; 0: none */
+	uint64_t relay_wait_timeout_ms; /* receiving images: a reader's wait for verified bytes */
 };
 
 void master_config_defaults(struct master_config *config);

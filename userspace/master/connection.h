@@ -93,6 +93,7 @@ struct connection {
 	struct msghdr zero_copy_message;
 	struct iovec zero_copy_parts[2];
 	struct group_counters *group;
+	struct relay_signal *relay_signal; /* receiving image: the signal waited on (relay.h) */
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
 	uint64_t reload_ticket;
 

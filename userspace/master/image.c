@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "master/relay.h"
 #include "master/stats.h"
 
 void image_hold(struct image *image)
@@ -27,6 +28,7 @@ void image_release(struct image *image)
 		return;
 	if (image->map != NULL)
 		munmap((void *)image->map, image->size);
+	image_relay_free(image->relay);
 	close(image->fd);
 	free(image);
 }
@@ -42,6 +44,10 @@ enum image_disk_state image_check_on_disk(struct image *image, char *why, size_t
 
 	if (__atomic_load_n(&image->changed_on_disk, __ATOMIC_ACQUIRE))
 		return IMAGE_CHANGED_BEFORE;
+	/* A receiving image grows: its pieces are checked as they land, and
+	 * only checked ones are sent (relay.h). */
+	if (image->relay != NULL && image->relay->receiving != NULL)
+		return IMAGE_AS_VERIFIED;
 	if (fstat(image->fd, &status) != 0)
 		snprintf(why, why_size, "fstat failed: %s", strerror(errno));
 	else if ((uint64_t)status.st_size != image->size)
@@ -115,12 +121,28 @@ static bool uses_zero_copy_send(const struct image_store *store, uint64_t size)
 	return store->send_mode == SEND_MODE_AUTO && size <= store->zc_max_size;
 }
 
+int image_set_identity(struct image_store *store, struct image *image, const char *name,
+		       const uint8_t sha256[SHA256_DIGEST_BYTES])
+{
+	int length;
+
+	memcpy(image->sha256, sha256, sizeof(image->sha256));
+	snprintf(image->name, sizeof(image->name), "%s", name);
+	sha256_to_hex(image->sha256, image->hex);
+	image->etag_length = (size_t)snprintf(image->etag, sizeof(image->etag), "\"%s\"", image->hex);
+	length = http_format_image_fields(image->sha256, image->fields, sizeof(image->fields));
+	if (length < 0)
+		return length;
+	image->fields_length = (size_t)length;
+	image->counters = stats_image_counters(store->stats, image->name);
+	return 0;
+}
+
 /* A new image object for a verified file; takes ownership of file->fd. */
 static struct image *image_create(struct image_store *store, const struct manifest_entry *entry,
 				  const struct manifest_file *file)
 {
 	struct image *image = calloc(1, sizeof(*image));
-	int length;
 
 	if (image == NULL)
 		goto fail;
@@ -131,15 +153,8 @@ static struct image *image_create(struct image_store *store, const struct manife
 	image->inode = file->inode;
 	image->modified_ns = file->modified_ns;
 	image->changed_ns = file->changed_ns;
-	memcpy(image->sha256, entry->sha256, sizeof(image->sha256));
-	strcpy(image->name, entry->name);
-	sha256_to_hex(image->sha256, image->hex);
-	image->etag_length = (size_t)snprintf(image->etag, sizeof(image->etag), "\"%s\"", image->hex);
-	length = http_format_image_fields(image->sha256, image->fields, sizeof(image->fields));
-	if (length < 0)
+	if (image_set_identity(store, image, entry->name, entry->sha256) < 0)
 		goto fail;
-	image->fields_length = (size_t)length;
-	image->counters = stats_image_counters(store->stats, image->name);
 	image->zero_copy_send = uses_zero_copy_send(store, image->size);
 	if (image->zero_copy_send) {
 		void *map = mmap(NULL, image->size, PROT_READ, MAP_SHARED, image->fd, 0);
@@ -152,6 +167,8 @@ static struct image *image_create(struct image_store *store, const struct manife
 			image->map = map;
 		}
 	}
+	if (store->relay != NULL)
+		relay_attach_list(store->relay, image);
 	return image;
 fail:
 	free(image);
@@ -270,6 +287,9 @@ int image_store_reload(struct image_store *store, struct reload_result *result)
 	result->generation = table->generation;
 	result->served = table->count;
 	result->hashed = manifest_cache_hashed_files(store->cache) - hashed_before;
+	/* Receiving images (.partial) are announced with the same reload. */
+	if (store->relay != NULL)
+		relay_scan(store->relay);
 	return 0;
 }
 

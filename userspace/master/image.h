@@ -16,6 +16,8 @@
 
 struct stats;
 struct name_counters;
+struct image_relay;
+struct relay;
 
 struct image {
 	int references;
@@ -35,6 +37,7 @@ struct image {
 	bool zero_copy_send;                         /* send_zc from map, else splice */
 	const uint8_t *map;                          /* read-only mapping or NULL */
 	struct name_counters *counters;              /* per-name statistics */
+	struct image_relay *relay;                   /* piece list / receiving state (relay.h), or NULL */
 	char name[MANIFEST_NAME_MAX + 1];
 };
 
@@ -63,6 +66,7 @@ struct image_store {
 	uint64_t zc_max_size;
 	struct stats *stats;
 	uint64_t generation;
+	struct relay *relay;                         /* piece lists and receiving images, or NULL */
 };
 
 int image_store_init(struct image_store *store, const struct master_config *config,
@@ -76,6 +80,10 @@ int image_store_reload(struct image_store *store, struct reload_result *result);
 struct image *image_store_find(struct image_store *store, const char *name);
 /* The current table with a reference (for listings). */
 struct image_table *image_store_snapshot(struct image_store *store);
+
+/* Name, hash, ETag, header fields and counters of a new image object. */
+int image_set_identity(struct image_store *store, struct image *image, const char *name,
+		       const uint8_t sha256[SHA256_DIGEST_BYTES]);
 
 /* Whether the open file still holds the content that was verified. */
 enum image_disk_state {

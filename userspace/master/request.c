@@ -263,6 +263,8 @@ static void route_image(struct connection *connection, const struct http_request
 		return;
 	}
 	image = image_store_find(&connection->worker->server->store, name);
+	if (image == NULL) /* not served whole: maybe being received (relay.h) */
+		image = relay_find_receiving(&connection->worker->server->relay, name);
 	if (image == NULL) {
 		log_client_error(connection, 404, "no such image in the manifest");
 		respond_status(connection, 404, NULL, 0);
@@ -404,6 +406,8 @@ void request_handle(struct connection *connection, const struct http_request *re
 		respond_stats(connection, false, head_only);
 	else if (path_is(request, "/metrics"))
 		respond_stats(connection, true, head_only);
+	else if (relay_route(connection, request))
+		return;   /* /pieces/NAME, /-/relay */
 	else {
 		log_client_error(connection, 404, "no such path");
 		respond_status(connection, 404, NULL, 0);

@@ -144,6 +144,10 @@ int server_start(struct server *server, const struct master_config *config)
 	result = image_store_init(&server->store, &server->config, &server->stats);
 	if (result != 0)
 		return result;
+	result = relay_init(&server->relay, &server->config, &server->store);
+	server->store.relay = &server->relay;
+	if (result != 0)
+		return result;
 	result = image_store_reload(&server->store, &reload);
 	if (result != 0) {
 		log_error("cannot read images from %s: %s", config->images, strerror(-result));
@@ -171,6 +175,9 @@ int server_start(struct server *server, const struct master_config *config)
 		return result;
 	master_group_meter_start(&server->group_meter, &server->config, server->listen_port);
 	master_cpu_meter_start(&server->cpu_meter, &server->config);
+	result = relay_start(&server->relay);
+	if (result != 0)
+		return result;
 	return start_workers(server);
 }
 
@@ -203,6 +210,9 @@ void server_stop(struct server *server)
 	}
 	master_cpu_meter_stop(&server->cpu_meter);
 	master_group_meter_stop(&server->group_meter);
+	/* After the loops: no connection holds a receiving image any more. */
+	if (server->store.relay != NULL)
+		relay_destroy(&server->relay);
 	image_store_destroy(&server->store);
 	address_limit_destroy(&server->address_limit);
 	stats_destroy(&server->stats);

@@ -18,6 +18,7 @@
 #include "master/image.h"
 #include "master/cpu_meter.h"
 #include "master/group_meter.h"
+#include "master/relay.h"
 #include "master/stats.h"
 
 struct connection;
@@ -35,6 +36,7 @@ enum operation {
 	OPERATION_SPLICE_OUT,    /* pipe -> socket */
 	OPERATION_POLL_OUT,      /* wait for room in the socket */
 	OPERATION_SEND_ZC,       /* image mapping -> socket, zero copy */
+	OPERATION_RELAY_WAIT,    /* receiving image: wait for verified bytes (relay.h) */
 };
 #define OPERATION_MASK 0xfull
 
@@ -98,6 +100,7 @@ struct server {
 	struct master_group_meter group_meter;  /* eBPF group egress meter, or why not */
 	struct master_cpu_meter cpu_meter;      /* CPU occupancy for /-/stats and /metrics */
 	struct address_limit address_limit; /* --max-connections-per-address */
+	struct relay relay;             /* receiving images and piece lists (relay.h) */
 };
 
 /* Sets up listening sockets, rings and the first table; starts the loops. */

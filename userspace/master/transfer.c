@@ -49,6 +49,7 @@
 
 #include "common/log.h"
 #include "common/log_limit.h"
+#include "master/relay.h"
 
 #ifndef IORING_SEND_ZC_REPORT_USAGE
 #define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
@@ -87,6 +88,7 @@ void transfer_release(struct connection *connection)
 	connection->head_request = false;
 	splice_pipe_close(connection->worker, &connection->pipe);
 	connection->pipe_bytes = 0;
+	relay_wait_release(connection);
 }
 
 static void prepare(struct connection *connection, struct io_uring_sqe *sqe,
@@ -132,7 +134,8 @@ static void submit_splice(struct connection *connection)
 {
 	struct worker *worker = connection->worker;
 	struct io_uring_sqe *sqe;
-	uint64_t left = connection->body_end - connection->body_next;
+	/* A receiving image: only up to its verified bytes (relay.h). */
+	uint64_t left = relay_readable_end(connection) - connection->body_next;
 	unsigned int more;
 
 	if (connection->pipe_bytes > 0) {
@@ -198,6 +201,13 @@ void transfer_submit(struct connection *connection)
 {
 	bool body_left = connection->body_method != BODY_NONE &&
 			 (connection->body_next < connection->body_end || connection->pipe_bytes > 0);
+	bool relay_wait = false;
+
+	/* A receiving image with nothing verified past body_next: wait. */
+	if (body_left && !relay_may_send(connection, &relay_wait))
+		return;
+	if (relay_wait)
+		body_left = false;
 
 	if (body_left && connection->body_method == BODY_ZERO_COPY) {
 		submit_zero_copy(connection);
@@ -224,6 +234,8 @@ void transfer_submit(struct connection *connection)
 				   MSG_NOSIGNAL | MSG_WAITALL | (body_left ? MSG_MORE : 0));
 		prepare(connection, sqe, OPERATION_SEND, body_left);
 	}
+	if (relay_wait)
+		relay_wait_submit(connection);
 	if (body_left)
 		submit_splice(connection);
 }
@@ -368,6 +380,10 @@ void connection_on_transfer(struct connection *connection, enum operation operat
 	case OPERATION_SPLICE_OUT:
 		connection->pending--;
 		on_splice_out(connection, result);
+		break;
+	case OPERATION_RELAY_WAIT:
+		connection->pending--;
+		relay_wait_done(connection, result);
 		break;
 	case OPERATION_POLL_OUT:
 		connection->pending--;

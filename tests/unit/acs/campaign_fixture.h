@@ -71,7 +71,7 @@ static inline int teardown(void **state)
 
 static inline struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)
 {
-	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL, NULL };
+	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, mode, fanout, 0, NULL, NULL, NULL };
 	struct campaign *campaign;
 	char error[128];
 

@@ -23,6 +23,8 @@
 #include "common/clock.h"
 #include "campaign_fixture.h"
 
+#define PIECES "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
 static void test_masters_first_then_slaves(void **state)
 {
 	struct fixture *fixture = *state;
@@ -235,7 +237,7 @@ static void test_small_group_drops_bad_master(void **state)
 	struct fixture *fixture = *state;
 	struct fixture small = { .batch = fixture->batch };
 	struct acs_config config;
-	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL };
+	struct campaign_request request = { "fw.bin", "http://origin:8081/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL, NULL };
 	struct campaign *campaign;
 	struct device *master, *slave;
 	struct cwmp_message message;
@@ -285,7 +287,7 @@ static void test_pause_and_cancel(void **state)
 static void test_validation(void **state)
 {
 	struct fixture *fixture = *state;
-	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL, NULL };
+	struct campaign_request request = { "fw.bin", "http://o/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 0, 0, NULL, NULL, NULL };
 	struct campaign *campaign;
 	char error[160];
 
@@ -333,6 +335,9 @@ static void test_store_round_trip(void **state)
 	close(fd);
 	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
 	assert_non_null(campaign);
+	free(campaign->pieces_sha256);
+	campaign->pieces_sha256 = strdup(PIECES);
+	store_batch_campaign(fixture->batch, campaign);
 	for (int i = 0; i < 8; i++)
 		store_batch_device(NULL, fixture->batch, fixture->devices[i]);
 	store_batch_group(fixture->batch, fixture->devices[0]->group);
@@ -354,6 +359,8 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(device_by_id(&reloaded, 1)->cpu_occupancy, 100);
 	assert_ptr_equal(device_find(&reloaded, "00AA11-GW-S3")->group, group_by_id(&reloaded, 1));
 	assert_int_equal(reloaded.campaigns[0]->mode, CAMPAIGN_MODE_SPV);
+	assert_string_equal(reloaded.campaigns[0]->pieces_sha256, PIECES);
+	assert_string_equal(reloaded.campaigns[0]->signature, "");
 	assert_int_equal(reloaded.campaigns[0]->member_count, 8);
 	assert_int_equal(reloaded.campaigns[0]->counts[MEMBER_QUEUED], 1);
 	assert_ptr_equal(reloaded.campaigns[0]->groups[0].master->device, device_by_id(&reloaded, 1));
@@ -457,6 +464,103 @@ static void test_failed_commit_rewrites_device_row(void **state)
 	remove_database(path);
 }
 
+
+/* The value a device got for X_CASCADE_ImagePiecesSHA256 in the campaign's
+ * SetParameterValues, "(absent)" when that had no such parameter, or NULL
+ * when no SetParameterValues was due. */
+static const char *pieces_parameter(struct fixture *fixture, struct device *device)
+{
+	static struct cwmp_message message;
+	static struct rpc_scratch scratch;
+	const struct cwmp_set_parameter_values *set = &message.body.set_parameter_values;
+
+	memset(&message, 0, sizeof(message));
+	if (campaign_next_rpc(&fixture->controller, device, &message, &scratch) != AWAIT_SET_PARAMETERS)
+		return NULL;
+	for (size_t i = 0; i < set->parameter_count; i++)
+		if (strcmp(set->parameters[i].name, "Device.X_CASCADE_ImagePiecesSHA256") == 0)
+			return set->parameters[i].value;
+	return "(absent)";
+}
+
+static struct campaign *start_with_pieces(struct fixture *fixture, enum campaign_mode mode, const char *pieces)
+{
+	struct campaign_request request = { "fw.bin", "http://o/images/fw.bin", SHA, 1000, mode, 8, 0,
+					    NULL, NULL, pieces };
+	struct campaign *campaign;
+	char error[160];
+
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)),
+			 0);
+	return campaign;
+}
+
+/* Devices that report X_CASCADE_ImagePiecesSHA256 get the campaign's piece
+ * list digest (in both modes; "" when the campaign has none, clearing an
+ * older one); others never see the parameter (they would refuse it). */
+static void test_piece_list_digest(void **state)
+{
+	struct fixture *fixture = *state;
+	struct cwmp_parameter_value knows = { "Device.X_CASCADE_ImagePiecesSHA256", "", NULL };
+	struct campaign_request request = { "fw.bin", "http://o/images/fw.bin", SHA, 1000, CAMPAIGN_MODE_URL, 8, 0,
+					    NULL, NULL, "not hex" };
+	struct campaign *campaign;
+	char error[160];
+
+	assert_int_equal(campaign_start(&fixture->controller, &request, fixture->batch, &campaign, error, sizeof(error)),
+			 -EINVAL);
+	assert_non_null(strstr(error, "pieces_sha256"));
+	/* Device 0 (the master) does not report the parameter: not sent. */
+	assert_false(fixture->devices[0]->checks_pieces);
+	campaign = start_with_pieces(fixture, CAMPAIGN_MODE_URL, "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210");
+	assert_string_equal(campaign->pieces_sha256, PIECES);
+	assert_string_equal(pieces_parameter(fixture, fixture->devices[0]), "(absent)");
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	/* Once it does (its next Inform), it gets the digest, in spv mode too. */
+	device_apply_parameters(fixture->devices[0], &knows, 1);
+	assert_true(fixture->devices[0]->checks_pieces);
+	campaign = start_with_pieces(fixture, CAMPAIGN_MODE_SPV, PIECES);
+	assert_string_equal(pieces_parameter(fixture, fixture->devices[0]), PIECES);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	/* A campaign without a list clears an older one on such a device. */
+	campaign = start_with_pieces(fixture, CAMPAIGN_MODE_URL, NULL);
+	assert_string_equal(campaign->pieces_sha256, "");
+	assert_string_equal(pieces_parameter(fixture, fixture->devices[0]), "");
+}
+
+/* A database from before piece lists (and signatures) gains the columns;
+ * its campaigns load with none. */
+static void test_old_database_gains_new_campaign_columns(void **state)
+{
+	struct fixture *fixture = *state;
+	char path[] = "/tmp/cascade-acs-store-XXXXXX";
+	struct controller reloaded;
+	struct store *store;
+	sqlite3 *database;
+	int fd = mkstemp(path);
+
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &database), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(database,
+				      "CREATE TABLE campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
+				      " sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER,"
+				      " state INTEGER, created_at INTEGER, masters_queued_ms INTEGER);"
+				      "INSERT INTO campaigns VALUES(1, 'fw.bin', 'http://o/fw.bin', '" SHA "', '', 1000, 0,"
+				      " 8, 2, 0, 0);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(database);
+	controller_init(&reloaded, &fixture->controller.config);
+	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_load(store, &reloaded), 0);
+	assert_int_equal(reloaded.campaign_count, 1);
+	assert_string_equal(reloaded.campaigns[0]->pieces_sha256, "");
+	assert_string_equal(reloaded.campaigns[0]->signature, "");
+	store_close(store);
+	controller_destroy(&reloaded);
+	remove_database(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +572,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_small_group_drops_bad_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_piece_list_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_database_gains_new_campaign_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, setup, teardown),

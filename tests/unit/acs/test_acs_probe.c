@@ -287,7 +287,7 @@ static void dropped_download_is_sent_again(void **state)
 	struct probe_fixture *fixture = *state;
 	struct campaign_request request = { "fw.bin", "http://origin/fw.bin",
 					    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-					    1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL };
+					    1000, CAMPAIGN_MODE_URL, 8, 0, NULL, NULL, NULL };
 	struct store_batch *batch = store_batch_new();
 	struct campaign *campaign;
 	char error[128];

@@ -12,7 +12,6 @@
 # and send_zc (auto, 64 KiB; a zc server for the transfer in flight).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" a.bin 262144          # splice

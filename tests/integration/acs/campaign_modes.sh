@@ -18,7 +18,7 @@ make_image "$TEST_DIR/origin" fw-3.bin 524288
 sha_three=$IMAGE_SHA256
 start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 30s" "tick = 100ms" "[connection_request]" "retry-interval = 1s"
 start_swarm swarm --devices $devices --groups 3 --file-server-ratio 0.2 --stock-ratio 0.2 --tr098-ratio 0.3 \
-  --concurrency 16 --ack-log "$TEST_DIR/acks"
+  --concurrency 16 --ack-log "$TEST_DIR/acks" --report "$TEST_DIR/swarm-report.jsonl"
 total() { api GET /api/devices | jq -r .total; }
 wait_until 30 bash -c "test \"\$(curl -s $ACS_API_URL/api/devices | jq -r .total)\" = $devices" && ok "all $devices simulated devices registered" || not_ok "devices registered" "$(total)"
 ctl() { "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" "$@"; }
@@ -40,9 +40,21 @@ run_campaign() {
   check "$mode: watch printed plain progress lines (not a terminal)" grep -q "^campaign $id done image $image" "$TEST_DIR/watch-$id"
   check_equal "$mode: every device done" $devices "$(campaign_count "$id" done)"
   check_equal "$mode: the origin served exactly one copy per group" 3 "$(image_requests origin "$image")"
-  api GET "/api/campaigns/$id?devices=1" >"$TEST_DIR/campaign-$id.json"
-  slaves_from_master=$(jq '[.device_states[] | select(.role=="slave" and .source != null)] | length' "$TEST_DIR/campaign-$id.json")
-  check_equal "$mode: every slave downloaded from its group's master" $((devices - 3)) "$slaves_from_master"
+  # The URL each device fetched its image from (the swarm's report of every
+  # download, not what the controller recorded): per group, the elected
+  # master from the origin and every other device from that master's file
+  # server (the swarm serves device N's files under /d/N/).
+  fetched=$(report_lines swarm --arg image "$image" --arg origin "$ORIGIN_URL/$image" '
+    [.[] | select(.fault == 0) | .path = (.url | sub("[?].*$"; "")) | select(.path | endswith("/images/" + $image))] |
+    group_by(.device) | map(last) | group_by(.group) |
+    map(map(select(.path == $origin) | .device) as $from_origin |
+      {origin: ($from_origin | length), serials: [.[] | select(.path == $origin) | .serial],
+       from_master: (if ($from_origin | length) == 1 then
+         [.[] | select(.path | endswith("/d/\($from_origin[0])/images/" + $image))] | length else 0 end)}) |
+    "\(map(.origin) | add) \(map(.from_master) | add) \(map(.serials[]) | sort | join(","))"')
+  elected=$(api GET /api/groups | jq -r '[.groups[].master | split("-") | last] | sort | join(",")')
+  check_equal "$mode: per group, the elected master fetched from the origin and the $((devices - 3)) others from it" \
+    "3 $((devices - 3)) $elected" "$fetched"
   check_equal "$mode: TransferComplete recorded for every device" $devices \
     "$(sqlite3 "$TEST_DIR/acs.db" "select count(distinct device_id) from transfers where command_key like 'cascade-c$id-%' and fault_code = 0")"
 }

@@ -10,7 +10,7 @@ post() { curl -s -D "$TEST_DIR/headers" -o "$TEST_DIR/body" -w '%{http_code}' -H
 check_equal "session 1 opens" 200 "$(post "$(inform_xml LOAD1)")"
 check_equal "session 2 opens" 200 "$(post "$(inform_xml LOAD2)")"
 check_equal "session 3 is refused with 503 while two are open" 503 "$(post "$(inform_xml LOAD3)")"
-check "503 carries Retry-After: 7" grep -qi '^Retry-After: 7' "$TEST_DIR/headers"
+check "503 carries Retry-After: 7 (seconds)" grep -qiE $'^Retry-After: 7\r?$' "$TEST_DIR/headers"
 check_equal "overload counted" 1 "$(curl -s "$ACS_API_URL/metrics" | awk '/^cascade_acs_overload_rejections_total/ {print $2}')"
 
 expect_fault() {

@@ -1,5 +1,6 @@
-/* cascade-cpe's settings: defaults, one setter shared by command-line flags
- * and the inih config file (same key names), and the usage text. */
+/* cascade-cpe's settings: one table (common/settings.h) gives the defaults,
+ * the flags, the config file (same key names), --help, --version, the man
+ * page and the example config. */
 #ifndef CASCADE_CPE_CONFIG_H
 #define CASCADE_CPE_CONFIG_H
 
@@ -78,7 +79,7 @@ struct cpe_config {
 	char bpf_pin_dir[CPE_PATH_MAX];   /* "none": a private meter */
 	unsigned int cpu_window_seconds;
 
-	enum log_level log_level;
+	int log_level;                    /* enum log_level */
 };
 
 void cpe_config_defaults(struct cpe_config *config);
@@ -92,8 +93,9 @@ int cpe_config_load_file(struct cpe_config *config, const char *path, char *erro
 /* Checks the combination (required keys, master needs both URL and image
  * dir, ...). */
 int cpe_config_validate(const struct cpe_config *config, char *error, size_t error_size);
-/* Flags, then config file, then flags again: the flags win. Returns 0, 1
- * when --help was printed, or -EINVAL (message printed). */
+/* --config FILE first, then the flags over it (the flags win), then the
+ * checks. Returns 0; 1 when --help, --version, --man or --example-config
+ * printed; -EINVAL (message printed). */
 int cpe_config_from_arguments(struct cpe_config *config, int argc, char **argv);
 void cpe_config_usage(FILE *stream);
 bool cpe_config_is_master(const struct cpe_config *config);

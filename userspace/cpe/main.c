@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	result = cpe_config_from_arguments(&config, argc, argv);
 	if (result != 0)
 		return result > 0 ? 0 : 2;
-	log_set_level(config.log_level);
+	log_set_level((enum log_level)config.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&signals.signals);
 	sigaddset(&signals.signals, SIGTERM);

@@ -1,376 +1,280 @@
-/* Settings: defaults, the key setter shared by flags and the INI file,
- * command-line reading and usage text. */
+/* cascade-master's settings table: every flag and config-file key (the
+ * same names, at the top of the file or in [master] / [origin]) with its
+ * default, bounds and help, the free-form [groups] section, and the checks
+ * that need the whole configuration (the listen port by role). */
 #include "master/config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <netinet/in.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/image_pieces.h"
 #include "common/parse.h"
+#include "common/settings.h"
+#include "master/admin_token.h"
 #include "meter/meter_pins.h"
 #include "meter/meter_values.h"
-#include "master/admin_token.h"
 
-struct option_spec {
-	const char *key;
-	bool takes_value;
-	const char *help;
-};
+static const char *const send_mode_names[] = { [SEND_MODE_AUTO] = "auto", [SEND_MODE_SPLICE] = "splice",
+					       [SEND_MODE_ZC] = "zc", NULL };
+static const char *const log_level_names[] = { [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",
+					       [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug", NULL };
 
-static const struct option_spec options[] = {
-	{ "listen", true, "ADDR:PORT  address to serve on (default 127.0.0.1:8080, origin 8081; port 0 picks one)" },
-	{ "images", true, "DIR        image folder with its SHA256SUMS manifest (required)" },
-	{ "origin", false, "          run as the origin server (origin defaults)" },
-	{ "config", true, "FILE       INI file; every flag is also a key there" },
-	{ "threads", true, "N          event loops, one io_uring each (default: online CPUs)" },
-	{ "max-connections", true, "N          open connections before answering 503 (default 16384)" },
-	{ "max-connections-per-address", true, "N  per address (IPv6: per /64) before 503 (default 1024, 0: none)" },
-	{ "admin-token-file", true, "FILE  POST /-/reload needs the token (default: from loopback only)" },
-	{ "idle-timeout", true, "DURATION   close a connection idle or stalled this long (default 60s)" },
-	{ "header-timeout", true, "DURATION   a request head must arrive within this (default 10s)" },
-	{ "grace", true, "DURATION   on SIGTERM, let transfers finish this long (default 30s)" },
-	{ "send-mode", true, "MODE       auto, splice or zc (default auto)" },
-	{ "zc-max-size", true, "SIZE       auto mode: images up to this size use send_zc (default 64K)" },
-	{ "pipe-size", true, "SIZE       splice pipe capacity (default 1M)" },
-	{ "meter", true, "BOOL       attach the eBPF group egress meter (default true)" },
-	{ "no-meter", false, "          the same as --meter false" },
-	{ "meter-interface", true, "IF         interface whose egress the meter counts (default lo)" },
-	{ "bpf-pin-dir", true, "DIR        where the meter's maps are pinned (default /sys/fs/bpf/cascade)" },
-	{ "group", true, "PREFIX=ID  count traffic to PREFIX for group ID (repeatable)" },
-	{ "piece-size", true, "SIZE       piece size of the lists at /pieces/NAME (default 1M, 0: none)" },
-	{ "relay-wait-timeout", true, "DURATION  receiving image: close a reader waiting this long (default 10s)" },
-	{ "log-level", true, "LEVEL      error, warn, info or debug (default info)" },
-	{ "help", false, "          print this help" },
-};
-
-#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
-
-void master_config_defaults(struct master_config *config)
+const char *send_mode_name(enum send_mode mode)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((size_t)mode < sizeof(send_mode_names) / sizeof(send_mode_names[0]) - 1)
+		return send_mode_names[mode];
+	return "auto";
+}
 
-	memset(config, 0, sizeof(*config));
-	config->threads = cpus > 0 ? (unsigned int)cpus : 1;
-	config->max_connections = 16384;
-	config->max_connections_per_address = 1024;
-	config->idle_timeout_ms = 60000;
-	config->header_timeout_ms = 10000;
-	config->grace_ms = 30000;
-	config->send_mode = SEND_MODE_AUTO;
-	config->zc_max_size = 64 << 10;
-	config->pipe_size = 1 << 20;
-	config->log_level = LOG_LEVEL_INFO;
-	config->meter = true;
-	strcpy(config->meter_interface, "lo");
-	snprintf(config->bpf_pin_dir, sizeof(config->bpf_pin_dir), "%s", METER_DEFAULT_PIN_DIR);
-	config->piece_size = IMAGE_PIECES_DEFAULT_PIECE_SIZE;
-	config->relay_wait_timeout_ms = 10000;
+static int set_listen(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	if (parse_socket_address(value, &master->listen_address, &master->listen_length) != 0) {
+		snprintf(why, why_size, "expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:0");
+		return -EINVAL;
+	}
+	master->listen_set = true;
+	return 0;
+}
+
+static int set_bpf_pin_dir(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	if (value[0] != '/' || strlen(value) >= sizeof(master->bpf_pin_dir)) {
+		snprintf(why, why_size, "expected an absolute path under %zu characters", sizeof(master->bpf_pin_dir));
+		return -EINVAL;
+	}
+	strcpy(master->bpf_pin_dir, value);
+	return 0;
+}
+
+static int set_piece_size(void *config, const char *value, char *why, size_t why_size)
+{
+	uint64_t size;
+
+	if (parse_size(value, &size) != 0 ||
+	    (size != 0 && (size < IMAGE_PIECES_MIN_PIECE_SIZE || size > IMAGE_PIECES_MAX_PIECE_SIZE))) {
+		snprintf(why, why_size, "expected 0 or a size from %uK to %uM", IMAGE_PIECES_MIN_PIECE_SIZE >> 10,
+			 IMAGE_PIECES_MAX_PIECE_SIZE >> 20);
+		return -EINVAL;
+	}
+	((struct master_config *)config)->piece_size = (uint32_t)size;
+	return 0;
 }
 
 /* Adds one prefix -> group mapping after checking both. */
-static int add_group_prefix(struct master_config *config, const char *prefix, const char *group_text)
+static int add_group_prefix(struct master_config *config, const char *prefix, const char *group_text, char *why,
+			    size_t why_size)
 {
 	struct meter_prefix parsed;
 	uint32_t group;
 	struct group_prefix *entry;
 
-	if (meter_parse_prefix(prefix, &parsed) != 0 || meter_parse_group(group_text, &group) != 0 ||
-	    group == 0 || strlen(prefix) >= sizeof(entry->prefix))
+	if (meter_parse_prefix(prefix, &parsed) != 0 || strlen(prefix) >= sizeof(entry->prefix)) {
+		snprintf(why, why_size, "'%s' is not an address or ADDRESS/BITS prefix", prefix);
 		return -EINVAL;
-	if (config->group_prefix_count == MASTER_MAX_GROUP_PREFIXES)
-		return -E2BIG;
+	}
+	if (meter_parse_group(group_text, &group) != 0 || group == 0) {
+		snprintf(why, why_size, "'%s' is not a group ID (a whole number from 1)", group_text);
+		return -EINVAL;
+	}
+	if (config->group_prefix_count == MASTER_MAX_GROUP_PREFIXES) {
+		snprintf(why, why_size, "more than %d group prefixes", MASTER_MAX_GROUP_PREFIXES);
+		return -EINVAL;
+	}
 	entry = &config->group_prefixes[config->group_prefix_count++];
 	strcpy(entry->prefix, prefix);
 	entry->group = group;
 	return 0;
 }
 
-/* "PREFIX=ID" from the command line. */
-static int set_group(struct master_config *config, const char *value)
+/* "PREFIX=ID" from the command line (or a group key in the file). */
+static int set_group(void *config, const char *value, char *why, size_t why_size)
 {
 	char prefix[64];
 	const char *equals = strrchr(value, '=');
 
-	if (equals == NULL || (size_t)(equals - value) >= sizeof(prefix))
+	if (equals == NULL || (size_t)(equals - value) >= sizeof(prefix)) {
+		snprintf(why, why_size, "expected PREFIX=ID");
 		return -EINVAL;
+	}
 	memcpy(prefix, value, (size_t)(equals - value));
 	prefix[equals - value] = '\0';
-	return add_group_prefix(config, prefix, equals + 1);
+	return add_group_prefix(config, prefix, equals + 1, why, why_size);
 }
 
 /* "[groups] ID = PREFIX PREFIX ..." from the config file; all or nothing. */
-static int set_group_line(struct master_config *config, const char *group, const char *prefixes)
+static int set_group_line(void *config, const char *group, const char *prefixes, char *why, size_t why_size)
 {
-	char copy[1024];
-	char *cursor;
-	char *token;
-	unsigned int before = config->group_prefix_count;
+	struct master_config *master = config;
+	unsigned int before = master->group_prefix_count;
+	char copy[1024], *cursor = copy, *token;
 
-	if (snprintf(copy, sizeof(copy), "%s", prefixes) >= (int)sizeof(copy))
+	if (snprintf(copy, sizeof(copy), "%s", prefixes) >= (int)sizeof(copy)) {
+		snprintf(why, why_size, "longer than %zu characters", sizeof(copy) - 1);
 		return -EINVAL;
-	cursor = copy;
+	}
 	while ((token = strsep(&cursor, " ,\t")) != NULL) {
 		if (*token == '\0')
 			continue;
-		if (add_group_prefix(config, token, group) != 0) {
-			config->group_prefix_count = before;
+		if (add_group_prefix(master, token, group, why, why_size) != 0) {
+			master->group_prefix_count = before;
 			return -EINVAL;
 		}
 	}
-	return config->group_prefix_count > before ? 0 : -EINVAL;
-}
-
-const char *send_mode_name(enum send_mode mode)
-{
-	switch (mode) {
-	case SEND_MODE_SPLICE: return "splice";
-	case SEND_MODE_ZC: return "zc";
-	default: return "auto";
-	}
-}
-
-static int set_count(const char *value, long long minimum, long long maximum, unsigned int *out)
-{
-	long long number;
-
-	if (parse_integer(value, minimum, maximum, &number) != 0)
+	if (master->group_prefix_count == before) {
+		snprintf(why, why_size, "expected ID = PREFIX [PREFIX...]");
 		return -EINVAL;
-	*out = (unsigned int)number;
+	}
 	return 0;
 }
 
-static int set_duration(const char *value, uint64_t minimum, uint64_t *out)
+static const char *const own_sections[] = { "master", "origin", NULL };
+
+static const struct settings_free_section free_sections[] = {
+	{ .name = "groups", .set = set_group_line,
+	  .help = "Lines ID = PREFIX [PREFIX...]: the group meter counts traffic to each prefix (an address or\n"
+		  "ADDRESS/BITS, IPv4 or IPv6, separated by spaces or commas) for group ID, like --group.",
+	  .example = "5 = 10.5.0.0/16, fd00:5::/64\n6 = 10.6.0.1" },
+};
+
+#define AT(field) offsetof(struct master_config, field)
+#define TEXT(field) .type = SETTING_STRING, .offset = AT(field), .size = sizeof(((struct master_config *)0)->field)
+#define COUNT(field, low, high) .type = SETTING_UNSIGNED, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define TIME(field, low, high) .type = SETTING_DURATION, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define BYTES(field, low, high) .type = SETTING_SIZE, .offset = AT(field), .minimum = (low), .maximum = (high)
+#define CHOICE(field, names) .type = SETTING_CHOICE, .offset = AT(field), .choices = (names)
+#define CUSTOM(setter) .type = SETTING_CUSTOM, .set = (setter)
+#define DAY_MS 86400000ll
+
+/* One entry per setting; a new one is a new line here (and a field in
+ * struct master_config). */
+static const struct setting settings[] = {
+	/* what is served, and where */
+	{ .key = "images", TEXT(images), .minimum = 1, .value_name = "DIR",
+	  .help = "image folder with its SHA256SUMS manifest (required)" },
+	{ .key = "listen", CUSTOM(set_listen), .value_name = "ADDR:PORT",
+	  .default_note = "127.0.0.1:8080, the origin 127.0.0.1:8081",
+	  .help = "address to serve on; port 0 picks a free one" },
+	{ .key = "origin", .type = SETTING_FLAG, .offset = AT(origin), .help = "run as the origin server (origin defaults)" },
+	{ .key = "admin-token-file", TEXT(admin_token_file), .value_name = "FILE",
+	  .help = "POST /-/reload needs the token in FILE (without it: from loopback only)" },
+
+	/* event loops and limits */
+	{ .key = "threads", COUNT(threads, 1, 256), .default_note = "online CPUs",
+	  .help = "event loops, one io_uring each" },
+	{ .key = "max-connections", COUNT(max_connections, 1, 1000000), .default_value = "16384",
+	  .help = "open connections before answering 503" },
+	{ .key = "max-connections-per-address", COUNT(max_connections_per_address, 0, 1000000),
+	  .default_value = "1024", .help = "open connections per address (IPv6: per /64) before 503 (0: no cap)" },
+	{ .key = "idle-timeout", TIME(idle_timeout_ms, 100, DAY_MS), .default_value = "60s",
+	  .help = "close a connection idle or stalled this long" },
+	{ .key = "header-timeout", TIME(header_timeout_ms, 100, DAY_MS), .default_value = "10s",
+	  .help = "a request head must arrive within this" },
+	{ .key = "grace", TIME(grace_ms, 0, DAY_MS), .default_value = "30s",
+	  .help = "on SIGTERM, let transfers finish this long" },
+
+	/* how bytes are sent */
+	{ .key = "send-mode", CHOICE(send_mode, send_mode_names), .default_value = "auto",
+	  .help = "auto: send_zc up to zc-max-size, splice above; splice; zc: always send_zc" },
+	{ .key = "zc-max-size", BYTES(zc_max_size, 0, 0), .default_value = "64K",
+	  .help = "auto mode: images up to this size use send_zc" },
+	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
+	  .help = "splice pipe capacity" },
+
+	/* receiving images and their pieces */
+	{ .key = "piece-size", CUSTOM(set_piece_size), .default_value = "1M", .value_name = "SIZE",
+	  .help = "piece size of the lists at /pieces/NAME (0: none)" },
+	{ .key = "relay-wait-timeout", TIME(relay_wait_timeout_ms, 100, DAY_MS), .default_value = "10s",
+	  .help = "receiving image: close a reader waiting this long for verified bytes" },
+
+	/* the eBPF group egress meter */
+	{ .key = "meter", .type = SETTING_BOOL, .offset = AT(meter), .default_value = "true",
+	  .help = "attach the eBPF group egress meter" },
+	{ .key = "no-meter", .type = SETTING_NEGATION, .offset = AT(meter), .help = "the same as --meter false" },
+	{ .key = "meter-interface", TEXT(meter_interface), .minimum = 1, .maximum = 15, .default_value = "lo",
+	  .value_name = "IF", .help = "interface whose egress the meter counts" },
+	{ .key = "bpf-pin-dir", CUSTOM(set_bpf_pin_dir), .default_value = METER_DEFAULT_PIN_DIR, .value_name = "DIR",
+	  .help = "where the meter's maps are pinned" },
+	{ .key = "group", CUSTOM(set_group), .value_name = "PREFIX=ID", .flags = SETTING_REPEATABLE,
+	  .help = "count traffic to PREFIX for group ID (repeatable; in the file, the [groups] section)" },
+
+	{ .key = "log-level", CHOICE(log_level, log_level_names), .default_value = "info",
+	  .help = "least important messages logged" },
+};
+
+static const struct settings_program master_settings = {
+	.name = "cascade-master",
+	.synopsis = "--images DIR [--origin] [--config FILE] [options]",
+	.summary = "the cascade image server: verified images over io_uring HTTP/1.1 with zero-copy sends",
+	.description = "cascade-master serves the verified images of DIR (listed in DIR/SHA256SUMS) at /images/NAME\n"
+		       "over HTTP/1.1 with io_uring and zero-copy sends, and their piece lists at /pieces/NAME.\n"
+		       "It is the origin with --origin, or a group's master next to its cascade-cpe, which may\n"
+		       "hand it images to relay while they arrive. Also /-/stats (JSON), /metrics (Prometheus)\n"
+		       "and POST /-/reload. SIGHUP reloads the manifest, SIGTERM drains.",
+	.own_sections = own_sections,
+	.settings = settings,
+	.count = sizeof(settings) / sizeof(settings[0]),
+	.free_sections = free_sections,
+	.free_section_count = sizeof(free_sections) / sizeof(free_sections[0]),
+	.notes = "Config file keys are the flag names, at the top of the file or in a [master] or [origin]\n"
+		 "section. SIZE takes K, M, G; DURATION ms, s, m, h (a bare number is seconds).",
+	.files = "DIR/SHA256SUMS (--images): the manifest of the images served.",
+	.man_section = 8,
+};
+
+void master_config_defaults(struct master_config *config)
 {
-	uint64_t milliseconds;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (parse_duration_ms(value, &milliseconds) != 0 || milliseconds < minimum ||
-	    milliseconds > 86400000ull)
-		return -EINVAL;
-	*out = milliseconds;
-	return 0;
-}
-
-static int set_send_mode(const char *value, enum send_mode *out)
-{
-	static const enum send_mode modes[] = { SEND_MODE_AUTO, SEND_MODE_SPLICE, SEND_MODE_ZC };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (strcmp(value, send_mode_name(modes[i])) == 0) {
-			*out = modes[i];
-			return 0;
-		}
-	}
-	return -EINVAL;
+	memset(config, 0, sizeof(*config));
+	if (settings_defaults(&master_settings, config) < 0)
+		abort(); /* a bad default in the table above: a bug the unit tests catch */
+	config->threads = cpus > 0 ? (unsigned int)cpus : 1;
+	if (config->threads > 256)
+		config->threads = 256;
 }
 
 int master_config_set(struct master_config *config, const char *key, const char *value)
 {
-	if (strcmp(key, "listen") == 0) {
-		if (parse_socket_address(value, &config->listen_address, &config->listen_length) != 0)
-			return -EINVAL;
-		config->listen_set = true;
-		return 0;
-	}
-	if (strcmp(key, "images") == 0) {
-		if (value[0] == '\0' || strlen(value) >= sizeof(config->images))
-			return -EINVAL;
-		strcpy(config->images, value);
-		return 0;
-	}
-	if (strcmp(key, "origin") == 0)
-		return parse_bool(value, &config->origin);
-	if (strcmp(key, "threads") == 0)
-		return set_count(value, 1, 256, &config->threads);
-	if (strcmp(key, "max-connections") == 0)
-		return set_count(value, 1, 1000000, &config->max_connections);
-	if (strcmp(key, "max-connections-per-address") == 0)
-		return set_count(value, 0, 1000000, &config->max_connections_per_address);
-	if (strcmp(key, "admin-token-file") == 0)
-		return snprintf(config->admin_token_file, sizeof(config->admin_token_file), "%s", value) <
-				       (int)sizeof(config->admin_token_file) ? 0 : -EINVAL;
-	if (strcmp(key, "idle-timeout") == 0)
-		return set_duration(value, 100, &config->idle_timeout_ms);
-	if (strcmp(key, "header-timeout") == 0)
-		return set_duration(value, 100, &config->header_timeout_ms);
-	if (strcmp(key, "grace") == 0)
-		return set_duration(value, 0, &config->grace_ms);
-	if (strcmp(key, "send-mode") == 0)
-		return set_send_mode(value, &config->send_mode);
-	if (strcmp(key, "zc-max-size") == 0)
-		return parse_size(value, &config->zc_max_size);
-	if (strcmp(key, "pipe-size") == 0) {
-		uint64_t size;
+	char why[256];
 
-		if (parse_size(value, &size) != 0 || size < 4096 || size > (1u << 30))
-			return -EINVAL;
-		config->pipe_size = size;
-		return 0;
-	}
-	if (strcmp(key, "log-level") == 0)
-		return log_level_from_name(value, &config->log_level);
-	if (strcmp(key, "meter") == 0)
-		return parse_bool(value, &config->meter);
-	if (strcmp(key, "no-meter") == 0) {
-		bool off;
-
-		if (parse_bool(value, &off) != 0)
-			return -EINVAL;
-		config->meter = !off;
-		return 0;
-	}
-	if (strcmp(key, "meter-interface") == 0) {
-		if (value[0] == '\0' || strlen(value) >= 16)
-			return -EINVAL;
-		strcpy(config->meter_interface, value);
-		return 0;
-	}
-	if (strcmp(key, "bpf-pin-dir") == 0) {
-		if (value[0] != '/' || strlen(value) >= sizeof(config->bpf_pin_dir))
-			return -EINVAL;
-		strcpy(config->bpf_pin_dir, value);
-		return 0;
-	}
-	if (strcmp(key, "group") == 0)
-		return set_group(config, value);
-	if (strcmp(key, "piece-size") == 0) {
-		uint64_t size;
-
-		if (parse_size(value, &size) != 0 ||
-		    (size != 0 && (size < IMAGE_PIECES_MIN_PIECE_SIZE || size > IMAGE_PIECES_MAX_PIECE_SIZE)))
-			return -EINVAL;
-		config->piece_size = (uint32_t)size;
-		return 0;
-	}
-	if (strcmp(key, "relay-wait-timeout") == 0)
-		return set_duration(value, 100, &config->relay_wait_timeout_ms);
-	return -ENOENT;
+	return settings_set(&master_settings, config, key, value, why, sizeof(why));
 }
 
-static int handle_ini_line(void *user, const char *section, const char *key, const char *value)
+/* The line number of settings_load_file's "PATH:LINE: why". */
+static int error_line_of(const char *why, const char *path)
 {
-	if (strcmp(section, "groups") == 0)
-		return set_group_line(user, key, value) == 0;
-	if (section[0] != '\0' && strcmp(section, "master") != 0 && strcmp(section, "origin") != 0)
+	size_t length = strlen(path);
+
+	if (strncmp(why, path, length) != 0 || why[length] != ':')
 		return 0;
-	if (strcmp(key, "config") == 0 || strcmp(key, "help") == 0)
-		return 0;
-	return master_config_set(user, key, value) == 0;
+	return atoi(why + length + 1);
 }
 
 int master_config_load(struct master_config *config, const char *path, int *error_line)
 {
-	int result = ini_parse(path, handle_ini_line, config);
+	char why[512] = "";
+	int result = settings_load_file(&master_settings, config, path, why, sizeof(why));
 
-	*error_line = result;
-	if (result < 0)
+	*error_line = 0;
+	if (result == -EIO)
 		return -EIO;
-	return result == 0 ? 0 : -EINVAL;
-}
-
-void master_config_usage(FILE *out)
-{
-	fprintf(out, "Usage: cascade-master --images DIR [options]\n"
-		     "Serves the verified images of DIR (listed in DIR/SHA256SUMS) at /images/NAME\n"
-		     "over HTTP/1.1 with io_uring and zero-copy sends. Also /-/stats (JSON),\n"
-		     "/metrics (Prometheus) and POST /-/reload. SIGHUP reloads, SIGTERM drains.\n\n"
-		     "Options:\n");
-	for (size_t i = 0; i < OPTION_COUNT; i++)
-		fprintf(out, "  --%-16s %s\n", options[i].key, options[i].help);
-}
-
-static const struct option_spec *find_option(const char *key, size_t length)
-{
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		if (strlen(options[i].key) == length && strncmp(options[i].key, key, length) == 0)
-			return &options[i];
-	}
-	return NULL;
-}
-
-/* One pass over argv; with config_pass only --config and --help act. */
-static int read_arguments(struct master_config *config, int argc, char **argv, bool config_pass)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *argument = argv[i];
-		const char *equals;
-		const char *value = NULL;
-		const struct option_spec *option;
-		size_t key_length;
-		int result;
-
-		if (strcmp(argument, "-h") == 0)
-			argument = "--help";
-		if (strncmp(argument, "--", 2) != 0) {
-			fprintf(stderr, "cascade-master: unexpected argument '%s' (see --help)\n", argument);
-			return -EINVAL;
-		}
-		argument += 2;
-		equals = strchr(argument, '=');
-		key_length = equals ? (size_t)(equals - argument) : strlen(argument);
-		option = find_option(argument, key_length);
-		if (option == NULL) {
-			fprintf(stderr, "cascade-master: unknown option '--%.*s' (see --help)\n",
-				(int)key_length, argument);
-			return -EINVAL;
-		}
-		if (option->takes_value) {
-			if (equals != NULL)
-				value = equals + 1;
-			else if (i + 1 < argc)
-				value = argv[++i];
-			else {
-				fprintf(stderr, "cascade-master: --%s needs a value\n", option->key);
-				return -EINVAL;
-			}
-		} else if (equals != NULL) {
-			fprintf(stderr, "cascade-master: --%s takes no value\n", option->key);
-			return -EINVAL;
-		}
-		if (strcmp(option->key, "help") == 0) {
-			if (config_pass) {
-				master_config_usage(stdout);
-				return 1;
-			}
-			continue;
-		}
-		if (strcmp(option->key, "config") == 0) {
-			int line = 0;
-
-			if (!config_pass)
-				continue;
-			result = master_config_load(config, value, &line);
-			if (result != 0) {
-				if (line > 0)
-					fprintf(stderr, "cascade-master: %s:%d: unknown key or bad value\n",
-						value, line);
-				else
-					fprintf(stderr, "cascade-master: cannot read config file %s\n", value);
-				return -EINVAL;
-			}
-			continue;
-		}
-		if (config_pass)
-			continue;
-		result = master_config_set(config, option->key, option->takes_value ? value : "true");
-		if (result != 0) {
-			fprintf(stderr, "cascade-master: bad value '%s' for --%s\n",
-				value ? value : "", option->key);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	if (result < 0)
+		*error_line = error_line_of(why, path);
+	return result;
 }
 
 int master_config_from_arguments(struct master_config *config, int argc, char **argv)
 {
-	int result = read_arguments(config, argc, argv, true);
+	int result = settings_from_arguments(&master_settings, config, argc, argv, NULL);
 
-	if (result != 0)
-		return result;
-	result = read_arguments(config, argc, argv, false);
 	if (result != 0)
 		return result;
 	return master_config_finish(config);
@@ -395,4 +299,9 @@ int master_config_finish(struct master_config *config)
 		config->listen_length = sizeof(*address);
 	}
 	return 0;
+}
+
+void master_config_usage(FILE *out)
+{
+	settings_print_help(&master_settings, out);
 }

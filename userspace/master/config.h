@@ -1,5 +1,6 @@
-/* cascade-master's settings: defaults, command-line flags and the INI
- * config file (inih), one setter for both so every flag is also a key. */
+/* cascade-master's settings, declared once in a table of the common
+ * settings layer (common/settings.h): defaults, command-line flags, the INI
+ * config file, --help, --version, --man and --example-config. */
 #ifndef CASCADE_MASTER_CONFIG_H
 #define CASCADE_MASTER_CONFIG_H
 
@@ -64,8 +65,8 @@ int master_config_set(struct master_config *config, const char *key, const char 
  * 0 or a negative errno; *error_line is the first bad line (0: I/O). */
 int master_config_load(struct master_config *config, const char *path, int *error_line);
 /* Reads the whole command line (a --config file first, flags on top).
- * Returns 0 to run, 1 when --help was printed, or -EINVAL after printing
- * the reason on stderr. */
+ * Returns 0 to run, 1 when --help, --version, --man or --example-config
+ * was printed, or -EINVAL after printing the reason on stderr. */
 int master_config_from_arguments(struct master_config *config, int argc, char **argv);
 /* Final checks and derived defaults (listen port by role). */
 int master_config_finish(struct master_config *config);

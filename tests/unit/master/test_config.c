@@ -121,12 +121,53 @@ static void test_file_and_roles(void **state)
 	assert_int_equal(master_config_finish(&config), -EINVAL);   /* --images missing */
 }
 
+/* The command line over a --config file: flags win, --group repeats and
+ * adds to the file's [groups], --no-meter and the origin flag. */
+static void test_command_line(void **state)
+{
+	struct master_config config;
+	char path[] = "/tmp/cascade-master-cli-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *file = fdopen(fd, "w");
+	char *argv[] = { "cascade-master", "--config", path, "--threads", "5", "--group", "10.1.0.0/16=1",
+			 "--group=10.2.0.0/16=2", "--no-meter", "--origin", "--log-level", "debug", NULL };
+	char *bad_value[] = { "cascade-master", "--images", "/srv", "--send-mode", "fast", NULL };
+	char *unknown[] = { "cascade-master", "--images", "/srv", "--frobnicate", NULL };
+	char *operand[] = { "cascade-master", "--images", "/srv", "stray", NULL };
+
+	(void)state;
+	fputs("[origin]\nimages = /srv/images\nthreads = 3\npipe-size = 64K\n[groups]\n9 = 10.9.0.0/16\n", file);
+	fclose(file);
+	master_config_defaults(&config);
+	assert_int_equal(master_config_from_arguments(&config, 12, argv), 0);
+	assert_string_equal(config.images, "/srv/images");
+	assert_int_equal(config.threads, 5);
+	assert_int_equal(config.pipe_size, 64 << 10);
+	assert_false(config.meter);
+	assert_true(config.origin);
+	assert_int_equal(config.log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(config.group_prefix_count, 3);
+	assert_int_equal(config.group_prefixes[0].group, 9);
+	assert_string_equal(config.group_prefixes[2].prefix, "10.2.0.0/16");
+	assert_int_equal(config.group_prefixes[2].group, 2);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&config.listen_address)->sin_port), 8081);
+	unlink(path);
+
+	master_config_defaults(&config);
+	assert_int_equal(master_config_from_arguments(&config, 5, bad_value), -EINVAL);
+	master_config_defaults(&config);
+	assert_int_equal(master_config_from_arguments(&config, 4, unknown), -EINVAL);
+	master_config_defaults(&config);
+	assert_int_equal(master_config_from_arguments(&config, 4, operand), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setter),
 		cmocka_unit_test(test_file_and_roles),
 		cmocka_unit_test(test_meter_settings),
+		cmocka_unit_test(test_command_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

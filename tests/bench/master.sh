@@ -1,80 +1,107 @@
 #!/usr/bin/env bash
-# Benchmark: cascade-master against nginx (Debian's nginx-light) with
-# sendfile on and with sendfile off, all serving the same image, driven by
-# the same cascade-load (N concurrent full downloads, every byte counted),
-# in alternating rounds within one run. For each N it prints throughput,
-# makespan, server CPU seconds per GB (utime+stime of every server process
-# from /proc/PID/stat, nginx master and workers, cascade's threads and its
-# io-wq threads), peak RSS (VmHWM; for nginx the SUM over master and
-# workers), the load generator's own CPU per GB (on loopback the kernel
-# charges receive work to whichever side transmits, so the sum of both is
-# shown too), and the ratios cascade/nginx, then checks the targets.
+# Benchmark: cascade-master against nginx (Debian's nginx-light, sendfile on
+# and off) at gateway concurrency, driven by clients that read every byte.
 #
-# Environment (defaults give the full run):
-#   BENCH_CLIENTS="100 1000 10000"   client counts
-#   BENCH_ROUNDS=1                   rounds per N (servers alternate within a round)
-#   BENCH_IMAGE_MB=64                image size in MiB
-#   BENCH_LOAD_THREADS=2             cascade-load event loops
-#   BENCH_MASTER_ARGS=""             extra cascade-master flags (e.g. --send-mode zc)
+# Cells: server configuration x image size x clients N. In each cell the
+# three servers are measured with each client in alternating order (the
+# order is reversed every other round), for BENCH_ROUNDS rounds; the table
+# shows medians and the ratios cascade/nginx per cell, with the spread of
+# the per-round ratios.
+#
+#   configurations  2x2: cascade --threads 2, nginx worker_processes 2, nothing pinned
+#                   1x1: cascade --threads 1, nginx worker_processes 1, the server
+#                        pinned to CPU 0 and the client to CPU 1 (a one-core gateway)
+#   images          64 KiB, 4 MiB, 64 MiB (from the page cache)
+#   clients         N = 8, 32, 128, 1,000, 10,000 keep-alive connections, each
+#                   GETting the image again and again for BENCH_DURATION seconds
+#   loaders         wrk  (Debian's wrk 4.1: the independent client; reads every byte
+#                         into user space, 8 KiB at a time)
+#                   load-copy (cascade-load --duration --body copy: recv into a
+#                         256 KiB buffer, as a slave writing to flash does)
+#                   load-discard, only when asked (cascade-load --body discard:
+#                         recv(MSG_TRUNC), no copy; cheaper than any real client)
+#
+# Per run: throughput (bytes the client read / seconds; wrk counts heads too),
+# server CPU-s/GB (utime+stime of every server process from /proc, nginx
+# master and workers, cascade's loops and io-wq threads), client CPU-s/GB
+# (/usr/bin/time), peak RSS (VmHWM reset before each run; nginx: summed over
+# its processes), errors (wrk: connect/read/write/status/timeout; cascade-load:
+# its error_total). On loopback the receiving side's TCP work is charged to
+# whichever side transmits, so server and client CPU are both shown and their
+# sum is the work per GB; report.py says which one decides a cell.
+#
+# Environment (defaults: the full run, about 28 minutes):
+#   BENCH_QUICK=1                 quick subset: 2x2 and 1x1, 64K and 64M, N = 8 128 10000,
+#                                 wrk only (about 5 minutes)
+#   BENCH_CONFIGS="2x2 1x1"       BENCH_SIZES="64K 4M 64M"
+#   BENCH_CLIENTS="8 32 128 1000 10000"
+#   BENCH_LOADERS="wrk load-copy" (add load-discard for the labelled extra)
 #   BENCH_SERVERS="nginx-sendfile nginx-nosendfile cascade"
-#   BENCH_DEADLINE=3600              seconds per load run
-# Results: a table on stdout and JSON lines in $BENCH_OUT (default
-# build/bench/master.jsonl).
+#                                 cascade-MODE (splice, copy, sendfile, zc) adds a cascade with
+#                                 --send-mode MODE: each cascade gets its own table
+#   BENCH_ROUNDS=3                BENCH_DURATION=2 (seconds per run)
+#   BENCH_MASTER_ARGS=""          extra cascade-master flags (e.g. --send-mode zc)
+#   BENCH_CASCADE_BIN=PATH        another cascade-master binary (e.g. a baseline build)
+# Results: the table on stdout, one JSON line per run in $BENCH_OUT (default
+# build/bench/master.jsonl); `tests/bench/master/report.py FILE` prints the
+# table again from such a file.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${CASCADE_BUILD:-$root/build}
 bin=$build/bin
-clients_list=${BENCH_CLIENTS:-"100 1000 10000"}
-rounds=${BENCH_ROUNDS:-1}
-image_mb=${BENCH_IMAGE_MB:-64}
-load_threads=${BENCH_LOAD_THREADS:-2}
+if [ -n "${BENCH_QUICK:-}" ]; then
+  : "${BENCH_SIZES:=64K 64M}" "${BENCH_CLIENTS:=8 128 10000}" "${BENCH_LOADERS:=wrk}"
+fi
+configs=${BENCH_CONFIGS:-"2x2 1x1"}
+sizes=${BENCH_SIZES:-"64K 4M 64M"}
+clients_list=${BENCH_CLIENTS:-"8 32 128 1000 10000"}
+loaders=${BENCH_LOADERS:-"wrk load-copy"}
 servers=${BENCH_SERVERS:-"nginx-sendfile nginx-nosendfile cascade"}
-deadline=${BENCH_DEADLINE:-3600}
+rounds=${BENCH_ROUNDS:-3}
+duration=${BENCH_DURATION:-2}
+cascade_bin=${BENCH_CASCADE_BIN:-$bin/cascade-master}
 out=${BENCH_OUT:-$build/bench/master.jsonl}
 mkdir -p "$(dirname "$out")"
 : >"$out"
 
-for tool in nginx python3; do
-  command -v "$tool" >/dev/null || [ -x /usr/sbin/$tool ] ||
+for tool in nginx wrk taskset python3; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] ||
     { echo "master.sh: $tool missing (tools/install-deps --bench)"; exit 1; }
 done
-[ -x "$bin/cascade-master" ] && [ -x "$bin/cascade-load" ] ||
-  { echo "master.sh: build first (make)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "master.sh: /usr/bin/time missing (Debian package time)"; exit 1; }
+[ -x "$cascade_bin" ] && [ -x "$bin/cascade-load" ] || { echo "master.sh: build first (make)"; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
+[ "$(nproc)" -ge 2 ] || { echo "master.sh: the 1x1 configuration needs 2 CPUs"; exit 1; }
 
 source "$root/tests/bench/master/lib.bash"
 work=$(mktemp -d /tmp/cascade-bench.XXXXXX)
 chmod 755 "$work"
 declare -A server_pid=() server_port=()
-cleanup() {
+stop_servers() {
   local name
-  for name in "${!server_pid[@]}"; do
-    kill -TERM "${server_pid[$name]}" 2>/dev/null || true
-  done
-  for name in "${!server_pid[@]}"; do
-    wait "${server_pid[$name]}" 2>/dev/null || true
-  done
-  rm -rf "$work"
+  for name in "${!server_pid[@]}"; do kill -TERM "${server_pid[$name]}" 2>/dev/null || true; done
+  for name in "${!server_pid[@]}"; do wait "${server_pid[$name]}" 2>/dev/null || true; done
+  server_pid=(); server_port=(); server_processes_of=()
 }
+cleanup() { stop_servers; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- the image --------------------------------------------------------------
+# ---- images -------------------------------------------------------------------
+to_bytes() { numfmt --from=iec "$1"; }
 mkdir -p "$work/images"
-head -c $((image_mb * 1048576)) /dev/urandom >"$work/images/image.bin"
-(cd "$work/images" && sha256sum image.bin >SHA256SUMS)
+for size in $sizes; do head -c "$(to_bytes "$size")" /dev/urandom >"$work/images/$size.bin"; done
+(cd "$work/images" && sha256sum ./*.bin | sed 's# \./# #' >SHA256SUMS && cat ./*.bin >/dev/null)
 chmod 755 "$work/images"; chmod 644 "$work/images/"*
-image_sha=$(cut -c1-64 "$work/images/SHA256SUMS")
-image_bytes=$((image_mb * 1048576))
-cat "$work/images/image.bin" >/dev/null   # page cache, for every server alike
 
-# ---- servers ---------------------------------------------------------------
+# ---- servers ------------------------------------------------------------------
+# pin: "" or the CPU list the server runs on.
 start_nginx() {
-  local name=$1 sendfile=$2 port dir
+  local name=$1 sendfile=$2 workers=$3 pin=$4 port dir
   port=$(free_port); dir="$work/$name"
   mkdir -p "$dir/tmp"
   cat >"$dir/nginx.conf" <<EOF
-worker_processes 2;
+worker_processes $workers;
 worker_rlimit_nofile 20000;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
@@ -85,6 +112,7 @@ http {
   sendfile $sendfile;
   tcp_nopush on;
   keepalive_timeout 65;
+  keepalive_requests 1000000;
   default_type application/octet-stream;
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
@@ -97,120 +125,126 @@ http {
   }
 }
 EOF
-  "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+  ${pin:+taskset -c "$pin"} "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   server_pid[$name]=$!
   server_port[$name]=$port
   wait_port "$port"
 }
 
+# Every client of this bench comes from 127.0.0.1, which the per-address
+# cap (1,024 by default) exists to stop: it is lifted here.
 start_cascade() {
-  local port
+  local name=$1 threads=$2 pin=$3 port mode_args=()
   port=$(free_port)
+  [ "$name" = cascade ] || mode_args=(--send-mode "${name#cascade-}")
   # shellcheck disable=SC2086
-  "$bin/cascade-master" --listen "127.0.0.1:$port" --images "$work/images" --threads 2 --meter false \
-    --log-level warn ${BENCH_MASTER_ARGS:-} 2>"$work/cascade.log" &
-  server_pid[cascade]=$!
-  server_port[cascade]=$port
+  ${pin:+taskset -c "$pin"} "$cascade_bin" --listen "127.0.0.1:$port" --images "$work/images" \
+    --threads "$threads" --meter false --log-level error --max-connections-per-address 0 \
+    "${mode_args[@]}" ${BENCH_MASTER_ARGS:-} 2>>"$work/$name.log" &
+  server_pid[$name]=$!
+  server_port[$name]=$port
   wait_port "$port"
 }
 
-for name in $servers; do
-  case $name in
-    nginx-sendfile) start_nginx nginx-sendfile on ;;
-    nginx-nosendfile) start_nginx nginx-nosendfile off ;;
-    cascade) start_cascade ;;
-    *) echo "unknown server $name"; exit 1 ;;
+start_servers() {
+  local config=$1 workers pin name
+  case $config in
+    2x2) workers=2; pin="" ;;
+    1x1) workers=1; pin=0 ;;
+    *) echo "unknown configuration $config"; exit 1 ;;
   esac
-done
-
-ticks_per_second=$(getconf CLK_TCK)
-printf '%-7s %-17s %9s %10s %10s %11s %7s %9s %9s\n' N server 'GB/s' 'makespan' 'CPU-s/GB' 'peakRSS' errors completed 'load-CPU/GB'
-run_one() {
-  local name=$1 clients=$2 round=$3 pid port before after summary peak
-  pid=${server_pid[$name]}; port=${server_port[$name]}
-  reset_peak_rss "$pid"
-  before=$(server_ticks "$pid")
-  summary=$(/usr/bin/time -f "%U %S" -o "$work/load-time" "$bin/cascade-load" "http://127.0.0.1:$port/images/image.bin" --clients "$clients" \
-              --threads "$load_threads" --source-range 127.1.0.0/16 --expect-size "$image_bytes" \
-              --deadline "$deadline" --quiet) || true
-  after=$(server_ticks "$pid")
-  peak=$(server_peak_kib "$pid")
-  python3 - "$name" "$clients" "$round" "$((after - before))" "$ticks_per_second" "$peak" "$summary" "$out" "$(cat "$work/load-time")" <<'EOF'
-import json, sys
-name, clients, round_, ticks, hz, peak, summary, out, load_time = sys.argv[1:]
-load_cpu = sum(float(x) for x in load_time.split()[-2:])
-s = json.loads(summary)
-cpu = int(ticks) / int(hz)
-gb = s["bytes"] / 1e9
-row = {"server": name, "clients": int(clients), "round": int(round_),
-       "throughput_gbps": s["throughput_bytes_per_second"] / 1e9,
-       "makespan": s["makespan"], "cpu_seconds": cpu,
-       "cpu_seconds_per_gb": cpu / gb if gb else None,
-       "peak_rss_mib": int(peak) / 1024, "errors": s["error_total"],
-       "load_cpu_seconds_per_gb": load_cpu / gb if gb else None,
-       "completed": s["completed"], "bytes": s["bytes"], "load": s}
-open(out, "a").write(json.dumps(row) + "\n")
-mk = "%.2fs" % s["makespan"] if s["makespan"] is not None else "-"
-per_gb = "%.3f" % row["cpu_seconds_per_gb"] if row["cpu_seconds_per_gb"] is not None else "-"
-load_per_gb = "%.3f" % row["load_cpu_seconds_per_gb"] if gb else "-"
-print("%-7s %-17s %9.2f %10s %10s %8.1fMiB %7d %9d %9s" % (clients, name, row["throughput_gbps"], mk,
-      per_gb, row["peak_rss_mib"], s["error_total"], s["completed"], load_per_gb))
-EOF
+  for name in $servers; do
+    case $name in
+      nginx-sendfile) start_nginx nginx-sendfile on "$workers" "$pin" ;;
+      nginx-nosendfile) start_nginx nginx-nosendfile off "$workers" "$pin" ;;
+      cascade|cascade-splice|cascade-copy|cascade-sendfile|cascade-zc) start_cascade "$name" "$workers" "$pin" ;;
+      *) echo "unknown server $name"; exit 1 ;;
+    esac
+  done
 }
 
-for clients in $clients_list; do
-  for round in $(seq 1 "$rounds"); do
-    # Alternate the order each round so no server always runs first.
-    order=$servers
-    if [ $((round % 2)) -eq 0 ]; then order=$(tr ' ' '\n' <<<"$servers" | tac | tr '\n' ' '); fi
-    for name in $order; do run_one "$name" "$clients" "$round"; done
-  done
-done
-
-python3 - "$out" <<'EOF'
-import json, sys, collections
-rows = [json.loads(l) for l in open(sys.argv[1])]
-by = collections.defaultdict(list)
-for r in rows:
-    by[(r["clients"], r["server"])].append(r)
-def mean(values):
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
-print("\nsummary (means over rounds; ratios cascade/nginx):")
-for n in sorted({r["clients"] for r in rows}):
-    agg = {}
-    for name in ("nginx-sendfile", "nginx-nosendfile", "cascade"):
-        rs = by.get((n, name))
-        if rs:
-            agg[name] = {k: mean([r.get(k) for r in rs]) for k in
-                         ("throughput_gbps", "cpu_seconds_per_gb", "peak_rss_mib", "makespan",
-                          "load_cpu_seconds_per_gb")}
-            agg[name]["errors"] = sum(r["errors"] for r in rs)
-            agg[name]["peak_rss_mib"] = max(r["peak_rss_mib"] for r in rs)
-    if "cascade" not in agg:
-        continue
-    c = agg["cascade"]
-    line = "N=%-6d cascade %.2f GB/s, %.3f CPU-s/GB, peak RSS %.1f MiB, %d errors" % (
-        n, c["throughput_gbps"], c["cpu_seconds_per_gb"] or 0, c["peak_rss_mib"], c["errors"])
-    print(line)
-    for name in ("nginx-sendfile", "nginx-nosendfile"):
-        if name in agg and agg[name]["throughput_gbps"]:
-            o = agg[name]
-            total = lambda a: (a["cpu_seconds_per_gb"] or 0) + (a["load_cpu_seconds_per_gb"] or 0)
-            print("         vs %-16s throughput x%.2f, CPU-s/GB x%.2f, server+load CPU-s/GB x%.2f, makespan x%s" % (
-                name, c["throughput_gbps"] / o["throughput_gbps"],
-                (c["cpu_seconds_per_gb"] or 0) / o["cpu_seconds_per_gb"] if o["cpu_seconds_per_gb"] else float("nan"),
-                total(c) / total(o) if total(o) else float("nan"),
-                "%.2f" % (c["makespan"] / o["makespan"]) if c["makespan"] and o["makespan"] else "-"))
-    targets = []
-    nginx_best = max((agg[k]["throughput_gbps"] for k in ("nginx-sendfile", "nginx-nosendfile") if k in agg), default=None)
-    if nginx_best:
-        targets.append(("throughput >= 1.1x the faster nginx", c["throughput_gbps"] >= 1.1 * nginx_best))
-    if "nginx-sendfile" in agg and agg["nginx-sendfile"]["cpu_seconds_per_gb"]:
-        targets.append(("CPU-s/GB <= 0.8x nginx sendfile", (c["cpu_seconds_per_gb"] or 1e9) <= 0.8 * agg["nginx-sendfile"]["cpu_seconds_per_gb"]))
-    if n >= 10000:
-        targets.append(("zero errors at N=%d" % n, c["errors"] == 0))
-        targets.append(("peak RSS <= 64 MiB at N=%d" % n, c["peak_rss_mib"] <= 64))
-    for what, ok in targets:
-        print("         target %-36s %s" % (what, "met" if ok else "NOT met"))
+cat >"$work/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"bytes":%d,"requests":%d,"duration_us":%d,"errors":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n', summary.bytes,
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
 EOF
+
+hz=$(getconf CLK_TCK)
+# The processes of each server, read once (nginx's workers do not change).
+declare -A server_processes_of=()
+processes_of() {
+  [ -n "${server_processes_of[$1]:-}" ] || server_processes_of[$1]=$(server_processes "${server_pid[$1]}" | paste -sd' ')
+  echo "${server_processes_of[$1]}"
+}
+# utime+stime ticks of every thread (dead ones included) of the given processes.
+ticks_of() {
+  local total=0 pid fields
+  for pid in "$@"; do
+    read -r fields <"/proc/$pid/stat" || continue
+    fields=${fields##*) }
+    set -- $fields
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+peak_kib_of() {
+  local total=0 pid line
+  for pid in "$@"; do
+    while read -r line; do
+      case $line in VmHWM:*) line=${line#VmHWM:}; total=$((total + ${line%kB})) ;; esac
+    done <"/proc/$pid/status"
+  done
+  echo "$total"
+}
+# run_one CONFIG SIZE N ROUND LOADER SERVER: one measurement, one JSON line.
+run_one() {
+  local config=$1 size=$2 clients=$3 round=$4 loader=$5 name=$6 port url threads pin="" processes pid
+  local before after
+  port=${server_port[$name]}
+  processes=$(processes_of "$name")
+  url="http://127.0.0.1:$port/images/$size.bin"
+  threads=2
+  if [ "$config" = 1x1 ]; then threads=1; pin=1; fi
+  [ "$clients" -ge "$threads" ] || threads=$clients
+  # shellcheck disable=SC2086
+  for pid in $processes; do echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; done
+  # shellcheck disable=SC2086
+  before=$(ticks_of $processes)
+  case $loader in
+    wrk)
+      ${pin:+taskset -c "$pin"} /usr/bin/time -f "TIME %U %S" wrk -t "$threads" -c "$clients" \
+        -d "${duration}s" --timeout 600s -s "$work/report.lua" "$url" >"$work/client.out" 2>&1 || true ;;
+    load-copy|load-discard)
+      ${pin:+taskset -c "$pin"} /usr/bin/time -f "TIME %U %S" "$bin/cascade-load" "$url" \
+        --clients "$clients" --threads "$threads" --duration "${duration}s" --quiet \
+        --body "${loader#load-}" >"$work/client.out" 2>&1 || true ;;
+  esac
+  # shellcheck disable=SC2086
+  after=$(ticks_of $processes)
+  # shellcheck disable=SC2086
+  python3 "$root/tests/bench/master/run_row.py" "$config" "$size" "$clients" "$round" \
+    "$loader" "$name" "$((after - before))" "$hz" "$(peak_kib_of $processes)" "$work/client.out" "$out"
+}
+
+started=$(date +%s)
+for config in $configs; do
+  start_servers "$config"
+  for size in $sizes; do
+    for clients in $clients_list; do
+      for round in $(seq 1 "$rounds"); do
+        order=$servers
+        if [ $((round % 2)) -eq 0 ]; then order=$(tr ' ' '\n' <<<"$servers" | tac | tr '\n' ' '); fi
+        for loader in $loaders; do
+          for name in $order; do run_one "$config" "$size" "$clients" "$round" "$loader" "$name"; done
+        done
+      done
+    done
+  done
+  stop_servers
+done
+echo "# $(( $(date +%s) - started )) s; runs in $out"
+python3 "$root/tests/bench/master/report.py" "$out"

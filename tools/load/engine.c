@@ -53,6 +53,7 @@ struct client {
 	enum reset_point reset_point;
 	uint64_t reset_after;            /* bytes of the head, or of the body */
 	double reset_fraction;           /* RESET_IN_BODY: share of the body first */
+	uint32_t responses_on_connection;/* --duration: complete responses on this connection */
 };
 
 struct loop {
@@ -76,6 +77,7 @@ struct loop {
 	uint64_t completed;
 	uint64_t errors[CLIENT_ERROR_KINDS];
 	uint64_t client_resets;
+	bool ending;                     /* --duration is over: stop without counting */
 	int status;
 };
 
@@ -87,10 +89,53 @@ const char *client_error_name(enum client_error error)
 	return error < CLIENT_ERROR_KINDS ? names[error] : "unknown";
 }
 
+static void start_client(struct loop *loop, struct client *client);
+static void watch(struct loop *loop, struct client *client, uint32_t events, int operation);
+
+/* --duration: a client goes on until the end of the run. After a complete
+ * response it sends the next request on the same connection; after an
+ * error (counted) or the server closing an idle keep-alive connection (not
+ * an error) it opens a new connection. Returns false when it cannot go on
+ * (connect failures end it, so a refusing server cannot spin it). */
+static bool continue_client(struct loop *loop, struct client *client, enum client_error error)
+{
+	bool idle_close = client->responses_on_connection > 0 &&
+			  ((client->state == CLIENT_HEAD && client->head == NULL &&
+			    (error == CLIENT_ERROR_SHORT || error == CLIENT_ERROR_RESET)) ||
+			   (client->state == CLIENT_SENDING && error == CLIENT_ERROR_RESET));
+
+	if (error == CLIENT_ERROR_CONNECT || client->state == CLIENT_CONNECTING)
+		return false;
+	free(client->head);
+	client->head = NULL;
+	client->sent = 0;
+	client->head_length = 0;
+	client->body_length = 0;
+	client->received = 0;
+	if (error == CLIENT_OK) {
+		__atomic_add_fetch(&loop->completed, 1, __ATOMIC_RELAXED);
+		client->responses_on_connection++;
+		client->state = CLIENT_SENDING;
+		watch(loop, client, EPOLLOUT, EPOLL_CTL_MOD);
+		return true;
+	}
+	if (!idle_close)
+		loop->errors[error]++;
+	close(client->fd);
+	client->fd = -1;
+	client->responses_on_connection = 0;
+	start_client(loop, client);
+	return true;
+}
+
 static void finish_client(struct loop *loop, struct client *client, enum client_error error)
 {
 	if (client->state == CLIENT_DONE)
 		return;
+	if (loop->options->duration_ms > 0 && !loop->ending && continue_client(loop, client, error))
+		return;
+	if (loop->ending)
+		error = CLIENT_OK; /* in flight at the end of a timed run: neither */
 	if (client->state == CLIENT_CONNECTING)
 		loop->connecting--;
 	if (client->fd >= 0)
@@ -112,6 +157,8 @@ static void finish_client(struct loop *loop, struct client *client, enum client_
 	client->error = error;
 	client->finished_ns = monotonic_ns();
 	loop->unfinished--;
+	if (loop->ending)
+		return;
 	if (error == CLIENT_OK)
 		__atomic_add_fetch(&loop->completed, 1, __ATOMIC_RELAXED);
 	else if (error == CLIENT_RESET_PLANNED)
@@ -473,6 +520,7 @@ static void *run_loop(void *argument)
 		for (int i = 0; i < ready; i++)
 			on_event(loop, events[i].data.ptr, events[i].events);
 	}
+	loop->ending = loop->options->duration_ms > 0;
 	for (unsigned int i = 0; i < loop->count; i++) {
 		if (loop->clients[i].state != CLIENT_DONE) {
 			if (loop->clients[i].state == CLIENT_IDLE)
@@ -542,7 +590,7 @@ static void collect(struct loop *loop, struct load_result *result)
 		struct client *client = &loop->clients[i];
 		double seconds = (double)(client->finished_ns - loop->start_ns) / 1e9;
 
-		if (client->error != CLIENT_OK)
+		if (client->error != CLIENT_OK || loop->options->duration_ms > 0)
 			continue;
 		result->client_seconds[result->client_seconds_count++] = seconds;
 		if (seconds > result->makespan)

@@ -72,7 +72,15 @@ int main(int argc, char **argv)
 		}
 	}
 	summary_print(&options, &result, single ? &sink : NULL);
-	status = result.completed + result.client_resets == result.clients ? 0 : 1;
+	if (options.duration_ms > 0) {
+		uint64_t errors = 0;
+
+		for (int kind = 1; kind < CLIENT_ERROR_KINDS; kind++)
+			errors += result.errors[kind];
+		status = errors == 0 ? 0 : 1;
+	} else {
+		status = result.completed + result.client_resets == result.clients ? 0 : 1;
+	}
 	free(result.client_seconds);
 	return status;
 }

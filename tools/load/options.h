@@ -26,12 +26,14 @@ struct load_options {
 	const char *output;             /* single download into this file */
 	bool resume;
 	bool quiet;
+	uint64_t duration_ms;           /* --duration: keep-alive GETs until then */
 	bool copy_body;                 /* recv every body byte into user space */
 	bool reset_randomly;            /* each client resets at a random point */
 	uint64_t seed;                  /* picks the reset points (--seed) */
 };
 
-/* Returns 0 to run, 1 after --help, -EINVAL after printing why. */
+/* Returns 0 to run, 1 after --help, --version or --man, -EINVAL after
+ * printing why. */
 int load_options_parse(int argc, char **argv, struct load_options *options);
 
 #endif

@@ -50,6 +50,8 @@ void summary_print(const struct load_options *options, const struct load_result 
 			 "client_seconds", percentiles(result), "verified", options->verify);
 	if (root != NULL && options->reset_randomly)
 		json_object_set_new(root, "client_resets", json_integer((json_int_t)result->client_resets));
+	if (root != NULL && options->duration_ms > 0)
+		json_object_set_new(root, "duration", json_real((double)options->duration_ms / 1000));
 	if (root != NULL)
 		json_object_set_new(root, "body", json_string(options->copy_body ? "copy" : "discard"));
 	if (root != NULL && sink != NULL)

@@ -175,8 +175,10 @@ int main(int argc, char **argv)
 
 	log_init("cascade-swarm");
 	swarm.epoll_fd = -1;
-	if (swarm_parse_options(argc, argv, &swarm.options) < 0)
-		return 2;
+	status = swarm_parse_options(argc, argv, &swarm.options);
+	if (status != 0)
+		return status > 0 ? 0 : 2;
+	status = 1;
 	if (swarm.options.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {

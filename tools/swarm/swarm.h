@@ -208,7 +208,8 @@ struct swarm {
 	struct swarm_stats stats;
 };
 
-/* options.c: parses the command line (exits 0 after --help); 0 or -EINVAL. */
+/* options.c: parses the command line: 0 to run, 1 after --help, --version
+ * or --man, -EINVAL after printing why. */
 int swarm_parse_options(int argc, char **argv, struct swarm_options *options);
 
 /* loop.c */

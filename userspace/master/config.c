@@ -19,7 +19,8 @@
 #include "meter/meter_values.h"
 
 static const char *const send_mode_names[] = { [SEND_MODE_AUTO] = "auto", [SEND_MODE_SPLICE] = "splice",
-					       [SEND_MODE_ZC] = "zc", NULL };
+					       [SEND_MODE_ZC] = "zc", [SEND_MODE_COPY] = "copy",
+					       [SEND_MODE_SENDFILE] = "sendfile", NULL };
 static const char *const log_level_names[] = { [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",
 					       [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug", NULL };
 
@@ -182,9 +183,13 @@ static const struct setting settings[] = {
 
 	/* how bytes are sent */
 	{ .key = "send-mode", CHOICE(send_mode, send_mode_names), .default_value = "auto",
-	  .help = "auto: send_zc up to zc-max-size, splice above; splice; zc: always send_zc" },
-	{ .key = "zc-max-size", BYTES(zc_max_size, 0, 0), .default_value = "64K",
-	  .help = "auto mode: images up to this size use send_zc" },
+	  .help = "auto (the decision table of docs/master.md), or always splice, copy, sendfile or zc" },
+	{ .key = "copy-max-size", BYTES(copy_max_size, 0, 0), .default_value = "4M",
+	  .help = "auto mode: images up to this size are sent by copy from their mapping" },
+	{ .key = "sendfile-after", COUNT(sendfile_after, 0, 1000000), .default_value = "128",
+	  .help = "auto mode: a loop sending this many bodies over 256 KiB sends more by sendfile" },
+	{ .key = "zc-max-size", BYTES(zc_max_size, 0, 0), .default_value = "0",
+	  .help = "auto mode: images up to this size use send_zc (0: none)" },
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
 

@@ -16,9 +16,11 @@
 #define ORIGIN_DEFAULT_PORT 8081
 
 enum send_mode {
-	SEND_MODE_AUTO,     /* per image: send_zc up to zc_max_size, splice above */
+	SEND_MODE_AUTO,     /* per response: the decision table of docs/master.md */
 	SEND_MODE_SPLICE,   /* file -> pipe -> socket, linked splice SQEs */
-	SEND_MODE_ZC,       /* IORING_OP_SEND_ZC from a read-only mapping */
+	SEND_MODE_ZC,       /* IORING_OP_SENDMSG_ZC from a read-only mapping */
+	SEND_MODE_COPY,     /* IORING_OP_SENDMSG from a read-only mapping */
+	SEND_MODE_SENDFILE, /* sendfile in the event loop, POLLOUT through the ring */
 };
 
 #define MASTER_MAX_GROUP_PREFIXES 256
@@ -43,6 +45,8 @@ struct master_config {
 	uint64_t grace_ms;
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
+	uint64_t copy_max_size;
+	unsigned int sendfile_after;    /* auto: large bodies a loop sends before sendfile */
 	uint64_t pipe_size;
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */

@@ -296,24 +296,33 @@ static void finish_response(struct connection *connection)
 	receive(connection);
 }
 
+/* Decides the next step once nothing is pending. A transfer step may make
+ * progress without any SQE (inline sends), so it is evaluated again, a
+ * bounded number of times; busy keeps the connection from being freed
+ * under transfer_submit. */
 void connection_advance(struct connection *connection)
 {
-	if (connection->pending > 0 || connection->waiting_for_buffer || connection->busy > 0)
-		return;
-	if (connection->closing) {
-		if (connection->notifications == 0)
-			connection_free(connection);
+	for (unsigned int step = 0; step < 4; step++) {
+		if (connection->pending > 0 || connection->waiting_for_buffer || connection->busy > 0)
+			return;
+		if (connection->closing) {
+			if (connection->notifications == 0)
+				connection_free(connection);
+			return;
+		}
+		if (connection->state != CONNECTION_RESPONDING)
+			return;
+		if (!transfer_finished(connection)) {
+			connection->busy++;
+			transfer_submit(connection);
+			connection->busy--;
+			continue;
+		}
+		if (connection->notifications > 0)
+			return;   /* the kernel still references send_zc pages */
+		finish_response(connection);
 		return;
 	}
-	if (connection->state != CONNECTION_RESPONDING)
-		return;
-	if (!transfer_finished(connection)) {
-		transfer_submit(connection);
-		return;
-	}
-	if (connection->notifications > 0)
-		return;   /* the kernel still references send_zc pages */
-	finish_response(connection);
 }
 
 static void log_timeout(struct connection *connection, const char *what, uint64_t limit_ms)

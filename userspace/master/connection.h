@@ -33,6 +33,9 @@
 /* A client that cannot take a pipe-full within this is switched from
  * blocking splices to POLLOUT waits (transfer.c). */
 #define SPLICE_SEND_TIMEOUT_MS 250
+/* A body up to this size is about one socket buffer: auto mode sends it
+ * with sendfile in the loop. Larger ones count in worker->large_bodies. */
+#define SMALL_BODY (256u << 10)
 
 enum connection_state {
 	CONNECTION_READING,
@@ -43,8 +46,10 @@ enum connection_state {
 
 enum body_method {
 	BODY_NONE,
-	BODY_SPLICE,
-	BODY_ZERO_COPY,
+	BODY_SPLICE,       /* file -> pipe -> socket, io-wq */
+	BODY_COPY,         /* SENDMSG from the image mapping */
+	BODY_SENDFILE,     /* sendfile in the loop, POLLOUT through the ring */
+	BODY_ZERO_COPY,    /* SENDMSG_ZC from the image mapping */
 };
 
 struct connection {
@@ -88,10 +93,10 @@ struct connection {
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */
-	/* send_zc: the head still unsent and the next body chunk, sent as one
-	 * unlinked SENDMSG_ZC (transfer.c says why it is never linked). */
-	struct msghdr zero_copy_message;
-	struct iovec zero_copy_parts[2];
+	/* copy and send_zc: the head still unsent and the next body chunk,
+	 * sent as one unlinked SENDMSG(_ZC) (transfer.c says why). */
+	struct msghdr mapped_message;
+	struct iovec mapped_parts[2];
 	struct group_counters *group;
 	struct relay_signal *relay_signal; /* receiving image: the signal waited on (relay.h) */
 	uint32_t mark;                 /* SO_MARK currently set on the socket */
@@ -140,6 +145,8 @@ void respond_error(struct connection *connection, int status, const char *reason
 /* Body transfer (transfer.c): submits the next operations of a response. */
 void transfer_submit(struct connection *connection);
 bool transfer_finished(const struct connection *connection);
+/* The response's body counts in worker->large_bodies. */
+bool transfer_is_large(const struct connection *connection);
 void transfer_release(struct connection *connection);
 
 /* Peer address as text for logs. */

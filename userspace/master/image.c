@@ -98,6 +98,7 @@ int image_store_init(struct image_store *store, const struct master_config *conf
 	snprintf(store->directory, sizeof(store->directory), "%s", config->images);
 	store->send_mode = config->send_mode;
 	store->zc_max_size = config->zc_max_size;
+	store->copy_max_size = config->copy_max_size;
 	store->stats = stats;
 	store->cache = manifest_cache_new();
 	return store->cache ? 0 : -ENOMEM;
@@ -112,13 +113,35 @@ void image_store_destroy(struct image_store *store)
 	pthread_mutex_destroy(&store->lock);
 }
 
-static bool uses_zero_copy_send(const struct image_store *store, uint64_t size)
+const char *image_send_method_name(enum image_send_method method)
+{
+	switch (method) {
+	case IMAGE_SEND_COPY: return "copy";
+	case IMAGE_SEND_ZERO_COPY: return "zc";
+	default: return "file";
+	}
+}
+
+/* Whether an image is mapped, and for what (the decision table of
+ * docs/master.md; request.c chooses per response): send_zc up to
+ * --zc-max-size, copy for images over SMALL_BODY up to --copy-max-size,
+ * the file itself (sendfile or splice) otherwise. */
+static enum image_send_method choose_send_method(const struct image_store *store, uint64_t size)
 {
 	if (size == 0)
-		return false;
-	if (store->send_mode == SEND_MODE_ZC)
-		return true;
-	return store->send_mode == SEND_MODE_AUTO && size <= store->zc_max_size;
+		return IMAGE_SEND_FILE; /* no body; nothing to map */
+	switch (store->send_mode) {
+	case SEND_MODE_SPLICE:
+	case SEND_MODE_SENDFILE: return IMAGE_SEND_FILE;
+	case SEND_MODE_ZC: return IMAGE_SEND_ZERO_COPY;
+	case SEND_MODE_COPY: return IMAGE_SEND_COPY;
+	case SEND_MODE_AUTO: break;
+	}
+	if (size <= store->zc_max_size)
+		return IMAGE_SEND_ZERO_COPY;
+	if (size > SMALL_IMAGE && size <= store->copy_max_size)
+		return IMAGE_SEND_COPY;
+	return IMAGE_SEND_FILE;
 }
 
 int image_set_identity(struct image_store *store, struct image *image, const char *name,
@@ -155,14 +178,14 @@ static struct image *image_create(struct image_store *store, const struct manife
 	image->changed_ns = file->changed_ns;
 	if (image_set_identity(store, image, entry->name, entry->sha256) < 0)
 		goto fail;
-	image->zero_copy_send = uses_zero_copy_send(store, image->size);
-	if (image->zero_copy_send) {
+	image->send_method = choose_send_method(store, image->size);
+	if (image->send_method != IMAGE_SEND_FILE) {
 		void *map = mmap(NULL, image->size, PROT_READ, MAP_SHARED, image->fd, 0);
 
 		if (map == MAP_FAILED) {
-			log_warn("image %s: mmap failed (%s); sending it with splice", image->name,
+			log_warn("image %s: mmap failed (%s); sending it from the file", image->name,
 				 strerror(errno));
-			image->zero_copy_send = false;
+			image->send_method = IMAGE_SEND_FILE;
 		} else {
 			image->map = map;
 		}

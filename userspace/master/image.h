@@ -19,6 +19,16 @@ struct name_counters;
 struct image_relay;
 struct relay;
 
+/* How an image's body is sent (chosen per image at load, docs/master.md). */
+enum image_send_method {
+	IMAGE_SEND_FILE,        /* splice or sendfile from the file, no mapping */
+	IMAGE_SEND_COPY,        /* mapped: SENDMSG (copy) while the loop is not busy */
+	IMAGE_SEND_ZERO_COPY,   /* mapped: SENDMSG_ZC */
+};
+const char *image_send_method_name(enum image_send_method method);
+/* Images up to this size are never mapped in auto mode (= SMALL_BODY). */
+#define SMALL_IMAGE (256u << 10)
+
 struct image {
 	int references;
 	int fd;
@@ -34,8 +44,8 @@ struct image {
 	size_t etag_length;
 	char fields[HTTP_IMAGE_FIELDS_MAX];          /* ETag, digests, type */
 	size_t fields_length;
-	bool zero_copy_send;                         /* send_zc from map, else splice */
-	const uint8_t *map;                          /* read-only mapping or NULL */
+	enum image_send_method send_method;
+	const uint8_t *map;                          /* read-only mapping (copy, zc) or NULL */
 	struct name_counters *counters;              /* per-name statistics */
 	struct image_relay *relay;                   /* piece list / receiving state (relay.h), or NULL */
 	char name[MANIFEST_NAME_MAX + 1];
@@ -64,6 +74,7 @@ struct image_store {
 	char directory[4096];
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
+	uint64_t copy_max_size;
 	struct stats *stats;
 	uint64_t generation;
 	struct relay *relay;                         /* piece lists and receiving images, or NULL */

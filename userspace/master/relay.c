@@ -240,7 +240,7 @@ static struct image *receiving_create(struct relay *relay, const char *name, int
 	image->size = image->relay->receiving->pieces.size;
 	image->device = status->st_dev;
 	image->inode = status->st_ino;
-	image->zero_copy_send = false;   /* the file grows: splice what is verified */
+	image->send_method = IMAGE_SEND_FILE; /* the file grows: splice what is verified */
 	if (image_set_identity(relay->store, image, name, image->relay->receiving->pieces.sha256) < 0) {
 		image_release(image);
 		return NULL;

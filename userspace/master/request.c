@@ -177,6 +177,33 @@ static int image_status(const struct http_request *request, const struct image *
 	return 200;
 }
 
+/* The send path of one response, the decision table of docs/master.md:
+ * in auto mode a small body (about one socket buffer) goes by sendfile in
+ * the loop; a larger one by copy (mapped images) or splice while its loop
+ * sends fewer than --sendfile-after such bodies, by sendfile beyond. */
+static enum body_method body_method_for(const struct worker *worker, const struct image *image,
+					uint64_t body_bytes)
+{
+	const struct master_config *config = &worker->server->config;
+
+	/* A receiving image grows: only the splice path stops at its verified
+	 * bytes and waits for more (relay.h). */
+	if (image->relay != NULL && image->relay->receiving != NULL)
+		return BODY_SPLICE;
+	if (image->send_method == IMAGE_SEND_ZERO_COPY)
+		return BODY_ZERO_COPY;
+	switch (config->send_mode) {
+	case SEND_MODE_SPLICE: return BODY_SPLICE;
+	case SEND_MODE_SENDFILE: return BODY_SENDFILE;
+	case SEND_MODE_COPY: return image->send_method == IMAGE_SEND_COPY ? BODY_COPY : BODY_SPLICE;
+	case SEND_MODE_ZC:
+	case SEND_MODE_AUTO: break;
+	}
+	if (body_bytes <= SMALL_BODY || worker->large_bodies >= config->sendfile_after)
+		return BODY_SENDFILE;
+	return image->send_method == IMAGE_SEND_COPY ? BODY_COPY : BODY_SPLICE;
+}
+
 static void respond_image(struct connection *connection, const struct http_request *request,
 			  struct image *image)
 {
@@ -217,10 +244,12 @@ static void respond_image(struct connection *connection, const struct http_reque
 		stats_add(&connection->group->requests, 1);
 	stats_add(&image->counters->requests, 1);
 	connection->image = image;
-	connection->body_method = image->zero_copy_send ? BODY_ZERO_COPY : BODY_SPLICE;
 	connection->body_next = range.first;
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
+	connection->body_method = body_method_for(connection->worker, image, connection->body_total);
+	if (transfer_is_large(connection))
+		connection->worker->large_bodies++;
 	respond_with_head(connection, &head, NULL, 0, true);
 }
 

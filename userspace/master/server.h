@@ -37,6 +37,7 @@ enum operation {
 	OPERATION_POLL_OUT,      /* wait for room in the socket */
 	OPERATION_SEND_ZC,       /* image mapping -> socket, zero copy */
 	OPERATION_RELAY_WAIT,    /* receiving image: wait for verified bytes (relay.h) */
+	OPERATION_SEND_COPY,     /* image mapping -> socket, copied by the kernel */
 };
 #define OPERATION_MASK 0xfull
 
@@ -62,6 +63,7 @@ struct worker {
 
 	struct connection *connections; /* all of this loop's connections */
 	unsigned int connection_count;
+	unsigned int large_bodies;      /* responses with a body over SMALL_BODY in progress */
 	unsigned int over_capacity_count;
 	struct connection *buffer_waiters; /* waiting for a free receive buffer */
 

@@ -44,6 +44,8 @@ struct stats {
 	uint64_t bytes_sent;                 /* body bytes */
 	uint64_t splice_bytes;
 	uint64_t zc_bytes;
+	uint64_t copy_bytes;                 /* SENDMSG from an image mapping */
+	uint64_t sendfile_bytes;             /* sendfile in the event loop */
 	uint64_t splice_operations;          /* splice SQEs (both directions) */
 	uint64_t socket_full_waits;          /* POLLOUT waits before a splice */
 	uint64_t slow_clients;               /* switched to non-blocking + POLLOUT */

@@ -45,7 +45,7 @@ static json_t *images_array(const struct image_table *table)
 
 		json_array_append_new(array, json_pack("{s:s, s:I, s:s, s:s, s:I, s:I}",
 			"name", image->name, "size", (json_int_t)image->size,
-			"sha256", image->hex, "send", image->zero_copy_send ? "zc" : "splice",
+			"sha256", image->hex, "send", image_send_method_name(image->send_method),
 			"bytes_sent", (json_int_t)stats_read(&image->counters->bytes),
 			"requests", (json_int_t)stats_read(&image->counters->requests)));
 	}
@@ -92,7 +92,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"{s:s, s:s, s:I, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
@@ -111,6 +111,8 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"send",
 		"splice_bytes", (json_int_t)stats_read(&stats->splice_bytes),
 		"zc_bytes", (json_int_t)stats_read(&stats->zc_bytes),
+		"copy_bytes", (json_int_t)stats_read(&stats->copy_bytes),
+		"sendfile_bytes", (json_int_t)stats_read(&stats->sendfile_bytes),
 		"splice_operations", (json_int_t)stats_read(&stats->splice_operations),
 		"socket_full_waits", (json_int_t)stats_read(&stats->socket_full_waits),
 		"slow_clients", (json_int_t)stats_read(&stats->slow_clients),
@@ -226,11 +228,15 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_bytes_sent_total", "counter", "Body bytes sent.",
 		      stats_read(&stats->bytes_sent));
 	stats_metric_header(stream, "cascade_master_send_bytes_total", "counter",
-		      "Body bytes by zero-copy method.");
+		      "Body bytes by send method.");
 	fprintf(stream, "cascade_master_send_bytes_total{method=\"splice\"} %" PRIu64 "\n",
 		stats_read(&stats->splice_bytes));
 	fprintf(stream, "cascade_master_send_bytes_total{method=\"zc\"} %" PRIu64 "\n",
 		stats_read(&stats->zc_bytes));
+	fprintf(stream, "cascade_master_send_bytes_total{method=\"copy\"} %" PRIu64 "\n",
+		stats_read(&stats->copy_bytes));
+	fprintf(stream, "cascade_master_send_bytes_total{method=\"sendfile\"} %" PRIu64 "\n",
+		stats_read(&stats->sendfile_bytes));
 	single_metric(stream, "cascade_master_zc_copied_notifications_total", "counter",
 		      "send_zc notifications where the kernel copied instead.",
 		      stats_read(&stats->zc_copied_notifications));

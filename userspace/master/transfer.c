@@ -1,6 +1,13 @@
 /* Sending a response: the head (and in-memory bodies) with a plain send,
- * image bodies without a user-space copy, by one of two paths:
+ * image bodies without a user-space copy, by one of four paths (which one
+ * when: request.c, body_method_for, and the table in docs/master.md):
  *
+ *  sendfile: send(head, MSG_MORE) and sendfile(socket, image) called in the
+ *           event loop on a non-blocking socket, until the socket is full;
+ *           then a POLL_ADD(POLLOUT) through the ring, and on again. No
+ *           pipe, no io-wq thread, no copy: the page-cache pages go by
+ *           reference. Auto mode's path for bodies of about one socket
+ *           buffer, and for every large body once a loop is busy.
  *  splice:  [send head, MSG_MORE] -> splice file->pipe -> splice pipe->socket,
  *           linked SQEs (IOSQE_IO_LINK). A short splice breaks the chain
  *           (the rest completes -ECANCELED); what is left in the pipe goes
@@ -13,30 +20,38 @@
  *           client too slow to take a pipe-full within it is switched to a
  *           non-blocking socket and POLLOUT waits (linked before each splice),
  *           so slow clients never hold io-wq threads.
- *  send_zc: IORING_OP_SENDMSG_ZC of [unsent head, next body chunk from the
- *           image's read-only mapping], one unlinked SQE per chunk. Each
- *           completion flagged IORING_CQE_F_MORE is followed by one
- *           notification CQE (IORING_CQE_F_NOTIF) when the kernel lets go of
- *           the pages; the response (head buffer, image reference, hence the
- *           mapping) and the connection are released only after every
- *           notification arrived.
+ *  copy:    IORING_OP_SENDMSG of [unsent head, next body chunk from the
+ *           image's read-only mapping], one unlinked SQE per chunk: the
+ *           kernel copies the page-cache pages into socket buffers in the
+ *           loop's own context (no pipe, no io-wq). Auto mode's path for
+ *           images over 256 KiB up to --copy-max-size while the loop is
+ *           not busy.
+ *  send_zc: the same with IORING_OP_SENDMSG_ZC. Each completion flagged
+ *           IORING_CQE_F_MORE is followed by one notification CQE
+ *           (IORING_CQE_F_NOTIF) when the kernel lets go of the pages; the
+ *           response (head buffer, image reference, hence the mapping) and
+ *           the connection are released only after every notification
+ *           arrived.
  *
- * Why a send_zc is never linked: when the SQE before it in a chain fails
- * (a head send hit by a reset), the kernel completes the send_zc with
- * -ECANCELED and no IORING_CQE_F_MORE, yet still posts a notification for
- * it afterwards (kernel 6.18; the cancelled request's cleanup flushes its
- * notification). Nothing in the first CQE says a second is coming, so a
- * connection freed on it was used after free when the notification
- * arrived. Unlinked, a send_zc is always issued, and an issued send_zc
- * announces its notification with F_MORE on every path (success, error,
- * cancellation), which is what the `notifications` count relies on.
+ * Why a send_zc (and so either mapped send) is never linked: when the SQE
+ * before it in a chain fails (a head send hit by a reset), the kernel
+ * completes the send_zc with -ECANCELED and no IORING_CQE_F_MORE, yet
+ * still posts a notification for it afterwards (kernel 6.18; the cancelled
+ * request's cleanup flushes its notification). Nothing in the first CQE
+ * says a second is coming, so a connection freed on it was used after free
+ * when the notification arrived. Unlinked, a send_zc is always issued, and
+ * an issued send_zc announces its notification with F_MORE on every path
+ * (success, error, cancellation), which is what the `notifications` count
+ * relies on.
  *
  * Every submission is planned from the connection's counters alone, so a
  * broken chain, a short send or a partial splice all resume the same way.
  * The order of operations of one response, in transfer_submit:
  * 1. the head (output) not yet sent, 2. the body by the connection's
- * body_method; a new way of producing body bytes adds a body_method and
- * its submit and completion functions here. */
+ * body_method (in the same SQE for the mapped methods); a new way of
+ * producing body bytes adds a body_method with its submit function (called
+ * from transfer_submit) and its completion function (dispatched from
+ * connection_on_transfer), and keeps the lifetime rule of connection.h. */
 #include "master/connection.h"
 
 #include <errno.h>
@@ -45,6 +60,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -58,8 +74,9 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 #endif
 
-/* Largest send_zc: bounds the pages one connection pins at a time. */
-#define ZERO_COPY_CHUNK (4u << 20)
+/* Largest mapped send (copy or send_zc): bounds the pages one connection
+ * pins at a time and the bytes one completion stands for. */
+#define MAPPED_CHUNK (4u << 20)
 
 static struct log_limit abort_log = LOG_LIMIT_INITIALIZER("client gone", 10);
 static struct log_limit transfer_log = LOG_LIMIT_INITIALIZER("transfer error", 10);
@@ -71,8 +88,15 @@ bool transfer_finished(const struct connection *connection)
 	       connection->body_next == connection->body_end && connection->pipe_bytes == 0;
 }
 
+bool transfer_is_large(const struct connection *connection)
+{
+	return connection->body_method != BODY_NONE && connection->body_total > SMALL_BODY;
+}
+
 void transfer_release(struct connection *connection)
 {
+	if (transfer_is_large(connection))
+		connection->worker->large_bodies--;
 	free(connection->output);
 	connection->output = NULL;
 	connection->output_length = 0;
@@ -167,14 +191,16 @@ static void submit_splice(struct connection *connection)
 	}
 }
 
-/* The unsent head and the next body chunk, in one unlinked SENDMSG_ZC. */
-static void submit_zero_copy(struct connection *connection)
+/* The unsent head and the next body chunk from the image mapping, in one
+ * unlinked SENDMSG (copy) or SENDMSG_ZC. */
+static void submit_mapped(struct connection *connection, bool zero_copy)
 {
-	struct msghdr *message = &connection->zero_copy_message;
-	struct iovec *parts = connection->zero_copy_parts;
+	struct msghdr *message = &connection->mapped_message;
+	struct iovec *parts = connection->mapped_parts;
 	struct io_uring_sqe *sqe;
 	uint64_t left = connection->body_end - connection->body_next;
-	unsigned int length = (unsigned int)(left < ZERO_COPY_CHUNK ? left : ZERO_COPY_CHUNK);
+	unsigned int length = (unsigned int)(left < MAPPED_CHUNK ? left : MAPPED_CHUNK);
+	int flags = MSG_NOSIGNAL | MSG_WAITALL | (left > length ? MSG_MORE : 0);
 	size_t count = 0;
 
 	if (!image_chunk_allowed(connection))
@@ -191,10 +217,92 @@ static void submit_zero_copy(struct connection *connection)
 	message->msg_iov = parts;
 	message->msg_iovlen = count;
 	sqe = worker_sqe(connection->worker);
-	io_uring_prep_sendmsg_zc(sqe, connection->fd, message,
-				 MSG_NOSIGNAL | MSG_WAITALL | (left > length ? MSG_MORE : 0));
-	sqe->ioprio = IORING_SEND_ZC_REPORT_USAGE;
-	prepare(connection, sqe, OPERATION_SEND_ZC, false);
+	if (zero_copy) {
+		io_uring_prep_sendmsg_zc(sqe, connection->fd, message, flags);
+		sqe->ioprio = IORING_SEND_ZC_REPORT_USAGE;
+		prepare(connection, sqe, OPERATION_SEND_ZC, false);
+	} else {
+		io_uring_prep_sendmsg(sqe, connection->fd, message, flags);
+		prepare(connection, sqe, OPERATION_SEND_COPY, false);
+	}
+}
+
+static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy);
+
+static void arm_pollout(struct connection *connection)
+{
+	struct io_uring_sqe *sqe = worker_sqe(connection->worker);
+
+	io_uring_prep_poll_add(sqe, connection->fd, POLLOUT);
+	prepare(connection, sqe, OPERATION_POLL_OUT, false);
+	stats_add(&connection->worker->server->stats.socket_full_waits, 1);
+}
+
+/* Calls per turn of one connection in the sendfile path, and the body
+ * bytes it may send before the loop serves the others. */
+#define INLINE_CALLS 64
+#define INLINE_BUDGET (1u << 20)
+
+/* The sendfile path: head by send(MSG_MORE), body by sendfile, both in the
+ * loop and non-blocking; POLLOUT through the ring when the socket is full
+ * (or the turn's budget is spent). A step may finish the response without
+ * any SQE: connection_advance then looks again. */
+static void submit_inline(struct connection *connection)
+{
+	uint64_t budget = INLINE_BUDGET;
+	unsigned int calls = 0;
+
+	if (!connection->polling) {
+		int flags = fcntl(connection->fd, F_GETFL);
+
+		if (flags < 0 || fcntl(connection->fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+			transfer_failed(connection, "making the socket non-blocking", -errno);
+			return;
+		}
+		connection->polling = true;
+	}
+	while (connection->output_sent < connection->output_length && calls++ < INLINE_CALLS) {
+		ssize_t sent = send(connection->fd, connection->output + connection->output_sent,
+				    connection->output_length - connection->output_sent,
+				    MSG_NOSIGNAL | MSG_DONTWAIT |
+				    (connection->body_next < connection->body_end ? MSG_MORE : 0));
+
+		if (sent > 0) {
+			connection->output_sent += (uint32_t)sent;
+			connection->progress_ms = connection->worker->now_ms;
+		} else if (sent < 0 && errno == EAGAIN) {
+			arm_pollout(connection);
+			return;
+		} else if (!(sent < 0 && errno == EINTR)) {
+			transfer_failed(connection, "sending the response head", sent == 0 ? -EPIPE : -errno);
+			return;
+		}
+	}
+	if (connection->output_sent < connection->output_length) {
+		arm_pollout(connection);
+		return;
+	}
+	if (connection->body_next < connection->body_end && !image_chunk_allowed(connection))
+		return;
+	while (connection->body_next < connection->body_end && budget > 0 && calls++ < INLINE_CALLS) {
+		uint64_t left = connection->body_end - connection->body_next;
+		off_t offset = (off_t)connection->body_next;
+		ssize_t sent = sendfile(connection->fd, connection->image->fd, &offset,
+					left < budget ? left : budget);
+
+		if (sent > 0) {
+			connection->body_next += (uint64_t)sent;
+			budget -= (uint64_t)sent;
+			count_body_bytes(connection, (uint64_t)sent, false);
+		} else if (sent < 0 && errno == EAGAIN) {
+			break;
+		} else if (!(sent < 0 && errno == EINTR)) {
+			transfer_failed(connection, "sendfile", sent == 0 ? -EIO : -errno);
+			return;
+		}
+	}
+	if (connection->body_next < connection->body_end)
+		arm_pollout(connection);
 }
 
 void transfer_submit(struct connection *connection)
@@ -209,8 +317,13 @@ void transfer_submit(struct connection *connection)
 	if (relay_wait)
 		body_left = false;
 
-	if (body_left && connection->body_method == BODY_ZERO_COPY) {
-		submit_zero_copy(connection);
+	if (connection->body_method == BODY_SENDFILE) {
+		submit_inline(connection);
+		return;
+	}
+	if (body_left && (connection->body_method == BODY_ZERO_COPY ||
+			  connection->body_method == BODY_COPY)) {
+		submit_mapped(connection, connection->body_method == BODY_ZERO_COPY);
 		return;
 	}
 	if (body_left && connection->body_method == BODY_SPLICE && connection->pipe.read_fd < 0) {
@@ -240,12 +353,17 @@ void transfer_submit(struct connection *connection)
 		submit_splice(connection);
 }
 
+/* Body bytes, in the totals and by send method. */
 static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy)
 {
 	struct stats *stats = &connection->worker->server->stats;
+	uint64_t *by_method = zero_copy ? &stats->zc_bytes
+			      : connection->body_method == BODY_COPY     ? &stats->copy_bytes
+			      : connection->body_method == BODY_SENDFILE ? &stats->sendfile_bytes
+									 : &stats->splice_bytes;
 
 	stats_add(&stats->bytes_sent, bytes);
-	stats_add(zero_copy ? &stats->zc_bytes : &stats->splice_bytes, bytes);
+	stats_add(by_method, bytes);
 	stats_add(&connection->image->counters->bytes, bytes);
 	if (connection->group != NULL)
 		stats_add(&connection->group->bytes, bytes);
@@ -318,7 +436,10 @@ static void on_splice_out(struct connection *connection, int result)
 	}
 }
 
-static void on_send_zero_copy(struct connection *connection, int result, unsigned int flags)
+/* Completion of a mapped send (copy or send_zc); the bytes count for the
+ * head first, then the body. */
+static void on_send_mapped(struct connection *connection, int result, unsigned int flags,
+			   bool zero_copy)
 {
 	struct stats *stats = &connection->worker->server->stats;
 
@@ -347,10 +468,11 @@ static void on_send_zero_copy(struct connection *connection, int result, unsigne
 		connection->progress_ms = connection->worker->now_ms;
 		if ((uint32_t)result > head_part) {
 			connection->body_next += (uint64_t)result - head_part;
-			count_body_bytes(connection, (uint64_t)result - head_part, true);
+			count_body_bytes(connection, (uint64_t)result - head_part, zero_copy);
 		}
 	} else if (result != -ECANCELED) {
-		transfer_failed(connection, "send_zc", result == 0 ? -EPIPE : result);
+		transfer_failed(connection, zero_copy ? "send_zc" : "sending the image",
+				result == 0 ? -EPIPE : result);
 	}
 }
 
@@ -361,7 +483,10 @@ void connection_on_transfer(struct connection *connection, enum operation operat
 	connection->busy++;
 	switch (operation) {
 	case OPERATION_SEND_ZC:
-		on_send_zero_copy(connection, result, flags);
+		on_send_mapped(connection, result, flags, true);
+		break;
+	case OPERATION_SEND_COPY:
+		on_send_mapped(connection, result, flags, false);
 		break;
 	case OPERATION_SEND:
 		connection->pending--;

@@ -66,12 +66,12 @@ expect_error() {
 }
 expect_error "unknown campaign is named" 1 "no such campaign" ctl campaign status 99
 expect_error "start without arguments explains what is needed" 2 "needs --image NAME --origin URL" ctl campaign start
-expect_error "bad fanout is named" 2 "fanout wants" ctl campaign start --fanout lots
+expect_error "bad fanout is named" 2 "bad value 'lots' for --fanout" ctl campaign start --fanout lots
 expect_error "bad mode is reported by the API" 1 'mode must be "url" or "spv"' \
   ctl campaign start --file "$TEST_DIR/origin/fw.bin" --origin "$ORIGIN_URL/fw.bin" --mode ftp
 expect_error "bad selector is reported by the API" 1 "selector must be field=value" \
   ctl campaign start --file "$TEST_DIR/origin/fw.bin" --origin "$ORIGIN_URL/fw.bin" --selector colour=red
-expect_error "unknown command" 2 'unknown command "frobnicate"' ctl frobnicate
+expect_error "unknown command" 2 "unknown command 'frobnicate'" ctl frobnicate
 expect_error "unreachable API is named" 1 "cannot reach the API at http://127.0.0.1:1/api/groups" \
   "$CASCADE_BIN/cascadectl" --api http://127.0.0.1:1 groups
 expect_error "malformed campaign JSON is refused" 0 "body is not a JSON object" \

@@ -37,7 +37,7 @@ run_campaign() {
   else not_ok "$mode: campaign $id started" "$output"; fi
   if ctl campaign watch "$id" --interval 0.3 --timeout 90 >"$TEST_DIR/watch-$id" 2>&1; then ok "$mode: watch ends with the campaign done"
   else not_ok "$mode: watch ends with the campaign done" "$(tail -5 "$TEST_DIR/watch-$id")"; fi
-  check "$mode: watch printed plain progress lines (not a terminal)" grep -q "^campaign $id done image $image" "$TEST_DIR/watch-$id"
+  check "$mode: watch printed plain progress lines (not a terminal)" grep -qE "^[0-9T:-]+Z campaign $id done image $image" "$TEST_DIR/watch-$id"
   check_equal "$mode: every device done" $devices "$(campaign_count "$id" done)"
   check_equal "$mode: the origin served exactly one copy per group" 3 "$(image_requests origin "$image")"
   # The URL each device fetched its image from (the swarm's report of every

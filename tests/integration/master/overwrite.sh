@@ -8,14 +8,15 @@
 # manifest lists it, then served with the new digest. A transfer in flight
 # when the file is overwritten gets no further chunk and ends short (what
 # the kernel already holds, a few MiB of socket buffer and pipe, may carry
-# the new bytes: clients check the digest). Over splice (auto, 256 KiB)
-# and send_zc (auto, 64 KiB; a zc server for the transfer in flight).
+# the new bytes: clients check the digest). Over copy (a.bin, 300 KB),
+# sendfile (z.bin, 64 KiB), splice (big.bin in flight) and send_zc (a zc
+# server for the other transfer in flight).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 
 images=$TEST_DIR/images
-make_image "$images" a.bin 262144          # splice
-make_image "$images" z.bin 65536           # send_zc
+make_image "$images" a.bin 300000          # copy
+make_image "$images" z.bin 65536           # sendfile
 make_image "$images" big.bin $((16 * 1048576))
 make_image "$images" zbig.bin $((16 * 1048576))
 list_images "$images"

@@ -4,7 +4,7 @@
 # atomic rename + manifest rewrite is served after the automatic (inotify)
 # reload; replacing or removing an image does not disturb transfers in
 # flight, which finish byte-exact with the content they started with, over
-# splice and over send_zc. POST /-/reload and SIGHUP reload too.
+# splice, copy, sendfile and send_zc. POST /-/reload and SIGHUP reload too.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 
@@ -17,20 +17,25 @@ list_images "$images" a.bin
 echo "$(sha_of "$TEST_DIR/half-full")  half.bin" >>"$images/SHA256SUMS"
 old_a=$(sha_of "$images/a.bin")
 
-start_master splice --images "$images" --threads 2
+start_master splice --images "$images" --threads 2 --send-mode splice
+start_master copy --images "$images" --threads 1 --send-mode copy
+start_master sendfile --images "$images" --threads 1 --send-mode sendfile
 start_master zc --images "$images" --threads 1 --send-mode zc
 check "the half-written image is refused at load" grep -q 'image half.bin not served: content does not match' "$TEST_DIR/splice.log"
-for server in splice zc; do
+for server in splice copy sendfile zc; do
   check_equal "$server: half-written image answers 404" 404 \
     "$(http_status "http://127.0.0.1:${PORT[$server]}/images/half.bin")"
 done
 
-# Slow downloads of a.bin in flight on both servers (about 2 s each).
-for server in splice zc; do
+# Slow downloads of a.bin in flight on every server (about 2 s each).
+for server in splice copy sendfile zc; do
   slow_download "${PORT[$server]}" /images/a.bin "$TEST_DIR/inflight-$server" 2000000 &
   eval "inflight_$server=\$!"
 done
-sleep 0.4
+# Publish only once every server holds its transfer (a loaded machine may
+# start the readers late).
+transfer_open() { test "$(curl -s --max-time 5 "http://127.0.0.1:$1/-/stats" | jq '.image_bytes_sent["a.bin"] // 0')" -gt 0; }
+for server in splice copy sendfile zc; do wait_until 10 transfer_open "${PORT[$server]}"; done
 
 # Publish: new b.bin, replace a.bin, finish half.bin; every file renamed in whole,
 # then the manifest replaced in one rename.
@@ -40,7 +45,7 @@ cp "$TEST_DIR/half-full" "$images/.half.tmp" && mv "$images/.half.tmp" "$images/
 list_images "$images" a.bin b.bin half.bin
 new_a=$(sha_of "$images/a.bin")
 
-for server in splice zc; do
+for server in splice copy sendfile zc; do
   base="http://127.0.0.1:${PORT[$server]}/images"
   if wait_until 10 status_is "$base/b.bin" 200; then
     ok "$server: image added while serving is served without a restart"
@@ -55,7 +60,7 @@ for server in splice zc; do
 done
 check "the reload was triggered by the manifest change" grep -q 'reloaded images (SHA256SUMS changed)' "$TEST_DIR/splice.log"
 
-for server in splice zc; do
+for server in splice copy sendfile zc; do
   pid_var=inflight_$server
   if wait "${!pid_var}"; then ok "$server: the transfer in flight completed"; else not_ok "$server: the transfer in flight completed"; fi
   check_equal "$server: the transfer in flight has the old a.bin, byte-exact" "$old_a" "$(sha_of "$TEST_DIR/inflight-$server")"
@@ -86,5 +91,7 @@ stats=$(curl -s --max-time 10 "http://127.0.0.1:${PORT[splice]}/-/stats")
 check "/-/stats shows the reloads" jq -e '.reload.reloads >= 3 and .reload.generation >= 4' <<<"$stats"
 
 stop_daemon splice && ok "splice server exits cleanly"
+stop_daemon copy && ok "copy server exits cleanly"
+stop_daemon sendfile && ok "sendfile server exits cleanly"
 stop_daemon zc && ok "zc server exits cleanly"
 finish

@@ -2,7 +2,8 @@
 # cascade-master's receiving images, with the agent's side played by a
 # script (pieces.py feed writes .partial/NAME as a download would): a stock
 # client (curl) streams the image while it lands and gets it byte-exact; a
-# piece that lands corrupt is never sent (readers stop before it) until it
+# piece that lands corrupt is never sent (readers stop before it, a small
+# Range past it waits as well) until it
 # is written again; publishing by rename keeps a slow stream going to the
 # end; a deleted file ends its streams after the verified bytes; a reader
 # with nothing new for --relay-wait-timeout is closed; SIGTERM with a
@@ -40,6 +41,11 @@ check_equal "a corrupt piece is not relayed: the verified bytes stop before it" 
   "$(receiving a.bin verified_bytes)"
 sleep 0.5
 check_equal "the reader got exactly the pieces before it" "$((5 * PIECE_SIZE))" "$(stat -c %s "$TEST_DIR/a.out")"
+# A small Range past the verified bytes (a body the master would otherwise
+# send by sendfile) waits too: nothing of the unverified tail comes out.
+tail_start=$((IMAGE_SIZE - 100000))
+curl -s -r "$tail_start-" --max-time 1 -o "$TEST_DIR/a-tail.out" "$master/images/a.bin"
+check_equal "a small Range past the verified bytes gets nothing yet" "0" "$(stat -c %s "$TEST_DIR/a-tail.out" 2>/dev/null || echo 0)"
 # The agent cuts the bad piece off and writes it again.
 truncate -s $((5 * PIECE_SIZE)) "$images/.partial/a.bin"
 python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/a.bin" 8000000 $((5 * PIECE_SIZE))

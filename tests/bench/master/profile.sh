@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Where a server's CPU goes in one benchmark cell: runs wrk against one
+# server and prints its throughput, server and client CPU-s/GB, the server's
+# context switches per GB (every thread, io-wq included, from
+# /proc/PID/task/*/status), the share of samples per thread kind and the
+# top kernel/user symbols (perf record -g; on a VM without a PMU perf falls
+# back to cpu-clock sampling, which charges interrupts-off time to the
+# place interrupts are enabled again: finish_task_switch,
+# _raw_spin_unlock_irqrestore).
+#   tests/bench/master/profile.sh SERVER [SIZE] [CLIENTS] [CONFIG] [SECONDS]
+#   SERVER: nginx-sendfile | nginx-nosendfile | cascade | cascade-splice | cascade-copy |
+#           cascade-sendfile | cascade-zc
+#   SIZE: 64K | 4M | 64M (default 64M); CLIENTS (default 8); CONFIG 2x2 | 1x1 (default 2x2)
+# Run by hand (not part of tests/bench/run).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+bin=${CASCADE_BUILD:-$root/build}/bin
+server=${1:?server}
+size=${2:-64M}
+clients=${3:-8}
+config=${4:-2x2}
+seconds=${5:-5}
+source "$root/tests/bench/master/lib.bash"
+work=$(mktemp -d /tmp/cascade-profile.XXXXXX)
+chmod 755 "$work"
+pid=""
+cleanup() { [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/images"
+head -c "$(numfmt --from=iec "$size")" /dev/urandom >"$work/images/$size.bin"
+(cd "$work/images" && sha256sum "$size.bin" >SHA256SUMS && cat "$size.bin" >/dev/null)
+chmod 755 "$work/images"; chmod 644 "$work/images/"*
+workers=2 pin="" client_pin="" threads=2
+if [ "$config" = 1x1 ]; then workers=1 pin=0 client_pin=1 threads=1; fi
+port=$(free_port)
+case $server in
+  nginx-*)
+    sendfile=on; [ "$server" = nginx-nosendfile ] && sendfile=off
+    mkdir -p "$work/nginx/tmp"
+    cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes $workers;
+worker_rlimit_nofile 20000;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+daemon off;
+events { worker_connections 16384; }
+http {
+  access_log off; sendfile $sendfile; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/tmp/body; proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi; uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server { listen 127.0.0.1:$port reuseport backlog=65535; location /images/ { alias $work/images/; } }
+}
+EOF
+    ${pin:+taskset -c "$pin"} "$(command -v nginx || echo /usr/sbin/nginx)" -p "$work/nginx" \
+      -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+    pid=$! ;;
+  cascade*)
+    mode=(); [ "$server" = cascade ] || mode=(--send-mode "${server#cascade-}")
+    ${pin:+taskset -c "$pin"} "$bin/cascade-master" --listen "127.0.0.1:$port" --images "$work/images" \
+      --threads "$workers" --meter false --log-level error --max-connections-per-address 0 "${mode[@]}" &
+    pid=$! ;;
+  *) echo "unknown server $server"; exit 2 ;;
+esac
+wait_port "$port"
+switches() {
+  local total=0 p f
+  for p in $(server_processes "$pid"); do
+    for f in /proc/"$p"/task/*/status; do
+      total=$((total + $(awk '/ctxt_switches/ {s += $2} END {print s + 0}' "$f" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$total"
+}
+url="http://127.0.0.1:$port/images/$size.bin"
+# warm up, then measure
+${client_pin:+taskset -c "$client_pin"} wrk -t "$threads" -c "$clients" -d 1s --timeout 600s "$url" >/dev/null
+ticks_before=$(server_ticks "$pid"); switches_before=$(switches)
+perf record -q -g -o "$work/perf.data" -p "$(server_processes "$pid" | paste -sd,)" -- sleep "$seconds" \
+  >/dev/null 2>&1 &
+perf_pid=$!
+${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" wrk -t "$threads" -c "$clients" \
+  -d "${seconds}s" --timeout 600s "$url" >"$work/wrk.out" 2>&1
+wait "$perf_pid" || true
+ticks_after=$(server_ticks "$pid"); switches_after=$(switches)
+python3 - "$work/wrk.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
+  "$((switches_after - switches_before))" "$server $config $size N=$clients" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+value, unit = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", text).groups()
+gbps = float(value) * {"GB": 1.073741824, "MB": 1.048576e-3, "KB": 1.024e-6}[unit]
+seconds = float(re.search(r"requests in ([\d.]+)s", text).group(1))
+gb = gbps * seconds
+client = sum(float(x) for x in re.search(r"TIME ([\d.]+) ([\d.]+)", text).groups())
+server = int(sys.argv[2]) / int(sys.argv[3])
+print("%s: %.2f GB/s, server %.3f CPU-s/GB, client %.3f CPU-s/GB, %d server context switches per GB"
+      % (sys.argv[5], gbps, server / gb, client / gb, int(sys.argv[4]) / gb))
+EOF
+echo "samples by thread:"
+perf report -i "$work/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null |
+  grep -E '^ +[0-9]' | sed -E 's/iou-wrk-[0-9]+/iou-wrk (io-wq)/' | head -8
+echo "top symbols:"
+perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null |
+  grep -E '^ +[0-9]' | head -"${PROFILE_SYMBOLS:-15}"

@@ -59,11 +59,12 @@ mkdir -p "$(dirname "$out")" "$(dirname "$plot")" "$series_dir"
 : >"$out"
 work=$(mktemp -d /tmp/cascade-bench-rollout.XXXXXX)
 pin=/sys/fs/bpf/cascade-bench-$$
-ROLLOUT_DIR=$work
-ROLLOUT_METER=off
-source "$root/tools/demo/rollout-lib.bash"
+TEST_DIR=$work
+source "$root/tests/integration/lib.sh"
+# A part that does not start fails the run it belongs to, not the benchmark.
+start_failed() { echo "  $1 did not start: $(tail -n 3 "$TEST_DIR/$1.log" 2>/dev/null)" >&2; }
 cleanup() {
-  rollout_stop_all
+  stop_all_daemons
   "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" detach --unpin >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -86,55 +87,54 @@ meter_bytes() {
 # run_one MODE DEVICES GROUPS ROUND: one campaign; appends a JSON line to $out.
 run_one() {
   local mode=$1 devices=$2 groups=$3 round=$4 slaves id t0 now state done_count masters=0 index series origin_before
-  ROLLOUT_DIR=$work/$mode-$devices-$groups-$round
-  mkdir -p "$ROLLOUT_DIR"
+  TEST_DIR=$work/$mode-$devices-$groups-$round
+  mkdir -p "$TEST_DIR"
   series=$series_dir/$mode-$devices-$groups-$round.dat
-  ROLLOUT_ACS_CWMP_PORT=0 ROLLOUT_ACS_API_PORT=0
-  MASTER_URL=()
-  rollout_make_image fw.bin "$image_size"
-  rollout_start_origin || return 1
-  ORIGIN_URL="$ORIGIN_BASE/images/fw.bin?group=$origin_group"
-  rollout_start_acs "fanout = $fanout" || return 1
+  MASTER_URL=() PORT=() ORIGIN_BASE=""
+  make_image "$TEST_DIR/origin" fw.bin "$image_size"
+  start_origin || return 1
+  IMAGE_URL="$ORIGIN_URL/fw.bin?group=$origin_group"
+  start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = $fanout" || return 1
   slaves=$devices
   if [ "$mode" = cascade ]; then
     masters=$groups
     slaves=$((devices - groups))
-    rollout_start_masters "$groups" --bandwidth 100000 --periodic-interval 600s || return 1
+    start_master_devices "$groups" --bandwidth 100000 --periodic-interval 600s || return 1
   fi
-  rollout_start_swarm swarm --devices "$slaves" --groups "$groups" --concurrency 512 --hash-every "$hash_every" \
+  start_fleet_swarm swarm --devices "$slaves" --groups "$groups" --concurrency 512 --hash-every "$hash_every" \
     --serial-prefix B
-  rollout_wait_devices "$devices" 300 || { echo "  registration incomplete: $(rollout_device_count)/$devices"; return 1; }
+  wait_devices "$devices" 300 || { echo "  registration incomplete: $(device_count)/$devices"; return 1; }
   origin_before=$(meter_bytes "$origin_group")
-  t0=$(rollout_now_ms)
-  id=$(rollout_start_campaign)
+  t0=$(now_ms)
+  id=$(start_image_campaign)
   [ -n "$id" ] || return 1
   echo "0 0" >"$series"
   state=running
-  while [ "$state" != done ] && [ $(( ($(rollout_now_ms) - t0) / 1000 )) -lt "$deadline" ]; do
+  while [ "$state" != done ] && [ $(( ($(now_ms) - t0) / 1000 )) -lt "$deadline" ]; do
     sleep 0.25
-    read -r state done_count < <(rollout_api "/api/campaigns/$id" | jq -r '"\(.state) \(.counts.done)"')
-    now=$(rollout_now_ms)
+    read -r state done_count < <(api GET "/api/campaigns/$id" | jq -r '"\(.state) \(.counts.done)"')
+    now=$(now_ms)
     echo "$(awk -v n="$now" -v s="$t0" 'BEGIN { printf "%.2f", (n - s) / 1000 }') ${done_count:-0}" >>"$series"
   done
-  rollout_api "/api/campaigns/$id" >"$ROLLOUT_DIR/campaign.json"
-  rollout_server_stats origin >"$ROLLOUT_DIR/origin-stats.json"
+  api GET "/api/campaigns/$id" >"$TEST_DIR/campaign.json"
+  server_stats origin >"$TEST_DIR/origin-stats.json"
   for ((index = 0; index < masters; index++)); do
-    rollout_server_stats "m$index" | jq -c --arg cpu "$(cpu_seconds "${DAEMON_PID[m$index-server]}")" \
+    server_stats "m$index" | jq -c --arg cpu "$(cpu_seconds "${DAEMON_PID[m$index-server]}")" \
       --arg agent "$(cpu_seconds "${DAEMON_PID[m$index]}")" '{bytes: .bytes_sent, cpu: ($cpu | tonumber), agent_cpu: ($agent | tonumber)}'
-  done >"$ROLLOUT_DIR/masters.jsonl"
+  done >"$TEST_DIR/masters.jsonl"
   local origin_cpu swarm_cpu acs_cpu origin_wire
   origin_cpu=$(cpu_seconds "${DAEMON_PID[origin]}")
   swarm_cpu=$(cpu_seconds "${DAEMON_PID[swarm]}")
   acs_cpu=$(cpu_seconds "${DAEMON_PID[acs]}")
   origin_wire=$(( $(meter_bytes "$origin_group") - origin_before ))
-  rollout_stop swarm
-  rollout_stop_all
+  stop_daemon swarm
+  stop_all_daemons
   jq -c -n --arg mode "$mode" --argjson devices "$devices" --argjson groups "$groups" --argjson round "$round" \
     --argjson size "$image_size" --arg rate "$origin_rate" --argjson t0 "$t0" --argjson origin_wire "$origin_wire" \
     --argjson origin_cpu "$origin_cpu" --argjson swarm_cpu "$swarm_cpu" --argjson acs_cpu "$acs_cpu" \
-    --slurpfile campaign "$ROLLOUT_DIR/campaign.json" --slurpfile origin "$ROLLOUT_DIR/origin-stats.json" \
-    --slurpfile masters "$ROLLOUT_DIR/masters.jsonl" --slurpfile report "$ROLLOUT_DIR/swarm-report.jsonl" \
-    --slurpfile swarm <(tail -n 1 "$ROLLOUT_DIR/swarm.log") '
+    --slurpfile campaign "$TEST_DIR/campaign.json" --slurpfile origin "$TEST_DIR/origin-stats.json" \
+    --slurpfile masters "$TEST_DIR/masters.jsonl" --slurpfile report "$TEST_DIR/swarm-report.jsonl" \
+    --slurpfile swarm <(tail -n 1 "$TEST_DIR/swarm.log") '
     ($report | map(select(.fault == 0))) as $ok |
     ((($ok | map(.time_ms) | max // $t0) - $t0) / 1000) as $makespan |
     {mode: $mode, devices: $devices, groups: $groups, round: $round, image_size: $size, origin_rate: $rate,
@@ -168,8 +168,8 @@ for config in $configs; do
     [ $((round % 2)) -eq 0 ] && modes="cascade direct"
     for mode in $modes; do
       [[ " $only_modes " == *" $mode "* ]] || continue
-      run_one "$mode" "$devices" "$groups" "$round" || echo "  $mode $devices/$groups round $round FAILED (logs were in $ROLLOUT_DIR)"
-      rollout_stop_all
+      run_one "$mode" "$devices" "$groups" "$round" || echo "  $mode $devices/$groups round $round FAILED (logs were in $TEST_DIR)"
+      stop_all_daemons
     done
   done
 done

@@ -22,8 +22,8 @@
 
 #include "common/log.h"
 
-void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
-		char *path, size_t size)
+void swarm_image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		      char *path, size_t size)
 {
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }
@@ -65,7 +65,7 @@ static int begin_partial(struct swarm *swarm, struct swarm_device *device)
 			return -ENOMEM;
 	}
 	if (device->file_server) {
-		image_path(swarm, device, device->download_name, true, path, sizeof(path));
+		swarm_image_path(swarm, device, device->download_name, true, path, sizeof(path));
 		device->store_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	}
 	return 0;
@@ -105,9 +105,9 @@ static void complete(struct swarm *swarm, struct swarm_device *device, unsigned 
 		profile->downloads_ok++;
 	}
 	swarm->downloads_running--;
-	report_download(swarm, device, fault_code);
+	swarm_report_download(swarm, device, fault_code);
 	if (device->profile != PROFILE_LATE_TRANSFER)
-		device_want_session(swarm, device);
+		swarm_device_want_session(swarm, device);
 }
 
 /* Over the device's rate? Then pause until the bytes are due. */
@@ -126,8 +126,8 @@ static bool hold_rate(struct transfer *transfer, size_t bytes)
 		return false;
 	}
 	transfer->paused = true;
-	timer_arm(transfer->swarm, &device->download_timer,
-		  now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
+	swarm_timer_arm(transfer->swarm, &device->download_timer,
+			now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
 	return true;
 }
 
@@ -194,7 +194,7 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	char range[32];
 
 	if (!transfer || !easy) {
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return -ENOMEM;
 	}
 	transfer->kind = TRANSFER_DOWNLOAD;
@@ -230,17 +230,17 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 	transfer->multi = swarm->multi;
 	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
 		device->download_easy = NULL;
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return -EIO;
 	}
-	transfer_track(transfer, easy);
+	swarm_transfer_track(transfer, easy);
 	return 0;
 }
 
 /* Drops a running transfer (the ACS re-pointed the device); its bytes stay. */
 static void drop_running(struct swarm *swarm, struct swarm_device *device)
 {
-	timer_disarm(swarm, &device->download_timer);
+	swarm_timer_disarm(swarm, &device->download_timer);
 	if (!device->downloading)
 		return;
 	if (device->download_easy) {
@@ -248,14 +248,14 @@ static void drop_running(struct swarm *swarm, struct swarm_device *device)
 
 		curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&old);
 		curl_multi_remove_handle(swarm->multi, device->download_easy);
-		transfer_free(old, device->download_easy);
+		swarm_transfer_free(old, device->download_easy);
 		device->download_easy = NULL;
 	}
 	swarm->downloads_running--;
 	device->downloading = false;
 }
 
-int download_start(struct swarm *swarm, struct swarm_device *device)
+int swarm_download_start(struct swarm *swarm, struct swarm_device *device)
 {
 	int result;
 
@@ -291,7 +291,7 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 	return 0;
 }
 
-void download_resume_due(struct swarm *swarm, struct swarm_device *device)
+void swarm_download_resume_due(struct swarm *swarm, struct swarm_device *device)
 {
 	struct transfer *transfer = NULL;
 
@@ -328,7 +328,7 @@ static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, co
 	log_debug("device %u: transfer cut at %lu bytes (%s), resuming in %lu ms", device->index,
 		  (unsigned long)device->downloaded, transfer->cut ? "fault injection" : curl_easy_strerror(result),
 		  (unsigned long)delay_ms);
-	timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
+	swarm_timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
 	return true;
 }
 
@@ -346,7 +346,7 @@ static unsigned int failure_fault(const struct swarm_device *device, const struc
 	return 9016;
 }
 
-void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
+void swarm_download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
 {
 	struct transfer *transfer = NULL;
 	uint8_t digest[SHA256_DIGEST_BYTES];
@@ -395,8 +395,8 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		fsync(device->store_fd);
 		close(device->store_fd);
 		device->store_fd = -1;
-		image_path(swarm, device, device->download_name, true, from, sizeof(from));
-		image_path(swarm, device, device->download_name, false, to, sizeof(to));
+		swarm_image_path(swarm, device, device->download_name, true, from, sizeof(from));
+		swarm_image_path(swarm, device, device->download_name, false, to, sizeof(to));
 		if (rename(from, to) == 0) {
 			free(device->served_image);
 			device->served_image = strdup(device->download_name);

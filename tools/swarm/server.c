@@ -74,7 +74,7 @@ static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connec
 	}
 	swarm->stats.connection_requests++;
 	device->connection_requested = true;
-	device_want_session(swarm, device);
+	swarm_device_want_session(swarm, device);
 	return reply(connection, MHD_HTTP_OK);
 }
 
@@ -93,7 +93,7 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 		return reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
 	if (!device->file_server || !device->served_image || strcmp(device->served_image, name) != 0)
 		return reply(connection, MHD_HTTP_NOT_FOUND);
-	image_path(swarm, device, name, false, path, sizeof(path));
+	swarm_image_path(swarm, device, name, false, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &status) < 0) {
 		if (fd >= 0)
@@ -124,7 +124,8 @@ static enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *c
 static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
 {
 	char text[8192];
-	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	int length = swarm_stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text,
+					sizeof(text));
 	struct MHD_Response *response;
 	enum MHD_Result result;
 
@@ -162,7 +163,7 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	return reply(connection, MHD_HTTP_NOT_FOUND);
 }
 
-int server_start(struct swarm *swarm)
+int swarm_server_start(struct swarm *swarm)
 {
 	unsigned int nonce_slots;
 	struct sockaddr_storage address;
@@ -200,7 +201,7 @@ int server_start(struct swarm *swarm)
 	return 0;
 }
 
-void server_stop(struct swarm *swarm)
+void swarm_server_stop(struct swarm *swarm)
 {
 	if (swarm->server)
 		MHD_stop_daemon(swarm->server);

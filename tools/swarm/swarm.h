@@ -220,20 +220,21 @@ void swarm_loop_destroy(struct swarm *swarm);
 void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms);
 void swarm_unschedule(struct swarm *swarm, struct swarm_device *device);
 /* Any timer: arm (replacing an earlier due time) or disarm. */
-void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms);
-void timer_disarm(struct swarm *swarm, struct device_timer *timer);
+void swarm_timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms);
+void swarm_timer_disarm(struct swarm *swarm, struct device_timer *timer);
 
 /* session.c */
-void device_want_session(struct swarm *swarm, struct swarm_device *device);
-void device_timer_fired(struct swarm *swarm, struct swarm_device *device);
+void swarm_device_want_session(struct swarm *swarm, struct swarm_device *device);
+void swarm_device_timer_fired(struct swarm *swarm, struct swarm_device *device);
 void swarm_start_waiting_sessions(struct swarm *swarm);
 /* Called by the loop when one of our transfers finished. */
-void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result);
+void swarm_transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result);
 
 /* parameters.c */
 /* Fills parameters for an Inform (or all of them); returns the count. */
-size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
-			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity);
+size_t swarm_device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
+			       struct cwmp_parameter_value *parameters, char values[][256], char names[][128],
+			       size_t capacity);
 /* Answers an ACS request (GPV, GPN, SPV, Download, Reboot, GetRPCMethods)
  * into response; strings live in storage until the next call. */
 enum answer_action {
@@ -242,50 +243,51 @@ enum answer_action {
 	ANSWER_DROP,      /* close the connection without answering; call in again later */
 	ANSWER_RESTART,   /* the same, as an agent that restarts (next Inform: 1 BOOT) */
 };
-enum answer_action device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
-				 struct cwmp_message *response, char **raw, size_t *raw_length);
+enum answer_action swarm_device_answer(struct swarm *swarm, struct swarm_device *device,
+				       const struct cwmp_message *request, struct cwmp_message *response, char **raw,
+				       size_t *raw_length);
 
 /* download.c */
-int download_start(struct swarm *swarm, struct swarm_device *device);
-void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+int swarm_download_start(struct swarm *swarm, struct swarm_device *device);
+void swarm_download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
 /* The download timer fired: resume the cut transfer in place, or a
  * transfer paused by the device's rate. */
-void download_resume_due(struct swarm *swarm, struct swarm_device *device);
+void swarm_download_resume_due(struct swarm *swarm, struct swarm_device *device);
 /* Where a device keeps image name in --store: "DIR/INDEX-NAME", with
  * ".part" while partial. */
-void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
-		char *path, size_t size);
+void swarm_image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		      char *path, size_t size);
 
 /* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
  * a block per group, and writes --prefix-file; 0 or -EINVAL. */
-int addresses_assign(struct swarm *swarm);
+int swarm_addresses_assign(struct swarm *swarm);
 
 /* report.c: one JSON line per finished download attempt (--report). */
-void report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
+void swarm_report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
 
 /* profiles.c */
 /* Assigns the --profile shares to devices that are not file servers;
  * 0 or -EINVAL (an unknown name, shares over the devices available). */
-int profiles_assign(struct swarm *swarm);
-const char *profile_name(enum swarm_profile profile);
+int swarm_profiles_assign(struct swarm *swarm);
+const char *swarm_profile_name(enum swarm_profile profile);
 /* A fault envelope with undeclared prefixes (variant picks the shape); malloc'd. */
-char *sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length);
+char *swarm_sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length);
 /* Whether the device sends the session cookie back, and how. */
-bool profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device);
-bool profile_echoes_cookie(const struct swarm_device *device);
+bool swarm_profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device);
+bool swarm_profile_echoes_cookie(const struct swarm_device *device);
 /* The CWMP version the device speaks. */
-enum cwmp_version profile_version(const struct swarm_device *device);
+enum cwmp_version swarm_profile_version(const struct swarm_device *device);
 
 /* server.c */
-int server_start(struct swarm *swarm);
-void server_stop(struct swarm *swarm);
+int swarm_server_start(struct swarm *swarm);
+void swarm_server_stop(struct swarm *swarm);
 
 /* stats.c */
-void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
+void swarm_stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 /* A TransferComplete the ACS acknowledged delay_ms after the download ended. */
-void stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms);
-void stats_print(const struct swarm *swarm, double seconds);
+void swarm_stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms);
+void swarm_stats_print(const struct swarm *swarm, double seconds);
 /* The summary as one JSON line into text; its length or -ENOSPC. */
-int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
+int swarm_stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
 
 #endif

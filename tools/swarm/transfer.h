@@ -31,10 +31,10 @@ struct transfer {
 	CURL *easy;
 };
 
-void transfer_free(struct transfer *transfer, CURL *easy);
+void swarm_transfer_free(struct transfer *transfer, CURL *easy);
 /* Remembers a transfer in flight, so shutdown can free it. */
-void transfer_track(struct transfer *transfer, CURL *easy);
+void swarm_transfer_track(struct transfer *transfer, CURL *easy);
 /* Removes and frees every transfer still in flight (at exit). */
-void transfers_free_all(struct swarm *swarm);
+void swarm_transfers_free_all(struct swarm *swarm);
 
 #endif

@@ -88,7 +88,7 @@ static int fault_clear_start(struct controller *controller, struct fault_filter 
 	filter->up_to_id = highest; /* faults arriving meanwhile stay open, in the table and in memory */
 	store_batch_fault_clear(batch, filter);
 	for (size_t i = 0; i < clear->count; i++)
-		store_batch_device(batch, clear->entries[i].device);
+		store_batch_device(controller->store, batch, clear->entries[i].device);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ static void fault_clear_finish(struct controller *controller, struct fault_clear
 			device->last_fault_code = code;
 			set_text(&device->last_fault_string, text);
 			if (batch)
-				store_batch_device(batch, device);
+				store_batch_device(controller->store, batch, device);
 		}
 		free(clear->entries[i].last_fault_string);
 	}

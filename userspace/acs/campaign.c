@@ -6,6 +6,7 @@
 #include "acs/campaign.h"
 #include "acs/campaign_cancel.h"
 #include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 #include "acs/device_attributes.h"
 
 #include <errno.h>

@@ -104,10 +104,4 @@ bool member_active(const struct campaign_member *member);
 struct campaign_member *campaign_elect(struct controller *controller, struct campaign_group *group);
 void campaign_check_done(struct controller *controller, struct campaign *campaign, struct store_batch *batch);
 
-/* connection_request.c */
-int connection_requester_start(struct controller *controller);
-void connection_requester_stop(struct controller *controller);
-/* Asks the device to open a session now (rate-limited, asynchronous). */
-void connection_request(struct controller *controller, struct device *device);
-
 #endif

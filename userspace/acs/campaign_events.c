@@ -11,6 +11,7 @@
 #include "acs/campaign.h"
 #include "acs/campaign_cancel.h"
 #include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 
 #include <stdio.h>
 #include <string.h>

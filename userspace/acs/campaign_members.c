@@ -7,6 +7,7 @@
  * too many failed masters). */
 #include "acs/campaign.h"
 #include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 
 #include <stdlib.h>
 #include <string.h>

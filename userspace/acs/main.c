@@ -16,6 +16,7 @@
 #include "acs/campaign.h"
 #include "acs/config.h"
 #include "acs/connection_guard.h"
+#include "acs/connection_request.h"
 #include "acs/http.h"
 #include "acs/model.h"
 #include "acs/session.h"

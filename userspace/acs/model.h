@@ -44,7 +44,7 @@ struct device {
 	uint64_t connection_requested_ms;
 	bool connection_request_waiting; /* atomic: a request for it waits in the queue, not sent yet */
 	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
-	uint64_t row_failed_commits; /* store_failed_commits() when row_hash was taken */
+	uint64_t row_failed_commits; /* store_failed_commits(store) when row_hash was taken */
 	/* in memory only (docs/interop.md) */
 	struct session *session;     /* its open CWMP session, NULL when none */
 	unsigned int probe_failures; /* attribute probes faulted or dropped in a row */

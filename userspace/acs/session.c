@@ -258,7 +258,7 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	}
 	attach(controller, exchange->connection_session, session);
 	campaign_on_inform(controller, device, batch);
-	store_batch_device(batch, device);
+	store_batch_device(controller->store, batch, device);
 	device_event(controller, device, DEVICE_EVENT_INFORM, 0, batch, "Inform %s from %s", events, exchange->address);
 	controller->metrics.informs++;
 
@@ -291,7 +291,7 @@ static void handle_transfer_complete(struct controller *controller, struct sessi
 			     transfer->fault.code, transfer->fault.string, "TransferComplete", batch);
 	log_info("TransferComplete from %s: key %s, fault %u", device->key, transfer->command_key, transfer->fault.code);
 	campaign_on_transfer_complete(controller, device, transfer, batch);
-	store_batch_device(batch, device);
+	store_batch_device(controller->store, batch, device);
 	response.version = session->version;
 	response.type = CWMP_TRANSFER_COMPLETE_RESPONSE;
 	response.id = message->id;
@@ -365,7 +365,7 @@ static void handle_response(struct controller *controller, struct session *sessi
 			campaign_on_set_parameters_done(controller, device, true, batch);
 		else if (probe_awaiting(awaited))
 			probe_on_reply(controller, session, awaited, message, batch);
-		store_batch_device(batch, device);
+		store_batch_device(controller->store, batch, device);
 		return;
 	}
 	if (probe_awaiting(awaited)) {

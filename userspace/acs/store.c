@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/log_limit.h"
 
@@ -141,6 +142,9 @@ struct store {
 	struct queued_batch *head, *tail;
 	size_t pending;
 	bool stopping;
+	/* atomic: commits that failed since open; a device row hashed before a
+	 * failure is written in full again (see store_batch_device) */
+	uint64_t failed_commits;
 };
 
 sqlite3 *store_database(struct store *store)
@@ -217,7 +221,7 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_mutex_init(&store->reader_lock, NULL);
 	pthread_cond_init(&store->wake, NULL);
-	pthread_cond_init(&store->checkpoint_wake, NULL);
+	monotonic_condition_init(&store->checkpoint_wake);
 	status = sqlite3_open_v2(path, &store->database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (status != SQLITE_OK) {
@@ -318,8 +322,7 @@ static void *checkpointer_main(void *argument)
 	while (!store->stopping) {
 		struct timespec deadline;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += 1;
+		monotonic_deadline(&deadline, 1000);
 		pthread_cond_timedwait(&store->checkpoint_wake, &store->lock, &deadline);
 		if (store->stopping)
 			break;
@@ -338,7 +341,7 @@ void store_wal_figures(struct store *store, struct store_wal_figures *figures)
 	figures->checkpoints = __atomic_load_n(&store->wal_checkpoints, __ATOMIC_RELAXED);
 	figures->forced_checkpoints = __atomic_load_n(&store->wal_forced_checkpoints, __ATOMIC_RELAXED);
 	figures->frames_written = __atomic_load_n(&store->wal_frames_written, __ATOMIC_RELAXED);
-	figures->failed_commits = store_failed_commits();
+	figures->failed_commits = store_failed_commits(store);
 }
 
 static void bind_value(sqlite3_stmt *statement, int index, const struct store_value *value)
@@ -407,13 +410,9 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 	return result;
 }
 
-/* Commits that failed since start; a device row hashed before a failure
- * is written in full again (see store_batch_device). */
-static uint64_t failed_commits;
-
-uint64_t store_failed_commits(void)
+uint64_t store_failed_commits(struct store *store)
 {
-	return __atomic_load_n(&failed_commits, __ATOMIC_ACQUIRE);
+	return store ? __atomic_load_n(&store->failed_commits, __ATOMIC_ACQUIRE) : 0;
 }
 
 static void *writer_main(void *argument)
@@ -438,7 +437,7 @@ static void *writer_main(void *argument)
 
 		result = commit_batches(store, list);
 		if (result < 0)
-			__atomic_add_fetch(&failed_commits, 1, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&store->failed_commits, 1, __ATOMIC_RELEASE);
 		for (; list; list = next) {
 			next = list->next;
 			taken++;

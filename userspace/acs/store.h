@@ -48,14 +48,16 @@ void store_batch_free(struct store_batch *batch);
 bool store_batch_empty(const struct store_batch *batch);
 /* Row snapshots (copied now, written at commit). Return 0 or -ENOMEM. */
 /* Writes the whole row when any column but the Inform bookkeeping changed
- * since the last full write, else only last_inform, inform_count,
- * last_address and last_events (cheap for periodic Informs). */
-int store_batch_device(struct store_batch *batch, struct device *device);
+ * since the last full write or a commit to store failed since then, else
+ * only last_inform, inform_count, last_address and last_events (cheap for
+ * periodic Informs). store is where the batch goes (NULL: none yet). */
+int store_batch_device(struct store *store, struct store_batch *batch, struct device *device);
 /* The hash store_batch_device compares (also set after loading). */
 uint64_t store_device_hash(const struct device *device);
-/* How many commits have failed in this process: a row hashed before a
- * failure may never have reached the database, so it is written in full. */
-uint64_t store_failed_commits(void);
+/* How many commits to store have failed since it was opened (0 for NULL): a
+ * row hashed before a failure may never have reached the database, so it is
+ * written in full. */
+uint64_t store_failed_commits(struct store *store);
 int store_batch_group(struct store_batch *batch, const struct group *group);
 int store_batch_campaign(struct store_batch *batch, const struct campaign *campaign);
 int store_batch_member(struct store_batch *batch, const struct campaign *campaign,

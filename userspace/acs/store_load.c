@@ -74,8 +74,9 @@ static int migrate_device_keys(sqlite3 *database, struct controller *controller,
 	return result;
 }
 
-static int load_devices(sqlite3 *database, struct controller *controller)
+static int load_devices(struct store *store, struct controller *controller)
 {
+	sqlite3 *database = store_database(store);
 	static const char query[] =
 		"SELECT id, key, manufacturer, oui, product_class, serial_number, hardware_version, software_version,"
 		" location, connection_request_url, file_server_url, root, last_address, last_events, last_fault_string,"
@@ -136,7 +137,7 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		else
 			policy_assign_group(controller, device);
 		device->row_hash = group ? store_device_hash(device) : 0;
-		device->row_failed_commits = store_failed_commits();
+		device->row_failed_commits = store_failed_commits(store);
 	}
 	sqlite3_finalize(statement);
 	result = status == SQLITE_DONE ? 0 : -EIO;
@@ -354,7 +355,7 @@ int store_load(struct store *store, struct controller *controller)
 	int result = load_groups(database, controller);
 
 	if (result == 0)
-		result = load_devices(database, controller);
+		result = load_devices(store, controller);
 	if (result == 0)
 		result = load_fault_counts_and_events(database, controller);
 	if (result == 0)

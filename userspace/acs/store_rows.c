@@ -115,9 +115,9 @@ uint64_t store_device_hash(const struct device *device)
 	return hash ? hash : 1;
 }
 
-int store_batch_device(struct store_batch *batch, struct device *device)
+int store_batch_device(struct store *store, struct store_batch *batch, struct device *device)
 {
-	uint64_t hash = store_device_hash(device), failed_commits = store_failed_commits();
+	uint64_t hash = store_device_hash(device), failed_commits = store_failed_commits(store);
 	struct store_operation *operation;
 	bool unchanged = hash == device->row_hash && failed_commits == device->row_failed_commits;
 

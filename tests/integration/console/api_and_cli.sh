@@ -9,17 +9,15 @@
 # exits 4 and its lines carry timestamps.
 # timeout: 150
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 start_origin
-make_image fw.bin 1048576
-make_image fw2.bin 1048576
-start_acs acs "[campaign]" "tick = 100ms" "fanout = 4" "max-attempts = 2" "[connection_request]" "retry-interval = 1s" \
-  || { not_ok "acs starts"; finish; }
+make_image "$TEST_DIR/origin" fw.bin 1048576
+make_image "$TEST_DIR/origin" fw2.bin 1048576
+start_acs acs "[campaign]" "tick = 100ms" "fanout = 4" "max-attempts = 2" "[connection_request]" "retry-interval = 1s"
 start_swarm swarm --devices 12 --groups 1 --file-server-ratio 0.25 --fault-devices 5 --slow-devices 8,9,10,11 \
   --slow-rate 128K --concurrency 8 --periodic 20
-ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" "$@"; }
-wait_until 30 bash -c "test \"\$(curl -s '$API_URL/api/devices' | jq .total)\" = 12" && ok "12 devices registered" \
+ctl() { "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" "$@"; }
+wait_until 30 bash -c "test \"\$(curl -s '$ACS_API_URL/api/devices' | jq .total)\" = 12" && ok "12 devices registered" \
   || not_ok "12 devices registered"
 
 # ---- device lists: sorted, searched, filtered -----------------------------------------------
@@ -30,10 +28,10 @@ occupancies=$(api GET '/api/devices?sort=occupancy' | jq -r '.devices[].cpu_occu
 check_equal "sort=occupancy orders by CPU occupancy" "$(sort -n <<<"$occupancies")" "$occupancies"
 check_equal "q finds a device by a piece of its serial" "C4C4DE-SwarmGW-SWARM000007" \
   "$(api GET '/api/devices?q=rm000007' | jq -r '[.devices[].key] | join(",")')"
-check_equal "a bad sort field is refused" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/api/devices?sort=colour")"
+check_equal "a bad sort field is refused" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$ACS_API_URL/api/devices?sort=colour")"
 check_equal "cascadectl devices sorts by key" "$(sort <<<"$keys" | head -3)" \
   "$(ctl devices | awk 'NR > 1 && NR <= 4 { print $1 }')"
-check "cascadectl devices has a FAULT column" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' devices | head -1 | grep -q 'FAULT (OPEN)'"
+check "cascadectl devices has a FAULT column" bash -c "'$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' devices | head -1 | grep -q 'FAULT (OPEN)'"
 
 # ---- elections explained ------------------------------------------------------------------
 groups=$(api GET /api/groups)
@@ -68,7 +66,7 @@ check_equal "cascadectl devices --fault any shows it, with its code and count" "
   "$(ctl devices --fault any --search swarm00000 | awk 'NR == 2 { print $1, $(NF - 1), $NF }')"
 check_equal "cascadectl devices --state failed finds the same one" C4C4DE-SwarmGW-SWARM000005 \
   "$(ctl --json devices --state failed | jq -r '[.devices[].key] | join(",")')"
-check "cascadectl faults lists them" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' faults --campaign 1 | grep -c '$faulty.*9010' | grep -qx 2"
+check "cascadectl faults lists them" bash -c "'$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' faults --campaign 1 | grep -c '$faulty.*9010' | grep -qx 2"
 device=$(api GET "/api/devices/$faulty_id")
 check "the device's timeline holds its Informs, RPCs, transfers and faults" \
   test "$(jq '[.events[].kind] | unique | join(",")' <<<"$device")" = '"fault,inform,rpc,transfer"'
@@ -82,12 +80,12 @@ check "report: a makespan from start to end" test "$(jq '.makespan_ms == (.finis
 csv=$(ctl campaign report 1 --csv)
 check_equal "report --csv: a header, one group, a total" 3 "$(wc -l <<<"$csv")"
 check "report --csv: the total row" grep -qx 'total,,12,11,1,0,0,1,1048576,10,,,' <<<"$csv"
-check "report (text) names the makespan" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' campaign report 1 | grep -q '^makespan   [0-9.]* s'"
+check "report (text) names the makespan" bash -c "'$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' campaign report 1 | grep -q '^makespan   [0-9.]* s'"
 
 first=$(jq -r '.faults[1].id' <<<"$faults")
 check_equal "clear one fault by id" '{"cleared":1}' "$(api POST /api/faults/clear "{\"id\": $first}")"
 check_equal "clear without saying which is refused" 400 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{}' "$API_URL/api/faults/clear")"
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{}' "$ACS_API_URL/api/faults/clear")"
 check_equal "the cleared one is listed as cleared" "$first" "$(api GET '/api/faults?cleared=cleared' | jq -r '.faults[0].id')"
 output=$(ctl faults retry --device "$faulty")
 check_equal "cascadectl faults retry sends the failed device again" "1 devices retried, 1 faults cleared" "$output"
@@ -96,7 +94,7 @@ check_equal "it fails again (its downloads always fault): campaign 1 done, 1 fai
   "$(api GET /api/campaigns/1 | jq -r '"\(.state) \(.counts.failed)"')"
 check_equal "two new open faults" 2 "$(api GET "/api/faults?device=$faulty_id" | jq .total)"
 check_equal "retrying a device that has not failed is refused" 409 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"device": "C4C4DE-SwarmGW-SWARM000007"}' "$API_URL/api/faults/retry")"
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"device": "C4C4DE-SwarmGW-SWARM000007"}' "$ACS_API_URL/api/faults/retry")"
 check_equal "cascadectl faults clear --code clears them" "2 faults cleared" "$(ctl faults clear --code 9010)"
 check_equal "no device has an open fault now" 0 "$(api GET '/api/devices?fault=any' | jq .total)"
 

@@ -9,7 +9,6 @@
 # $CASCADE_BUILD/console-screenshots/ (docs/images/ keeps a copy of each).
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 for program in /usr/bin/chromium /usr/bin/chromedriver; do
   [ -x "$program" ] || { not_ok "$program is installed (tools/deps/console.list)"; finish; }
@@ -18,20 +17,20 @@ done
 
 echo "console-t0ken-$$" >"$TEST_DIR/token"
 start_origin
-make_image fw-2.0.bin 1048576
+make_image "$TEST_DIR/origin" fw-2.0.bin 1048576
 first_sha256=$IMAGE_SHA256
-make_image fw-2.1.bin 1048576
+make_image "$TEST_DIR/origin" fw-2.1.bin 1048576
 ACS_EXTRA_ARGS="--api-token-file $TEST_DIR/token" start_acs acs "[campaign]" "tick = 100ms" "fanout = 4" \
-  "max-attempts = 2" "[connection_request]" "retry-interval = 1s" || { not_ok "acs starts"; finish; }
+  "max-attempts = 2" "[connection_request]" "retry-interval = 1s"
 start_swarm swarm --devices 12 --groups 2 --file-server-ratio 0.34 --fault-devices 5 --periodic 30 --concurrency 8
-ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" --token-file "$TEST_DIR/token" "$@"; }
-wait_until 30 bash -c "test \"\$('$CASCADE_BIN/cascadectl' --api '$API_URL' --token-file '$TEST_DIR/token' --json devices | jq .total)\" = 12" \
+ctl() { "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --token-file "$TEST_DIR/token" "$@"; }
+wait_until 30 bash -c "test \"\$('$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' --token-file '$TEST_DIR/token' --json devices | jq .total)\" = 12" \
   && ok "12 devices registered" || not_ok "12 devices registered"
 
 screenshots="$CASCADE_BUILD/console-screenshots"
 rm -rf "$screenshots"
 mkdir -p "$screenshots"
-CONSOLE_URL="$API_URL" TOKEN="console-t0ken-$$" \
+CONSOLE_URL="$ACS_API_URL" TOKEN="console-t0ken-$$" \
   IMAGE_NAME=fw-2.0.bin IMAGE_SIZE=1048576 IMAGE_SHA256=$first_sha256 ORIGIN_IMAGE_URL="$ORIGIN_URL/fw-2.0.bin" \
   SECOND_IMAGE_NAME=fw-2.1.bin SECOND_IMAGE_SIZE=1048576 SECOND_IMAGE_SHA256=$IMAGE_SHA256 \
   SECOND_ORIGIN_IMAGE_URL="$ORIGIN_URL/fw-2.1.bin" STOP_FLEET="kill -TERM ${DAEMON_PID[swarm]}" \

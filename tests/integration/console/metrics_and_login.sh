@@ -15,23 +15,22 @@
 #     changes from another site's page.
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 command -v promtool >/dev/null || { not_ok "promtool is installed (tools/deps/console.list)"; finish; }
 token="metrics-t0ken-$$"
 echo "$token" >"$TEST_DIR/token"
 metrics_port=$(free_port)
 ACS_EXTRA_ARGS="--api-token-file $TEST_DIR/token --metrics 127.0.0.1:$metrics_port" start_acs acs \
-  "request-timeout = 1s" "connection-timeout = 3s" "[campaign]" "tick = 100ms" || { not_ok "acs starts"; finish; }
+  "request-timeout = 1s" "connection-timeout = 3s" "[campaign]" "tick = 100ms"
 wait_for_port "$metrics_port" 10 || not_ok "the metrics listener listens"
 bearer=(-H "Authorization: Bearer $token")
 start_origin
-make_image fw.bin 65536
+make_image "$TEST_DIR/origin" fw.bin 65536
 start_swarm swarm --devices 6 --groups 2 --file-server-ratio 0.5 --concurrency 4 --exit-after-bootstrap
-wait_until 30 bash -c "test \"\$(curl -s -H 'Authorization: Bearer $token' '$API_URL/api/devices' | jq .total)\" = 6" \
+wait_until 30 bash -c "test \"\$(curl -s -H 'Authorization: Bearer $token' '$ACS_API_URL/api/devices' | jq .total)\" = 6" \
   && ok "6 devices registered" || not_ok "6 devices registered"
 curl -s "${bearer[@]}" -H 'Content-Type: application/json' --data "{\"image\":\"fw.bin\",\"origin_url\":\"$ORIGIN_URL/fw.bin\",\"size\":65536,\"sha256\":\"$IMAGE_SHA256\"}" \
-  "$API_URL/api/campaigns" >/dev/null
+  "$ACS_API_URL/api/campaigns" >/dev/null
 
 # ---- /metrics ---------------------------------------------------------------------------
 curl -s "http://127.0.0.1:$metrics_port/metrics" >"$TEST_DIR/metrics.txt"
@@ -48,12 +47,12 @@ for name in process_cpu_seconds_total process_resident_memory_bytes process_open
 done
 check_equal "the metrics listener serves nothing else" 404 \
   "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/api/devices")"
-check_equal "the API port wants the token for /metrics" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/metrics")"
-check "... and serves it with the token" bash -c "curl -s -H 'Authorization: Bearer $token' '$API_URL/metrics' | promtool check metrics"
+check_equal "the API port wants the token for /metrics" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$ACS_API_URL/metrics")"
+check "... and serves it with the token" bash -c "curl -s -H 'Authorization: Bearer $token' '$ACS_API_URL/metrics' | promtool check metrics"
 check "no EXTERNAL_LOGGER warning at start" bash -c "! grep -q 'EXTERNAL_LOGGER is not the first option' '$TEST_DIR/acs.log'"
 
 # ---- an idle keep-alive connection is no slow client ---------------------------------------
-idle_result=$(/usr/bin/python3 - "$ACS_PORTS_CWMP" <<'PY'
+idle_result=$(/usr/bin/python3 - "$ACS_CWMP_PORT" <<'PY'
 import socket, sys, time
 connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 connection.sendall(b"POST / HTTP/1.1\r\nHost: acs\r\nContent-Length: 0\r\n\r\n")
@@ -79,48 +78,47 @@ check_equal "and it is not counted as a slow client" 0 "$slow"
 check "nor logged as one" bash -c "! grep -q 'slow client' '$TEST_DIR/acs.log'"
 
 # ---- the console's login, session cookie and CSRF checks ---------------------------------------
-page_headers=$(curl -s -D - -o "$TEST_DIR/index.html" "$API_URL/")
+page_headers=$(curl -s -D - -o "$TEST_DIR/index.html" "$ACS_API_URL/")
 check "GET / serves the console without credentials" grep -q '<title>cascade console</title>' "$TEST_DIR/index.html"
 check "... with a Content-Security-Policy that allows this server only" \
   grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" <<<"$page_headers"
-check_equal "the console's script is served" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$API_URL/console/console.js")"
+check_equal "the console's script is served" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$ACS_API_URL/console/console.js")"
 check_equal "/api/session says a token is needed and nobody is logged in" "true false" \
-  "$(curl -s "$API_URL/api/session" | jq -r '"\(.token_required) \(.authenticated)"')"
+  "$(curl -s "$ACS_API_URL/api/session" | jq -r '"\(.token_required) \(.authenticated)"')"
 check_equal "a wrong token does not log in" 401 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"token":"nope"}' "$API_URL/api/login")"
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"token":"nope"}' "$ACS_API_URL/api/login")"
 check_equal "a login from another site's page is refused" 403 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' --data "{\"token\":\"$token\"}" "$API_URL/api/login")"
-login=$(curl -s -D "$TEST_DIR/login.headers" -H "Origin: $API_URL" --data "{\"token\":\"$token\"}" "$API_URL/api/login")
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' --data "{\"token\":\"$token\"}" "$ACS_API_URL/api/login")"
+login=$(curl -s -D "$TEST_DIR/login.headers" -H "Origin: $ACS_API_URL" --data "{\"token\":\"$token\"}" "$ACS_API_URL/api/login")
 csrf=$(jq -r .csrf <<<"$login")
 cookie_line=$(grep -i '^set-cookie: cascade_console=' "$TEST_DIR/login.headers" | tr -d '\r')
 check "the login sets an HttpOnly, SameSite=Strict session cookie" \
   bash -c "grep -q 'HttpOnly' <<<'$cookie_line' && grep -q 'SameSite=Strict' <<<'$cookie_line'"
 cookie=$(sed -E 's/^[^:]*: (cascade_console=[0-9a-f]+).*/\1/I' <<<"$cookie_line")
 check "the login answers a CSRF token" test "${#csrf}" = 32
-check_equal "with the cookie, reads work" 6 "$(curl -s -b "$cookie" "$API_URL/api/devices" | jq .total)"
-check_equal "with the cookie, /api/session gives the same CSRF token" "$csrf" "$(curl -s -b "$cookie" "$API_URL/api/session" | jq -r .csrf)"
-post() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"all": true}' "$@" "$API_URL/api/faults/clear"; }
-check_equal "a change with the cookie but no CSRF token is refused" 403 "$(post -b "$cookie" -H "Origin: $API_URL")"
-check_equal "... with a wrong CSRF token too" 403 "$(post -b "$cookie" -H "Origin: $API_URL" -H 'X-CSRF-Token: 0123456789abcdef0123456789abcdef')"
+check_equal "with the cookie, reads work" 6 "$(curl -s -b "$cookie" "$ACS_API_URL/api/devices" | jq .total)"
+check_equal "with the cookie, /api/session gives the same CSRF token" "$csrf" "$(curl -s -b "$cookie" "$ACS_API_URL/api/session" | jq -r .csrf)"
+post() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{"all": true}' "$@" "$ACS_API_URL/api/faults/clear"; }
+check_equal "a change with the cookie but no CSRF token is refused" 403 "$(post -b "$cookie" -H "Origin: $ACS_API_URL")"
+check_equal "... with a wrong CSRF token too" 403 "$(post -b "$cookie" -H "Origin: $ACS_API_URL" -H 'X-CSRF-Token: 0123456789abcdef0123456789abcdef')"
 check_equal "... and with the token from another site's page" 403 "$(post -b "$cookie" -H 'Origin: http://evil.example' -H "X-CSRF-Token: $csrf")"
-check_equal "the console's own change passes" 200 "$(post -b "$cookie" -H "Origin: $API_URL" -H "X-CSRF-Token: $csrf")"
+check_equal "the console's own change passes" 200 "$(post -b "$cookie" -H "Origin: $ACS_API_URL" -H "X-CSRF-Token: $csrf")"
 check_equal "the bearer token needs no CSRF token (cascadectl, scripts)" 200 "$(post "${bearer[@]}")"
-check_equal "logout" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H "Origin: $API_URL" -H "X-CSRF-Token: $csrf" -X POST "$API_URL/api/logout")"
-check_equal "the session is gone after logout" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" "$API_URL/api/devices")"
+check_equal "logout" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H "Origin: $ACS_API_URL" -H "X-CSRF-Token: $csrf" -X POST "$ACS_API_URL/api/logout")"
+check_equal "the session is gone after logout" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" "$ACS_API_URL/api/devices")"
 failures=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^cascade_acs_auth_blocked_addresses_total/ { print $2 }')
 check_equal "a wrong login alone blocks nobody" 0 "$failures"
 stop_daemon swarm
 stop_daemon acs && ok "cascade-acs stops cleanly"
 
 # ---- an API without a token: changes from another site's page are refused -----------------------------
-ACS_PORTS_API=$(free_port) ACS_PORTS_CWMP=$(free_port)
-start_acs open || { not_ok "an open acs starts"; finish; }
-check_equal "/api/session: no token needed" "false true" "$(curl -s "$API_URL/api/session" | jq -r '"\(.token_required) \(.authenticated)"')"
+start_acs open
+check_equal "/api/session: no token needed" "false true" "$(curl -s "$ACS_API_URL/api/session" | jq -r '"\(.token_required) \(.authenticated)"')"
 check_equal "a change from another site's page is refused" 403 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' -H 'Content-Type: text/plain' --data '{"all":true}' "$API_URL/api/faults/clear")"
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' -H 'Content-Type: text/plain' --data '{"all":true}' "$ACS_API_URL/api/faults/clear")"
 check_equal "... so is one its browser marks cross-site" 403 \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Sec-Fetch-Site: cross-site' --data '{"all":true}' "$API_URL/api/faults/clear")"
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Sec-Fetch-Site: cross-site' --data '{"all":true}' "$ACS_API_URL/api/faults/clear")"
 check_equal "a script's change (no Origin) passes" 200 \
-  "$(curl -s -o /dev/null -w '%{http_code}' --data '{"all":true}' "$API_URL/api/faults/clear")"
+  "$(curl -s -o /dev/null -w '%{http_code}' --data '{"all":true}' "$ACS_API_URL/api/faults/clear")"
 stop_daemon open && ok "the open cascade-acs stops cleanly"
 finish

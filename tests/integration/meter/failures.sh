@@ -10,7 +10,6 @@
 # test_errors covers that message.)
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/meter_lib.bash"
 require_root
 
 make_topology || { not_ok "test namespaces are set up"; finish; }

@@ -501,47 +501,32 @@ static void test_validation(void **state)
 	assert_int_equal(campaign->state, CAMPAIGN_DONE);
 }
 
-/* Removes a test database with its WAL and shared-memory files. */
-static void remove_database(const char *path)
-{
-	char wal[64], shm[64];
-
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
-}
-
 static void test_store_round_trip(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct controller reloaded;
 	struct campaign *campaign;
 	struct store *store;
 	struct cwmp_transfer_complete transfer = { "k", { 9010, "Download failure" }, "a", "b" };
-	int fd = mkstemp(path);
 
-	close(fd);
 	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
 	assert_non_null(campaign);
 	free(campaign->pieces_sha256);
 	campaign->pieces_sha256 = strdup(PIECES);
 	store_batch_campaign(fixture->batch, campaign);
 	for (int i = 0; i < 8; i++)
-		store_batch_device(fixture->batch, fixture->devices[i]);
+		store_batch_device(NULL, fixture->batch, fixture->devices[i]);
 	store_batch_group(fixture->batch, fixture->devices[0]->group);
 	store_batch_fault(fixture->batch, 1, 1, 9010, "Download failure", "Download");
 	store_batch_transfer(fixture->batch, 1, &transfer);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	store_submit(store, fixture->batch, NULL, NULL);
 	fixture->batch = store_batch_new();
 	store_close(store);
 
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_int_equal(reloaded.device_count, 8);
 	assert_int_equal(reloaded.group_count, 1);
@@ -558,7 +543,6 @@ static void test_store_round_trip(void **state)
 	assert_ptr_equal(device_by_id(&reloaded, 4)->member->group->campaign, reloaded.campaigns[0]);
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 static void record_result(void *argument, int result)
@@ -573,25 +557,22 @@ static void record_result(void *argument, int result)
 static void test_store_stop_refuses_late_batches(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
-	int fd = mkstemp(path), queued = 1, late = 1;
+	int queued = 1, late = 1;
 	struct store *store;
 
-	close(fd);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
-	store_batch_device(fixture->batch, fixture->devices[0]);
+	store_batch_device(store, fixture->batch, fixture->devices[0]);
 	store_submit(store, fixture->batch, record_result, &queued);
 	store_stop(store);
 	assert_int_equal(queued, 0);
 	fixture->batch = store_batch_new();
-	store_batch_device(fixture->batch, fixture->devices[1]);
+	store_batch_device(store, fixture->batch, fixture->devices[1]);
 	store_submit(store, fixture->batch, record_result, &late);
 	fixture->batch = store_batch_new();
 	assert_int_equal(late, -ESHUTDOWN);
 	assert_int_equal(store_pending(store), 0);
 	store_close(store);
-	remove_database(path);
 }
 
 /* Waits (bounded) for a submitted batch's commit result. */
@@ -616,43 +597,39 @@ static int submit_and_wait(struct store *store, struct store_batch *batch)
 static void test_failed_commit_rewrites_device_row(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct device *device = fixture->devices[2];
 	struct controller reloaded;
 	struct store *store;
 	struct store_batch *batch;
 	sqlite3 *other;
-	int fd = mkstemp(path);
 
-	close(fd);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	/* the device reports a new software version, but the commit fails */
 	free(device->software_version);
 	device->software_version = strdup("2.0");
-	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_open(database, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_true(submit_and_wait(store, batch) < 0);
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(other);
 	/* its next (periodic) Inform: same columns as the failed batch */
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	store_close(store);
 
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_string_equal(device_by_id(&reloaded, device->id)->software_version, "2.0");
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 
@@ -724,15 +701,12 @@ static void test_piece_list_digest(void **state)
 static void test_old_database_gains_new_campaign_columns(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct controller reloaded;
 	struct store *store;
-	sqlite3 *database;
-	int fd = mkstemp(path);
+	sqlite3 *old;
 
-	close(fd);
-	assert_int_equal(sqlite3_open(path, &database), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(database,
+	assert_int_equal(sqlite3_open(database, &old), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(old,
 				      "CREATE TABLE campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 				      " sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER,"
 				      " state INTEGER, created_at INTEGER, masters_queued_ms INTEGER);"
@@ -740,16 +714,15 @@ static void test_old_database_gains_new_campaign_columns(void **state)
 				      " 8, 2, 0, 0);",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	sqlite3_close(database);
+	sqlite3_close(old);
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_int_equal(reloaded.campaign_count, 1);
 	assert_string_equal(reloaded.campaigns[0]->pieces_sha256, "");
 	assert_string_equal(reloaded.campaigns[0]->signature, "");
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 int main(void)
@@ -769,10 +742,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_campaign_keeps_sitting_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_piece_list_digest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_database_gains_new_campaign_columns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_database_gains_new_campaign_columns, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_store_round_trip, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, database_setup,
+						database_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

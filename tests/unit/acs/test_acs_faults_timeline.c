@@ -48,23 +48,11 @@ static void count_visit(uint32_t device_id, uint32_t count, void *context)
 		counts[device_id] = count;
 }
 
-static void remove_database(const char *path)
-{
-	char other[64];
-
-	unlink(path);
-	snprintf(other, sizeof(other), "%s-wal", path);
-	unlink(other);
-	snprintf(other, sizeof(other), "%s-shm", path);
-	unlink(other);
-}
-
 static void test_faults_and_timeline(void **state)
 {
 	struct fixture *fixture = *state;
 	struct controller *controller = &fixture->controller;
 	struct device *one = fixture->devices[1], *two = fixture->devices[2];
-	char path[] = "/tmp/cascade-acs-faults-XXXXXX";
 	struct fault_filter filter = { 0 };
 	struct controller reloaded;
 	uint32_t counts[8] = { 0 };
@@ -72,14 +60,12 @@ static void test_faults_and_timeline(void **state)
 	struct store *store;
 	json_t *rows;
 	size_t total;
-	int fd = mkstemp(path);
 
-	close(fd);
 	controller->config.device_events = 3;
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	for (int i = 0; i < 8; i++)
-		store_batch_device(fixture->batch, fixture->devices[i]);
+		store_batch_device(store, fixture->batch, fixture->devices[i]);
 	fault_record(controller, one, 4, 9010, "Download failure", "TransferComplete", fixture->batch);
 	fault_record(controller, one, 0, 9005, "Invalid parameter name", "GetParameterValues", fixture->batch);
 	fault_record(controller, two, 4, 9010, "Download failure", "TransferComplete", fixture->batch);
@@ -130,7 +116,7 @@ static void test_faults_and_timeline(void **state)
 
 	/* a restart counts the open faults and continues each timeline */
 	controller_init(&reloaded, &controller->config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_int_equal(device_by_id(&reloaded, one->id)->open_faults, 1);
 	assert_int_equal(device_by_id(&reloaded, two->id)->open_faults, 0);
@@ -138,7 +124,6 @@ static void test_faults_and_timeline(void **state)
 	assert_true(device_by_id(&reloaded, two->id)->event_sequence == 1);
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 /* Timeline rows never hold a reply back; every other row does. */
@@ -150,7 +135,7 @@ static void test_events_need_no_wait(void **state)
 	device_event(&fixture->controller, fixture->devices[0], DEVICE_EVENT_RPC, 0, fixture->batch, "Download");
 	assert_false(store_batch_empty(fixture->batch));
 	assert_false(store_batch_must_wait(fixture->batch));
-	store_batch_device(fixture->batch, fixture->devices[0]);
+	store_batch_device(NULL, fixture->batch, fixture->devices[0]);
 	assert_true(store_batch_must_wait(fixture->batch));
 	fixture->controller.config.device_events = 0; /* off: nothing is written */
 	store_batch_free(fixture->batch);
@@ -162,7 +147,7 @@ static void test_events_need_no_wait(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_faults_and_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faults_and_timeline, database_setup, database_teardown),
 		cmocka_unit_test_setup_teardown(test_events_need_no_wait, setup, teardown),
 	};
 

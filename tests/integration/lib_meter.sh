@@ -1,4 +1,4 @@
-# Helpers for the eBPF meters' integration tests (source after ../lib.sh).
+# The eBPF meters' tests: a two-namespace topology; sourced by lib.sh.
 #
 # make_topology: two network namespaces joined by a veth pair, owned by this
 # test and removed at exit even on failure:

@@ -1,7 +1,7 @@
 /* A bump allocator that owns every string and array of a decoded CWMP
  * message, so the whole message is freed in one call. Internal to the codec. */
-#ifndef CASCADE_CWMP_ARENA_H
-#define CASCADE_CWMP_ARENA_H
+#ifndef CASCADE_CWMP_ARENA_INTERNAL_H
+#define CASCADE_CWMP_ARENA_INTERNAL_H
 
 #include <stddef.h>
 

@@ -8,7 +8,8 @@
 #   NAME_LDLIBS   system libraries it needs
 # Unit tests in tests/unit/NAME/test_*.c link against libNAME.a and its uses.
 #
-# Targets: all (default), test, asan, bench, demo, fuzz, mutants, install, clean.
+# Targets: all (default), test, asan, bench, demo, fuzz, mutants, clean; install,
+# install-tools, uninstall and deb in packaging/install.mk.
 # make BUILD=dir SANITIZE=1 builds with ASan+UBSan into another folder.
 
 BUILD    ?= build
@@ -39,7 +40,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD)/include -Ibp
 COMPONENTS :=
 include $(sort $(wildcard userspace/*/*.mk tools/*/*.mk))
 
-.PHONY: all test unit-tests asan bench demo fuzz mutants install clean deps
+.PHONY: all test unit-tests asan bench demo fuzz mutants clean deps
 all:
 
 # ---- BPF: vmlinux.h -> object -> skeleton --------------------------------
@@ -144,11 +145,8 @@ fuzz: deps
 mutants: deps
 	tests/mutants/run
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cascade
-	install -m 0755 $(BINARIES) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(BPF_OBJECTS) $(DESTDIR)$(PREFIX)/share/cascade/
-	cp -r docs $(DESTDIR)$(PREFIX)/share/cascade/
-
 clean:
 	rm -rf $(BUILD) build build-asan build-fuzz
+
+# install, install-tools, uninstall, deb
+include packaging/install.mk

@@ -15,7 +15,6 @@
 # Needs root; builds nothing: run make first.
 set -u
 source "$(dirname "$0")/../integration/lib.sh"
-source "$(dirname "$0")/../integration/meter/meter_lib.bash"
 
 downloads=1000 size=4194304 rounds=6 caps="10mbit 50mbit 200mbit"
 while [ $# -gt 0 ]; do

@@ -24,7 +24,6 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export CASCADE_BUILD=${CASCADE_BUILD:-$root/build}
 source "$root/tests/integration/lib.sh"
-source "$root/tests/integration/relay/relay_lib.bash"
 
 children=${BENCH_RELAY_CHILDREN:-6}
 size_text=${BENCH_RELAY_IMAGE_SIZE:-16M}
@@ -33,10 +32,11 @@ piece=${BENCH_RELAY_PIECE_SIZE:-262144}
 rate=${BENCH_RELAY_RATE:-4000000}
 bad_piece=5
 
-make_relay_image "$TEST_DIR/origin" fw.bin "$size" "$piece"
+make_image "$TEST_DIR/origin" fw.bin "$size"
+image_pieces "$piece"
 start_relay_acs
-start_source origin "$TEST_DIR/origin" --origin --piece-size "$piece"
-origin=$SOURCE_URL
+start_master origin --images "$TEST_DIR/origin" --threads 2 --origin --piece-size "$piece"
+origin=${MASTER_URL[origin]}
 
 # received SERIAL_PREFIX NAME: bytes NAME's agent received over its downloads.
 received() { grep -o "download [a-z0-9-]*: [0-9]* bytes received" "$TEST_DIR/$1.log" | awk '{sum += $3} END {print sum + 0}'; }
@@ -49,7 +49,7 @@ report() {   # report SCENARIO NAMES...: one line per scenario
     total=$((total + extra)); count=$((count + 1))
     [ "$extra" -gt "$worst" ] && worst=$extra
     [ "$extra" -gt "$piece" ] && over=$((over + 1))
-    if ! cmp -s "$IMAGE" "$TEST_DIR/$name/images/fw.bin" && ! cmp -s "$IMAGE" "$TEST_DIR/$name-images/fw.bin"; then
+    if ! cmp -s "$IMAGE_PATH" "$TEST_DIR/$name/images/fw.bin" && ! cmp -s "$IMAGE_PATH" "$TEST_DIR/$name-images/fw.bin"; then
       echo "  $name: NO VERIFIED IMAGE"; over=$((over + 1))
     fi
   done
@@ -60,11 +60,11 @@ report() {   # report SCENARIO NAMES...: one line per scenario
 
 # ---- killed: a mid-tree relay dies at 50% -------------------------------------------------
 mkdir -p "$TEST_DIR/relay-images"
-start_source relay-master "$TEST_DIR/relay-images"
-relay=$SOURCE_URL
-start_device relay R0 --file-server-url "$relay" --image-dir "$TEST_DIR/relay-images" --download-rate-limit "$rate"
+start_master relay-master --images "$TEST_DIR/relay-images" --threads 2
+relay=${MASTER_URL[relay-master]}
+start_relay_device relay R0 --file-server-url "$relay" --image-dir "$TEST_DIR/relay-images" --download-rate-limit "$rate"
 names=()
-for i in $(seq 1 "$children"); do start_device "k$i" "K$i"; names+=("k$i"); done
+for i in $(seq 1 "$children"); do start_relay_device "k$i" "K$i"; names+=("k$i"); done
 send_download relay R0 r0 "$origin/images/fw.bin"
 wait_until 15 relay_field_is "$relay" '.receiving[0].announced' true
 for i in $(seq 1 "$children"); do send_download "k$i" "K$i" "k$i-1" "$relay/images/fw.bin"; done
@@ -86,24 +86,24 @@ report "mid-tree relay killed at 50%: its children" "${names[@]}"
 
 # ---- corrupt: a source serves one bad piece ------------------------------------------------
 mkdir -p "$TEST_DIR/bad"
-python3 "$RELAY_LIB_DIR/pieces.py" list "$IMAGE" "$piece" >"$TEST_DIR/bad/fw.bin.pieces"
-python3 - "$IMAGE" "$TEST_DIR/bad/fw.bin" $((bad_piece * piece + 1000)) <<'PY'
+python3 "$INTEGRATION_DIR/relay/pieces.py" list "$IMAGE_PATH" "$piece" >"$TEST_DIR/bad/fw.bin.pieces"
+python3 - "$IMAGE_PATH" "$TEST_DIR/bad/fw.bin" $((bad_piece * piece + 1000)) <<'PY'
 import sys
 data = bytearray(open(sys.argv[1], "rb").read())
 data[int(sys.argv[3])] ^= 0xFF
 open(sys.argv[2], "wb").write(data)
 PY
-start_daemon bad-source python3 "$RELAY_LIB_DIR/lying_source.py" --list "$TEST_DIR/bad/fw.bin.pieces" \
+start_daemon bad-source python3 "$INTEGRATION_DIR/relay/lying_source.py" --list "$TEST_DIR/bad/fw.bin.pieces" \
   --file "$TEST_DIR/bad/fw.bin" --name fw.bin --port-file "$TEST_DIR/bad.port" --log "$TEST_DIR/bad.jsonl"
 wait_until 10 test -s "$TEST_DIR/bad.port"
 bad="http://127.0.0.1:$(cat "$TEST_DIR/bad.port")"
 mkdir -p "$TEST_DIR/relay2-images"
-start_source relay2-master "$TEST_DIR/relay2-images"
-relay2=$SOURCE_URL
-start_device relay2 R2 --file-server-url "$relay2" --image-dir "$TEST_DIR/relay2-images" --download-rate-limit "$rate"
+start_master relay2-master --images "$TEST_DIR/relay2-images" --threads 2
+relay2=${MASTER_URL[relay2-master]}
+start_relay_device relay2 R2 --file-server-url "$relay2" --image-dir "$TEST_DIR/relay2-images" --download-rate-limit "$rate"
 direct=(); behind=()
-for i in $(seq 1 "$children"); do start_device "d$i" "D$i"; direct+=("d$i"); done
-for i in $(seq 1 "$children"); do start_device "b$i" "B$i"; behind+=("b$i"); done
+for i in $(seq 1 "$children"); do start_relay_device "d$i" "D$i"; direct+=("d$i"); done
+for i in $(seq 1 "$children"); do start_relay_device "b$i" "B$i"; behind+=("b$i"); done
 send_download relay2 R2 r2-1 "$bad/images/fw.bin"
 wait_until 15 relay_field_is "$relay2" '.receiving[0].announced' true
 for i in $(seq 1 "$children"); do

@@ -84,11 +84,12 @@ mkdir -p "$(dirname "$out")" "$(dirname "$plot")" "$series_dir"
 : >"$out"
 work=$(mktemp -d /tmp/cascade-bench-rollout.XXXXXX)
 pin=/sys/fs/bpf/cascade-bench-$$
-ROLLOUT_DIR=$work
-ROLLOUT_METER=off
-source "$root/tools/demo/rollout-lib.bash"
+TEST_DIR=$work
+source "$root/tests/integration/lib.sh"
+# A part that does not start fails the run it belongs to, not the benchmark.
+start_failed() { echo "  $1 did not start: $(tail -n 3 "$TEST_DIR/$1.log" 2>/dev/null)" >&2; }
 cleanup() {
-  rollout_stop_all
+  stop_all_daemons
   "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" detach --unpin >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -107,15 +108,14 @@ run_one() {
   local mode=$1 devices=$2 groups=$3 size=$4 uplink=$5 origin=$6 limit=$7 label=$8
   local slaves=$devices masters=0 id t0 now state done_count series swarm_flags=() master_flags=() group
   local piece=$(( size / pieces < 4096 ? 4096 : size / pieces )) sources
-  ROLLOUT_DIR=$work/$label
-  mkdir -p "$ROLLOUT_DIR"
+  TEST_DIR=$work/$label
+  mkdir -p "$TEST_DIR"
   series=$series_dir/$label.dat
-  ROLLOUT_ACS_CWMP_PORT=0 ROLLOUT_ACS_API_PORT=0
-  MASTER_URL=()
-  rollout_make_image fw.bin "$size"
-  rollout_start_origin --piece-size "$piece" || return 1
-  ORIGIN_URL="$ORIGIN_BASE/images/fw.bin?group=$origin_group"
-  rollout_start_acs "fanout = $fanout" "relay-warmup = 300ms" "source-poll-interval = 2s" || return 1
+  MASTER_URL=() PORT=() ORIGIN_BASE=""
+  make_image "$TEST_DIR/origin" fw.bin "$size"
+  start_origin --piece-size "$piece" || return 1
+  IMAGE_URL="$ORIGIN_BASE/images/fw.bin?group=$origin_group"
+  start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = $fanout" "relay-warmup = 300ms" "source-poll-interval = 2s" || return 1
   if [ "$uplink" -gt 0 ]; then
     cap set "$origin_group" "${origin}b/s" || { echo "  cannot cap the origin"; return 1; }
     swarm_flags+=(--download-rate "$uplink")
@@ -124,7 +124,7 @@ run_one() {
   if [ "$mode" != direct ]; then
     masters=$groups
     slaves=$((devices - groups))
-    rollout_start_masters "$groups" --bandwidth "$(( (uplink ? uplink : uplink_nominal) * 8 / 1000 ))" \
+    start_master_devices "$groups" --bandwidth "$(( (uplink ? uplink : uplink_nominal) * 8 / 1000 ))" \
       --periodic-interval 600s "${master_flags[@]}" || return 1
   fi
   if [ "$mode" = tree ]; then
@@ -134,37 +134,37 @@ run_one() {
     [ "$uplink" -gt 0 ] && swarm_flags+=(--upload-rate "$uplink")
     swarm_flags+=(--bandwidth "$(( (uplink ? uplink : uplink_nominal) * 8 / 1000 ))")
   fi
-  rollout_start_swarm swarm --devices "$slaves" --groups "$groups" --concurrency 512 --hash-every "$hash_every" \
+  start_fleet_swarm swarm --devices "$slaves" --groups "$groups" --concurrency 512 --hash-every "$hash_every" \
     --serial-prefix B "${swarm_flags[@]}"
-  rollout_wait_devices "$devices" 600 || { echo "  registration incomplete: $(rollout_device_count)/$devices"; return 1; }
+  wait_devices "$devices" 600 || { echo "  registration incomplete: $(device_count)/$devices"; return 1; }
   if [ "$uplink" -gt 0 ] && [ "$masters" -gt 0 ]; then
-    for group in $(rollout_api /api/groups | jq -r '.groups[].id'); do
+    for group in $(api GET /api/groups | jq -r '.groups[].id'); do
       cap set "$group" "${uplink}b/s" || { echo "  cannot cap group $group"; return 1; }
     done
   fi
-  t0=$(rollout_now_ms)
+  t0=$(now_ms)
   if [ "$mode" = tree ]; then
-    id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$ROLLOUT_DIR/origin/fw.bin" \
-      --origin "$ORIGIN_URL" --piece-size "$piece" --sources tree | jq -r '.id // empty')
+    id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/fw.bin" \
+      --origin "$IMAGE_URL" --piece-size "$piece" --sources tree | jq -r '.id // empty')
   else
-    id=$(rollout_start_campaign '"sources":"master"')
+    id=$(start_image_campaign '"sources":"master"')
   fi
   [ -n "$id" ] || return 1
   echo "0 0" >"$series"
   state=running
-  while [ "$state" = running ] && [ $(( ($(rollout_now_ms) - t0) / 1000 )) -lt "$limit" ]; do
+  while [ "$state" = running ] && [ $(( ($(now_ms) - t0) / 1000 )) -lt "$limit" ]; do
     sleep 0.25
-    read -r state done_count < <(rollout_api "/api/campaigns/$id" | jq -r '"\(.state) \(.counts.done)"')
-    now=$(rollout_now_ms)
+    read -r state done_count < <(api GET "/api/campaigns/$id" | jq -r '"\(.state) \(.counts.done)"')
+    now=$(now_ms)
     echo "$(awk -v n="$now" -v s="$t0" 'BEGIN { printf "%.2f", (n - s) / 1000 }') ${done_count:-0}" >>"$series"
   done
-  rollout_api "/api/campaigns/$id" >"$ROLLOUT_DIR/campaign.json"
-  rollout_server_stats origin >"$ROLLOUT_DIR/origin-stats.json"
+  api GET "/api/campaigns/$id" >"$TEST_DIR/campaign.json"
+  server_stats origin >"$TEST_DIR/origin-stats.json"
   local swarm_cpu acs_cpu
   swarm_cpu=$(cpu_seconds "${DAEMON_PID[swarm]}")
   acs_cpu=$(cpu_seconds "${DAEMON_PID[acs]}")
-  rollout_stop swarm
-  rollout_stop_all
+  stop_daemon swarm
+  stop_all_daemons
   [ "$uplink" -gt 0 ] && cap clear "$origin_group"
   if [ "$uplink" -gt 0 ] && [ "$masters" -gt 0 ]; then
     for ((group = 1; group <= groups; group++)); do cap clear "$group" 2>/dev/null; done
@@ -172,12 +172,12 @@ run_one() {
   sources=$(awk -v n="$devices" -v s="$file_servers" 'BEGIN { printf "%d", n * s + 0.5 }')
   "$CASCADE_BIN/cascadectl" --json bound --devices "$devices" --groups "$groups" --image-size "$size" \
     --origin "$(( uplink ? origin : origin_nominal ))b/s" --downlink "$(( uplink ? uplink : uplink_nominal ))b/s" \
-    --sources "$sources" --uplink "$(( uplink ? uplink : uplink_nominal ))b/s" >"$ROLLOUT_DIR/bound.json"
+    --sources "$sources" --uplink "$(( uplink ? uplink : uplink_nominal ))b/s" >"$TEST_DIR/bound.json"
   jq -c -n --arg mode "$mode" --arg run "$label" --argjson devices "$devices" --argjson groups "$groups" \
     --argjson size "$size" --argjson uplink "$uplink" --argjson origin "$origin" --argjson t0 "$t0" \
     --argjson limit "$limit" --argjson swarm_cpu "$swarm_cpu" --argjson acs_cpu "$acs_cpu" \
-    --slurpfile campaign "$ROLLOUT_DIR/campaign.json" --slurpfile origin_stats "$ROLLOUT_DIR/origin-stats.json" \
-    --slurpfile bound "$ROLLOUT_DIR/bound.json" --slurpfile report "$ROLLOUT_DIR/swarm-report.jsonl" '
+    --slurpfile campaign "$TEST_DIR/campaign.json" --slurpfile origin_stats "$TEST_DIR/origin-stats.json" \
+    --slurpfile bound "$TEST_DIR/bound.json" --slurpfile report "$TEST_DIR/swarm-report.jsonl" '
     ($report | map(select(.fault == 0))) as $ok |
     ($campaign[0].state == "done") as $finished |
     ((($ok | map(.time_ms) | max // $t0) - $t0) / 1000) as $last |
@@ -238,7 +238,7 @@ for config in $configs; do
     fi
     run_one "$mode" "$devices" "$groups" "$size" "$uplink" "$origin" "$limit" "$mode-$devices" ||
       echo "  $mode FAILED (logs were in $work/$mode-$devices)"
-    rollout_stop_all
+    stop_all_daemons
   done
 done
 

@@ -15,7 +15,7 @@
 #include "common/log.h"
 #include "cpe/data_model.h"
 #include "cpe/download_queue.h"
-#include "cpe/id_peek.h"
+#include "cwmp/cwmp.h"
 #include "cpe/rpc.h"
 
 static struct {

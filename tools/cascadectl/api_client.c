@@ -134,14 +134,23 @@ void print_json(json_t *document)
 	}
 }
 
+bool print_json_if_asked(json_t *response)
+{
+	if (!cli_options.json)
+		return false;
+	print_json(response);
+	json_decref(response);
+	return true;
+}
+
 int usage_error(const char *command, const char *format, ...)
 {
+	char name[96];
 	va_list arguments;
 
-	fprintf(stderr, "cascadectl %s: ", command);
+	snprintf(name, sizeof(name), "cascadectl %s", command);
 	va_start(arguments, format);
-	vfprintf(stderr, format, arguments);
+	cli_usage_error_va(name, format, arguments);
 	va_end(arguments);
-	fprintf(stderr, " (see cascadectl --help)\n");
-	return 2;
+	return CLI_EXIT_USAGE;
 }

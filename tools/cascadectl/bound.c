@@ -4,7 +4,6 @@
  * and the demo print their figures with it. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,65 +24,96 @@ static int rate_option(const char *name, const char *text, double *rate)
 	return 0;
 }
 
+enum bound_option {
+	OPTION_DEVICES = 1,
+	OPTION_GROUPS,
+	OPTION_IMAGE_SIZE,
+	OPTION_ORIGIN,
+	OPTION_DOWNLINK,
+	OPTION_UPLINK,
+	OPTION_SOURCES,
+	OPTION_MAKESPAN,
+};
+
+static const struct cli_option bound_options[] = {
+	CLI_OPTION("devices", "N", "devices in the rollout, masters included (required)", OPTION_DEVICES),
+	CLI_OPTION("groups", "G", "groups: the origin sends each one copy (required)", OPTION_GROUPS),
+	CLI_OPTION("image-size", "SIZE", "the image's size, e.g. 4M (required)", OPTION_IMAGE_SIZE),
+	CLI_OPTION("origin", "RATE", "the origin's egress, e.g. 1gbit (required)", OPTION_ORIGIN),
+	CLI_OPTION("downlink", "RATE", "every device's downlink", OPTION_DOWNLINK),
+	CLI_OPTION("sources", "K", "devices that may serve, the masters included", OPTION_SOURCES),
+	CLI_OPTION("uplink", "RATE", "each source's uplink", OPTION_UPLINK),
+	CLI_OPTION("makespan", "SECONDS", "a measured makespan: print it as a multiple of the bound", OPTION_MAKESPAN),
+	CLI_END_OF_OPTIONS,
+};
+
+const struct cli_command bound_command = {
+	.words = "bound",
+	.synopsis = "--devices N --groups G --image-size SIZE --origin RATE [--downlink RATE]\n"
+		    "      [--sources K --uplink RATE] [--makespan SECONDS]",
+	.summary = "the physical bound of a rollout, and a makespan as a multiple of it",
+	.description = "A rollout of an image of S bytes to N devices in G groups cannot finish sooner than the\n"
+		       "largest of G·S / origin egress, S / device downlink and N·S / (origin egress + the\n"
+		       "sources' egress). Prints the bound with its binding term, or with --makespan the ratio.",
+	.options = bound_options,
+};
+
 int command_bound(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "devices", required_argument, NULL, 'n' },  { "groups", required_argument, NULL, 'g' },
-		{ "image-size", required_argument, NULL, 's' }, { "origin", required_argument, NULL, 'o' },
-		{ "downlink", required_argument, NULL, 'd' },  { "uplink", required_argument, NULL, 'u' },
-		{ "sources", required_argument, NULL, 'k' },   { "makespan", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rollout_links links = { 0 };
 	struct rollout_bound bound;
 	long long devices = 0, groups = 0, sources = 0;
 	double uplink = 0, makespan = -1;
 	uint64_t size = 0;
-	int option;
+	struct cli_parser parser;
+	int code;
 
-	optind = 1;
-	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	cli_begin(&parser, "cascadectl", &bound_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		const char *value = parser.value;
 		char *end;
 
-		switch (option) {
-		case 'n':
-			if (parse_integer(optarg, 1, 100000000, &devices) < 0)
-				return usage_error("bound", "--devices wants 1..100000000, not \"%s\"", optarg);
+		switch (code) {
+		case OPTION_DEVICES:
+			if (parse_integer(value, 1, 100000000, &devices) < 0)
+				return cli_bad_value(&parser, "expected 1..100000000");
 			break;
-		case 'g':
-			if (parse_integer(optarg, 1, 100000000, &groups) < 0)
-				return usage_error("bound", "--groups wants 1..100000000, not \"%s\"", optarg);
+		case OPTION_GROUPS:
+			if (parse_integer(value, 1, 100000000, &groups) < 0)
+				return cli_bad_value(&parser, "expected 1..100000000");
 			break;
-		case 'k':
-			if (parse_integer(optarg, 0, 100000000, &sources) < 0)
-				return usage_error("bound", "--sources wants 0..100000000, not \"%s\"", optarg);
+		case OPTION_SOURCES:
+			if (parse_integer(value, 0, 100000000, &sources) < 0)
+				return cli_bad_value(&parser, "expected 0..100000000");
 			break;
-		case 's':
-			if (parse_size(optarg, &size) < 0 || size == 0)
-				return usage_error("bound", "--image-size wants a size such as 4M, not \"%s\"", optarg);
+		case OPTION_IMAGE_SIZE:
+			if (parse_size(value, &size) < 0 || size == 0)
+				return cli_bad_value(&parser, "expected a size such as 4M");
 			break;
-		case 'o':
-			if (rate_option("origin", optarg, &links.origin_egress))
+		case OPTION_ORIGIN:
+			if (rate_option("origin", value, &links.origin_egress))
 				return 2;
 			break;
-		case 'd':
-			if (rate_option("downlink", optarg, &links.device_downlink))
+		case OPTION_DOWNLINK:
+			if (rate_option("downlink", value, &links.device_downlink))
 				return 2;
 			break;
-		case 'u':
-			if (rate_option("uplink", optarg, &uplink))
+		case OPTION_UPLINK:
+			if (rate_option("uplink", value, &uplink))
 				return 2;
 			break;
-		case 'm':
-			makespan = strtod(optarg, &end);
-			if (*end || end == optarg || !(makespan >= 0))
-				return usage_error("bound", "--makespan wants seconds, not \"%s\"", optarg);
+		default: /* OPTION_MAKESPAN */
+			makespan = strtod(value, &end);
+			if (*end || end == value || !(makespan >= 0))
+				return cli_bad_value(&parser, "expected seconds");
 			break;
-		default:
-			return usage_error("bound", "unknown option");
 		}
 	}
-	if (optind != argc || !devices || !groups || !size || links.origin_egress <= 0)
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
+	if (!devices || !groups || !size || links.origin_egress <= 0)
 		return usage_error("bound", "needs --devices N --groups G --image-size SIZE --origin RATE "
 					    "[--downlink RATE] [--sources K --uplink RATE] [--makespan SECONDS]");
 	links.image_bytes = size;

@@ -3,13 +3,17 @@
  * helpers. A command is `int NAME(int argc, char **argv)` in the table in
  * main.c; argv[0] is the command name and the global options are already
  * removed, so another library's `int meter_cli_main(int argc, char **argv)`
- * plugs in as one more table entry. */
+ * plugs in as one more table entry. Each command's options are a table
+ * (struct cli_command, common/cli.h) that main.c also lists for --help
+ * and the man page. */
 #ifndef CASCADE_CASCADECTL_CLI_H
 #define CASCADE_CASCADECTL_CLI_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "common/cli.h"
 
 struct cli_options {
 	const char *api_url;    /* default http://127.0.0.1:7548 */
@@ -26,11 +30,22 @@ int api_call(const char *method, const char *path, const char *body, json_t **re
 
 /* Prints a JSON document (pretty) on stdout. */
 void print_json(json_t *document);
-/* Reports a usage error for a command and returns 2. */
+/* With --json: prints the response, frees it and returns true. */
+bool print_json_if_asked(json_t *response);
+/* Reports a usage error for a command ("cascadectl COMMAND: ... (see
+ * --help)") and returns 2. */
 int usage_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* The commands' tables (their options, usage and help). */
+extern const struct cli_command devices_command, groups_command, sign_command, bound_command;
+extern const struct cli_command campaign_start_command, campaign_status_command, campaign_watch_command;
+extern const struct cli_command campaign_pause_command, campaign_resume_command, campaign_cancel_command;
+extern const struct cli_command campaign_report_command;
+extern const struct cli_command faults_command, faults_clear_command, faults_retry_command;
 
 int command_devices(int argc, char **argv);
 int command_groups(int argc, char **argv);
+int command_faults(int argc, char **argv);
 int command_campaign(int argc, char **argv);
 int command_meter(int argc, char **argv);
 int command_sign(int argc, char **argv);

@@ -6,7 +6,6 @@
  *   openssl pkey -in image-signing.pem -pubout -out image-signing.pub   (for cascade-cpe) */
 #include "cli.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,35 +36,53 @@ int image_facts_from_file(const char *command, const char *file, char *hex,
 	return 0;
 }
 
+enum sign_option { OPTION_KEY = 1, OPTION_IMAGE, OPTION_SIZE, OPTION_SHA256, OPTION_FILE };
+
+static const struct cli_option sign_options[] = {
+	CLI_OPTION("key", "PRIVATE.pem", "the operator's Ed25519 private key (required)", OPTION_KEY),
+	CLI_OPTION("file", "PATH", "take the image's name, size and SHA-256 from this file", OPTION_FILE),
+	CLI_OPTION("image", "NAME", "the image's name (default with --file: the file's name)", OPTION_IMAGE),
+	CLI_OPTION("size", "N", "the image's size in bytes (without --file)", OPTION_SIZE),
+	CLI_OPTION("sha256", "HEX", "the image's SHA-256 (without --file)", OPTION_SHA256),
+	CLI_END_OF_OPTIONS,
+};
+
+const struct cli_command sign_command = {
+	.words = "sign",
+	.synopsis = "--key PRIVATE.pem (--file PATH [--image NAME] | --image NAME --size N --sha256 HEX)",
+	.summary = "sign an image for devices with --image-public-key; prints the signature",
+	.description = "Signs the image statement (name, size, SHA-256) with an Ed25519 private key and prints\n"
+		       "the base64 signature for campaign start --signature. Needs no API: run it where the key\n"
+		       "lives. A key pair: openssl genpkey -algorithm ed25519 -out image-signing.pem;\n"
+		       "openssl pkey -in image-signing.pem -pubout -out image-signing.pub (for cascade-cpe).",
+	.options = sign_options,
+};
+
 int command_sign(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "key", required_argument, NULL, 'k' },  { "image", required_argument, NULL, 'i' },
-		{ "size", required_argument, NULL, 's' }, { "sha256", required_argument, NULL, 'h' },
-		{ "file", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
-	};
 	const char *key = NULL, *image = NULL, *sha256 = NULL, *file = NULL;
 	char hex[SHA256_HEX_LENGTH + 1], signature[IMAGE_SIGNATURE_BASE64_LENGTH + 1], why[512];
 	long long size = -1;
-	int option;
+	struct cli_parser parser;
+	int code;
 
-	optind = 1;
-	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (option) {
-		case 'k': key = optarg; break;
-		case 'i': image = optarg; break;
-		case 'h': sha256 = optarg; break;
-		case 'f': file = optarg; break;
-		case 's':
-			if (parse_integer(optarg, 0, INT64_MAX, &size) < 0)
-				return usage_error("sign", "--size wants a byte count, not \"%s\"", optarg);
+	cli_begin(&parser, "cascadectl", &sign_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		switch (code) {
+		case OPTION_KEY: key = parser.value; break;
+		case OPTION_IMAGE: image = parser.value; break;
+		case OPTION_SHA256: sha256 = parser.value; break;
+		case OPTION_FILE: file = parser.value; break;
+		default: /* OPTION_SIZE */
+			if (parse_integer(parser.value, 0, INT64_MAX, &size) < 0)
+				return cli_bad_value(&parser, "expected a byte count");
 			break;
-		default:
-			return usage_error("sign", "unknown option");
 		}
 	}
-	if (optind < argc)
-		return usage_error("sign", "unexpected argument \"%s\"", argv[optind]);
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
 	if (file && image_facts_from_file("sign", file, hex, &sha256, &size, &image) != 0)
 		return 1;
 	if (!key || !image || !sha256 || size < 0)

@@ -32,7 +32,8 @@ struct load_options {
 	uint64_t seed;                  /* picks the reset points (--seed) */
 };
 
-/* Returns 0 to run, 1 after --help, -EINVAL after printing why. */
+/* Returns 0 to run, 1 after --help, --version or --man, -EINVAL after
+ * printing why. */
 int load_options_parse(int argc, char **argv, struct load_options *options);
 
 #endif

@@ -67,7 +67,7 @@ static int write_prefix_file(struct swarm *swarm, uint32_t base, uint32_t block,
 	return 0;
 }
 
-int addresses_assign(struct swarm *swarm)
+int swarm_addresses_assign(struct swarm *swarm)
 {
 	const struct swarm_options *options = &swarm->options;
 	const char *range = options->source_range ? options->source_range : "auto";

@@ -22,8 +22,8 @@
 
 #include "common/log.h"
 
-void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
-		char *path, size_t size)
+void swarm_image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		      char *path, size_t size)
 {
 	snprintf(path, size, "%s/%u-%s%s", swarm->options.store_dir, device->index, name, partial ? ".part" : "");
 }
@@ -43,7 +43,7 @@ static void discard_received(struct swarm *swarm, struct swarm_device *device)
 static void reset_partial(struct swarm *swarm, struct swarm_device *device)
 {
 	discard_received(swarm, device);
-	relay_restart(swarm, device);
+	swarm_relay_restart(swarm, device);
 	free(device->partial_name);
 	device->partial_name = NULL;
 	if (device->store_fd >= 0) {
@@ -66,7 +66,7 @@ static int begin_partial(struct swarm *swarm, struct swarm_device *device)
 			return -ENOMEM;
 	}
 	if (device->file_server) {
-		image_path(swarm, device, device->download_name, true, path, sizeof(path));
+		swarm_image_path(swarm, device, device->download_name, true, path, sizeof(path));
 		device->store_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); /* read back by relay.c */
 	}
 	return 0;
@@ -86,7 +86,7 @@ static void count_image(struct swarm_device *device)
 
 /* Records the outcome and asks for a session to report it (a late
  * reporter waits for its next periodic Inform or a connection request). */
-void download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code)
+void swarm_download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code)
 {
 	struct profile_stats *profile = &swarm->stats.profiles[device->profile];
 
@@ -106,9 +106,9 @@ void download_complete(struct swarm *swarm, struct swarm_device *device, unsigne
 		profile->downloads_ok++;
 	}
 	swarm->downloads_running--;
-	report_download(swarm, device, fault_code);
+	swarm_report_download(swarm, device, fault_code);
 	if (device->profile != PROFILE_LATE_TRANSFER)
-		device_want_session(swarm, device);
+		swarm_device_want_session(swarm, device);
 }
 
 /* Over the device's rate? Then pause until the bytes are due. */
@@ -127,8 +127,8 @@ static bool hold_rate(struct transfer *transfer, size_t bytes)
 		return false;
 	}
 	transfer->paused = true;
-	timer_arm(transfer->swarm, &device->download_timer,
-		  now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
+	swarm_timer_arm(transfer->swarm, &device->download_timer,
+			now + 1 + (transfer->rate_bytes + bytes - allowed) * 1000 / rate);
 	return true;
 }
 
@@ -149,7 +149,7 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		if (status == 200) { /* the server ignored Range: start over */
 			device->restarts++;
 			discard_received(transfer->swarm, device);
-			relay_restart(transfer->swarm, device);
+			swarm_relay_restart(transfer->swarm, device);
 			device->hash = device->hashing ? sha256_stream_new() : NULL;
 			if (device->store_fd >= 0 && ftruncate(device->store_fd, 0) == 0)
 				lseek(device->store_fd, 0, SEEK_SET);
@@ -164,7 +164,7 @@ static size_t receive(char *data, size_t size, size_t count, void *user)
 		return 0;
 	if (device->store_fd >= 0 && write(device->store_fd, data, bytes) != (ssize_t)bytes)
 		return 0;
-	if (relay_received(transfer->swarm, device, data, bytes, &transfer->bad_piece_index) == -EBADMSG) {
+	if (swarm_relay_received(transfer->swarm, device, data, bytes, &transfer->bad_piece_index) == -EBADMSG) {
 		transfer->bad_piece = true; /* cut off at that piece's start when the transfer ends */
 		return 0;
 	}
@@ -192,14 +192,14 @@ static int set_socket_options(void *user, curl_socket_t fd, curlsocktype purpose
 	return CURL_SOCKOPT_OK;
 }
 
-struct transfer *device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
+struct transfer *swarm_device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
 				     const char *url, curl_write_callback write, CURL **handle)
 {
 	struct transfer *transfer = calloc(1, sizeof(*transfer));
 	CURL *easy = curl_easy_init();
 
 	if (!transfer || !easy) {
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return NULL;
 	}
 	transfer->kind = kind;
@@ -218,15 +218,15 @@ struct transfer *device_transfer_new(struct swarm *swarm, struct swarm_device *d
 	return transfer;
 }
 
-int device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy)
+int swarm_device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy)
 {
 	device->download_easy = easy;
 	if (curl_multi_add_handle(swarm->multi, easy) != CURLM_OK) {
 		device->download_easy = NULL;
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return -EIO;
 	}
-	transfer_track(transfer, easy);
+	swarm_transfer_track(transfer, easy);
 	return 0;
 }
 
@@ -234,7 +234,7 @@ int device_transfer_start(struct swarm *swarm, struct swarm_device *device, stru
 static int request(struct swarm *swarm, struct swarm_device *device)
 {
 	CURL *easy = NULL;
-	struct transfer *transfer = device_transfer_new(swarm, device, TRANSFER_DOWNLOAD, device->download_url, receive,
+	struct transfer *transfer = swarm_device_transfer_new(swarm, device, TRANSFER_DOWNLOAD, device->download_url, receive,
 							&easy);
 	char range[32];
 
@@ -258,13 +258,13 @@ static int request(struct swarm *swarm, struct swarm_device *device)
 		device->range_requests++;
 		swarm->stats.range_requests++;
 	}
-	return device_transfer_start(swarm, device, transfer, easy);
+	return swarm_device_transfer_start(swarm, device, transfer, easy);
 }
 
 /* Drops a running transfer (the ACS re-pointed the device); its bytes stay. */
 static void drop_running(struct swarm *swarm, struct swarm_device *device)
 {
-	timer_disarm(swarm, &device->download_timer);
+	swarm_timer_disarm(swarm, &device->download_timer);
 	if (!device->downloading)
 		return;
 	if (device->download_easy) {
@@ -272,14 +272,14 @@ static void drop_running(struct swarm *swarm, struct swarm_device *device)
 
 		curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&old);
 		curl_multi_remove_handle(swarm->multi, device->download_easy);
-		transfer_free(old, device->download_easy);
+		swarm_transfer_free(old, device->download_easy);
 		device->download_easy = NULL;
 	}
 	swarm->downloads_running--;
 	device->downloading = false;
 }
 
-int download_start(struct swarm *swarm, struct swarm_device *device)
+int swarm_download_start(struct swarm *swarm, struct swarm_device *device)
 {
 	int result;
 
@@ -300,30 +300,30 @@ int download_start(struct swarm *swarm, struct swarm_device *device)
 		return 0; /* sits on the first Download of this image; the next one goes */
 	}
 	if (device->fault_downloads || (device->profile == PROFILE_SPV_FAULT && device->download_by_master_url)) {
-		download_complete(swarm, device, 9010);
+		swarm_download_complete(swarm, device, 9010);
 		return 0;
 	}
 	if (device->partial_name && strcmp(device->partial_name, device->download_name) != 0)
 		reset_partial(swarm, device);
 	result = device->partial_name ? 0 : begin_partial(swarm, device);
-	if (result == 0 && (result = relay_prepare(swarm, device)) > 0)
+	if (result == 0 && (result = swarm_relay_prepare(swarm, device)) > 0)
 		return 0; /* the request follows the piece list */
 	if (result == 0)
 		result = request(swarm, device);
 	if (result < 0) {
-		download_complete(swarm, device, 9002);
+		swarm_download_complete(swarm, device, 9002);
 		return result;
 	}
 	return 0;
 }
 
-void download_request_or_fail(struct swarm *swarm, struct swarm_device *device)
+void swarm_download_request_or_fail(struct swarm *swarm, struct swarm_device *device)
 {
 	if (device->downloading && request(swarm, device) < 0)
-		download_complete(swarm, device, 9002);
+		swarm_download_complete(swarm, device, 9002);
 }
 
-void download_resume_due(struct swarm *swarm, struct swarm_device *device)
+void swarm_download_resume_due(struct swarm *swarm, struct swarm_device *device)
 {
 	struct transfer *transfer = NULL;
 
@@ -331,7 +331,7 @@ void download_resume_due(struct swarm *swarm, struct swarm_device *device)
 		return;
 	if (!device->download_easy) {
 		if (request(swarm, device) < 0)
-			download_complete(swarm, device, 9002);
+			swarm_download_complete(swarm, device, 9002);
 		return;
 	}
 	curl_easy_getinfo(device->download_easy, CURLINFO_PRIVATE, (char **)&transfer);
@@ -360,7 +360,7 @@ static bool resume_in_place(struct swarm *swarm, struct swarm_device *device, co
 	log_debug("device %u: transfer cut at %lu bytes (%s), resuming in %lu ms", device->index,
 		  (unsigned long)device->downloaded, transfer->cut ? "fault injection" : curl_easy_strerror(result),
 		  (unsigned long)delay_ms);
-	timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
+	swarm_timer_arm(swarm, &device->download_timer, monotonic_ms() + delay_ms);
 	return true;
 }
 
@@ -378,7 +378,7 @@ static unsigned int failure_fault(const struct swarm_device *device, const struc
 	return 9016;
 }
 
-void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
+void swarm_download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
 {
 	struct transfer *transfer = NULL;
 	uint8_t digest[SHA256_DIGEST_BYTES];
@@ -394,9 +394,9 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		log_info("device %u: piece %u of %u from %s does not match the piece list: cut off, %lu checked bytes kept",
 			 device->index, index, device->pieces.count, device->download_url,
 			 (unsigned long)image_pieces_offset(&device->pieces, index));
-		if (relay_cut_back(swarm, device, index) < 0)
+		if (swarm_relay_cut_back(swarm, device, index) < 0)
 			reset_partial(swarm, device);
-		download_complete(swarm, device, 9018);
+		swarm_download_complete(swarm, device, 9018);
 		return;
 	}
 	if (result != CURLE_OK || (status != 200 && status != 206)) {
@@ -411,13 +411,13 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 			 status, code, (unsigned long)device->downloaded);
 		if (code == 9018)
 			reset_partial(swarm, device);
-		download_complete(swarm, device, code);
+		swarm_download_complete(swarm, device, code);
 		return;
 	}
 	swarm->stats.bytes_downloaded += device->downloaded;
 	if (device->download_size && device->downloaded != device->download_size) {
 		reset_partial(swarm, device);
-		download_complete(swarm, device, 9017);
+		swarm_download_complete(swarm, device, 9017);
 		return;
 	}
 	if (device->hashing) {
@@ -428,7 +428,7 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		if (device->image_sha256 && device->image_sha256[0] && strcasecmp(hex, device->image_sha256) != 0) {
 			log_warn("device %u: image hash %s does not match %s", device->index, hex, device->image_sha256);
 			reset_partial(swarm, device);
-			download_complete(swarm, device, 9018);
+			swarm_download_complete(swarm, device, 9018);
 			return;
 		}
 	} else {
@@ -438,16 +438,16 @@ void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *e
 		fsync(device->store_fd);
 		close(device->store_fd);
 		device->store_fd = -1;
-		image_path(swarm, device, device->download_name, true, from, sizeof(from));
-		image_path(swarm, device, device->download_name, false, to, sizeof(to));
+		swarm_image_path(swarm, device, device->download_name, true, from, sizeof(from));
+		swarm_image_path(swarm, device, device->download_name, false, to, sizeof(to));
 		if (rename(from, to) == 0) {
 			free(device->served_image);
 			device->served_image = strdup(device->download_name);
-			relay_complete(swarm, device);
+			swarm_relay_complete(swarm, device);
 		}
 	}
 	free(device->partial_name);
 	device->partial_name = NULL;
 	device->downloaded = 0;
-	download_complete(swarm, device, 0);
+	swarm_download_complete(swarm, device, 0);
 }

@@ -59,7 +59,7 @@ static void heap_down(struct swarm *swarm, size_t index)
 	}
 }
 
-void timer_disarm(struct swarm *swarm, struct device_timer *timer)
+void swarm_timer_disarm(struct swarm *swarm, struct device_timer *timer)
 {
 	size_t index = timer->heap_index;
 
@@ -75,9 +75,9 @@ void timer_disarm(struct swarm *swarm, struct device_timer *timer)
 	heap_up(swarm, index);
 }
 
-void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms)
+void swarm_timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms)
 {
-	timer_disarm(swarm, timer);
+	swarm_timer_disarm(swarm, timer);
 	timer->due_ms = due_ms;
 	timer->heap_index = swarm->heap_count;
 	swarm->heap[swarm->heap_count++] = timer;
@@ -86,12 +86,12 @@ void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms)
 
 void swarm_unschedule(struct swarm *swarm, struct swarm_device *device)
 {
-	timer_disarm(swarm, &device->session_timer);
+	swarm_timer_disarm(swarm, &device->session_timer);
 }
 
 void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms)
 {
-	timer_arm(swarm, &device->session_timer, due_ms);
+	swarm_timer_arm(swarm, &device->session_timer, due_ms);
 }
 
 /* epoll data of a curl socket: the driver's number + 1 above the fd (the
@@ -205,7 +205,7 @@ static void drain_curl_messages(struct swarm *swarm)
 	for (int i = 0; i < 2; i++)
 		while ((message = curl_multi_info_read(swarm->drivers[i].multi, &left)))
 			if (message->msg == CURLMSG_DONE)
-				transfer_finished(swarm, message->easy_handle, message->data.result);
+				swarm_transfer_finished(swarm, message->easy_handle, message->data.result);
 }
 
 static int wait_timeout(struct swarm *swarm, uint64_t now)
@@ -288,13 +288,13 @@ int swarm_run(struct swarm *swarm)
 		for (unsigned int fired = 0; swarm->heap_count && swarm->heap[0]->due_ms <= now && fired < 100000; fired++) {
 			struct device_timer *timer = swarm->heap[0];
 
-			timer_disarm(swarm, timer);
+			swarm_timer_disarm(swarm, timer);
 			if (timer->kind == TIMER_DOWNLOAD)
-				download_resume_due(swarm, timer->device);
+				swarm_download_resume_due(swarm, timer->device);
 			else if (timer->kind == TIMER_STREAM)
-				serve_timer_fired(swarm, timer->stream);
+				swarm_serve_timer_fired(swarm, timer->stream);
 			else
-				device_timer_fired(swarm, timer->device);
+				swarm_device_timer_fired(swarm, timer->device);
 		}
 		if (swarm->server && swarm->server_resumed) {
 			/* resumed by a timer above: its bytes go now, not after the next wait */

@@ -105,8 +105,8 @@ static int setup_devices(struct swarm *swarm)
 			 offsetof(struct swarm_device, corrupt_server)) < 0 ||
 	    mark_devices(swarm, options->slow_devices, "slow-devices", offsetof(struct swarm_device, slow)) < 0 ||
 	    mark_devices(swarm, options->flaky_devices, "flaky-devices", offsetof(struct swarm_device, flaky)) < 0 ||
-	    set_occupancies(swarm, options->occupancy_list) < 0 || profiles_assign(swarm) < 0 ||
-	    addresses_assign(swarm) < 0)
+	    set_occupancies(swarm, options->occupancy_list) < 0 || swarm_profiles_assign(swarm) < 0 ||
+	    swarm_addresses_assign(swarm) < 0)
 		return -EINVAL;
 	/* Devices sharing one source address reuse each other's connections:
 	 * keep one per exchange in flight, as a fleet behind one NAT would. */
@@ -187,8 +187,10 @@ int main(int argc, char **argv)
 
 	log_init("cascade-swarm");
 	swarm.epoll_fd = -1;
-	if (swarm_parse_options(argc, argv, &swarm.options) < 0)
-		return 2;
+	status = swarm_parse_options(argc, argv, &swarm.options);
+	if (status != 0)
+		return status > 0 ? 0 : 2;
+	status = 1;
 	if (swarm.options.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
 	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -220,7 +222,7 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (swarm_loop_init(&swarm) < 0)
 		goto out;
-	if (setup_devices(&swarm) < 0 || server_start(&swarm) < 0)
+	if (setup_devices(&swarm) < 0 || swarm_server_start(&swarm) < 0)
 		goto out;
 	log_info("%u devices in %u groups against %s%s", swarm.options.devices, swarm.options.groups,
 		 swarm.options.acs_url, swarm.options.sessions_only ? " (sessions-only benchmark)" : "");
@@ -233,11 +235,11 @@ int main(int argc, char **argv)
 	swarm.started_ms = started;
 	if (swarm_run(&swarm) < 0)
 		goto out;
-	stats_print(&swarm, (double)(monotonic_ms() - started) / 1000.0);
+	swarm_stats_print(&swarm, (double)(monotonic_ms() - started) / 1000.0);
 	status = 0;
 out:
-	transfers_free_all(&swarm);
-	server_stop(&swarm);
+	swarm_transfers_free_all(&swarm);
+	swarm_server_stop(&swarm);
 	swarm_loop_destroy(&swarm);
 	free_devices(&swarm);
 	curl_global_cleanup();

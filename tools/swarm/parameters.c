@@ -26,8 +26,9 @@ static void add(struct swarm_device *device, struct cwmp_parameter_value *parame
 	(*count)++;
 }
 
-size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
-			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity)
+size_t swarm_device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
+			       struct cwmp_parameter_value *parameters, char values[][256], char names[][128],
+			       size_t capacity)
 {
 	const struct swarm_options *options = &swarm->options;
 	char text[256], location[256];
@@ -111,7 +112,7 @@ static bool partial_path_answer(struct swarm_device *device, const struct cwmp_g
 	if (!partial || (device->profile != PROFILE_SLOPPY_FAULT && device->profile != PROFILE_PARTIAL_PATH))
 		return false;
 	if (device->profile == PROFILE_SLOPPY_FAULT) {
-		*raw = sloppy_fault_envelope(device->variant, response->id, 9005, raw_length);
+		*raw = swarm_sloppy_fault_envelope(device->variant, response->id, 9005, raw_length);
 		*action = *raw ? ANSWER_RAW : ANSWER_DROP;
 	} else if (device->variant == PARTIAL_PATH_DROP) {
 		*action = ANSWER_DROP;
@@ -129,7 +130,7 @@ static void get_values(struct swarm *swarm, struct swarm_device *device, const s
 {
 	static struct cwmp_parameter_value all[MAX_PARAMETERS];
 	static char values[MAX_PARAMETERS][256], names[MAX_PARAMETERS][128];
-	size_t total = device_parameters(swarm, device, false, all, values, names, MAX_PARAMETERS), count = 0;
+	size_t total = swarm_device_parameters(swarm, device, false, all, values, names, MAX_PARAMETERS), count = 0;
 
 	for (size_t n = 0; n < get->name_count; n++) {
 		const char *wanted = get->names[n];
@@ -157,7 +158,7 @@ static void get_names(struct swarm *swarm, struct swarm_device *device, const st
 {
 	static struct cwmp_parameter_value all[MAX_PARAMETERS];
 	static char values[MAX_PARAMETERS][256], names[MAX_PARAMETERS][128];
-	size_t total = device_parameters(swarm, device, false, all, values, names, MAX_PARAMETERS), count = 0;
+	size_t total = swarm_device_parameters(swarm, device, false, all, values, names, MAX_PARAMETERS), count = 0;
 	size_t path_length = strlen(get->parameter_path);
 
 	for (size_t i = 0; i < total && count < MAX_PARAMETERS * 2; i++) {
@@ -255,8 +256,9 @@ static void accept_download(struct swarm_device *device, const struct cwmp_downl
 									   "0001-01-01T00:00:00Z" };
 }
 
-enum answer_action device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
-				 struct cwmp_message *response, char **raw, size_t *raw_length)
+enum answer_action swarm_device_answer(struct swarm *swarm, struct swarm_device *device,
+				       const struct cwmp_message *request, struct cwmp_message *response, char **raw,
+				       size_t *raw_length)
 {
 	enum answer_action action = ANSWER_SEND;
 
@@ -273,7 +275,7 @@ enum answer_action device_answer(struct swarm *swarm, struct swarm_device *devic
 		break;
 	case CWMP_SET_PARAMETER_VALUES:
 		if (device->profile == PROFILE_SLOPPY_FAULT) { /* it takes none of our parameters */
-			*raw = sloppy_fault_envelope(device->variant, request->id, 9005, raw_length);
+			*raw = swarm_sloppy_fault_envelope(device->variant, request->id, 9005, raw_length);
 			action = *raw ? ANSWER_RAW : ANSWER_DROP;
 			break;
 		}

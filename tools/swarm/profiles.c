@@ -27,7 +27,7 @@ static const struct {
 	[PROFILE_LEGACY] = { "legacy", 5 },
 };
 
-const char *profile_name(enum swarm_profile profile)
+const char *swarm_profile_name(enum swarm_profile profile)
 {
 	return (unsigned int)profile < PROFILE_COUNT ? profiles[profile].name : "?";
 }
@@ -87,7 +87,7 @@ static void apply(struct swarm_device *device, enum swarm_profile profile, unsig
 	}
 }
 
-int profiles_assign(struct swarm *swarm)
+int swarm_profiles_assign(struct swarm *swarm)
 {
 	double shares[PROFILE_COUNT] = { 0 };
 	unsigned int *order, candidates = 0, cursor = 0, random_state = swarm->options.seed + 7;
@@ -129,23 +129,23 @@ int profiles_assign(struct swarm *swarm)
 	return result;
 }
 
-bool profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device)
+bool swarm_profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device)
 {
 	return !swarm->options.no_cookies && !(device->profile == PROFILE_LEGACY && device->variant == LEGACY_NO_COOKIES);
 }
 
-bool profile_echoes_cookie(const struct swarm_device *device)
+bool swarm_profile_echoes_cookie(const struct swarm_device *device)
 {
 	return device->profile == PROFILE_LEGACY && device->variant == LEGACY_COOKIE_ECHO;
 }
 
-enum cwmp_version profile_version(const struct swarm_device *device)
+enum cwmp_version swarm_profile_version(const struct swarm_device *device)
 {
 	return device->profile == PROFILE_LEGACY && device->variant == LEGACY_CWMP_1_0 ? CWMP_VERSION_1_0
 										      : CWMP_VERSION_1_2;
 }
 
-char *sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length)
+char *swarm_sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length)
 {
 	const char *string = cwmp_fault_string(code);
 	char *text = NULL;

@@ -63,15 +63,15 @@ static size_t keep_list(char *data, size_t size, size_t count, void *user)
 static int fetch_list(struct swarm *swarm, struct swarm_device *device, const char *url)
 {
 	CURL *easy = NULL;
-	struct transfer *transfer = device_transfer_new(swarm, device, TRANSFER_PIECES, url, keep_list, &easy);
+	struct transfer *transfer = swarm_device_transfer_new(swarm, device, TRANSFER_PIECES, url, keep_list, &easy);
 
 	if (!transfer)
 		return -ENOMEM;
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 30L);
-	return device_transfer_start(swarm, device, transfer, easy);
+	return swarm_device_transfer_start(swarm, device, transfer, easy);
 }
 
-int relay_prepare(struct swarm *swarm, struct swarm_device *device)
+int swarm_relay_prepare(struct swarm *swarm, struct swarm_device *device)
 {
 	char url[1100];
 
@@ -104,7 +104,7 @@ static int prime_from_partial(struct swarm *swarm, struct swarm_device *device)
 							 image_pieces_length(pieces, index) <= held;
 	     index++) {
 		if (image_pieces_check_fd(pieces, index, device->store_fd, buffer) != 0) {
-			result = relay_cut_back(swarm, device, index);
+			result = swarm_relay_cut_back(swarm, device, index);
 			goto out;
 		}
 		device->verified = image_pieces_offset(pieces, index) + image_pieces_length(pieces, index);
@@ -160,7 +160,7 @@ static unsigned int take_list(struct swarm *swarm, struct swarm_device *device, 
 	return 0;
 }
 
-void relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
+void swarm_relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)
 {
 	struct transfer *transfer = NULL;
 	unsigned int fault = 0;
@@ -179,13 +179,13 @@ void relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL 
 	if (fault) {
 		log_info("device %u: download of %s failed (fault %u): %s", device->index, device->download_url, fault,
 			 why[0] ? why : status ? "HTTP error on its piece list" : curl_easy_strerror(result));
-		download_complete(swarm, device, fault);
+		swarm_download_complete(swarm, device, fault);
 		return;
 	}
-	download_request_or_fail(swarm, device);
+	swarm_download_request_or_fail(swarm, device);
 }
 
-int relay_received(struct swarm *swarm, struct swarm_device *device, const char *data, size_t bytes,
+int swarm_relay_received(struct swarm *swarm, struct swarm_device *device, const char *data, size_t bytes,
 		   uint32_t *bad_piece)
 {
 	const struct image_pieces *pieces = &device->pieces;
@@ -219,19 +219,19 @@ int relay_received(struct swarm *swarm, struct swarm_device *device, const char 
 		checked = true;
 	}
 	if (checked)
-		serve_wake(swarm, device);
+		swarm_serve_wake(swarm, device);
 	return 0;
 }
 
-void relay_restart(struct swarm *swarm, struct swarm_device *device)
+void swarm_relay_restart(struct swarm *swarm, struct swarm_device *device)
 {
 	sha256_stream_free(device->piece_hash);
 	device->piece_hash = NULL;
 	device->verified = 0;
-	serve_break(swarm, device);
+	swarm_serve_break(swarm, device);
 }
 
-int relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t bad_piece)
+int swarm_relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t bad_piece)
 {
 	uint64_t start = image_pieces_offset(&device->pieces, bad_piece);
 	uint8_t buffer[65536];
@@ -265,9 +265,9 @@ int relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t ba
 	return 0;
 }
 
-void relay_complete(struct swarm *swarm, struct swarm_device *device)
+void swarm_relay_complete(struct swarm *swarm, struct swarm_device *device)
 {
 	device->relaying = false;
 	device->verified = device->pieces.size;
-	serve_wake(swarm, device);
+	swarm_serve_wake(swarm, device);
 }

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <time.h>
 
-void report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code)
+void swarm_report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code)
 {
 	struct timespec now;
 	json_t *line;
@@ -36,7 +36,7 @@ void report_download(struct swarm *swarm, const struct swarm_device *device, uns
 			 "restarts", (json_int_t)device->restarts,
 			 "hashed", device->hashing,
 			 "seconds", (double)(monotonic_ms() - device->attempt_started_ms) / 1000.0,
-			 "profile", profile_name(device->profile),
+			 "profile", swarm_profile_name(device->profile),
 			 "spv", device->download_by_master_url);
 	if (!line)
 		return;

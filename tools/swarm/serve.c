@@ -88,12 +88,12 @@ static void suspend(struct served_stream *stream, uint64_t due_ms)
 		MHD_suspend_connection(stream->connection);
 		stream->suspended = true;
 	}
-	timer_arm(stream->swarm, &stream->timer, due_ms);
+	swarm_timer_arm(stream->swarm, &stream->timer, due_ms);
 }
 
 static void resume(struct served_stream *stream)
 {
-	timer_disarm(stream->swarm, &stream->timer);
+	swarm_timer_disarm(stream->swarm, &stream->timer);
 	if (!stream->suspended)
 		return;
 	stream->suspended = false;
@@ -146,7 +146,7 @@ static void free_stream(void *argument)
 	struct served_stream *stream = argument;
 	struct swarm_device *device = stream->device;
 
-	timer_disarm(stream->swarm, &stream->timer);
+	swarm_timer_disarm(stream->swarm, &stream->timer);
 	if (stream->previous)
 		stream->previous->next = stream->next;
 	else
@@ -158,7 +158,7 @@ static void free_stream(void *argument)
 	free(stream);
 }
 
-enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
+enum MHD_Result swarm_serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
 			    const char *name)
 {
 	const char *range = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
@@ -170,9 +170,9 @@ enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connecti
 	char path[512], header[96];
 
 	if (device->dead_server)
-		return server_reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
+		return swarm_server_reply(connection, MHD_HTTP_SERVICE_UNAVAILABLE);
 	if (!device->file_server || (!whole && !relays_now(device, name)))
-		return server_reply(connection, MHD_HTTP_NOT_FOUND);
+		return swarm_server_reply(connection, MHD_HTTP_NOT_FOUND);
 	stream = calloc(1, sizeof(*stream));
 	if (!stream)
 		return MHD_NO;
@@ -182,7 +182,7 @@ enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connecti
 	stream->timer = (struct device_timer){ .heap_index = (size_t)-1, .device = device, .kind = TIMER_STREAM,
 					       .stream = stream };
 	stream->size = whole ? 0 : device->download_size;
-	image_path(swarm, device, name, !whole, path, sizeof(path));
+	swarm_image_path(swarm, device, name, !whole, path, sizeof(path));
 	stream->fd = open(path, O_RDONLY | O_CLOEXEC);
 	stream->image = strdup(name);
 	if (stream->fd >= 0 && whole) {
@@ -195,13 +195,13 @@ enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connecti
 			close(stream->fd);
 		free(stream->image);
 		free(stream);
-		return server_reply(connection, MHD_HTTP_NOT_FOUND);
+		return swarm_server_reply(connection, MHD_HTTP_NOT_FOUND);
 	}
 	if (range && sscanf(range, "bytes=%llu-", &start) == 1 && start >= stream->size) {
 		close(stream->fd);
 		free(stream->image);
 		free(stream);
-		return server_reply(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE);
+		return swarm_server_reply(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE);
 	}
 	stream->start = start;
 	stream->next = device->streams;
@@ -225,31 +225,31 @@ enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connecti
 	return result;
 }
 
-enum MHD_Result serve_pieces(struct MHD_Connection *connection, struct swarm_device *device, const char *name)
+enum MHD_Result swarm_serve_pieces(struct MHD_Connection *connection, struct swarm_device *device, const char *name)
 {
 	if (!device->file_server || !device->pieces_image || strcmp(device->pieces_image, name) != 0 ||
 	    !device->pieces_text)
-		return server_reply(connection, MHD_HTTP_NOT_FOUND);
-	return server_reply_text(connection, device->pieces_text, device->pieces_text_length, "text/plain");
+		return swarm_server_reply(connection, MHD_HTTP_NOT_FOUND);
+	return swarm_server_reply_text(connection, device->pieces_text, device->pieces_text_length, "text/plain");
 }
 
-enum MHD_Result serve_device_stats(struct MHD_Connection *connection, struct swarm_device *device)
+enum MHD_Result swarm_serve_device_stats(struct MHD_Connection *connection, struct swarm_device *device)
 {
 	char text[512];
 	int length;
 
 	if (!device->file_server)
-		return server_reply(connection, MHD_HTTP_NOT_FOUND);
+		return swarm_server_reply(connection, MHD_HTTP_NOT_FOUND);
 	length = snprintf(text, sizeof(text),
 			  "{\"role\":\"swarm-device\",\"device\":%u,\"bytes_sent\":%llu,\"relaying\":%s,"
 			  "\"verified_bytes\":%llu,\"meter\":{\"cpu\":{\"source\":\"simulated\","
 			  "\"occupancy_basis_points\":%u}}}",
 			  device->index, (unsigned long long)device->bytes_sent, device->relaying ? "true" : "false",
 			  (unsigned long long)device->verified, device->occupancy);
-	return server_reply_text(connection, text, (size_t)length, "application/json");
+	return swarm_server_reply_text(connection, text, (size_t)length, "application/json");
 }
 
-void serve_wake(struct swarm *swarm, struct swarm_device *device)
+void swarm_serve_wake(struct swarm *swarm, struct swarm_device *device)
 {
 	(void)swarm;
 	for (struct served_stream *stream = device->streams; stream; stream = stream->next)
@@ -257,7 +257,7 @@ void serve_wake(struct swarm *swarm, struct swarm_device *device)
 			resume(stream);
 }
 
-void serve_break(struct swarm *swarm, struct swarm_device *device)
+void swarm_serve_break(struct swarm *swarm, struct swarm_device *device)
 {
 	(void)swarm;
 	for (struct served_stream *stream = device->streams; stream; stream = stream->next) {
@@ -268,13 +268,13 @@ void serve_break(struct swarm *swarm, struct swarm_device *device)
 	}
 }
 
-void serve_timer_fired(struct swarm *swarm, struct served_stream *stream)
+void swarm_serve_timer_fired(struct swarm *swarm, struct served_stream *stream)
 {
 	(void)swarm;
 	resume(stream);
 }
 
-void serve_resume_all(struct swarm *swarm)
+void swarm_serve_resume_all(struct swarm *swarm)
 {
 	for (unsigned int i = 0; swarm->devices && i < swarm->options.devices; i++)
 		for (struct served_stream *stream = swarm->devices[i].streams; stream; stream = stream->next) {

@@ -19,7 +19,7 @@
 #define CR_REALM "cascade-swarm"
 #include "common/parse.h"
 
-enum MHD_Result server_reply(struct MHD_Connection *connection, unsigned int status)
+enum MHD_Result swarm_server_reply(struct MHD_Connection *connection, unsigned int status)
 {
 	struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result result = MHD_queue_response(connection, status, response);
@@ -75,11 +75,11 @@ static enum MHD_Result connection_request(struct swarm *swarm, struct MHD_Connec
 	}
 	swarm->stats.connection_requests++;
 	device->connection_requested = true;
-	device_want_session(swarm, device);
-	return server_reply(connection, MHD_HTTP_OK);
+	swarm_device_want_session(swarm, device);
+	return swarm_server_reply(connection, MHD_HTTP_OK);
 }
 
-enum MHD_Result server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
+enum MHD_Result swarm_server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
 				  const char *content_type)
 {
 	struct MHD_Response *response = MHD_create_response_from_buffer(length, (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -96,11 +96,11 @@ enum MHD_Result server_reply_text(struct MHD_Connection *connection, const char 
 static enum MHD_Result stats(struct swarm *swarm, struct MHD_Connection *connection)
 {
 	char text[8192];
-	int length = stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
+	int length = swarm_stats_format(swarm, (double)(monotonic_ms() - swarm->started_ms) / 1000.0, text, sizeof(text));
 
 	if (length < 0)
-		return server_reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	return server_reply_text(connection, text, (size_t)length, "application/json");
+		return swarm_server_reply(connection, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	return swarm_server_reply_text(connection, text, (size_t)length, "application/json");
 }
 
 static enum MHD_Result handle(void *argument, struct MHD_Connection *connection, const char *url, const char *method,
@@ -115,23 +115,23 @@ static enum MHD_Result handle(void *argument, struct MHD_Connection *connection,
 	(void)upload_data_size;
 	(void)context;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return server_reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
+		return swarm_server_reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strcmp(url, "/-/stats") == 0)
 		return stats(swarm, connection);
 	if (strncmp(url, "/cr/", 4) == 0 && (device = device_from(swarm, url + 4, &rest)) && *rest == '\0')
 		return connection_request(swarm, connection, url, device);
 	if (strncmp(url, "/d/", 3) == 0 && (device = device_from(swarm, url + 3, &rest))) {
 		if (strncmp(rest, "/images/", 8) == 0 && rest[8] && !strchr(rest + 8, '/'))
-			return serve_image(swarm, connection, device, rest + 8);
+			return swarm_serve_image(swarm, connection, device, rest + 8);
 		if (strncmp(rest, "/pieces/", 8) == 0 && rest[8] && !strchr(rest + 8, '/'))
-			return serve_pieces(connection, device, rest + 8);
+			return swarm_serve_pieces(connection, device, rest + 8);
 		if (strcmp(rest, "/-/stats") == 0)
-			return serve_device_stats(connection, device);
+			return swarm_serve_device_stats(connection, device);
 	}
-	return server_reply(connection, MHD_HTTP_NOT_FOUND);
+	return swarm_server_reply(connection, MHD_HTTP_NOT_FOUND);
 }
 
-int server_start(struct swarm *swarm)
+int swarm_server_start(struct swarm *swarm)
 {
 	unsigned int nonce_slots;
 	struct sockaddr_storage address;
@@ -171,10 +171,10 @@ int server_start(struct swarm *swarm)
 	return 0;
 }
 
-void server_stop(struct swarm *swarm)
+void swarm_server_stop(struct swarm *swarm)
 {
 	if (swarm->server) {
-		serve_resume_all(swarm); /* no connection may stay suspended */
+		swarm_serve_resume_all(swarm); /* no connection may stay suspended */
 		MHD_run(swarm->server);
 		MHD_stop_daemon(swarm->server);
 	}

@@ -23,7 +23,7 @@
 
 static struct transfer *in_flight;
 
-void transfer_track(struct transfer *transfer, CURL *easy)
+void swarm_transfer_track(struct transfer *transfer, CURL *easy)
 {
 	transfer->easy = easy;
 	transfer->previous = NULL;
@@ -33,7 +33,7 @@ void transfer_track(struct transfer *transfer, CURL *easy)
 	in_flight = transfer;
 }
 
-void transfer_free(struct transfer *transfer, CURL *easy)
+void swarm_transfer_free(struct transfer *transfer, CURL *easy)
 {
 	if (easy)
 		curl_easy_cleanup(easy);
@@ -150,7 +150,7 @@ static int post_again(struct swarm *swarm, struct swarm_device *device, char *bo
 
 	if (!transfer || !easy) {
 		free(body);
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return -ENOMEM;
 	}
 	transfer->kind = TRANSFER_CWMP;
@@ -164,8 +164,9 @@ static int post_again(struct swarm *swarm, struct swarm_device *device, char *bo
 		transfer->headers = curl_slist_append(transfer->headers, "Content-Type: text/xml; charset=\"utf-8\"");
 		transfer->headers = curl_slist_append(transfer->headers, "SOAPAction:");
 	}
-	if (device->cookie[0] && profile_sends_cookie(swarm, device)) {
-		if (profile_echoes_cookie(device) && device->set_cookie[0]) /* "cascade_session=T; Path=/; HttpOnly" */
+	if (device->cookie[0] && swarm_profile_sends_cookie(swarm, device)) {
+		/* set_cookie: "cascade_session=T; Path=/; HttpOnly" */
+		if (swarm_profile_echoes_cookie(device) && device->set_cookie[0])
 			snprintf(header, sizeof(header), "Cookie: %s", device->set_cookie);
 		else
 			snprintf(header, sizeof(header), "Cookie: cascade_session=%s", device->cookie);
@@ -191,12 +192,12 @@ static int post_again(struct swarm *swarm, struct swarm_device *device, char *bo
 	 * open: its "drop" really closes the socket the ACS waits on */
 	if (device->profile == PROFILE_PARTIAL_PATH && device->variant != PARTIAL_PATH_FAULT)
 		curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-	transfer->multi = profile_sends_cookie(swarm, device) ? swarm->multi : swarm->kept_multi;
+	transfer->multi = swarm_profile_sends_cookie(swarm, device) ? swarm->multi : swarm->kept_multi;
 	if (curl_multi_add_handle(transfer->multi, easy) != CURLM_OK) {
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return -EIO;
 	}
-	transfer_track(transfer, easy);
+	swarm_transfer_track(transfer, easy);
 	return 0;
 }
 
@@ -205,14 +206,14 @@ static int post(struct swarm *swarm, struct swarm_device *device, char *body, si
 	return post_again(swarm, device, body, length, 0);
 }
 
-void transfers_free_all(struct swarm *swarm)
+void swarm_transfers_free_all(struct swarm *swarm)
 {
 	for (unsigned int guard = 0; in_flight && guard < 10000000; guard++) {
 		struct transfer *transfer = in_flight;
 		CURL *easy = transfer->easy;
 
 		curl_multi_remove_handle(transfer->multi ? transfer->multi : swarm->multi, easy);
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 	}
 }
 
@@ -261,7 +262,7 @@ static int send_inform(struct swarm *swarm, struct swarm_device *device)
 	device->restarted = false;
 	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
 	format_now(current_time, sizeof(current_time));
-	message.version = profile_version(device);
+	message.version = swarm_profile_version(device);
 	message.type = CWMP_INFORM;
 	message.id = id;
 	message.body.inform = (struct cwmp_inform){
@@ -272,7 +273,7 @@ static int send_inform(struct swarm *swarm, struct swarm_device *device)
 		.current_time = current_time,
 		.retry_count = 0,
 		.parameters = parameters,
-		.parameter_count = device_parameters(swarm, device, true, parameters, values, names, 24),
+		.parameter_count = swarm_device_parameters(swarm, device, true, parameters, values, names, 24),
 	};
 	return post_message(swarm, device, &message);
 }
@@ -283,7 +284,7 @@ static int send_transfer_complete(struct swarm *swarm, struct swarm_device *devi
 	char id[24];
 
 	snprintf(id, sizeof(id), "cpe-%u", ++device->next_id);
-	message.version = profile_version(device);
+	message.version = swarm_profile_version(device);
 	message.type = CWMP_TRANSFER_COMPLETE;
 	message.id = id;
 	message.body.transfer_complete = (struct cwmp_transfer_complete){
@@ -295,7 +296,7 @@ static int send_transfer_complete(struct swarm *swarm, struct swarm_device *devi
 	return post_message(swarm, device, &message);
 }
 
-void device_want_session(struct swarm *swarm, struct swarm_device *device)
+void swarm_device_want_session(struct swarm *swarm, struct swarm_device *device)
 {
 	if (device->phase == PHASE_SESSION) {
 		device->session_wanted = true;
@@ -308,9 +309,9 @@ void device_want_session(struct swarm *swarm, struct swarm_device *device)
 	swarm->waiting[(swarm->waiting_head + swarm->waiting_count++) % swarm->options.devices] = device;
 }
 
-void device_timer_fired(struct swarm *swarm, struct swarm_device *device)
+void swarm_device_timer_fired(struct swarm *swarm, struct swarm_device *device)
 {
-	device_want_session(swarm, device);
+	swarm_device_want_session(swarm, device);
 }
 
 static void start_session(struct swarm *swarm, struct swarm_device *device)
@@ -367,7 +368,7 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 	if (ok) {
 		device->session_failures = 0;
 		swarm->stats.sessions++;
-		stats_record_latency(&swarm->stats, (monotonic_ns() - device->session_started_ns) / 1000);
+		swarm_stats_record_latency(&swarm->stats, (monotonic_ns() - device->session_started_ns) / 1000);
 		if (!device->bootstrapped) {
 			device->bootstrapped = true;
 			swarm->bootstrapped++;
@@ -377,13 +378,13 @@ static void end_session(struct swarm *swarm, struct swarm_device *device, bool o
 		swarm->stats.failed_sessions++;
 	}
 	if (device->download_scheduled && ok)
-		download_start(swarm, device);
+		swarm_download_start(swarm, device);
 	if (!ok) {
 		swarm_schedule(swarm, device, now + retry_delay_ms(swarm, device, retry_seconds));
 		return;
 	}
 	if (swarm->options.sessions_only || device->session_wanted) {
-		device_want_session(swarm, device);
+		swarm_device_want_session(swarm, device);
 		return;
 	}
 	if (device->transfer_pending) { /* held back by HoldRequests: report it in a new session */
@@ -425,7 +426,7 @@ static int answer(struct swarm *swarm, struct swarm_device *device, const struct
 	char *raw = NULL;
 	size_t raw_length = 0;
 
-	switch (device_answer(swarm, device, message, &response, &raw, &raw_length)) {
+	switch (swarm_device_answer(swarm, device, message, &response, &raw, &raw_length)) {
 	case ANSWER_RAW:
 		return post(swarm, device, raw, raw_length);
 	case ANSWER_DROP:
@@ -449,7 +450,7 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 		end_session(swarm, device, false, 0);
 		return;
 	}
-	if (message->version != profile_version(device) && profile_version(device) == CWMP_VERSION_1_0) {
+	if (message->version != swarm_profile_version(device) && swarm_profile_version(device) == CWMP_VERSION_1_0) {
 		log_warn("device %u speaks cwmp-1-0 only; the ACS answered in %s", device->index,
 			 cwmp_namespace(message->version));
 		swarm->stats.wrong_namespace++;
@@ -474,7 +475,8 @@ static void handle_reply(struct swarm *swarm, struct swarm_device *device, struc
 			fprintf(swarm->ack_log, "%s transfer %s\n", device->serial, device->transfer_command_key);
 		device->transfer_pending = false;
 		if (device->transfer_done_ms)
-			stats_record_transfer_complete(&swarm->stats, device->profile, monotonic_ms() - device->transfer_done_ms);
+			swarm_stats_record_transfer_complete(&swarm->stats, device->profile,
+							     monotonic_ms() - device->transfer_done_ms);
 		device->transfer_done_ms = 0;
 		free(device->transfer_command_key);
 		device->transfer_command_key = NULL;
@@ -516,7 +518,7 @@ static int answer_challenge(struct swarm *swarm, struct swarm_device *device, st
 	return post_again(swarm, device, body, transfer->request_length, transfer->auth_tries + 1);
 }
 
-void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
+void swarm_transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 {
 	struct transfer *transfer = NULL;
 	struct swarm_device *device;
@@ -532,13 +534,13 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	}
 	device = transfer->device;
 	if (transfer->kind == TRANSFER_DOWNLOAD) {
-		download_finished(swarm, device, easy, result);
-		transfer_free(transfer, easy);
+		swarm_download_finished(swarm, device, easy, result);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
 	if (transfer->kind == TRANSFER_PIECES) {
-		relay_list_finished(swarm, device, easy, result);
-		transfer_free(transfer, easy);
+		swarm_relay_list_finished(swarm, device, easy, result);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -548,7 +550,7 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 	}
 	if (result == CURLE_OK && status == 401 && device->profile == PROFILE_NONCE_REUSE && transfer->challenge[0] &&
 	    transfer->auth_tries < 2 && answer_challenge(swarm, device, transfer) == 0) {
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
 	if (result != CURLE_OK || (status != 200 && status != 204)) {
@@ -559,21 +561,21 @@ void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result)
 		if (swarm->options.verbose || status != 503)
 			log_debug("device %u: HTTP %ld (%s)", device->index, status, curl_easy_strerror(result));
 		end_session(swarm, device, false, status == 503 ? transfer->retry_after : 0);
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
 	if (status == 204 || transfer->response.length == 0) {
 		end_session(swarm, device, true, 0);
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
 	if (cwmp_decode(transfer->response.data, transfer->response.length, NULL, &message, &error) < 0) {
 		log_warn("device %u: bad reply from the ACS: %s", device->index, error.message);
 		end_session(swarm, device, false, 0);
-		transfer_free(transfer, easy);
+		swarm_transfer_free(transfer, easy);
 		return;
 	}
-	transfer_free(transfer, easy);
+	swarm_transfer_free(transfer, easy);
 	handle_reply(swarm, device, message);
 	cwmp_message_free(message);
 }

@@ -28,12 +28,12 @@ static void append_value(uint64_t **values, size_t *count, size_t *capacity, siz
 	(*values)[(*count)++] = value;
 }
 
-void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds)
+void swarm_stats_record_latency(struct swarm_stats *stats, uint64_t microseconds)
 {
 	append_value(&stats->latencies_us, &stats->latency_count, &stats->latency_capacity, 65536, microseconds);
 }
 
-void stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms)
+void swarm_stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms)
 {
 	struct profile_stats *entry = &stats->profiles[profile];
 
@@ -82,7 +82,8 @@ static int format_profiles(const struct swarm_stats *stats, char *text, size_t s
 				   "%s\"%s\":{\"devices\":%u,\"downloads_ok\":%lu,\"downloads_failed\":%lu,"
 				   "\"transfer_completes\":%lu,\"transfer_complete_p99_ms\":%lu,\"transfer_complete_max_ms\":%lu,"
 				   "\"drops\":%lu,\"restarts\":%lu,\"stale_nonces\":%lu}",
-				   text[used - 1] == '{' ? "" : ",", profile_name((enum swarm_profile)p), entry->devices,
+				   text[used - 1] == '{' ? "" : ",", swarm_profile_name((enum swarm_profile)p),
+				   entry->devices,
 				   (unsigned long)entry->downloads_ok, (unsigned long)entry->downloads_failed,
 				   (unsigned long)entry->transfer_completes, (unsigned long)p99, (unsigned long)maximum,
 				   (unsigned long)entry->drops, (unsigned long)entry->restarts,
@@ -98,7 +99,7 @@ static int format_profiles(const struct swarm_stats *stats, char *text, size_t s
 	return (int)used;
 }
 
-int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size)
+int swarm_stats_format(const struct swarm *swarm, double seconds, char *text, size_t size)
 {
 	const struct swarm_stats *stats = &swarm->stats;
 	char profiles[4096];
@@ -129,11 +130,11 @@ int stats_format(const struct swarm *swarm, double seconds, char *text, size_t s
 	return length > 0 && (size_t)length < size ? length : -ENOSPC;
 }
 
-void stats_print(const struct swarm *swarm, double seconds)
+void swarm_stats_print(const struct swarm *swarm, double seconds)
 {
 	char text[8192];
 
-	if (stats_format(swarm, seconds, text, sizeof(text)) > 0)
+	if (swarm_stats_format(swarm, seconds, text, sizeof(text)) > 0)
 		printf("%s", text);
 	fflush(stdout);
 }

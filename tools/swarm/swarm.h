@@ -237,7 +237,8 @@ struct swarm {
 	struct swarm_stats stats;
 };
 
-/* options.c: parses the command line (exits 0 after --help); 0 or -EINVAL. */
+/* options.c: parses the command line: 0 to run, 1 after --help, --version
+ * or --man, -EINVAL after printing why. */
 int swarm_parse_options(int argc, char **argv, struct swarm_options *options);
 
 /* loop.c */
@@ -248,20 +249,21 @@ void swarm_loop_destroy(struct swarm *swarm);
 void swarm_schedule(struct swarm *swarm, struct swarm_device *device, uint64_t due_ms);
 void swarm_unschedule(struct swarm *swarm, struct swarm_device *device);
 /* Any timer: arm (replacing an earlier due time) or disarm. */
-void timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms);
-void timer_disarm(struct swarm *swarm, struct device_timer *timer);
+void swarm_timer_arm(struct swarm *swarm, struct device_timer *timer, uint64_t due_ms);
+void swarm_timer_disarm(struct swarm *swarm, struct device_timer *timer);
 
 /* session.c */
-void device_want_session(struct swarm *swarm, struct swarm_device *device);
-void device_timer_fired(struct swarm *swarm, struct swarm_device *device);
+void swarm_device_want_session(struct swarm *swarm, struct swarm_device *device);
+void swarm_device_timer_fired(struct swarm *swarm, struct swarm_device *device);
 void swarm_start_waiting_sessions(struct swarm *swarm);
 /* Called by the loop when one of our transfers finished. */
-void transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result);
+void swarm_transfer_finished(struct swarm *swarm, CURL *easy, CURLcode result);
 
 /* parameters.c */
 /* Fills parameters for an Inform (or all of them); returns the count. */
-size_t device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
-			 struct cwmp_parameter_value *parameters, char values[][256], char names[][128], size_t capacity);
+size_t swarm_device_parameters(struct swarm *swarm, struct swarm_device *device, bool inform,
+			       struct cwmp_parameter_value *parameters, char values[][256], char names[][128],
+			       size_t capacity);
 /* Answers an ACS request (GPV, GPN, SPV, Download, Reboot, GetRPCMethods)
  * into response; strings live in storage until the next call. */
 enum answer_action {
@@ -270,90 +272,91 @@ enum answer_action {
 	ANSWER_DROP,      /* close the connection without answering; call in again later */
 	ANSWER_RESTART,   /* the same, as an agent that restarts (next Inform: 1 BOOT) */
 };
-enum answer_action device_answer(struct swarm *swarm, struct swarm_device *device, const struct cwmp_message *request,
-				 struct cwmp_message *response, char **raw, size_t *raw_length);
+enum answer_action swarm_device_answer(struct swarm *swarm, struct swarm_device *device,
+				       const struct cwmp_message *request, struct cwmp_message *response, char **raw,
+				       size_t *raw_length);
 
 /* download.c */
-int download_start(struct swarm *swarm, struct swarm_device *device);
+int swarm_download_start(struct swarm *swarm, struct swarm_device *device);
 /* The first (or next) image request, once the piece list is in; a failure is reported. */
-void download_request_or_fail(struct swarm *swarm, struct swarm_device *device);
+void swarm_download_request_or_fail(struct swarm *swarm, struct swarm_device *device);
 /* Ends the download with fault_code (0: success) and reports it. */
-void download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code);
-void download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+void swarm_download_complete(struct swarm *swarm, struct swarm_device *device, unsigned int fault_code);
+void swarm_download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
 /* The download timer fired: resume the cut transfer in place, or a
  * transfer paused by the device's rate. */
-void download_resume_due(struct swarm *swarm, struct swarm_device *device);
+void swarm_download_resume_due(struct swarm *swarm, struct swarm_device *device);
 /* Where a device keeps image name in --store: "DIR/INDEX-NAME", with
  * ".part" while partial. */
-void image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
-		char *path, size_t size);
+void swarm_image_path(const struct swarm *swarm, const struct swarm_device *device, const char *name, bool partial,
+		      char *path, size_t size);
 
 /* addresses.c: gives every device its own source address (CURLOPT_INTERFACE),
  * a block per group, and writes --prefix-file; 0 or -EINVAL. */
-int addresses_assign(struct swarm *swarm);
+int swarm_addresses_assign(struct swarm *swarm);
 
 /* report.c: one JSON line per finished download attempt (--report). */
-void report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
+void swarm_report_download(struct swarm *swarm, const struct swarm_device *device, unsigned int fault_code);
 
 /* profiles.c */
 /* Assigns the --profile shares to devices that are not file servers;
  * 0 or -EINVAL (an unknown name, shares over the devices available). */
-int profiles_assign(struct swarm *swarm);
-const char *profile_name(enum swarm_profile profile);
+int swarm_profiles_assign(struct swarm *swarm);
+const char *swarm_profile_name(enum swarm_profile profile);
 /* A fault envelope with undeclared prefixes (variant picks the shape); malloc'd. */
-char *sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length);
+char *swarm_sloppy_fault_envelope(unsigned int variant, const char *id, unsigned int code, size_t *length);
 /* Whether the device sends the session cookie back, and how. */
-bool profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device);
-bool profile_echoes_cookie(const struct swarm_device *device);
+bool swarm_profile_sends_cookie(const struct swarm *swarm, const struct swarm_device *device);
+bool swarm_profile_echoes_cookie(const struct swarm_device *device);
 /* The CWMP version the device speaks. */
-enum cwmp_version profile_version(const struct swarm_device *device);
+enum cwmp_version swarm_profile_version(const struct swarm_device *device);
 
 /* server.c */
-int server_start(struct swarm *swarm);
-void server_stop(struct swarm *swarm);
+int swarm_server_start(struct swarm *swarm);
+void swarm_server_stop(struct swarm *swarm);
 /* An empty answer with status, and a 200 with a copy of text. */
-enum MHD_Result server_reply(struct MHD_Connection *connection, unsigned int status);
-enum MHD_Result server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
+enum MHD_Result swarm_server_reply(struct MHD_Connection *connection, unsigned int status);
+enum MHD_Result swarm_server_reply_text(struct MHD_Connection *connection, const char *text, size_t length,
 				  const char *content_type);
 
 /* serve.c: a file-server device's images, piece lists and figures. */
-enum MHD_Result serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
+enum MHD_Result swarm_serve_image(struct swarm *swarm, struct MHD_Connection *connection, struct swarm_device *device,
 			    const char *name);
-enum MHD_Result serve_pieces(struct MHD_Connection *connection, struct swarm_device *device, const char *name);
-enum MHD_Result serve_device_stats(struct MHD_Connection *connection, struct swarm_device *device);
+enum MHD_Result swarm_serve_pieces(struct MHD_Connection *connection, struct swarm_device *device, const char *name);
+enum MHD_Result swarm_serve_device_stats(struct MHD_Connection *connection, struct swarm_device *device);
 /* The device has new checked bytes (or the whole image): its waiting readers go on. */
-void serve_wake(struct swarm *swarm, struct swarm_device *device);
+void swarm_serve_wake(struct swarm *swarm, struct swarm_device *device);
 /* The device threw its partial image away: readers of it are cut. */
-void serve_break(struct swarm *swarm, struct swarm_device *device);
+void swarm_serve_break(struct swarm *swarm, struct swarm_device *device);
 /* A stream's timer fired. */
-void serve_timer_fired(struct swarm *swarm, struct served_stream *stream);
+void swarm_serve_timer_fired(struct swarm *swarm, struct served_stream *stream);
 /* Resumes every suspended stream (before the server stops). */
-void serve_resume_all(struct swarm *swarm);
+void swarm_serve_resume_all(struct swarm *swarm);
 
 /* relay.c: piece lists and piece checks of file-server devices. */
 /* Before a download's first request: 1 when the piece list is being
  * fetched (the request follows), 0 to go on, or a TR-069 fault (> 0). */
-int relay_prepare(struct swarm *swarm, struct swarm_device *device);
+int swarm_relay_prepare(struct swarm *swarm, struct swarm_device *device);
 /* The piece list's GET ended. */
-void relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
+void swarm_relay_list_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result);
 /* Feeds received bytes (at offset device->downloaded) to the piece check:
  * 0, or -EBADMSG when they complete a bad piece (*bad_piece says which). */
-int relay_received(struct swarm *swarm, struct swarm_device *device, const char *data, size_t bytes,
+int swarm_relay_received(struct swarm *swarm, struct swarm_device *device, const char *data, size_t bytes,
 		   uint32_t *bad_piece);
 /* The partial image restarts from byte 0 (discarded or the server ignored Range). */
-void relay_restart(struct swarm *swarm, struct swarm_device *device);
+void swarm_relay_restart(struct swarm *swarm, struct swarm_device *device);
 /* Cuts the partial file back to the start of bad_piece, which the piece
  * check refused; 0 or a negative errno. */
-int relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t bad_piece);
+int swarm_relay_cut_back(struct swarm *swarm, struct swarm_device *device, uint32_t bad_piece);
 /* The device holds the whole image now. */
-void relay_complete(struct swarm *swarm, struct swarm_device *device);
+void swarm_relay_complete(struct swarm *swarm, struct swarm_device *device);
 
 /* stats.c */
-void stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
+void swarm_stats_record_latency(struct swarm_stats *stats, uint64_t microseconds);
 /* A TransferComplete the ACS acknowledged delay_ms after the download ended. */
-void stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms);
-void stats_print(const struct swarm *swarm, double seconds);
+void swarm_stats_record_transfer_complete(struct swarm_stats *stats, enum swarm_profile profile, uint64_t delay_ms);
+void swarm_stats_print(const struct swarm *swarm, double seconds);
 /* The summary as one JSON line into text; its length or -ENOSPC. */
-int stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
+int swarm_stats_format(const struct swarm *swarm, double seconds, char *text, size_t size);
 
 #endif

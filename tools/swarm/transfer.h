@@ -33,16 +33,16 @@ struct transfer {
 	CURL *easy;
 };
 
-void transfer_free(struct transfer *transfer, CURL *easy);
+void swarm_transfer_free(struct transfer *transfer, CURL *easy);
 /* A device's transfer of url (its own source address, the write callback
  * given transfer as its data) in *handle, for more options; then
  * device_transfer_start runs it as the device's current transfer. */
-struct transfer *device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
+struct transfer *swarm_device_transfer_new(struct swarm *swarm, struct swarm_device *device, enum transfer_kind kind,
 				     const char *url, curl_write_callback write, CURL **handle);
-int device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy);
+int swarm_device_transfer_start(struct swarm *swarm, struct swarm_device *device, struct transfer *transfer, CURL *easy);
 /* Remembers a transfer in flight, so shutdown can free it. */
-void transfer_track(struct transfer *transfer, CURL *easy);
+void swarm_transfer_track(struct transfer *transfer, CURL *easy);
 /* Removes and frees every transfer still in flight (at exit). */
-void transfers_free_all(struct swarm *swarm);
+void swarm_transfers_free_all(struct swarm *swarm);
 
 #endif

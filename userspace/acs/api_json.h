@@ -1,5 +1,5 @@
-/* JSON and Prometheus views of the controller's model for the operator API
- * (jansson). Called with the controller lock held. */
+/* JSON views of campaigns for the operator API (jansson). Called with the
+ * controller lock held. */
 #ifndef CASCADE_ACS_API_JSON_H
 #define CASCADE_ACS_API_JSON_H
 
@@ -8,12 +8,8 @@
 
 #include "acs/model.h"
 
-json_t *api_devices_json(struct controller *controller, uint32_t group_id, size_t offset, size_t limit);
-json_t *api_groups_json(struct controller *controller);
 json_t *api_campaign_json(struct controller *controller, const struct campaign *campaign, bool detail,
 			  bool with_devices);
 json_t *api_campaigns_json(struct controller *controller);
-/* Prometheus text exposition; malloc'd. */
-char *api_metrics_text(struct controller *controller, size_t store_pending);
 
 #endif

@@ -4,6 +4,9 @@
  * for a signed campaign, X_CASCADE_ImagePiecesSHA256 for devices that check
  * pieces and, in spv mode, X_CASCADE_MasterURL, then the Download). */
 #include "acs/campaign.h"
+#include "acs/campaign_cancel.h"
+#include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 #include "acs/device_attributes.h"
 
 #include <errno.h>
@@ -80,7 +83,7 @@ static bool device_selected(const struct device *device, const struct campaign_r
 {
 	bool matches;
 
-	if (!device || !device->group || member_active(device->member))
+	if (!device || !device->group || member_active(device->member) || member_running_after_cancel(device->member))
 		return false;
 	if (request->group_id && device->group->id != request->group_id)
 		return false;
@@ -277,6 +280,7 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 	campaign->state = CAMPAIGN_RUNNING;
 	set_rollout_policy(controller, campaign, request);
 	campaign->created_at = realtime_seconds();
+	campaign->started_ms = campaign_clock_ms();
 	campaign->started_monotonic_ms = monotonic_ms();
 	for (char *c = campaign->sha256; c && *c; c++)
 		if (*c >= 'A' && *c <= 'F')
@@ -292,8 +296,10 @@ int campaign_start(struct controller *controller, const struct campaign_request 
 		snprintf(error, error_size, "out of memory");
 		return -ENOMEM;
 	}
-	if (campaign->member_count == 0)
+	if (campaign->member_count == 0) {
 		campaign->state = CAMPAIGN_DONE;
+		campaign->finished_ms = campaign->started_ms;
+	}
 	store_batch_campaign(batch, campaign);
 	/* Masters first: every group's master gets its Download queued now. */
 	for (size_t g = 0; g < campaign->group_count; g++) {
@@ -348,10 +354,7 @@ int campaign_control(struct controller *controller, struct campaign *campaign, c
 	} else if (strcmp(action, "cancel") == 0) {
 		if (campaign->state == CAMPAIGN_CANCELLED || campaign->state == CAMPAIGN_DONE)
 			return -EALREADY;
-		for (size_t i = 0; i < campaign->member_count; i++)
-			if (campaign->members[i].state <= MEMBER_DOWNLOADING)
-				member_set_state(campaign, &campaign->members[i], MEMBER_CANCELLED, batch);
-		campaign->state = CAMPAIGN_CANCELLED;
+		campaign_cancel(controller, campaign, batch);
 	} else {
 		return -EINVAL;
 	}

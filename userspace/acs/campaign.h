@@ -195,10 +195,4 @@ int campaign_request_rollout_from_json(json_t *document, struct campaign_request
 				       size_t why_size);
 json_t *campaign_group_rollout_json(const struct campaign_group *group);
 
-/* connection_request.c */
-int connection_requester_start(struct controller *controller);
-void connection_requester_stop(struct controller *controller);
-/* Asks the device to open a session now (rate-limited, asynchronous). */
-void connection_request(struct controller *controller, struct device *device);
-
 #endif

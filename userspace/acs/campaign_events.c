@@ -10,6 +10,9 @@
  * TransferComplete moves the device to url mode. An integrity failure
  * (9018, 9019) of the origin's image at a master halts the campaign. */
 #include "acs/campaign.h"
+#include "acs/campaign_cancel.h"
+#include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -123,8 +126,14 @@ void campaign_on_download_response(struct controller *controller, struct device 
 {
 	struct campaign_member *member = active_member(device);
 
+	if (member_running_after_cancel(device->member)) {
+		cancelled_download_response(device->member, status, batch);
+		return;
+	}
 	if (!member || member->state != MEMBER_QUEUED)
 		return;
+	if (member->source_device_id == 0)
+		member->origin_downloads++; /* the campaign report's origin requests */
 	if (status == 0)
 		member_succeeded(controller, member, batch);
 	else
@@ -136,6 +145,10 @@ void campaign_on_download_fault(struct controller *controller, struct device *de
 {
 	struct campaign_member *member = active_member(device);
 
+	if (member_running_after_cancel(device->member)) {
+		cancelled_download_fault(device->member, code, batch);
+		return;
+	}
 	if (!member || member->state != MEMBER_QUEUED)
 		return;
 	if (member->download_url_empty) { /* it cannot take spv mode: the same Download with the URL, at once */
@@ -174,6 +187,7 @@ static void campaign_halt(struct controller *controller, struct campaign_member 
 	if (campaign->state == CAMPAIGN_HALTED)
 		return;
 	campaign->state = CAMPAIGN_HALTED;
+	campaign->finished_ms = campaign_clock_ms();
 	campaign_halt_reason(campaign, reason, sizeof(reason), NULL, NULL);
 	log_error("campaign %u halted: %s (first: %s); cancel it and start one with a good image", campaign->id,
 		  reason, member->device->key);
@@ -221,10 +235,18 @@ void campaign_on_transfer_complete(struct controller *controller, struct device 
 	bool current;
 	int fields;
 
-	if (!member || !member->group)
-		return;
 	fields = sscanf(transfer->command_key, CAMPAIGN_COMMAND_KEY_FORMAT, &campaign_id, &device_id, &attempt, &source);
-	if (fields < 3 || campaign_id != member->group->campaign->id || device_id != device->id)
+	if (fields < 3 || device_id != device->id)
+		return;
+	/* a cancelled campaign's transfer that was running: recorded as it ends */
+	if ((member = cancelled_member_running(controller, device, campaign_id)) != NULL) {
+		cancelled_transfer_complete(member, code,
+					    attempt == member->attempts && (fields < 4 || source == member->source_device_id),
+					    batch);
+		return;
+	}
+	member = device->member;
+	if (!member || !member->group || campaign_id != member->group->campaign->id)
 		return;
 	/* A late failure of an attempt we already replaced: an older attempt, or
 	 * the same attempt number against another source (a re-pointed slave
@@ -344,4 +366,6 @@ void campaign_tick(struct controller *controller, struct store_batch *batch)
 	for (size_t i = 0; i < controller->campaign_count; i++)
 		if (controller->campaigns[i]->state == CAMPAIGN_RUNNING)
 			tick_campaign(controller, controller->campaigns[i], batch);
+		else if (controller->campaigns[i]->state == CAMPAIGN_CANCELLED)
+			cancelled_campaign_tick(controller, controller->campaigns[i], batch);
 }

@@ -7,6 +7,8 @@
  * members, re-pointing of unfinished slaves, fallback to the origin after
  * too many failed masters). */
 #include "acs/campaign.h"
+#include "acs/campaign_report.h"
+#include "acs/connection_request.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +173,7 @@ void group_pump(struct controller *controller, struct campaign_group *group, str
 struct campaign_member *campaign_elect(struct controller *controller, struct campaign_group *group)
 {
 	uint64_t now = realtime_seconds();
-	struct campaign_member *best = NULL;
+	struct campaign_member *best = NULL, *sitting = NULL;
 
 	for (size_t i = 0; i < group->member_count; i++) {
 		struct campaign_member *candidate = group->members[i];
@@ -180,9 +182,16 @@ struct campaign_member *campaign_elect(struct controller *controller, struct cam
 		    campaign_bad_source(group, candidate->device->id) ||
 		    !policy_eligible(&controller->config, candidate->device, group->campaign->image_size, now))
 			continue;
+		if (candidate->device == group->group->master)
+			sitting = candidate;
 		if (!best || policy_compare(candidate->device, best->device) < 0)
 			best = candidate;
 	}
+	/* hysteresis: the group's sitting master stays unless clearly beaten */
+	if (sitting && best != sitting && !policy_displaces(&controller->config, best->device, sitting->device))
+		best = sitting;
+	if (best)
+		group->group->master = best->device;
 	return best;
 }
 
@@ -278,6 +287,7 @@ void campaign_check_done(struct controller *controller, struct campaign *campaig
 	if (campaign->counts[MEMBER_PENDING] + campaign->counts[MEMBER_QUEUED] + campaign->counts[MEMBER_DOWNLOADING])
 		return;
 	campaign->state = CAMPAIGN_DONE;
+	campaign->finished_ms = campaign_clock_ms();
 	log_info("campaign %u done: %zu done, %zu failed", campaign->id, campaign->counts[MEMBER_DONE],
 		 campaign->counts[MEMBER_FAILED]);
 	store_batch_campaign(batch, campaign);

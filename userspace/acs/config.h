@@ -41,6 +41,9 @@ struct acs_config {
 	char api_address[128];
 	char database[512];
 	char api_token_file[512];
+	char metrics_address[128];       /* a second listener for /metrics alone, without the token; "": none */
+	uint64_t console_session_lifetime_ms; /* a web console login lasts this long */
+	unsigned int device_events;      /* timeline rows kept per device (0: none) */
 	int log_level;                   /* enum log_level */
 	unsigned int threads;            /* CWMP server threads */
 	unsigned int max_sessions;       /* open sessions before 503 */
@@ -86,6 +89,7 @@ struct acs_config {
 	bool election_require_file_server;
 	unsigned int election_max_occupancy; /* percent x100 */
 	uint64_t election_max_inform_age_ms;
+	unsigned int election_hysteresis;    /* percent x100 a challenger must beat the sitting master by */
 
 	unsigned int default_fanout;
 	uint64_t stall_timeout_ms;

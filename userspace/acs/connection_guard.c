@@ -1,6 +1,8 @@
 /* Per-request deadlines of the CWMP listener (see connection_guard.h). */
 #include "acs/connection_guard.h"
 
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,11 +17,26 @@
 struct guarded_connection {
 	struct guarded_connection *previous, *next;
 	int fd;
-	bool waiting;            /* a request is due (deadline runs) */
+	bool waiting;            /* between two requests: the next one is due */
 	bool cut;                /* already shut down */
-	uint64_t since_ms;
+	uint64_t since_ms;       /* waiting and idle: the last check that saw it idle */
+	uint64_t bytes_before;   /* bytes received up to the end of the last request */
 	char peer[64];
 };
+
+/* Bytes the kernel received on the socket so far (TCP_INFO), or -1 when
+ * it cannot say (then every waiting connection counts as started). */
+static int64_t bytes_received(int fd)
+{
+	struct tcp_info info;
+	socklen_t length = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 ||
+	    length < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(info.tcpi_bytes_received))
+		return -1;
+	return (int64_t)info.tcpi_bytes_received;
+}
 
 void connection_guard_init(struct connection_guard *guard, uint64_t request_timeout_ms)
 {
@@ -91,6 +108,14 @@ static void set_waiting(struct connection_guard *guard, struct guarded_connectio
 
 void connection_guard_request_received(struct connection_guard *guard, struct guarded_connection *connection)
 {
+	int64_t bytes;
+
+	if (!connection)
+		return;
+	bytes = bytes_received(connection->fd);
+	pthread_mutex_lock(&guard->lock);
+	connection->bytes_before = bytes > 0 ? (uint64_t)bytes : 0;
+	pthread_mutex_unlock(&guard->lock);
 	set_waiting(guard, connection, false);
 }
 
@@ -105,7 +130,19 @@ unsigned int connection_guard_check(struct connection_guard *guard, uint64_t now
 
 	pthread_mutex_lock(&guard->lock);
 	for (struct guarded_connection *connection = guard->head; connection; connection = connection->next) {
-		if (!connection->waiting || connection->cut || now_ms - connection->since_ms < guard->request_timeout_ms)
+		int64_t bytes;
+
+		if (!connection->waiting || connection->cut)
+			continue;
+		/* Not a byte of a next request yet: an idle keep-alive (or a fresh
+		 * connection that says nothing) is no slow client. libmicrohttpd's
+		 * connection timeout closes it; the deadline starts with its first byte. */
+		bytes = bytes_received(connection->fd);
+		if (bytes >= 0 && (uint64_t)bytes <= connection->bytes_before) {
+			connection->since_ms = now_ms;
+			continue;
+		}
+		if (now_ms < connection->since_ms || now_ms - connection->since_ms < guard->request_timeout_ms)
 			continue;
 		/* The socket stays open (libmicrohttpd closes it): no race with
 		 * a descriptor number being reused. */

@@ -1,12 +1,15 @@
 /* Slow clients on the CWMP listener. libmicrohttpd's connection timeout
- * only closes connections that send nothing at all; a slowloris that
- * trickles one byte at a time keeps its connection forever. The guard
- * gives every request a deadline: from the moment a connection is ready
- * for a request (accepted, or its previous reply sent), the request head
- * and body must arrive within [acs] request_timeout. A connection past it
- * is shut down (shutdown(2) on its socket: libmicrohttpd sees the end of
- * the stream and closes it on its own thread), counted and logged with
- * the peer. Time spent by the ACS itself (handling, waiting for a commit)
+ * ([acs] connection-timeout) only closes connections that send nothing at
+ * all; a slowloris that trickles one byte at a time keeps its connection
+ * forever. The guard gives every request a deadline: from its first byte
+ * (the kernel's count of bytes received, TCP_INFO, grows past what the
+ * previous requests took), the request head and body must arrive within
+ * [acs] request-timeout. A connection past it is shut down (shutdown(2) on
+ * its socket: libmicrohttpd sees the end of the stream and closes it on its
+ * own thread), counted and logged with the peer. A connection with no byte
+ * of a next request (an idle keep-alive, a fresh connection that says
+ * nothing) is no slow client: libmicrohttpd's connection timeout closes it,
+ * uncounted. Time spent by the ACS itself (handling, waiting for a commit)
  * never counts. The main loop's tick does the checking. Thread-safe. */
 #ifndef CASCADE_ACS_CONNECTION_GUARD_H
 #define CASCADE_ACS_CONNECTION_GUARD_H

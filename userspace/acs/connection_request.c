@@ -5,7 +5,7 @@
  * device whose request still waits in the queue gets no second one (when
  * devices answer slowly, the tick's retries would otherwise pile up
  * duplicates and delay every device's request behind them). */
-#include "acs/campaign.h"
+#include "acs/connection_request.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -25,9 +25,11 @@ struct MHD_Daemon *http_start_daemon(const char *address, unsigned int flags, MH
 	}
 	if (storage.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* The caller's options first: libmicrohttpd wants MHD_OPTION_EXTERNAL_LOGGER
+	 * before any other (else it warns, and logs what came before on stderr). */
+	for (; options && options[count].option != MHD_OPTION_END && count < 18; count++)
+		all[count] = options[count];
 	all[count++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &storage };
-	for (; options && options[count - 1].option != MHD_OPTION_END && count < 19; count++)
-		all[count] = options[count - 1];
 	all[count] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_argument, MHD_OPTION_ARRAY, all,
 				  MHD_OPTION_END);

@@ -201,6 +201,10 @@ static enum MHD_Result handle_request(void *argument, struct MHD_Connection *con
 		return MHD_NO;
 	if (!batch)
 		return send_reply(request);
+	if (!store_batch_must_wait(batch)) { /* timeline rows only: they never hold a reply back */
+		store_submit(controller->store, batch, NULL, NULL);
+		return send_reply(request);
+	}
 	request->stage = STAGE_WAITING_COMMIT;
 	__atomic_add_fetch(&controller->metrics.replies_waiting, 1, __ATOMIC_RELAXED);
 	MHD_suspend_connection(connection);

@@ -16,6 +16,7 @@
 #include "acs/campaign.h"
 #include "acs/config.h"
 #include "acs/connection_guard.h"
+#include "acs/connection_request.h"
 #include "acs/http.h"
 #include "acs/model.h"
 #include "acs/session.h"
@@ -43,6 +44,14 @@ static int read_token(const char *path, char *token, size_t size)
 		return result;
 	}
 	return 0;
+}
+
+/* "NAME listening on HOST:PORT" with the port bound (the address may say 0). */
+static void log_listening(const char *name, const char *address, uint16_t port)
+{
+	const char *colon = strrchr(address, ':');
+
+	log_info("%s listening on %.*s:%u", name, colon ? (int)(colon - address) : (int)strlen(address), address, port);
 }
 
 static void raise_file_limit(void)
@@ -92,11 +101,11 @@ int main(int argc, char **argv)
 {
 	struct acs_config config;
 	struct controller controller;
-	struct MHD_Daemon *cwmp_daemon = NULL, *api_daemon = NULL;
+	struct MHD_Daemon *cwmp_daemon = NULL, *api_daemon = NULL, *metrics_daemon = NULL;
 	struct connection_guard guard = { 0 };
 	struct login_limit cwmp_logins = { 0 }, api_logins = { 0 };
 	char token[4096];
-	uint16_t cwmp_port = 0, api_port = 0;
+	uint16_t cwmp_port = 0, api_port = 0, metrics_port = 0;
 	sigset_t signals;
 	int status = 1;
 
@@ -135,23 +144,20 @@ int main(int argc, char **argv)
 	if (connection_requester_start(&controller) < 0 || source_poller_start(&controller) < 0)
 		goto out;
 	if (cwmp_server_start(&controller, &cwmp_daemon, &cwmp_port) < 0 ||
-	    api_server_start(&controller, token[0] ? token : NULL, &api_daemon, &api_port) < 0)
+	    api_server_start(&controller, token[0] ? token : NULL, &api_daemon, &api_port) < 0 ||
+	    (config.metrics_address[0] && metrics_server_start(&controller, &metrics_daemon, &metrics_port) < 0))
 		goto out;
-	{
-		char host[128];
-
-		snprintf(host, sizeof(host), "%s", config.cwmp_address);
-		*strrchr(host, ':') = '\0';
-		log_info("cwmp listening on %s:%u", host, cwmp_port);
-		snprintf(host, sizeof(host), "%s", config.api_address);
-		*strrchr(host, ':') = '\0';
-		log_info("api listening on %s:%u", host, api_port);
-	}
+	log_listening("cwmp", config.cwmp_address, cwmp_port);
+	log_listening("api", config.api_address, api_port);
+	if (metrics_daemon)
+		log_listening("metrics", config.metrics_address, metrics_port);
 	run(&controller);
 	status = 0;
 out:
 	if (api_daemon) /* its handlers wait for commits: the writer still runs */
 		MHD_stop_daemon(api_daemon);
+	if (metrics_daemon)
+		MHD_stop_daemon(metrics_daemon);
 	if (cwmp_daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(cwmp_daemon); /* no new connections; ours to close */
 

@@ -51,13 +51,15 @@ struct device {
 	uint64_t last_inform; /* unix seconds */
 	uint64_t inform_count;
 	uint32_t last_fault_code;
+	uint32_t open_faults; /* faults in the faults table not cleared by an operator */
+	uint64_t event_sequence; /* of its newest row in device_events (device_events.h) */
 	struct group *group;
 	size_t group_index;
 	struct campaign_member *member; /* active campaign membership, or NULL */
 	uint64_t connection_requested_ms;
 	bool connection_request_waiting; /* atomic: a request for it waits in the queue, not sent yet */
 	uint64_t row_hash; /* hash of the columns last written in full (see store_batch_device) */
-	uint64_t row_failed_commits; /* store_failed_commits() when row_hash was taken */
+	uint64_t row_failed_commits; /* store_failed_commits(store) when row_hash was taken */
 	/* in memory only (docs/interop.md) */
 	struct session *session;     /* its open CWMP session, NULL when none */
 	unsigned int probe_failures; /* attribute probes faulted or dropped in a row */
@@ -70,6 +72,7 @@ struct device {
 struct group {
 	uint32_t id;
 	char *key; /* policy key, "#N" partition suffix when split */
+	struct device *master; /* in memory: the sitting master (election hysteresis), NULL: none yet */
 	struct device **devices;
 	size_t count, capacity;
 };
@@ -115,6 +118,7 @@ struct campaign_member {
 	uint32_t failed_source_id;
 	unsigned int failures_against_source;
 	bool was_master;
+	unsigned int origin_downloads; /* Downloads from the origin it accepted (campaign report) */
 	bool plain_download; /* SetParameterValues faulted: Download with the URL */
 	unsigned int dispatch; /* in memory, bumped by every dispatch: a response to a replaced one is ignored */
 	/* in memory, per dispatch: */
@@ -160,6 +164,8 @@ struct campaign {
 	unsigned int fanout;
 	enum campaign_state state;
 	uint64_t created_at;         /* unix seconds */
+	uint64_t started_ms;         /* unix milliseconds (campaign report) */
+	uint64_t finished_ms;        /* unix milliseconds it became done, cancelled or halted; 0: not yet */
 	uint64_t masters_queued_ms;  /* start to every master's Download queued and saved */
 	uint64_t started_monotonic_ms;
 	struct campaign_member *members;
@@ -290,9 +296,25 @@ void device_regroup(struct controller *controller, struct device *device, struct
 /* Whether device may be a master for an image of image_size bytes. */
 bool policy_eligible(const struct acs_config *config, const struct device *device, uint64_t image_size,
 		     uint64_t now_seconds);
+/* The same, with why not (or "eligible") written into why when not NULL. */
+bool policy_check_eligible(const struct acs_config *config, const struct device *device, uint64_t image_size,
+			   uint64_t now_seconds, char *why, size_t why_size);
 /* Orders two eligible candidates: negative when a is the better master. */
 int policy_compare(const struct device *a, const struct device *b);
-/* The best master among the group's devices, or NULL. */
-struct device *policy_elect(const struct controller *controller, const struct group *group, uint64_t image_size);
+/* Whether challenger replaces the sitting master (both eligible): better
+ * by policy_compare and, with [election] hysteresis H, less busy by H. */
+bool policy_displaces(const struct acs_config *config, const struct device *challenger, const struct device *sitting);
+/* The master among devices: the best eligible one, unless sitting (may be
+ * NULL) is eligible and not displaced by it. NULL when none is eligible. */
+struct device *policy_choose(const struct acs_config *config, struct device *const *devices, size_t count,
+			     const struct device *sitting, uint64_t image_size, uint64_t now_seconds);
+/* policy_choose over the group's devices with its sitting master; the
+ * choice becomes the group's master. */
+struct device *policy_elect(struct controller *controller, struct group *group, uint64_t image_size);
+/* Why candidate (eligible) is or is not master: "elected: ..." or "passed
+ * over: ...". runner_up is the best other eligible device (NULL: none);
+ * sitting_kept says the master stayed by hysteresis or was sitting. */
+void policy_explain(const struct acs_config *config, const struct device *candidate, const struct device *master,
+		    const struct device *runner_up, bool sitting_kept, char *why, size_t why_size);
 
 #endif

@@ -141,7 +141,7 @@ static void probe_succeeded(struct controller *controller, struct session *sessi
 	device->probe_failures = 0;
 	device->probe_retry_at = 0;
 	device_regroup(controller, device, batch);
-	store_batch_device(batch, device);
+	store_batch_device(controller->store, batch, device);
 }
 
 static void probe_failed(struct controller *controller, struct device *device, const char *why)
@@ -190,7 +190,7 @@ void probe_on_reply(struct controller *controller, struct session *session, enum
 		if (message->type == CWMP_GET_PARAMETER_VALUES_RESPONSE) {
 			device_apply_parameters(device, message->body.get_parameter_values_response.parameters,
 						message->body.get_parameter_values_response.parameter_count);
-			store_batch_device(batch, device);
+			store_batch_device(controller->store, batch, device);
 		}
 		session->probe_next = AWAIT_PROBE_NAMES;
 		return;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acs/campaign.h"
 #include "common/log.h"
 #include "common/log_limit.h"
 
@@ -34,8 +35,6 @@ static void device_free(struct device *device)
 		free(*fields[i]);
 	free(device);
 }
-
-void campaign_free(struct campaign *campaign);
 
 void controller_destroy(struct controller *controller)
 {

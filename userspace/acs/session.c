@@ -6,6 +6,8 @@
  * campaign; a reply that cannot be read ends the request as a fault. */
 #include "acs/session.h"
 #include "acs/campaign.h"
+#include "acs/device_events.h"
+#include "acs/faults.h"
 #include "acs/probe.h"
 
 #include <errno.h>
@@ -256,7 +258,8 @@ static int handle_inform(struct controller *controller, const struct cwmp_exchan
 	}
 	attach(controller, exchange->connection_session, session);
 	campaign_on_inform(controller, device, batch);
-	store_batch_device(batch, device);
+	store_batch_device(controller->store, batch, device);
+	device_event(controller, device, DEVICE_EVENT_INFORM, 0, batch, "Inform %s from %s", events, exchange->address);
 	controller->metrics.informs++;
 
 	response.version = message->version;
@@ -281,14 +284,14 @@ static void handle_transfer_complete(struct controller *controller, struct sessi
 
 	controller->metrics.transfer_completes++;
 	store_batch_transfer(batch, device->id, transfer);
-	if (transfer->fault.code) {
-		device->last_fault_code = transfer->fault.code;
-		set_text(&device->last_fault_string, transfer->fault.string);
-		store_batch_fault(batch, device->id, transfer->fault.code, transfer->fault.string, "TransferComplete");
-	}
+	device_event(controller, device, DEVICE_EVENT_TRANSFER, transfer->fault.code, batch,
+		     "TransferComplete %s: fault %u", transfer->command_key, transfer->fault.code);
+	if (transfer->fault.code)
+		fault_record(controller, device, fault_campaign(device, "TransferComplete", transfer->command_key),
+			     transfer->fault.code, transfer->fault.string, "TransferComplete", batch);
 	log_info("TransferComplete from %s: key %s, fault %u", device->key, transfer->command_key, transfer->fault.code);
 	campaign_on_transfer_complete(controller, device, transfer, batch);
-	store_batch_device(batch, device);
+	store_batch_device(controller->store, batch, device);
 	response.version = session->version;
 	response.type = CWMP_TRANSFER_COMPLETE_RESPONSE;
 	response.id = message->id;
@@ -353,9 +356,8 @@ static void handle_response(struct controller *controller, struct session *sessi
 		const struct cwmp_fault *fault = &message->body.fault;
 
 		controller->metrics.faults_received++;
-		device->last_fault_code = fault->code;
-		set_text(&device->last_fault_string, fault->string);
-		store_batch_fault(batch, device->id, fault->code, fault->string, awaited_name(awaited));
+		fault_record(controller, device, fault_campaign(device, awaited_name(awaited), NULL), fault->code,
+			     fault->string, awaited_name(awaited), batch);
 		log_info("fault %u (%s) from %s", fault->code, fault->string, device->key);
 		if (awaited == AWAIT_DOWNLOAD && current)
 			campaign_on_download_fault(controller, device, fault->code, batch);
@@ -363,7 +365,7 @@ static void handle_response(struct controller *controller, struct session *sessi
 			campaign_on_set_parameters_done(controller, device, true, batch);
 		else if (probe_awaiting(awaited))
 			probe_on_reply(controller, session, awaited, message, batch);
-		store_batch_device(batch, device);
+		store_batch_device(controller->store, batch, device);
 		return;
 	}
 	if (probe_awaiting(awaited)) {
@@ -414,7 +416,8 @@ struct request_scratch {
 };
 
 /* Sends the next request of ours, or ends the session with an empty 204. */
-static void next_request(struct controller *controller, struct session *session, struct cwmp_reply *reply)
+static void next_request(struct controller *controller, struct session *session, struct cwmp_reply *reply,
+			 struct store_batch *batch)
 {
 	struct request_scratch scratch;
 	struct cwmp_message message = { 0 };
@@ -435,6 +438,7 @@ static void next_request(struct controller *controller, struct session *session,
 	session->awaiting = awaiting;
 	session->awaiting_dispatch = session->device->member ? session->device->member->dispatch : 0;
 	controller->metrics.rpcs_sent++;
+	device_event_rpc(controller, session->device, &message, batch);
 	reply_message(reply, &message, 200);
 }
 
@@ -462,7 +466,7 @@ static int handle_locked(struct controller *controller, const struct cwmp_exchan
 	session->last_used_ms = monotonic_ms();
 	attach(controller, exchange->connection_session, session);
 	if (!message) {
-		next_request(controller, session, reply);
+		next_request(controller, session, reply, batch);
 		return 0;
 	}
 	switch (message->type) {
@@ -488,7 +492,7 @@ static int handle_locked(struct controller *controller, const struct cwmp_exchan
 	} else {
 		handle_response(controller, session, message, batch);
 	}
-	next_request(controller, session, reply);
+	next_request(controller, session, reply, batch);
 	return 0;
 }
 
@@ -510,7 +514,7 @@ static void handle_undecodable(struct controller *controller, const struct cwmp_
 	attach(controller, exchange->connection_session, session);
 	handle_unusable_reply(controller, session, error->cpe_fault_code ? error->cpe_fault_code : 9002, error->message,
 			      batch);
-	next_request(controller, session, reply);
+	next_request(controller, session, reply, batch);
 }
 
 int session_handle(struct controller *controller, const struct cwmp_exchange *exchange, struct cwmp_reply *reply,

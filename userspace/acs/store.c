@@ -5,13 +5,14 @@
 #include "acs/store_internal.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/log_limit.h"
 
@@ -48,7 +49,30 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS faults(id INTEGER PRIMARY KEY, device_id INTEGER, at INTEGER, code INTEGER,"
 	" string TEXT, context TEXT);"
 	"CREATE TABLE IF NOT EXISTS transfers(id INTEGER PRIMARY KEY, device_id INTEGER, command_key TEXT,"
-	" fault_code INTEGER, fault_string TEXT, start_time TEXT, complete_time TEXT, received_at INTEGER);";
+	" fault_code INTEGER, fault_string TEXT, start_time TEXT, complete_time TEXT, received_at INTEGER);"
+	"CREATE TABLE IF NOT EXISTS device_events(device_id INTEGER, sequence INTEGER, at INTEGER, kind INTEGER,"
+	" code INTEGER, detail TEXT, PRIMARY KEY(device_id, sequence)) WITHOUT ROWID;";
+
+/* Columns added since the first schema: databases made before them get
+ * them at start (with the default older rows mean). */
+static const struct added_column {
+	const char *table, *column, *declaration;
+} added_columns[] = {
+	{ "campaigns", "signature", "TEXT" },
+	{ "campaigns", "pieces_sha256", "TEXT" },
+	{ "campaigns", "started_ms", "INTEGER NOT NULL DEFAULT 0" },
+	{ "campaigns", "finished_ms", "INTEGER NOT NULL DEFAULT 0" },
+	{ "campaigns", "rollout", "TEXT" },
+	{ "campaign_devices", "origin_downloads", "INTEGER NOT NULL DEFAULT 0" },
+	{ "faults", "campaign_id", "INTEGER NOT NULL DEFAULT 0" },
+	{ "faults", "cleared_at", "INTEGER NOT NULL DEFAULT 0" },
+};
+
+/* Indexes of the API's fault queries (made after the columns exist). */
+static const char indexes[] =
+	"CREATE INDEX IF NOT EXISTS faults_open ON faults(device_id, id) WHERE cleared_at = 0;"
+	"CREATE INDEX IF NOT EXISTS faults_by_device ON faults(device_id, id);"
+	"CREATE INDEX IF NOT EXISTS faults_by_campaign ON faults(campaign_id, id);";
 
 static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE] = "INSERT INTO devices(id, key, manufacturer, oui, product_class, serial_number,"
@@ -72,15 +96,23 @@ static const char *const statements[STORE_STATEMENT_COUNT] = {
 	[SQL_DEVICE_SEEN] = "UPDATE devices SET last_inform=?, inform_count=?, last_address=?, last_events=? WHERE id=?",
 	[SQL_GROUP] = "INSERT OR IGNORE INTO groups(id, key) VALUES(?,?)",
 	[SQL_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(id, image_name, origin_url, sha256, selector, image_size,"
-			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256, rollout)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " mode, fanout, state, created_at, masters_queued_ms, signature, pieces_sha256, started_ms,"
+			 " finished_ms, rollout) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[SQL_MEMBER] = "INSERT OR REPLACE INTO campaign_devices(campaign_id, device_id, group_id, role, state,"
-		       " attempts, fault_code, source_device_id, was_master) VALUES(?,?,?,?,?,?,?,?,?)",
+		       " attempts, fault_code, source_device_id, was_master, origin_downloads)"
+		       " VALUES(?,?,?,?,?,?,?,?,?,?)",
 	[SQL_CAMPAIGN_GROUP] = "INSERT OR REPLACE INTO campaign_groups(campaign_id, group_id, master_id,"
 			       " failed_masters, fallback_origin, bad_masters) VALUES(?,?,?,?,?,?)",
-	[SQL_FAULT] = "INSERT INTO faults(device_id, at, code, string, context) VALUES(?,?,?,?,?)",
+	[SQL_FAULT] = "INSERT INTO faults(device_id, at, code, string, context, campaign_id) VALUES(?,?,?,?,?,?)",
 	[SQL_TRANSFER] = "INSERT INTO transfers(device_id, command_key, fault_code, fault_string, start_time,"
 			 " complete_time, received_at) VALUES(?,?,?,?,?,?,?)",
+	/* the open faults up to a given id that match the filters (0: any) */
+	[SQL_FAULT_CLEAR] = "UPDATE faults SET cleared_at = ?1 WHERE cleared_at = 0 AND id <= ?2"
+			    " AND (?3 = 0 OR device_id = ?3) AND (?4 = 0 OR code = ?4)"
+			    " AND (?5 = 0 OR campaign_id = ?5) AND (?6 = 0 OR id = ?6)",
+	[SQL_EVENT] = "INSERT OR REPLACE INTO device_events(device_id, sequence, at, kind, code, detail)"
+		      " VALUES(?,?,?,?,?,?)",
+	[SQL_EVENT_TRIM] = "DELETE FROM device_events WHERE device_id = ? AND sequence <= ?",
 };
 
 struct queued_batch {
@@ -92,6 +124,8 @@ struct queued_batch {
 
 struct store {
 	sqlite3 *database;
+	sqlite3 *reader;              /* the API's read-only queries, under reader_lock */
+	pthread_mutex_t reader_lock;
 	sqlite3 *checkpoint_database; /* the checkpointer's own connection */
 	pthread_t checkpointer;
 	bool checkpointer_running;
@@ -109,6 +143,9 @@ struct store {
 	struct queued_batch *head, *tail;
 	size_t pending;
 	bool stopping;
+	/* atomic: commits that failed since open; a device row hashed before a
+	 * failure is written in full again (see store_batch_device) */
+	uint64_t failed_commits;
 };
 
 sqlite3 *store_database(struct store *store)
@@ -116,25 +153,39 @@ sqlite3 *store_database(struct store *store)
 	return store->database;
 }
 
-/* Databases made before image signatures lack campaigns.signature, before
- * piece lists campaigns.pieces_sha256, before trees and waves
- * campaigns.rollout: added as empty TEXT. */
-static int add_campaign_column(sqlite3 *database, const char *path, const char *column)
+sqlite3 *store_reader_lock(struct store *store)
 {
-	sqlite3_stmt *probe = NULL;
-	char *message = NULL, sql[128];
-	int status;
+	pthread_mutex_lock(&store->reader_lock);
+	return store->reader;
+}
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM campaigns LIMIT 0", column);
-	status = sqlite3_prepare_v2(database, sql, -1, &probe, NULL);
-	sqlite3_finalize(probe);
-	if (status == SQLITE_OK)
-		return 0;
-	snprintf(sql, sizeof(sql), "ALTER TABLE campaigns ADD COLUMN %s TEXT", column);
-	if (sqlite3_exec(database, sql, NULL, NULL, &message) != SQLITE_OK) {
-		log_error("database %s: cannot add campaigns.%s: %s", path, column, message ? message : "?");
-		sqlite3_free(message);
-		return -EIO;
+void store_reader_unlock(struct store *store)
+{
+	pthread_mutex_unlock(&store->reader_lock);
+}
+
+/* Gives a database made by an older cascade the columns added since. */
+static int add_missing_columns(sqlite3 *database, const char *path)
+{
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		const struct added_column *added = &added_columns[i];
+		sqlite3_stmt *probe = NULL;
+		char *message = NULL, sql[256];
+		int status;
+
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", added->column, added->table);
+		status = sqlite3_prepare_v2(database, sql, -1, &probe, NULL);
+		sqlite3_finalize(probe);
+		if (status == SQLITE_OK)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added->table, added->column,
+			 added->declaration);
+		if (sqlite3_exec(database, sql, NULL, NULL, &message) != SQLITE_OK) {
+			log_error("database %s: cannot add %s.%s: %s", path, added->table, added->column,
+				  message ? message : "?");
+			sqlite3_free(message);
+			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -169,8 +220,9 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 	if (!store)
 		return -ENOMEM;
 	pthread_mutex_init(&store->lock, NULL);
+	pthread_mutex_init(&store->reader_lock, NULL);
 	pthread_cond_init(&store->wake, NULL);
-	pthread_cond_init(&store->checkpoint_wake, NULL);
+	monotonic_condition_init(&store->checkpoint_wake);
 	status = sqlite3_open_v2(path, &store->database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (status != SQLITE_OK) {
@@ -192,10 +244,13 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		sqlite3_free(message);
 		goto fail;
 	}
-	if (add_campaign_column(store->database, path, "signature") < 0 ||
-	    add_campaign_column(store->database, path, "pieces_sha256") < 0 ||
-	    add_campaign_column(store->database, path, "rollout") < 0)
+	if (add_missing_columns(store->database, path) < 0)
 		goto fail;
+	if (sqlite3_exec(store->database, indexes, NULL, NULL, &message) != SQLITE_OK) {
+		log_error("database %s: %s", path, message ? message : "indexes failed");
+		sqlite3_free(message);
+		goto fail;
+	}
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++) {
 		if (sqlite3_prepare_v3(store->database, statements[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &store->prepared[i], NULL) != SQLITE_OK) {
@@ -217,6 +272,11 @@ int store_open(const char *path, bool synchronous_full, struct store **result)
 		sqlite3_free(message);
 		goto fail;
 	}
+	if (sqlite3_open_v2(path, &store->reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_error("cannot open database %s for reading", path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(store->reader, 1000);
 	sqlite3_wal_hook(store->database, count_wal_frames, store);
 	*result = store;
 	return 0;
@@ -263,8 +323,7 @@ static void *checkpointer_main(void *argument)
 	while (!store->stopping) {
 		struct timespec deadline;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += 1;
+		monotonic_deadline(&deadline, 1000);
 		pthread_cond_timedwait(&store->checkpoint_wake, &store->lock, &deadline);
 		if (store->stopping)
 			break;
@@ -283,7 +342,7 @@ void store_wal_figures(struct store *store, struct store_wal_figures *figures)
 	figures->checkpoints = __atomic_load_n(&store->wal_checkpoints, __ATOMIC_RELAXED);
 	figures->forced_checkpoints = __atomic_load_n(&store->wal_forced_checkpoints, __ATOMIC_RELAXED);
 	figures->frames_written = __atomic_load_n(&store->wal_frames_written, __ATOMIC_RELAXED);
-	figures->failed_commits = store_failed_commits();
+	figures->failed_commits = store_failed_commits(store);
 }
 
 static void bind_value(sqlite3_stmt *statement, int index, const struct store_value *value)
@@ -352,13 +411,9 @@ static int commit_batches(struct store *store, struct queued_batch *list)
 	return result;
 }
 
-/* Commits that failed since start; a device row hashed before a failure
- * is written in full again (see store_batch_device). */
-static uint64_t failed_commits;
-
-uint64_t store_failed_commits(void)
+uint64_t store_failed_commits(struct store *store)
 {
-	return __atomic_load_n(&failed_commits, __ATOMIC_ACQUIRE);
+	return store ? __atomic_load_n(&store->failed_commits, __ATOMIC_ACQUIRE) : 0;
 }
 
 static void *writer_main(void *argument)
@@ -383,7 +438,7 @@ static void *writer_main(void *argument)
 
 		result = commit_batches(store, list);
 		if (result < 0)
-			__atomic_add_fetch(&failed_commits, 1, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&store->failed_commits, 1, __ATOMIC_RELEASE);
 		for (; list; list = next) {
 			next = list->next;
 			taken++;
@@ -491,8 +546,11 @@ void store_close(struct store *store)
 	}
 	for (int i = 0; i < STORE_STATEMENT_COUNT; i++)
 		sqlite3_finalize(store->prepared[i]);
+	if (store->reader)
+		sqlite3_close(store->reader);
 	if (store->database)
 		sqlite3_close(store->database);
+	pthread_mutex_destroy(&store->reader_lock);
 	pthread_mutex_destroy(&store->lock);
 	pthread_cond_destroy(&store->wake);
 	pthread_cond_destroy(&store->checkpoint_wake);

@@ -16,6 +16,9 @@ enum store_statement {
 	SQL_CAMPAIGN_GROUP,
 	SQL_FAULT,
 	SQL_TRANSFER,
+	SQL_FAULT_CLEAR,
+	SQL_EVENT,
+	SQL_EVENT_TRIM,
 	STORE_STATEMENT_COUNT
 };
 
@@ -37,9 +40,14 @@ struct store_operation {
 struct store_batch {
 	struct store_operation *head, *tail;
 	int failed; /* -ENOMEM while building */
+	unsigned int must_wait; /* operations a reply must wait for (all but timeline events) */
 };
 
 struct store;
 sqlite3 *store_database(struct store *store);
+/* The read-only connection of the API's queries (store_queries.c), locked
+ * by the caller with store_reader_lock / store_reader_unlock. */
+sqlite3 *store_reader_lock(struct store *store);
+void store_reader_unlock(struct store *store);
 
 #endif

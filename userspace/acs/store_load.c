@@ -74,8 +74,9 @@ static int migrate_device_keys(sqlite3 *database, struct controller *controller,
 	return result;
 }
 
-static int load_devices(sqlite3 *database, struct controller *controller)
+static int load_devices(struct store *store, struct controller *controller)
 {
+	sqlite3 *database = store_database(store);
 	static const char query[] =
 		"SELECT id, key, manufacturer, oui, product_class, serial_number, hardware_version, software_version,"
 		" location, connection_request_url, file_server_url, root, last_address, last_events, last_fault_string,"
@@ -136,7 +137,7 @@ static int load_devices(sqlite3 *database, struct controller *controller)
 		else
 			policy_assign_group(controller, device);
 		device->row_hash = group ? store_device_hash(device) : 0;
-		device->row_failed_commits = store_failed_commits();
+		device->row_failed_commits = store_failed_commits(store);
 	}
 	sqlite3_finalize(statement);
 	result = status == SQLITE_DONE ? 0 : -EIO;
@@ -162,8 +163,8 @@ static int load_members(sqlite3 *database, struct controller *controller, struct
 	int status;
 
 	if (sqlite3_prepare_v2(database,
-			       "SELECT device_id, group_id, role, state, attempts, fault_code, source_device_id, was_master"
-			       " FROM campaign_devices WHERE campaign_id = ? ORDER BY group_id, device_id",
+			       "SELECT device_id, group_id, role, state, attempts, fault_code, source_device_id, was_master,"
+			       " origin_downloads FROM campaign_devices WHERE campaign_id = ? ORDER BY group_id, device_id",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(statement, 1, campaign->id);
@@ -206,6 +207,7 @@ static int load_members(sqlite3 *database, struct controller *controller, struct
 		member->fault_code = (uint32_t)sqlite3_column_int64(statement, 5);
 		member->source_device_id = (uint32_t)sqlite3_column_int64(statement, 6);
 		member->was_master = sqlite3_column_int(statement, 7);
+		member->origin_downloads = (unsigned int)sqlite3_column_int(statement, 8);
 		member->step = device->cascade_capable ? STEP_SET_PARAMETERS : STEP_DOWNLOAD;
 		member->since_ms = monotonic_ms();
 		member->group_index = campaign_group->member_count;
@@ -266,7 +268,8 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 
 	if (sqlite3_prepare_v2(database,
 			       "SELECT id, image_name, origin_url, sha256, selector, image_size, mode, fanout, state,"
-			       " created_at, masters_queued_ms, signature, pieces_sha256, rollout FROM campaigns ORDER BY id",
+			       " created_at, masters_queued_ms, signature, pieces_sha256, started_ms, finished_ms, rollout"
+			       " FROM campaigns ORDER BY id",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((status = sqlite3_step(statement)) == SQLITE_ROW && result == 0) {
@@ -290,7 +293,11 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 		campaign->masters_queued_ms = (uint64_t)sqlite3_column_int64(statement, 10);
 		campaign->signature = strdup(column_text(statement, 11));
 		campaign->pieces_sha256 = strdup(column_text(statement, 12));
-		campaign_rollout_parse(campaign, column_text(statement, 13));
+		campaign->started_ms = (uint64_t)sqlite3_column_int64(statement, 13);
+		if (!campaign->started_ms) /* saved before the column existed */
+			campaign->started_ms = campaign->created_at * 1000;
+		campaign->finished_ms = (uint64_t)sqlite3_column_int64(statement, 14);
+		campaign_rollout_parse(campaign, column_text(statement, 15));
 		campaign->started_monotonic_ms = monotonic_ms();
 		bigger = realloc(controller->campaigns, (controller->campaign_count + 1) * sizeof(*bigger));
 		if (!bigger || campaign->id != controller->campaign_count + 1) {
@@ -312,13 +319,47 @@ static int load_campaigns(sqlite3 *database, struct controller *controller)
 	return result;
 }
 
+/* Each device's open fault count and newest timeline row (one index seek
+ * per device for the latter). */
+static int load_fault_counts_and_events(sqlite3 *database, struct controller *controller)
+{
+	static const char *const queries[2] = {
+		"SELECT device_id, count(*) FROM faults WHERE cleared_at = 0 GROUP BY device_id",
+		"SELECT id, (SELECT max(sequence) FROM device_events WHERE device_id = devices.id) FROM devices",
+	};
+
+	for (int query = 0; query < 2; query++) {
+		sqlite3_stmt *statement;
+		int status;
+
+		if (sqlite3_prepare_v2(database, queries[query], -1, &statement, NULL) != SQLITE_OK)
+			return -EIO;
+		while ((status = sqlite3_step(statement)) == SQLITE_ROW) {
+			struct device *device = device_by_id(controller, (uint32_t)sqlite3_column_int64(statement, 0));
+
+			if (!device)
+				continue;
+			if (query == 0)
+				device->open_faults = (uint32_t)sqlite3_column_int64(statement, 1);
+			else
+				device->event_sequence = (uint64_t)sqlite3_column_int64(statement, 1);
+		}
+		sqlite3_finalize(statement);
+		if (status != SQLITE_DONE)
+			return -EIO;
+	}
+	return 0;
+}
+
 int store_load(struct store *store, struct controller *controller)
 {
 	sqlite3 *database = store_database(store);
 	int result = load_groups(database, controller);
 
 	if (result == 0)
-		result = load_devices(database, controller);
+		result = load_devices(store, controller);
+	if (result == 0)
+		result = load_fault_counts_and_events(database, controller);
 	if (result == 0)
 		result = load_campaigns(database, controller);
 	if (result < 0)

@@ -37,6 +37,11 @@ bool store_batch_empty(const struct store_batch *batch)
 	return !batch || !batch->head;
 }
 
+bool store_batch_must_wait(const struct store_batch *batch)
+{
+	return batch && batch->must_wait > 0;
+}
+
 static struct store_operation *begin(struct store_batch *batch, enum store_statement statement)
 {
 	struct store_operation *operation = calloc(1, sizeof(*operation));
@@ -68,6 +73,8 @@ static int finish(struct store_batch *batch, struct store_operation *operation)
 {
 	if (!operation)
 		return -ENOMEM;
+	if (operation->statement != SQL_EVENT && operation->statement != SQL_EVENT_TRIM)
+		batch->must_wait++;
 	if (batch->tail)
 		batch->tail->next = operation;
 	else
@@ -109,9 +116,9 @@ uint64_t store_device_hash(const struct device *device)
 	return hash ? hash : 1;
 }
 
-int store_batch_device(struct store_batch *batch, struct device *device)
+int store_batch_device(struct store *store, struct store_batch *batch, struct device *device)
 {
-	uint64_t hash = store_device_hash(device), failed_commits = store_failed_commits();
+	uint64_t hash = store_device_hash(device), failed_commits = store_failed_commits(store);
 	struct store_operation *operation;
 	bool unchanged = hash == device->row_hash && failed_commits == device->row_failed_commits;
 
@@ -180,6 +187,8 @@ int store_batch_campaign(struct store_batch *batch, const struct campaign *campa
 	add_integer(operation, (int64_t)campaign->masters_queued_ms);
 	add_text(batch, operation, campaign->signature ? campaign->signature : "");
 	add_text(batch, operation, campaign->pieces_sha256 ? campaign->pieces_sha256 : "");
+	add_integer(operation, (int64_t)campaign->started_ms);
+	add_integer(operation, (int64_t)campaign->finished_ms);
 	campaign_rollout_format(campaign, rollout, sizeof(rollout));
 	add_text(batch, operation, rollout);
 	return finish(batch, operation);
@@ -201,6 +210,7 @@ int store_batch_member(struct store_batch *batch, const struct campaign *campaig
 	add_integer(operation, member->fault_code);
 	add_integer(operation, member->source_device_id);
 	add_integer(operation, member->was_master);
+	add_integer(operation, member->origin_downloads);
 	return finish(batch, operation);
 }
 
@@ -224,8 +234,8 @@ int store_batch_campaign_group(struct store_batch *batch, const struct campaign_
 	return finish(batch, operation);
 }
 
-int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t code, const char *string,
-		      const char *context)
+int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t campaign_id, uint32_t code,
+		      const char *string, const char *context)
 {
 	struct store_operation *operation = begin(batch, SQL_FAULT);
 
@@ -236,6 +246,46 @@ int store_batch_fault(struct store_batch *batch, uint32_t device_id, uint32_t co
 	add_integer(operation, code);
 	add_text(batch, operation, string);
 	add_text(batch, operation, context);
+	add_integer(operation, campaign_id);
+	return finish(batch, operation);
+}
+
+int store_batch_fault_clear(struct store_batch *batch, const struct fault_filter *filter)
+{
+	struct store_operation *operation = begin(batch, SQL_FAULT_CLEAR);
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, (int64_t)realtime_seconds());
+	add_integer(operation, (int64_t)filter->up_to_id);
+	add_integer(operation, filter->device_id);
+	add_integer(operation, filter->code);
+	add_integer(operation, filter->campaign_id);
+	add_integer(operation, (int64_t)filter->id);
+	return finish(batch, operation);
+}
+
+int store_batch_event(struct store_batch *batch, const struct device_event_row *event, unsigned int keep)
+{
+	struct store_operation *operation = begin(batch, SQL_EVENT);
+	int result;
+
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, event->device_id);
+	add_integer(operation, (int64_t)event->sequence);
+	add_integer(operation, (int64_t)event->at_ms);
+	add_integer(operation, event->kind);
+	add_integer(operation, event->code);
+	add_text(batch, operation, event->detail);
+	result = finish(batch, operation);
+	if (result < 0 || event->sequence <= keep)
+		return result;
+	operation = begin(batch, SQL_EVENT_TRIM); /* the one that fell out of the window */
+	if (!operation)
+		return -ENOMEM;
+	add_integer(operation, event->device_id);
+	add_integer(operation, (int64_t)(event->sequence - keep));
 	return finish(batch, operation);
 }
 

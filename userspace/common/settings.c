@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/cli.h"
 #include "common/parse.h"
 #include "common/settings_internal.h"
 
@@ -427,11 +428,9 @@ static int usage_error(const struct settings_program *program, const char *forma
 {
 	va_list arguments;
 
-	fprintf(stderr, "%s: ", program->name);
 	va_start(arguments, format);
-	vfprintf(stderr, format, arguments);
+	cli_usage_error_va(program->name, format, arguments);
 	va_end(arguments);
-	fprintf(stderr, " (see --help)\n");
 	return -EINVAL;
 }
 

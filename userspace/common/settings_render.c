@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/roff.h"
 #include "common/settings_internal.h"
 
 #define HELP_COLUMN 32
@@ -198,62 +199,13 @@ void settings_print_help(const struct settings_program *program, FILE *out)
 		fprintf(out, "\n%s\n", program->notes);
 }
 
-/* Escapes text for use inside a roff line: backslashes and dashes. */
-static void roff_inline(FILE *out, const char *text)
-{
-	for (; *text; text++) {
-		if (*text == '\\')
-			fputs("\\e", out);
-		else if (*text == '-')
-			fputs("\\-", out);
-		else
-			fputc(*text, out);
-	}
-}
-
-/* Writes text as roff body text: escapes backslashes and a leading '.' or
- * '\'' on every line; a blank line becomes a paragraph break. */
-static void roff_text(FILE *out, const char *text)
-{
-	bool line_start = true;
-
-	for (; *text; text++) {
-		if (line_start && *text == '\n') {
-			fputs(".PP\n", out);
-			continue;
-		}
-		if (line_start && (*text == '.' || *text == '\''))
-			fputs("\\&", out);
-		if (*text == '\\')
-			fputs("\\e", out);
-		else if (*text == '-')
-			fputs("\\-", out);
-		else
-			fputc(*text, out);
-		line_start = *text == '\n';
-	}
-	if (!line_start)
-		fputc('\n', out);
-}
-
-static void uppercase(const char *text, char *out, size_t out_size)
-{
-	size_t index;
-
-	for (index = 0; text[index] && index + 1 < out_size; index++)
-		out[index] = (text[index] >= 'a' && text[index] <= 'z') ? (char)(text[index] - 32) : text[index];
-	out[index] = '\0';
-}
-
 void settings_print_man(const struct settings_program *program, FILE *out)
 {
 	const char *sections[64];
 	size_t section_count = collect_sections(program, sections, 64), section, index;
-	char title[128], name[128], value[128], fallback[128], alias[160];
+	char name[128], value[128], fallback[128], alias[160];
 
-	uppercase(program->name, title, sizeof(title));
-	fprintf(out, ".TH %s %u \"\" \"cascade %s\" \"cascade manual\"\n", title,
-		program->man_section ? program->man_section : 1, settings_version());
+	roff_title(out, program->name, program->man_section);
 	fprintf(out, ".SH NAME\n%s \\- ", program->name);
 	roff_text(out, program->summary ? program->summary : "");
 	fprintf(out, ".SH SYNOPSIS\n.B %s\n", program->name);

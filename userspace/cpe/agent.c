@@ -14,7 +14,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "cpe/backoff.h"
-#include "cpe/wait_until.h"
 
 #define CPU_SAMPLE_INTERVAL_MS 5000
 #define IDLE_WAKE_MS           60000

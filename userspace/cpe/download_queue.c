@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/manifest.h"
 #include "cpe/json_file.h"
-#include "cpe/wait_until.h"
 
 static json_t *request_json(const struct download_request *request)
 {

@@ -4,6 +4,7 @@
  * written, so flags and the config file keep governing the rest. Values
  * read back are re-checked like a SetParameterValues. */
 #include "cpe/parameter_store.h"
+#include "cpe/parameter_store_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

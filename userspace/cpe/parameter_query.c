@@ -2,6 +2,7 @@
  * partial paths, the Inform's flagged list, and GetParameterNames with
  * NextLevel (objects are the '.'-ended prefixes of parameter names). */
 #include "cpe/parameter_store.h"
+#include "cpe/parameter_store_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
  * values, every entry checked before anything changes, then all values
  * and the ParameterKey applied and persisted together, or none. */
 #include "cpe/parameter_store.h"
+#include "cpe/parameter_store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

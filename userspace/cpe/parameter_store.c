@@ -1,6 +1,7 @@
 /* The parameter store's core: declaring parameters, finding them, reading
  * and setting single values from inside the agent (see parameter_store.h). */
 #include "cpe/parameter_store.h"
+#include "cpe/parameter_store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -133,11 +133,6 @@ int parameter_store_load(struct parameter_store *store);
 /* Rewrites the file atomically with the persistent values. Lock held. */
 int parameter_store_save_locked(struct parameter_store *store);
 
-/* Internal: the parameter named exactly name, or NULL (lock held). */
-struct parameter *parameter_store_find_locked(struct parameter_store *store, const char *name);
-/* Internal: the parameter named root + suffix, or NULL (lock held). */
-struct parameter *parameter_store_find_suffix_locked(struct parameter_store *store, const char *suffix);
-
 #define MANAGEMENT_SERVER_PARAMETER_KEY "ManagementServer.ParameterKey"
 
 #endif

@@ -12,7 +12,7 @@
 #include "common/log_limit.h"
 #include "cpe/cwmp_client.h"
 #include "cpe/faults.h"
-#include "cpe/id_peek.h"
+#include "cwmp/cwmp.h"
 
 struct session {
 	struct session_context *context;

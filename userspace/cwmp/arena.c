@@ -1,6 +1,6 @@
 /* Bump allocator for decoded CWMP messages: chunks of at least 4 KiB,
  * freed together. */
-#include "cwmp/arena.h"
+#include "cwmp/arena_internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>

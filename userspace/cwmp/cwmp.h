@@ -279,6 +279,11 @@ int cwmp_decode(const void *data, size_t length, const struct cwmp_limits *limit
 
 void cwmp_message_free(struct cwmp_message *message);
 
+/* The cwmp:ID header of a message cwmp_decode refused, checked by the same
+ * rules, copied into out (at most size - 1 bytes); "" when there is none or
+ * the document is not one the decoder would parse. */
+void cwmp_id_peek(const char *data, size_t length, char *out, size_t size);
+
 /* Serializes a message into a malloc'd buffer (NUL-terminated; *length
  * excludes the NUL). Returns 0, -EINVAL for a message missing a required
  * field or of an unknown type, or -ENOMEM. */

@@ -4,7 +4,7 @@
  * RPC decoders. Envelope elements are recognised by the SOAP 1.1 namespace
  * under any prefix, or by a conventional prefix left undeclared (soap:,
  * SOAP-ENV:, ...), as devices in the field write them. */
-#include "cwmp/decoder.h"
+#include "cwmp/decoder_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -83,8 +83,8 @@ static int check_depth(struct decoder *decoder, xmlNode *root)
 
 	while (node) {
 		if (node->type == XML_ELEMENT_NODE && depth > decoder->limits->max_depth)
-			return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-					    "elements nested deeper than %u", decoder->limits->max_depth);
+			return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+						 "elements nested deeper than %u", decoder->limits->max_depth);
 		if (node->type == XML_ELEMENT_NODE && node->children) {
 			node = node->children;
 			depth++;
@@ -104,9 +104,9 @@ static int check_depth(struct decoder *decoder, xmlNode *root)
 static int header_flag(struct decoder *decoder, xmlNode *node, bool *value)
 {
 	const char *text;
-	int result = element_text(decoder, node, &text);
+	int result = cwmp_element_text(decoder, node, &text);
 
-	return result < 0 ? result : text_to_boolean(decoder, (const char *)node->name, text, value);
+	return result < 0 ? result : cwmp_text_to_boolean(decoder, (const char *)node->name, text, value);
 }
 
 static bool must_understand(xmlNode *node)
@@ -122,28 +122,28 @@ static int decode_header(struct decoder *decoder, xmlNode *header, int *header_v
 {
 	int result;
 
-	for (xmlNode *node = first_element(header); node; node = next_element(node)) {
+	for (xmlNode *node = cwmp_first_element(header); node; node = cwmp_next_element(node)) {
 		int version = element_version(node);
 
 		if (version < 0 && !in_cwmp_namespace(node)) {
 			if (must_understand(node))
-				return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-						    "header %s must be understood but is not supported",
-						    (const char *)node->name);
+				return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+							 "header %s must be understood but is not supported",
+							 (const char *)node->name);
 			continue;
 		}
 		if (version >= 0)
 			*header_version = version;
-		if (element_is(node, "ID")) {
-			result = element_text(decoder, node, &decoder->message->id);
-		} else if (element_is(node, "HoldRequests")) {
+		if (cwmp_element_is(node, "ID")) {
+			result = cwmp_element_text(decoder, node, &decoder->message->id);
+		} else if (cwmp_element_is(node, "HoldRequests")) {
 			result = header_flag(decoder, node, &decoder->message->hold_requests);
-		} else if (element_is(node, "NoMoreRequests")) {
+		} else if (cwmp_element_is(node, "NoMoreRequests")) {
 			result = header_flag(decoder, node, &decoder->message->no_more_requests);
 		} else if (must_understand(node)) {
-			return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-					    "header %s must be understood but is not supported",
-					    (const char *)node->name);
+			return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+						 "header %s must be understood but is not supported",
+						 (const char *)node->name);
 		} else {
 			result = 0;
 		}
@@ -155,35 +155,35 @@ static int decode_header(struct decoder *decoder, xmlNode *header, int *header_v
 
 static int decode_body(struct decoder *decoder, xmlNode *body, int header_version)
 {
-	xmlNode *rpc = first_element(body);
+	xmlNode *rpc = cwmp_first_element(body);
 	int version;
 
 	if (!rpc)
-		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is empty");
-	if (next_element(rpc))
-		return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-				    "SOAP Body holds more than one element (MaxEnvelopes is 1)");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is empty");
+	if (cwmp_next_element(rpc))
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+					 "SOAP Body holds more than one element (MaxEnvelopes is 1)");
 	/* A fault is read leniently, whatever prefix or namespace the device
-	 * put on it (see decode_fault), so the ACS learns why its request
+	 * put on it (see cwmp_decode_fault), so the ACS learns why its request
 	 * failed instead of answering HTTP 500. */
-	if (element_is(rpc, "Fault")) {
-		xmlNode *detail = child_element(rpc, "detail");
-		xmlNode *cwmp_fault = detail ? child_element(detail, "Fault") : rpc;
+	if (cwmp_element_is(rpc, "Fault")) {
+		xmlNode *detail = cwmp_child_element(rpc, "detail");
+		xmlNode *cwmp_fault = detail ? cwmp_child_element(detail, "Fault") : rpc;
 
 		version = cwmp_fault ? element_version(cwmp_fault) : -1;
 		if (version < 0)
 			version = header_version >= 0 ? header_version : CWMP_VERSION_1_0;
 		decoder->message->version = (enum cwmp_version)version;
-		return decode_fault(decoder, rpc);
+		return cwmp_decode_fault(decoder, rpc);
 	}
 	version = element_version(rpc);
 	if (version < 0)
-		return decoder_fail(decoder, CWMP_ERROR_VERSION, -EPROTONOSUPPORT,
-				    "%s is not in a urn:dslforum-org:cwmp-1-0/1-1/1-2 namespace (found \"%.80s\")",
-				    (const char *)rpc->name,
-				    rpc->ns && rpc->ns->href ? (const char *)rpc->ns->href : "none");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_VERSION, -EPROTONOSUPPORT,
+					 "%s is not in a urn:dslforum-org:cwmp-1-0/1-1/1-2 namespace (found \"%.80s\")",
+					 (const char *)rpc->name,
+					 rpc->ns && rpc->ns->href ? (const char *)rpc->ns->href : "none");
 	decoder->message->version = (enum cwmp_version)version;
-	return decode_rpc(decoder, rpc);
+	return cwmp_decode_rpc(decoder, rpc);
 }
 
 /* Attribute caps, checked on the raw bytes before libxml2 sees them:
@@ -241,12 +241,12 @@ static int check_attribute_counts(struct decoder *decoder, const char *data, siz
 			}
 			if (*at == '=') {
 				if (++in_element > MAX_ATTRIBUTES_PER_ELEMENT)
-					return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-							    "an element has more than %u attributes",
-							    MAX_ATTRIBUTES_PER_ELEMENT);
+					return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+								 "an element has more than %u attributes",
+								 MAX_ATTRIBUTES_PER_ELEMENT);
 				if (++in_document > per_document)
-					return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-							    "the document has more than %zu attributes", per_document);
+					return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+								 "the document has more than %zu attributes", per_document);
 			}
 			at++;
 		}
@@ -254,29 +254,33 @@ static int check_attribute_counts(struct decoder *decoder, const char *data, siz
 	return 0;
 }
 
-static int parse_document(struct decoder *decoder, const void *data, size_t length, xmlDoc **document)
+int cwmp_parse_document(struct decoder *decoder, const void *data, size_t length, xmlDoc **document)
 {
 	xmlParserCtxt *context;
 	const xmlError *problem;
 	int result;
 
+	if (length > decoder->limits->max_document_bytes || length > INT_MAX)
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+					 "document of %zu bytes is over the %zu byte limit", length,
+					 decoder->limits->max_document_bytes);
 	if (memmem(data, length, "<!DOCTYPE", 9) || memmem(data, length, "<!ENTITY", 8))
-		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-				    "DOCTYPE and ENTITY declarations are not allowed");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+					 "DOCTYPE and ENTITY declarations are not allowed");
 	result = check_attribute_counts(decoder, data, length);
 	if (result < 0)
 		return result;
 	context = xmlNewParserCtxt();
 	if (!context)
-		return decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
 	*document = xmlCtxtReadMemory(context, data, (int)length, NULL, "UTF-8",
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 					      XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
 	if (!*document) {
 		problem = xmlCtxtGetLastError(context);
-		decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "not well-formed XML (line %d): %.120s",
-			     problem ? problem->line : 0,
-			     problem && problem->message ? problem->message : "parse error");
+		cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+				  "not well-formed XML (line %d): %.120s", problem ? problem->line : 0,
+				  problem && problem->message ? problem->message : "parse error");
 		if (decoder->error) {
 			/* libxml2 messages end with a newline; drop it. */
 			char *newline = strchr(decoder->error->message, '\n');
@@ -291,7 +295,7 @@ static int parse_document(struct decoder *decoder, const void *data, size_t leng
 	if ((*document)->intSubset || (*document)->extSubset) {
 		xmlFreeDoc(*document);
 		*document = NULL;
-		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "a DTD is not allowed");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "a DTD is not allowed");
 	}
 	return 0;
 }
@@ -318,42 +322,38 @@ int cwmp_decode(const void *data, size_t length, const struct cwmp_limits *limit
 	decoder.limits = limits;
 	decoder.error = error;
 	if (!data || length == 0)
-		return decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "empty document");
-	if (length > limits->max_document_bytes || length > INT_MAX)
-		return decoder_fail(&decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-				    "document of %zu bytes is over the %zu byte limit", length,
-				    limits->max_document_bytes);
+		return cwmp_decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "empty document");
 	decoder.arena = cwmp_arena_new();
 	if (!decoder.arena)
-		return decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+		return cwmp_decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
 	decoder.message = cwmp_arena_alloc(decoder.arena, sizeof(*decoder.message));
 	if (!decoder.message) {
-		result = decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+		result = cwmp_decoder_fail(&decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	decoder.message->arena = decoder.arena;
-	result = parse_document(&decoder, data, length, &document);
+	result = cwmp_parse_document(&decoder, data, length, &document);
 	if (result < 0)
 		goto fail;
 	root = xmlDocGetRootElement(document);
-	if (!root || !element_is(root, "Envelope") || !in_envelope_namespace(root)) {
-		result = decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-				      "root element is not a SOAP 1.1 Envelope");
+	if (!root || !cwmp_element_is(root, "Envelope") || !in_envelope_namespace(root)) {
+		result = cwmp_decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+					   "root element is not a SOAP 1.1 Envelope");
 		goto fail;
 	}
 	result = check_depth(&decoder, root);
 	if (result < 0)
 		goto fail;
-	for (part = first_element(root); part; part = next_element(part)) {
+	for (part = cwmp_first_element(root); part; part = cwmp_next_element(part)) {
 		if (!in_envelope_namespace(part))
 			continue;
-		if (element_is(part, "Header") && !header && !body)
+		if (cwmp_element_is(part, "Header") && !header && !body)
 			header = part;
-		else if (element_is(part, "Body") && !body)
+		else if (cwmp_element_is(part, "Body") && !body)
 			body = part;
 	}
 	if (!body) {
-		result = decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is missing");
+		result = cwmp_decoder_fail(&decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "SOAP Body is missing");
 		goto fail;
 	}
 	if (header) {

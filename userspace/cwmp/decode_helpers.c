@@ -1,7 +1,7 @@
 /* Reading values out of a parsed CWMP envelope: element lookup by local
  * name, text within the size cap, strict unsigned and boolean parsing, and
  * the error reporting every decode step shares. */
-#include "cwmp/decoder.h"
+#include "cwmp/decoder_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -43,8 +43,8 @@ void cwmp_error_set(struct cwmp_error *error, enum cwmp_error_kind kind, const c
 	snprintf(error->message, sizeof(error->message), "%s", message);
 }
 
-int decoder_fail(struct decoder *decoder, enum cwmp_error_kind kind, int error_number,
-		 const char *format, ...)
+int cwmp_decoder_fail(struct decoder *decoder, enum cwmp_error_kind kind, int error_number,
+		      const char *format, ...)
 {
 	char text[256];
 	int used = 0;
@@ -59,7 +59,7 @@ int decoder_fail(struct decoder *decoder, enum cwmp_error_kind kind, int error_n
 	return error_number;
 }
 
-xmlNode *next_element(xmlNode *node)
+xmlNode *cwmp_next_element(xmlNode *node)
 {
 	for (node = node ? node->next : NULL; node; node = node->next)
 		if (node->type == XML_ELEMENT_NODE)
@@ -67,7 +67,7 @@ xmlNode *next_element(xmlNode *node)
 	return NULL;
 }
 
-xmlNode *first_element(xmlNode *parent)
+xmlNode *cwmp_first_element(xmlNode *parent)
 {
 	xmlNode *node;
 
@@ -77,7 +77,7 @@ xmlNode *first_element(xmlNode *parent)
 	return NULL;
 }
 
-const char *element_local_name(const xmlNode *node)
+const char *cwmp_element_local_name(const xmlNode *node)
 {
 	const char *name = (const char *)node->name;
 	const char *colon = node->ns ? NULL : strchr(name, ':');
@@ -85,34 +85,34 @@ const char *element_local_name(const xmlNode *node)
 	return colon ? colon + 1 : name;
 }
 
-bool element_is(const xmlNode *node, const char *local_name)
+bool cwmp_element_is(const xmlNode *node, const char *local_name)
 {
-	return node && node->type == XML_ELEMENT_NODE && strcmp(element_local_name(node), local_name) == 0;
+	return node && node->type == XML_ELEMENT_NODE && strcmp(cwmp_element_local_name(node), local_name) == 0;
 }
 
-xmlNode *child_element(xmlNode *parent, const char *local_name)
+xmlNode *cwmp_child_element(xmlNode *parent, const char *local_name)
 {
-	for (xmlNode *node = first_element(parent); node; node = next_element(node))
-		if (element_is(node, local_name))
+	for (xmlNode *node = cwmp_first_element(parent); node; node = cwmp_next_element(node))
+		if (cwmp_element_is(node, local_name))
 			return node;
 	return NULL;
 }
 
-int count_children(struct decoder *decoder, xmlNode *parent, size_t *count)
+int cwmp_count_children(struct decoder *decoder, xmlNode *parent, size_t *count)
 {
 	size_t total = 0;
 
-	for (xmlNode *node = first_element(parent); node; node = next_element(node)) {
+	for (xmlNode *node = cwmp_first_element(parent); node; node = cwmp_next_element(node)) {
 		if (++total > decoder->limits->max_list_entries)
-			return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-					    "%s has more than %zu entries", (const char *)parent->name,
-					    decoder->limits->max_list_entries);
+			return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+						 "%s has more than %zu entries", (const char *)parent->name,
+						 decoder->limits->max_list_entries);
 	}
 	*count = total;
 	return 0;
 }
 
-int element_text(struct decoder *decoder, xmlNode *node, const char **text)
+int cwmp_element_text(struct decoder *decoder, xmlNode *node, const char **text)
 {
 	size_t length = 0, used = 0;
 	char *copy;
@@ -122,13 +122,13 @@ int element_text(struct decoder *decoder, xmlNode *node, const char **text)
 			continue;
 		length += strlen((const char *)child->content);
 		if (length > decoder->limits->max_text_bytes)
-			return decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
-					    "text of %s is longer than %zu bytes", (const char *)node->name,
-					    decoder->limits->max_text_bytes);
+			return cwmp_decoder_fail(decoder, CWMP_ERROR_RESOURCES_EXCEEDED, -E2BIG,
+						 "text of %s is longer than %zu bytes", (const char *)node->name,
+						 decoder->limits->max_text_bytes);
 	}
 	copy = cwmp_arena_alloc(decoder->arena, length + 1);
 	if (!copy)
-		return decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INTERNAL, -ENOMEM, "out of memory");
 	for (xmlNode *child = node->children; child; child = child->next) {
 		size_t piece;
 
@@ -143,26 +143,26 @@ int element_text(struct decoder *decoder, xmlNode *node, const char **text)
 	return 0;
 }
 
-int required_text(struct decoder *decoder, xmlNode *parent, const char *name, const char **text)
+int cwmp_required_text(struct decoder *decoder, xmlNode *parent, const char *name, const char **text)
 {
-	xmlNode *node = child_element(parent, name);
+	xmlNode *node = cwmp_child_element(parent, name);
 
 	if (!node)
-		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "missing %s in %s", name,
-				    (const char *)parent->name);
-	return element_text(decoder, node, text);
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "missing %s in %s", name,
+					 (const char *)parent->name);
+	return cwmp_element_text(decoder, node, text);
 }
 
-int optional_text(struct decoder *decoder, xmlNode *parent, const char *name, const char *fallback,
-		  const char **text)
+int cwmp_optional_text(struct decoder *decoder, xmlNode *parent, const char *name, const char *fallback,
+		       const char **text)
 {
-	xmlNode *node = child_element(parent, name);
+	xmlNode *node = cwmp_child_element(parent, name);
 
 	if (!node) {
 		*text = fallback;
 		return 0;
 	}
-	return element_text(decoder, node, text);
+	return cwmp_element_text(decoder, node, text);
 }
 
 static int text_to_unsigned(struct decoder *decoder, const char *name, const char *text, uint64_t maximum,
@@ -180,34 +180,34 @@ static int text_to_unsigned(struct decoder *decoder, const char *name, const cha
 		unsigned int digit = (unsigned int)(*cursor - '0');
 
 		if (digit > maximum || result > (maximum - digit) / 10)
-			return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-					    "%s value is out of range", name);
+			return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+						 "%s value is out of range", name);
 		result = result * 10 + digit;
 		digits = true;
 	}
 	while (*cursor == ' ' || *cursor == '\t' || *cursor == '\r' || *cursor == '\n')
 		cursor++;
 	if (!digits || *cursor != '\0')
-		return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
-				    "%s is not an unsigned number: \"%.40s\"", name, text);
+		return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL,
+					 "%s is not an unsigned number: \"%.40s\"", name, text);
 	*value = result;
 	return 0;
 }
 
-int required_unsigned(struct decoder *decoder, xmlNode *parent, const char *name, uint64_t maximum,
-		      uint64_t *value)
+int cwmp_required_unsigned(struct decoder *decoder, xmlNode *parent, const char *name, uint64_t maximum,
+			   uint64_t *value)
 {
 	const char *text;
-	int result = required_text(decoder, parent, name, &text);
+	int result = cwmp_required_text(decoder, parent, name, &text);
 
 	return result < 0 ? result : text_to_unsigned(decoder, name, text, maximum, value);
 }
 
-int optional_unsigned(struct decoder *decoder, xmlNode *parent, const char *name, uint64_t maximum,
-		      uint64_t fallback, uint64_t *value)
+int cwmp_optional_unsigned(struct decoder *decoder, xmlNode *parent, const char *name, uint64_t maximum,
+			   uint64_t fallback, uint64_t *value)
 {
 	const char *text;
-	int result = optional_text(decoder, parent, name, NULL, &text);
+	int result = cwmp_optional_text(decoder, parent, name, NULL, &text);
 
 	if (result < 0)
 		return result;
@@ -218,7 +218,7 @@ int optional_unsigned(struct decoder *decoder, xmlNode *parent, const char *name
 	return text_to_unsigned(decoder, name, text, maximum, value);
 }
 
-int text_to_boolean(struct decoder *decoder, const char *name, const char *text, bool *value)
+int cwmp_text_to_boolean(struct decoder *decoder, const char *name, const char *text, bool *value)
 {
 	char word[8];
 	size_t length = 0;
@@ -243,14 +243,14 @@ int text_to_boolean(struct decoder *decoder, const char *name, const char *text,
 		return 0;
 	}
 invalid:
-	return decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "%s is not a boolean: \"%.40s\"",
-			    name, text);
+	return cwmp_decoder_fail(decoder, CWMP_ERROR_INVALID_ARGUMENTS, -EINVAL, "%s is not a boolean: \"%.40s\"",
+				 name, text);
 }
 
-int required_boolean(struct decoder *decoder, xmlNode *parent, const char *name, bool *value)
+int cwmp_required_boolean(struct decoder *decoder, xmlNode *parent, const char *name, bool *value)
 {
 	const char *text;
-	int result = required_text(decoder, parent, name, &text);
+	int result = cwmp_required_text(decoder, parent, name, &text);
 
-	return result < 0 ? result : text_to_boolean(decoder, name, text, value);
+	return result < 0 ? result : cwmp_text_to_boolean(decoder, name, text, value);
 }

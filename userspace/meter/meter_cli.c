@@ -1,4 +1,5 @@
-/* cascade-meter's commands (see meter_cli.h and the usage text below):
+/* cascade-meter's commands (see meter_cli.h; each declares its options and
+ * help in a table of the tools' command-line layer, common/cli.h):
  * argument parsing and validation first, then one library call, so that a
  * bad argument is refused before anything changes. */
 #include "meter/meter_cli.h"
@@ -6,74 +7,191 @@
 #include "meter/group_meter.h"
 #include "meter/meter_objects.h"
 #include "meter/meter_values.h"
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "meter_types.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_USAGE 2
-#define OPTION_OLD_PIN_DIR 256   /* --pin-dir, kept as an alias of --bpf-pin-dir */
+#define EXIT_USAGE CLI_EXIT_USAGE
 
-static void print_usage(FILE *out, const char *program)
-{
-	fprintf(out,
-		"Usage: %s [--bpf-pin-dir DIR] [--json] COMMAND [ARGUMENTS]\n"
-		"Loads and inspects cascade's eBPF meters (per-group egress bytes and caps,\n"
-		"CPU occupancy); maps are pinned under DIR (default %s).\n"
-		"\n"
-		"Commands:\n"
-		"  attach --interface IF [--port PORT]... [--max-prefixes N] [--no-cpu]\n"
-		"                         put the group meter on IF's tc egress (again: reuse\n"
-		"                         pins, counters survive) and start the CPU meter;\n"
-		"                         --port adds PORT to the server ports whose unmarked\n"
-		"                         packets count (none ever registered: every packet)\n"
-		"  detach [--unpin]       remove the filter and the qdiscs the meter created,\n"
-		"                         forget the ports, stop the CPU meter; --unpin also\n"
-		"                         drops the counters and the pin directory\n"
-		"  group set PREFIX GROUP destination prefix (10.1.0.0/16, fd00::/64) -> group\n"
-		"  group remove PREFIX\n"
-		"  group list\n"
-		"  port list              the server ports counted (what the program reads)\n"
-		"  port remove PORT\n"
-		"  cap set GROUP RATE     cap a group's total payload rate (all its slaves\n"
-		"                         together): 10mbit, 5MB/s, 800kbit; htb class ca:GROUP\n"
-		"  cap clear GROUP\n"
-		"  show [--interval D]    one report: the meter as the kernel has it, groups\n"
-		"                         (bytes, packets, rate, cap, class, drops) and CPU\n"
-		"                         occupancy over D (default 1s; 0: no rates)\n"
-		"  top [--interval D] [--count N]\n"
-		"                         refreshing report (plain lines when not a terminal)\n"
-		"\n"
-		"Groups are 1..16777215; group 0 counts unattributed traffic. Packets whose\n"
-		"socket mark is 0xCA000000|GROUP are that group's, whatever their address.\n"
-		"Options: --bpf-pin-dir DIR (--pin-dir is an old spelling), --json\n"
-		"(machine-readable output), -h/--help.\n",
-		program, METER_DEFAULT_PIN_DIR);
-}
+enum meter_option {
+	OPTION_BPF_PIN_DIR = 1, OPTION_OLD_PIN_DIR, OPTION_JSON, OPTION_INTERFACE, OPTION_PORT, OPTION_MAX_PREFIXES,
+	OPTION_NO_CPU, OPTION_UNPIN, OPTION_INTERVAL, OPTION_COUNT,
+};
+
+static const struct cli_option global_options[] = {
+	{ .name = "bpf-pin-dir", .value_name = "DIR", .short_name = 'd', .code = OPTION_BPF_PIN_DIR,
+	  .help = "where the meters' maps are pinned (default " METER_DEFAULT_PIN_DIR ")" },
+	{ .name = "pin-dir", .value_name = "DIR", .code = OPTION_OLD_PIN_DIR, .hidden = true,
+	  .help = "old spelling of --bpf-pin-dir" },
+	{ .name = "json", .short_name = 'j', .code = OPTION_JSON, .help = "machine-readable output" },
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command main_command = {
+	.words = "",
+	.synopsis = "[--bpf-pin-dir DIR] [--json] COMMAND [ARGUMENTS]",
+	.description = "Loads and inspects cascade's eBPF meters: per-group egress bytes and caps, and CPU occupancy.",
+	.options = global_options,
+	.notes = "Groups are 1..16777215; group 0 counts unattributed traffic. Packets whose socket mark is\n"
+		 "0xCA000000|GROUP are that group's, whatever their address.",
+	.options_first = true,
+};
+
+static const struct cli_option attach_options[] = {
+	CLI_OPTION("interface", "IF", "the interface whose tc egress is metered (required)", OPTION_INTERFACE),
+	CLI_OPTION("port", "PORT", "add PORT to the server ports whose unmarked packets count (repeatable;\n"
+				   "none ever registered: every packet counts)", OPTION_PORT),
+	CLI_OPTION("max-prefixes", "N", "prefixes per address family, 1..16384", OPTION_MAX_PREFIXES),
+	CLI_OPTION("no-cpu", NULL, "do not start the CPU meter", OPTION_NO_CPU),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command attach_command = {
+	.words = "attach",
+	.synopsis = "--interface IF [--port PORT]... [--max-prefixes N] [--no-cpu]",
+	.summary = "put the group meter on IF's tc egress and start the CPU meter",
+	.description = "Puts the group meter on IF's tc egress (again: reuses the pins, counters survive) and\n"
+		       "starts the CPU meter.",
+	.options = attach_options,
+};
+
+static const struct cli_option detach_options[] = {
+	CLI_OPTION("unpin", NULL, "also drop the counters and the pin directory", OPTION_UNPIN),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command detach_command = {
+	.words = "detach",
+	.synopsis = "[--unpin]",
+	.summary = "remove the filter and the qdiscs the meter created, stop the CPU meter",
+	.description = "Removes the filter and the qdiscs the meter created, forgets the ports and stops the CPU\n"
+		       "meter; the counters stay pinned unless --unpin.",
+	.options = detach_options,
+};
+
+static const struct cli_command group_set_command = {
+	.words = "group set", .synopsis = "PREFIX GROUP",
+	.summary = "count traffic to a destination prefix (10.1.0.0/16, fd00::/64) for GROUP",
+};
+static const struct cli_command group_remove_command = {
+	.words = "group remove", .synopsis = "PREFIX", .summary = "forget a prefix",
+};
+static const struct cli_command group_list_command = {
+	.words = "group list", .summary = "the prefixes and their groups",
+};
+static const struct cli_command *const group_commands[] = { &group_set_command, &group_remove_command,
+							    &group_list_command, NULL };
+static const struct cli_command group_command = {
+	.words = "group", .synopsis = "set|remove|list ...", .summary = "destination prefixes of the groups",
+	.subcommands = group_commands, .options_first = true,
+};
+
+static const struct cli_command port_list_command = {
+	.words = "port list", .summary = "the server ports counted (what the program reads)",
+};
+static const struct cli_command port_remove_command = {
+	.words = "port remove", .synopsis = "PORT", .summary = "stop counting a server port",
+};
+static const struct cli_command *const port_commands[] = { &port_list_command, &port_remove_command, NULL };
+static const struct cli_command port_command = {
+	.words = "port", .synopsis = "list|remove ...", .summary = "the server ports counted",
+	.subcommands = port_commands, .options_first = true,
+};
+
+static const struct cli_command cap_set_command = {
+	.words = "cap set", .synopsis = "GROUP RATE",
+	.summary = "cap a group's total payload rate (all its slaves together): 10mbit, 5MB/s, 800kbit",
+	.description = "Caps a group's total payload rate, all its slaves together (htb class ca:GROUP). RATE is a\n"
+		       "number and a unit: 10mbit, 5MB/s, 800kbit (8kbit..100gbit).",
+};
+static const struct cli_command cap_clear_command = {
+	.words = "cap clear", .synopsis = "GROUP", .summary = "remove a group's cap",
+};
+static const struct cli_command *const cap_commands[] = { &cap_set_command, &cap_clear_command, NULL };
+static const struct cli_command cap_command = {
+	.words = "cap", .synopsis = "set|clear ...", .summary = "caps of the groups' rates",
+	.subcommands = cap_commands, .options_first = true,
+};
+
+static const struct cli_option show_options[] = {
+	CLI_OPTION("interval", "DURATION", "rates over this long (default 1s; 0: no rates)", OPTION_INTERVAL),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command show_command = {
+	.words = "show",
+	.synopsis = "[--interval DURATION]",
+	.summary = "one report: the meter as the kernel has it, groups, CPU occupancy",
+	.description = "One report: the meter as the kernel has it, the groups (bytes, packets, rate, cap, class,\n"
+		       "drops) and the CPU occupancy over the interval.",
+	.options = show_options,
+};
+
+static const struct cli_option top_options[] = {
+	CLI_OPTION("interval", "DURATION", "time between two reports, at least 100ms (default 1s)", OPTION_INTERVAL),
+	CLI_OPTION("count", "N", "stop after N reports (default: until interrupted)", OPTION_COUNT),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command top_command = {
+	.words = "top",
+	.synopsis = "[--interval DURATION] [--count N]",
+	.summary = "refreshing report (plain lines when not a terminal)",
+	.options = top_options,
+};
+
+static const struct cli_command *const listed_commands[] = {
+	&attach_command, &detach_command, &group_set_command, &group_remove_command, &group_list_command,
+	&port_list_command, &port_remove_command, &cap_set_command, &cap_clear_command, &show_command,
+	&top_command, NULL,
+};
+
+static const struct cli_program meter_program = {
+	.name = "cascade-meter",
+	.summary = "load, inspect and cap cascade's eBPF meters",
+	.main = &main_command,
+	.commands = listed_commands,
+	.exit_status = "0 done; 1 failed (a one-line message on stderr); 2 bad usage.",
+	.see_also = "cascade-master(8), cascade-cpe(8), cascadectl(1)",
+	.man_section = 8,
+};
 
 void meter_cli_print_error(const struct meter_cli *cli, const char *message)
 {
 	fprintf(stderr, "%s: %s\n", cli->program, message);
 }
 
-static int usage_error(const struct meter_cli *cli, const char *format, const char *detail)
+/* Reads a command that takes no options: answers --help and --version,
+ * refuses options, and checks it has from minimum to maximum operands.
+ * Returns -1 to go on, or the exit status. */
+static int read_words(const struct meter_cli *cli, const struct cli_command *command, int argc, char **argv,
+		      int minimum, int maximum, const char *missing)
 {
-	fprintf(stderr, "%s: ", cli->program);
-	fprintf(stderr, format, detail ? detail : "");
-	fprintf(stderr, " (try --help)\n");
-	return EXIT_USAGE;
+	struct cli_parser parser;
+	int code;
+
+	cli_begin(&parser, cli->program, command, argc, argv);
+	if ((code = cli_next(&parser)) != CLI_END)
+		return cli_exit_status(code);
+	code = cli_check_operands(&parser, minimum, maximum, missing);
+	return code != 0 ? code : -1;
 }
 
-/* getopt is silent (opterr = 0): name the option it refused. */
-static int bad_option(const struct meter_cli *cli, char **argv)
+/* A bad operand of command: "NAME WORDS: message 'word'... (see --help)". */
+static int bad_operand(const struct meter_cli *cli, const struct cli_command *command, const char *format,
+		       const char *word)
 {
-	return usage_error(cli, "unknown option or missing value: '%s'", argv[optind - 1]);
+	struct cli_parser parser;
+
+	cli_begin(&parser, cli->program, command, 0, NULL);
+	return cli_usage_error(&parser, format, word);
 }
 
 static int failed(const struct meter_cli *cli, const struct meter_error *error)
@@ -114,43 +232,40 @@ static void print_others(const struct meter_cli *cli, struct group_meter *meter)
 
 static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' }, { "port", required_argument, NULL, 'p' },
-		{ "max-prefixes", required_argument, NULL, 'm' }, { "no-cpu", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct group_meter_options attach = { .pin_dir = cli->pin_dir };
 	uint16_t ports[METER_MAX_PORTS];
 	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
+	struct cli_parser parser;
 	bool with_cpu = true;
 	long long value;
-	int option;
+	int code;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+i:p:m:n", options, NULL)) != -1) {
-		switch (option) {
-		case 'i': attach.interface = optarg; break;
-		case 'p':
-			if (parse_integer(optarg, 1, 65535, &value) < 0)
-				return usage_error(cli, "bad --port '%s': give 1..65535", optarg);
+	cli_begin(&parser, cli->program, &attach_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		switch (code) {
+		case OPTION_INTERFACE: attach.interface = parser.value; break;
+		case OPTION_PORT:
+			if (parse_integer(parser.value, 1, 65535, &value) < 0)
+				return cli_bad_value(&parser, "expected a port from 1 to 65535");
 			if (attach.port_count == METER_MAX_PORTS)
-				return usage_error(cli, "too many --port options (at most 8)%s", NULL);
+				return cli_usage_error(&parser, "too many --port options (at most %d)", METER_MAX_PORTS);
 			ports[attach.port_count++] = (uint16_t)value;
 			break;
-		case 'm':
-			if (parse_integer(optarg, 1, METER_MAX_PREFIXES, &value) < 0)
-				return usage_error(cli, "bad --max-prefixes '%s': give 1..16384", optarg);
+		case OPTION_MAX_PREFIXES:
+			if (parse_integer(parser.value, 1, METER_MAX_PREFIXES, &value) < 0)
+				return cli_bad_value(&parser, "expected a whole number from 1 to %d", METER_MAX_PREFIXES);
 			attach.max_prefixes = (uint32_t)value;
 			break;
-		case 'n': with_cpu = false; break;
-		default: return bad_option(cli, argv);
+		default: with_cpu = false; break; /* OPTION_NO_CPU */
 		}
 	}
-	if (optind != argc)
-		return usage_error(cli, "attach: unexpected argument '%s'", argv[optind]);
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
 	if (attach.interface == NULL)
-		return usage_error(cli, "attach needs --interface IF%s", NULL);
+		return cli_usage_error(&parser, "needs --interface IF");
 	attach.ports = ports;
 	if (group_meter_attach(&attach, &meter, &error) < 0)
 		return failed(cli, &error);
@@ -173,20 +288,19 @@ static int command_attach(const struct meter_cli *cli, int argc, char **argv)
 
 static int command_detach(const struct meter_cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = { { "unpin", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 } };
 	struct group_meter *meter = NULL;
 	struct meter_error error = { 0 };
+	struct cli_parser parser;
 	bool unpin = false;
-	int option, status = EXIT_SUCCESS;
+	int code, status = EXIT_SUCCESS;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+u", options, NULL)) != -1) {
-		if (option != 'u')
-			return bad_option(cli, argv);
-		unpin = true;
-	}
-	if (optind != argc)
-		return usage_error(cli, "detach: unexpected argument '%s'", argv[optind]);
+	cli_begin(&parser, cli->program, &detach_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0)
+		unpin = true; /* OPTION_UNPIN */
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
 	if (group_meter_open(cli->pin_dir, &meter, &error) == 0) {
 		if (group_meter_detach(meter, unpin, &error) < 0)
 			status = failed(cli, &error);
@@ -215,9 +329,32 @@ static int open_meter(const struct meter_cli *cli, struct group_meter **meter)
 	return EXIT_SUCCESS;
 }
 
-static int bad_group(const struct meter_cli *cli, const char *text)
+static int bad_group(const struct meter_cli *cli, const struct cli_command *command, const char *text)
 {
-	return usage_error(cli, "bad group '%s': groups are 1..16777215", text);
+	return bad_operand(cli, command, "bad group '%s': groups are 1..16777215", text);
+}
+
+static int bad_prefix(const struct meter_cli *cli, const struct cli_command *command, const char *text)
+{
+	return bad_operand(cli, command, "bad prefix '%s': give ADDRESS[/LENGTH] with zero host bits", text);
+}
+
+/* The action word after a command of commands (group, port, cap): answers
+ * --help; *index gets the action's position. Returns -1 to go on, or the
+ * exit status. */
+static int read_action(const struct meter_cli *cli, const struct cli_command *command, int argc, char **argv,
+		       int *index)
+{
+	struct cli_parser parser;
+	int code;
+
+	cli_begin(&parser, cli->program, command, argc, argv);
+	if ((code = cli_next(&parser)) != CLI_END)
+		return cli_exit_status(code);
+	if (parser.index >= argc)
+		return cli_usage_error(&parser, "needs one of: %s", command->synopsis);
+	*index = parser.index;
+	return -1;
 }
 
 static int command_group_list(const struct meter_cli *cli, struct group_meter *meter)
@@ -252,38 +389,40 @@ static int command_group(const struct meter_cli *cli, int argc, char **argv)
 	struct meter_error error = { 0 };
 	struct meter_prefix prefix;
 	uint32_t group = 0;
-	int status;
+	int status, index;
 
-	if (argc < 2)
-		return usage_error(cli, "group needs set, remove or list%s", NULL);
-	if (strcmp(argv[1], "set") == 0) {
-		if (argc != 4)
-			return usage_error(cli, "usage: group set PREFIX GROUP%s", NULL);
-		if (meter_parse_prefix(argv[2], &prefix) < 0)
-			return usage_error(cli, "bad prefix '%s': give ADDRESS[/LENGTH] with zero host bits", argv[2]);
-		if (meter_parse_group(argv[3], &group) < 0)
-			return bad_group(cli, argv[3]);
-	} else if (strcmp(argv[1], "remove") == 0) {
-		if (argc != 3)
-			return usage_error(cli, "usage: group remove PREFIX%s", NULL);
-		if (meter_parse_prefix(argv[2], &prefix) < 0)
-			return usage_error(cli, "bad prefix '%s': give ADDRESS[/LENGTH] with zero host bits", argv[2]);
-	} else if (strcmp(argv[1], "list") == 0) {
-		if (argc != 2)
-			return usage_error(cli, "usage: group list%s", NULL);
+	if ((status = read_action(cli, &group_command, argc, argv, &index)) >= 0)
+		return status;
+	argc -= index;
+	argv += index;
+	if (strcmp(argv[0], "set") == 0) {
+		if ((status = read_words(cli, &group_set_command, argc, argv, 2, 2, "needs PREFIX and GROUP")) >= 0)
+			return status;
+		if (meter_parse_prefix(argv[1], &prefix) < 0)
+			return bad_prefix(cli, &group_set_command, argv[1]);
+		if (meter_parse_group(argv[2], &group) < 0)
+			return bad_group(cli, &group_set_command, argv[2]);
+	} else if (strcmp(argv[0], "remove") == 0) {
+		if ((status = read_words(cli, &group_remove_command, argc, argv, 1, 1, "needs PREFIX")) >= 0)
+			return status;
+		if (meter_parse_prefix(argv[1], &prefix) < 0)
+			return bad_prefix(cli, &group_remove_command, argv[1]);
+	} else if (strcmp(argv[0], "list") == 0) {
+		if ((status = read_words(cli, &group_list_command, argc, argv, 0, 0, "")) >= 0)
+			return status;
 	} else {
-		return usage_error(cli, "unknown group command '%s'", argv[1]);
+		return bad_operand(cli, &group_command, "unknown group command '%s'", argv[0]);
 	}
 	if ((status = open_meter(cli, &meter)) != EXIT_SUCCESS)
 		return status;
-	if (strcmp(argv[1], "list") == 0) {
+	if (strcmp(argv[0], "list") == 0) {
 		status = command_group_list(cli, meter);
-	} else if (strcmp(argv[1], "set") == 0) {
-		status = group_meter_set_prefix(meter, argv[2], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+	} else if (strcmp(argv[0], "set") == 0) {
+		status = group_meter_set_prefix(meter, argv[1], group, &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix set");
 	} else {
-		status = group_meter_remove_prefix(meter, argv[2], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
+		status = group_meter_remove_prefix(meter, argv[1], &error) < 0 ? failed(cli, &error) : EXIT_SUCCESS;
 		if (status == EXIT_SUCCESS)
 			print_done(cli, "prefix removed");
 	}
@@ -297,15 +436,22 @@ static int command_port(const struct meter_cli *cli, int argc, char **argv)
 	struct group_meter_status status;
 	struct meter_error error = { 0 };
 	long long value = 0;
-	int result;
+	int result, index;
 
-	if (argc == 2 && strcmp(argv[1], "list") == 0) {
-		/* nothing more to parse */
-	} else if (argc == 3 && strcmp(argv[1], "remove") == 0) {
-		if (parse_integer(argv[2], 1, 65535, &value) < 0)
-			return usage_error(cli, "bad port '%s': give 1..65535", argv[2]);
+	if ((result = read_action(cli, &port_command, argc, argv, &index)) >= 0)
+		return result;
+	argc -= index;
+	argv += index;
+	if (strcmp(argv[0], "list") == 0) {
+		if ((result = read_words(cli, &port_list_command, argc, argv, 0, 0, "")) >= 0)
+			return result;
+	} else if (strcmp(argv[0], "remove") == 0) {
+		if ((result = read_words(cli, &port_remove_command, argc, argv, 1, 1, "needs PORT")) >= 0)
+			return result;
+		if (parse_integer(argv[1], 1, 65535, &value) < 0)
+			return bad_operand(cli, &port_remove_command, "bad port '%s': give 1..65535", argv[1]);
 	} else {
-		return usage_error(cli, "usage: port list | port remove PORT%s", NULL);
+		return bad_operand(cli, &port_command, "unknown port command '%s'", argv[0]);
 	}
 	if ((result = open_meter(cli, &meter)) != EXIT_SUCCESS)
 		return result;
@@ -344,28 +490,31 @@ static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 	struct meter_error error = { 0 };
 	uint64_t rate = 0;
 	uint32_t group = 0;
-	int status, result;
+	int status, result, index;
 
-	if (argc < 2)
-		return usage_error(cli, "cap needs set or clear%s", NULL);
-	if (strcmp(argv[1], "set") == 0) {
-		if (argc != 4)
-			return usage_error(cli, "usage: cap set GROUP RATE%s", NULL);
-		if (meter_parse_group(argv[2], &group) < 0)
-			return bad_group(cli, argv[2]);
-		result = meter_parse_rate(argv[3], &rate);
+	if ((status = read_action(cli, &cap_command, argc, argv, &index)) >= 0)
+		return status;
+	argc -= index;
+	argv += index;
+	if (strcmp(argv[0], "set") == 0) {
+		if ((status = read_words(cli, &cap_set_command, argc, argv, 2, 2, "needs GROUP and RATE")) >= 0)
+			return status;
+		if (meter_parse_group(argv[1], &group) < 0)
+			return bad_group(cli, &cap_set_command, argv[1]);
+		result = meter_parse_rate(argv[2], &rate);
 		if (result == -ERANGE)
-			return usage_error(cli, "rate '%s' out of range: caps are 8kbit..100gbit", argv[3]);
+			return bad_operand(cli, &cap_set_command, "rate '%s' out of range: caps are 8kbit..100gbit",
+					   argv[2]);
 		if (result < 0)
-			return usage_error(cli, "bad rate '%s': give a number and a unit, e.g. 10mbit, 5MB/s, 800kbit",
-					   argv[3]);
-	} else if (strcmp(argv[1], "clear") == 0) {
-		if (argc != 3)
-			return usage_error(cli, "usage: cap clear GROUP%s", NULL);
-		if (meter_parse_group(argv[2], &group) < 0)
-			return bad_group(cli, argv[2]);
+			return bad_operand(cli, &cap_set_command,
+					   "bad rate '%s': give a number and a unit, e.g. 10mbit, 5MB/s, 800kbit", argv[2]);
+	} else if (strcmp(argv[0], "clear") == 0) {
+		if ((status = read_words(cli, &cap_clear_command, argc, argv, 1, 1, "needs GROUP")) >= 0)
+			return status;
+		if (meter_parse_group(argv[1], &group) < 0)
+			return bad_group(cli, &cap_clear_command, argv[1]);
 	} else {
-		return usage_error(cli, "unknown cap command '%s'", argv[1]);
+		return bad_operand(cli, &cap_command, "unknown cap command '%s'", argv[0]);
 	}
 	if ((status = open_meter(cli, &meter)) != EXIT_SUCCESS)
 		return status;
@@ -382,70 +531,68 @@ static int command_cap(const struct meter_cli *cli, int argc, char **argv)
 
 static int command_report(const struct meter_cli *cli, int argc, char **argv, bool top)
 {
-	static const struct option options[] = {
-		{ "interval", required_argument, NULL, 'i' }, { "count", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint64_t interval_ms = 1000;
 	unsigned long count = top ? 0 : 1;
+	struct cli_parser parser;
 	long long value;
-	int option;
+	int code;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, top ? "+i:c:" : "+i:", options, NULL)) != -1) {
-		switch (option) {
-		case 'i':
-			if (parse_duration_ms(optarg, &interval_ms) < 0 || interval_ms > 3600000 ||
+	cli_begin(&parser, cli->program, top ? &top_command : &show_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		if (code == OPTION_INTERVAL) {
+			if (parse_duration_ms(parser.value, &interval_ms) < 0 || interval_ms > 3600000 ||
 			    (top && interval_ms < 100))
-				return usage_error(cli, "bad --interval '%s': e.g. 1s, 500ms (top: at least 100ms)", optarg);
-			break;
-		case 'c':
-			if (parse_integer(optarg, 1, 1000000, &value) < 0)
-				return usage_error(cli, "bad --count '%s': give 1..1000000", optarg);
+				return cli_bad_value(&parser, top ? "expected a duration from 100ms to 1h"
+								  : "expected a duration up to 1h, e.g. 1s or 500ms");
+		} else { /* OPTION_COUNT */
+			if (parse_integer(parser.value, 1, 1000000, &value) < 0)
+				return cli_bad_value(&parser, "expected a whole number from 1 to 1000000");
 			count = (unsigned long)value;
-			break;
-		default: return bad_option(cli, argv);
 		}
 	}
-	if (optind != argc)
-		return usage_error(cli, "unexpected argument '%s'", argv[optind]);
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
 	return meter_cli_report(cli, interval_ms, count, top);
 }
 
 int meter_cli_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "bpf-pin-dir", required_argument, NULL, 'd' }, { "pin-dir", required_argument, NULL, OPTION_OLD_PIN_DIR },
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
 	struct meter_cli cli = { .program = argc > 0 && argv[0] ? argv[0] : "cascade-meter" };
+	struct cli_program program = meter_program;
+	const char *slash = strrchr(cli.program, '/');
+
+	if (slash != NULL)
+		cli.program = slash + 1; /* run by its path: messages name the program only */
+	struct cli_parser parser;
 	const char *command;
-	int option;
+	int code;
 
 	log_init("cascade-meter");
 	meter_route_libbpf_logs();
-	opterr = 0;
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+d:jh", options, NULL)) != -1) {
-		switch (option) {
+	program.name = cli.program;
+	cli_begin_program(&parser, &program, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		switch (code) {
 		case OPTION_OLD_PIN_DIR:
 			fprintf(stderr, "%s: warning: --pin-dir is deprecated, use --bpf-pin-dir\n", cli.program);
 			/* fall through */
-		case 'd':
-			if (optarg[0] != '/')
-				return usage_error(&cli, "bad --bpf-pin-dir '%s': give an absolute path", optarg);
-			cli.pin_dir = optarg;
+		case OPTION_BPF_PIN_DIR:
+			if (parser.value[0] != '/')
+				return cli_bad_value(&parser, "expected an absolute path");
+			cli.pin_dir = parser.value;
 			break;
-		case 'j': cli.json = true; break;
-		case 'h': print_usage(stdout, cli.program); return EXIT_SUCCESS;
-		default: return bad_option(&cli, argv);
+		default: cli.json = true; break; /* OPTION_JSON */
 		}
 	}
-	if (optind >= argc)
-		return usage_error(&cli, "missing command%s", NULL);
-	command = argv[optind];
-	argc -= optind;
-	argv += optind;
+	if (code < 0)
+		return cli_exit_status(code);
+	if (parser.index >= argc)
+		return cli_usage_error(&parser, "needs a command");
+	command = argv[parser.index];
+	argc -= parser.index;
+	argv += parser.index;
 	if (strcmp(command, "attach") == 0)
 		return command_attach(&cli, argc, argv);
 	if (strcmp(command, "detach") == 0)
@@ -461,8 +608,8 @@ int meter_cli_main(int argc, char **argv)
 	if (strcmp(command, "top") == 0)
 		return command_report(&cli, argc, argv, true);
 	if (strcmp(command, "help") == 0) {
-		print_usage(stdout, cli.program);
+		cli_print_program_help(&program, stdout);
 		return EXIT_SUCCESS;
 	}
-	return usage_error(&cli, "unknown command '%s'", command);
+	return cli_usage_error(&parser, "unknown command '%s'", command);
 }

@@ -7,29 +7,27 @@
 # cascadectl drives it (groups, campaign start --file, watch, status).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
 devices=30
 start_origin
-make_image fw-1.bin 1048576
+make_image "$TEST_DIR/origin" fw-1.bin 1048576
 sha_one=$IMAGE_SHA256
-make_image fw-2.bin 786432
+make_image "$TEST_DIR/origin" fw-2.bin 786432
 sha_two=$IMAGE_SHA256
-make_image fw-3.bin 524288
+make_image "$TEST_DIR/origin" fw-3.bin 524288
 sha_three=$IMAGE_SHA256
-start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 30s" "tick = 100ms" "[connection_request]" "retry-interval = 1s" \
-  || { not_ok "acs starts"; finish; }
+start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 30s" "tick = 100ms" "[connection_request]" "retry-interval = 1s"
 start_swarm swarm --devices $devices --groups 3 --file-server-ratio 0.2 --stock-ratio 0.2 --tr098-ratio 0.3 \
-  --concurrency 16 --ack-log "$TEST_DIR/acks"
+  --concurrency 16 --ack-log "$TEST_DIR/acks" --report "$TEST_DIR/swarm-report.jsonl"
 total() { api GET /api/devices | jq -r .total; }
-wait_until 30 bash -c "test \"\$(curl -s $API_URL/api/devices | jq -r .total)\" = $devices" && ok "all $devices simulated devices registered" || not_ok "devices registered" "$(total)"
-ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" "$@"; }
+wait_until 30 bash -c "test \"\$(curl -s $ACS_API_URL/api/devices | jq -r .total)\" = $devices" && ok "all $devices simulated devices registered" || not_ok "devices registered" "$(total)"
+ctl() { "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" "$@"; }
 groups=$(ctl groups --json | jq '.groups | length')
 check_equal "three groups formed by hardware version" 3 "$groups"
 masters=$(ctl groups --json | jq '[.groups[] | select(.master != null)] | length')
 check_equal "every group has an elected master" 3 "$masters"
-check "cascadectl groups prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' groups | grep -q 'hardware_version=hw-0'"
-check "cascadectl devices prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$API_URL' devices | grep -q '^$devices devices'"
+check "cascadectl groups prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' groups | grep -q 'hardware_version=hw-0'"
+check "cascadectl devices prints a table" bash -c "'$CASCADE_BIN/cascadectl' --api '$ACS_API_URL' devices | grep -q '^$devices devices'"
 
 run_campaign() {
   local id=$1 mode=$2 image=$3 sha=$4 output
@@ -39,12 +37,24 @@ run_campaign() {
   else not_ok "$mode: campaign $id started" "$output"; fi
   if ctl campaign watch "$id" --interval 0.3 --timeout 90 >"$TEST_DIR/watch-$id" 2>&1; then ok "$mode: watch ends with the campaign done"
   else not_ok "$mode: watch ends with the campaign done" "$(tail -5 "$TEST_DIR/watch-$id")"; fi
-  check "$mode: watch printed plain progress lines (not a terminal)" grep -q "^campaign $id done image $image" "$TEST_DIR/watch-$id"
+  check "$mode: watch printed plain progress lines (not a terminal)" grep -qE "^[0-9T:-]+Z campaign $id done image $image" "$TEST_DIR/watch-$id"
   check_equal "$mode: every device done" $devices "$(campaign_count "$id" done)"
-  check_equal "$mode: the origin served exactly one copy per group" 3 "$(origin_requests "$image")"
-  api GET "/api/campaigns/$id?devices=1" >"$TEST_DIR/campaign-$id.json"
-  slaves_from_master=$(jq '[.device_states[] | select(.role=="slave" and .source != null)] | length' "$TEST_DIR/campaign-$id.json")
-  check_equal "$mode: every slave downloaded from its group's master" $((devices - 3)) "$slaves_from_master"
+  check_equal "$mode: the origin served exactly one copy per group" 3 "$(image_requests origin "$image")"
+  # The URL each device fetched its image from (the swarm's report of every
+  # download, not what the controller recorded): per group, the elected
+  # master from the origin and every other device from that master's file
+  # server (the swarm serves device N's files under /d/N/).
+  fetched=$(report_lines swarm --arg image "$image" --arg origin "$ORIGIN_URL/$image" '
+    [.[] | select(.fault == 0) | .path = (.url | sub("[?].*$"; "")) | select(.path | endswith("/images/" + $image))] |
+    group_by(.device) | map(last) | group_by(.group) |
+    map(map(select(.path == $origin) | .device) as $from_origin |
+      {origin: ($from_origin | length), serials: [.[] | select(.path == $origin) | .serial],
+       from_master: (if ($from_origin | length) == 1 then
+         [.[] | select(.path | endswith("/d/\($from_origin[0])/images/" + $image))] | length else 0 end)}) |
+    "\(map(.origin) | add) \(map(.from_master) | add) \(map(.serials[]) | sort | join(","))"')
+  elected=$(api GET /api/groups | jq -r '[.groups[].master | split("-") | last] | sort | join(",")')
+  check_equal "$mode: per group, the elected master fetched from the origin and the $((devices - 3)) others from it" \
+    "3 $((devices - 3)) $elected" "$fetched"
   check_equal "$mode: TransferComplete recorded for every device" $devices \
     "$(sqlite3 "$TEST_DIR/acs.db" "select count(distinct device_id) from transfers where command_key like 'cascade-c$id-%' and fault_code = 0")"
 }

@@ -7,13 +7,12 @@
 # attributes, a device that sends HoldRequests, and wrong HTTP methods.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
-start_acs acs || { not_ok "cascade-acs starts"; finish; }
+start_acs acs
 ok "cascade-acs starts and logs its ports"
-check "bound ports are logged" grep -q "cwmp listening on 127.0.0.1:$ACS_PORTS_CWMP" "$TEST_DIR/acs.log"
+check "bound ports are logged" grep -q "cwmp listening on 127.0.0.1:$ACS_CWMP_PORT" "$TEST_DIR/acs.log"
 
-post() { curl -sS -b "$TEST_DIR/jar" -c "$TEST_DIR/jar" -H 'Content-Type: text/xml' --data-binary "$1" -D "$TEST_DIR/headers" -o "$TEST_DIR/body" -w '%{http_code}' "$CWMP_URL"; }
+post() { curl -sS -b "$TEST_DIR/jar" -c "$TEST_DIR/jar" -H 'Content-Type: text/xml' --data-binary "$1" -D "$TEST_DIR/headers" -o "$TEST_DIR/body" -w '%{http_code}' "$ACS_CWMP_URL"; }
 
 for version in 0 1 2; do
   namespace="urn:dslforum-org:cwmp-1-$version"
@@ -43,8 +42,8 @@ check_equal "empty POST after the second Inform ends it" 204 "$(post "")"
 
 # no cookie at all: the session is tracked by the (kept-alive) connection
 inform_xml NOCOOKIE >"$TEST_DIR/inform-nocookie.xml"
-codes=$(curl -sS -o /dev/null -w '%{http_code} ' -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform-nocookie.xml" "$CWMP_URL" \
-  --next -o /dev/null -w '%{http_code} ' -X POST -H 'Content-Length: 0' "$CWMP_URL" 2>&1)
+codes=$(curl -sS -o /dev/null -w '%{http_code} ' -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform-nocookie.xml" "$ACS_CWMP_URL" \
+  --next -o /dev/null -w '%{http_code} ' -X POST -H 'Content-Length: 0' "$ACS_CWMP_URL" 2>&1)
 check_equal "cookie-less device: Inform then empty POST on one connection" "200 204 " "$codes"
 
 # GetRPCMethods from the device
@@ -91,7 +90,6 @@ post "$(inform_xml PROBE1 "2 PERIODIC" urn:dslforum-org:cwmp-1-2 "$crurl")" >/de
 check_equal "a probed device is not probed again" 204 "$(post "")"
 
 stop_daemon acs
-ACS_PORTS_CWMP="" ACS_PORTS_API=""
 start_acs hold "[acs]" "hold-requests = true" || not_ok "acs with hold_requests starts"
 rm -f "$TEST_DIR/jar"
 post "$(inform_xml HOLD1 "0 BOOTSTRAP" urn:dslforum-org:cwmp-1-2 "$crurl")" >/dev/null
@@ -102,6 +100,6 @@ rm -f "$TEST_DIR/jar"
 post "$(inform_xml HOLD2)" >/dev/null
 if grep -q 'HoldRequests' "$TEST_DIR/body"; then not_ok "hold_requests: no hold when nothing is queued"; else ok "hold_requests: no hold when nothing is queued"; fi
 
-check_equal "GET on the CWMP port is refused" 405 "$(curl -s -o /dev/null -w '%{http_code}' "$CWMP_URL")"
+check_equal "GET on the CWMP port is refused" 405 "$(curl -s -o /dev/null -w '%{http_code}' "$ACS_CWMP_URL")"
 stop_daemon hold && ok "cascade-acs stops cleanly"
 finish

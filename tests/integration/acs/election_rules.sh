@@ -6,9 +6,8 @@
 # turns its file server off loses the mastership at its next Inform.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
-start_acs acs "[election]" "max-occupancy = 6000" || { not_ok "cascade-acs starts"; finish; }
+start_acs acs "[election]" "max-occupancy = 6000"
 
 # inform SERIAL OCCUPANCY FILE_SERVER(0|1): one whole session for the device.
 inform() {
@@ -21,8 +20,8 @@ inform() {
 <ParameterValueStruct><Name>Device.X_CASCADE_FileServer.URL</Name><Value xsi:type=\"xsd:string\">http://127.0.0.1:9/$serial</Value></ParameterValueStruct>"
   rm -f "$TEST_DIR/jar"
   curl -sS -b "$TEST_DIR/jar" -c "$TEST_DIR/jar" -H 'Content-Type: text/xml' -o /dev/null -w '%{http_code}' \
-    --data-binary "$(inform_xml "$serial" "2 PERIODIC" urn:dslforum-org:cwmp-1-2 "$parameters")" "$CWMP_URL" \
-    --next -b "$TEST_DIR/jar" -c "$TEST_DIR/jar" -o /dev/null -w ' %{http_code}' -X POST -H 'Content-Length: 0' "$CWMP_URL"
+    --data-binary "$(inform_xml "$serial" "2 PERIODIC" urn:dslforum-org:cwmp-1-2 "$parameters")" "$ACS_CWMP_URL" \
+    --next -b "$TEST_DIR/jar" -c "$TEST_DIR/jar" -o /dev/null -w ' %{http_code}' -X POST -H 'Content-Length: 0' "$ACS_CWMP_URL"
 }
 
 # The serial number of the group's elected master, or "none".

@@ -7,16 +7,15 @@
 # is replaced and the slaves are re-pointed to the new master and finish.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
 start_origin
-make_image fw.bin 524288
+make_image "$TEST_DIR/origin" fw.bin 524288
 start_acs acs "[campaign]" "fanout = 3" "stall-timeout = 3s" "max-failed-masters = 2" "max-attempts = 2" \
-  "master-serve-failures = 2" "tick = 100ms" "[connection_request]" "retry-interval = 1s" || { not_ok "acs starts"; finish; }
+  "master-serve-failures = 2" "tick = 100ms" "[connection_request]" "retry-interval = 1s"
 # devices 0, 2, 4 serve in group A; 1, 3, 5 in group B; occupancy fixes the election order
 start_swarm swarm --devices 20 --groups 2 --file-server-ratio 0.3 --concurrency 16 \
   --occupancy 0=100,2=200,4=300,1=100,3=200,5=300 --fault-devices 0 --stall-devices 2 --dead-servers 1
-wait_until 30 bash -c "test \"\$(curl -s $API_URL/api/devices | jq -r .total)\" = 20" && ok "20 devices registered" || not_ok "devices registered"
+wait_until 30 bash -c "test \"\$(curl -s $ACS_API_URL/api/devices | jq -r .total)\" = 20" && ok "20 devices registered" || not_ok "devices registered"
 key() { printf '%s' "C4C4DE-SwarmGW-SWARM$(printf '%06d' "$1")"; }
 group_of() { api GET /api/devices | jq -r --arg key "$(key "$1")" '.devices[] | select(.key==$key) | .group'; }
 group_a=$(group_of 0)

@@ -6,18 +6,17 @@
 # campaign with the right image.
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
 devices=20
 start_origin
-make_image fw.bin 65536
+make_image "$TEST_DIR/origin" fw.bin 65536
 good_sha=$IMAGE_SHA256
 bad_sha=$(printf 'not the image' | sha256sum | cut -d' ' -f1)
-start_acs acs "[campaign]" "tick = 100ms" "[connection_request]" "retry-interval = 1s" || { not_ok "acs starts"; finish; }
+start_acs acs "[campaign]" "tick = 100ms" "[connection_request]" "retry-interval = 1s"
 start_swarm swarm --devices $devices --groups 2 --file-server-ratio 0.2 --report "$TEST_DIR/report.jsonl"
-wait_until 30 bash -c "test \"\$(curl -s '$API_URL/api/devices' | jq .total)\" = $devices" && ok "devices registered" \
+wait_until 30 bash -c "test \"\$(curl -s '$ACS_API_URL/api/devices' | jq .total)\" = $devices" && ok "devices registered" \
   || not_ok "devices registered"
-ctl() { "$CASCADE_BIN/cascadectl" --api "$API_URL" "$@"; }
+ctl() { "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" "$@"; }
 ctl campaign start --image fw.bin --size 65536 --sha256 "$bad_sha" --origin "$ORIGIN_URL/fw.bin" >/dev/null
 if ctl campaign watch 1 --interval 0.2 --timeout 30 >"$TEST_DIR/watch" 2>&1; then status=0; else status=$?; fi
 check_equal "cascadectl campaign watch ends on the halt with exit 1" 1 "$status"

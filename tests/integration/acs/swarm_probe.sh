@@ -5,12 +5,11 @@
 # in the same session, answered by the simulated devices' data model.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/acs_lib.sh"
 
-start_acs acs || { not_ok "acs starts"; finish; }
+start_acs acs
 start_swarm swarm --devices 8 --groups 2 --no-attributes --tr098-ratio 0.5 --stock-ratio 0.3 --file-server-ratio 0.5 \
   --software-version 7.1 --exit-after-bootstrap
-wait_until 30 bash -c "test \"\$(curl -s '$API_URL/api/devices' | jq '[.devices[] | select(.attributes_probed)] | length')\" = 8" \
+wait_until 30 bash -c "test \"\$(curl -s '$ACS_API_URL/api/devices' | jq '[.devices[] | select(.attributes_probed)] | length')\" = 8" \
   && ok "all 8 devices probed" || not_ok "all devices probed" "$(api GET /api/devices)"
 api GET /api/devices >"$TEST_DIR/devices.json"
 check_equal "software versions read by GetParameterValues" "7.1" "$(jq -r '[.devices[].software_version] | unique | join(",")' "$TEST_DIR/devices.json")"

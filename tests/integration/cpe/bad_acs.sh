@@ -9,7 +9,6 @@
 # agent keeps running through all of it.
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 queue="$TEST_DIR/queue"
 acs_log="$TEST_DIR/acs.jsonl"
@@ -43,9 +42,9 @@ enqueue '{"inform": "garbage"}'
 enqueue '{"inform": "503:2"}'
 enqueue '{"inform": "fault"}'
 
-start_daemon acs python3 "$CPE_LIB_DIR/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
+start_daemon acs python3 "$INTEGRATION_DIR/cpe/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
 wait_until 10 test -s "$TEST_DIR/acs.port"
-ACS_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
+ACS_CWMP_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
 start_cpe cpe B1 --location lab
 if wait_until 15 posted_true '[.[] | select(.session == 1 and .kind == "GetRPCMethodsResponse")] | length == 1'; then
   ok "first session ran every request"

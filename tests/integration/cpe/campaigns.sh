@@ -8,12 +8,12 @@
 # X_CASCADE_MasterURL by SetParameterValues and a Download with an empty URL.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 mkdir -p "$TEST_DIR/origin" "$TEST_DIR/master-images" "$TEST_DIR/installed"
-url_sha=$(make_image "$TEST_DIR/origin/fw-url.bin" 1500000)
-spv_sha=$(make_image "$TEST_DIR/origin/fw-spv.bin" 900001)
-(cd "$TEST_DIR/origin" && sha256sum fw-url.bin fw-spv.bin >SHA256SUMS)
+make_image "$TEST_DIR/origin" fw-url.bin 1500000
+url_sha=$IMAGE_SHA256
+make_image "$TEST_DIR/origin" fw-spv.bin 900001
+spv_sha=$IMAGE_SHA256
 cat >"$TEST_DIR/install.sh" <<'EOF'
 #!/bin/sh
 # install.sh DEST IMAGE: what a device's flashing step would be, for tests.
@@ -21,12 +21,12 @@ cp "$2" "$1/$(basename "$2")" && echo "$CASCADE_COMMAND_KEY $CASCADE_IMAGE_SHA25
 EOF
 chmod +x "$TEST_DIR/install.sh"
 
-start_acs acs "[election]
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "[election]
 max-occupancy = 10000"
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
-start_image_server master-server "$TEST_DIR/master-images"
-master_server=$IMAGE_SERVER_URL
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
+start_master master-server --images "$TEST_DIR/master-images" --threads 1
+master_server=${MASTER_URL[master-server]}
 start_cpe master M1 --file-server-url "$master_server" --image-dir "$TEST_DIR/master-images" --bandwidth 100000
 start_cpe slave S1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"
 wait_until 15 device_json M1 && wait_until 15 device_json S1
@@ -35,7 +35,7 @@ check_equal "the master device offers its file server" "$master_server" "$(devic
 # ---- mode url ---------------------------------------------------------------------
 id=$(start_campaign "{\"image\":\"fw-url.bin\",\"origin_url\":\"$origin/images/fw-url.bin\",\"sha256\":\"$url_sha\",\"size\":1500000,\"mode\":\"url\"}")
 if wait_until 60 campaign_is "$id" done; then ok "url campaign done"; else
-  not_ok "url campaign done" "$(api "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 15 "$TEST_DIR/master.log")"$'\n'"$(tail -n 15 "$TEST_DIR/slave.log")"
+  not_ok "url campaign done" "$(api GET "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 15 "$TEST_DIR/master.log")"$'\n'"$(tail -n 15 "$TEST_DIR/slave.log")"
 fi
 check_equal "url campaign: both devices done" "2" "$(campaign_count "$id" done)"
 check "master fetched from the origin" grep -q "fetching $origin/images/fw-url.bin" "$TEST_DIR/master.log"
@@ -52,7 +52,7 @@ check "TransferCompletes recorded by the ACS with fault 0" test "$(sqlite3 "$TES
 # ---- mode spv ---------------------------------------------------------------------
 id=$(start_campaign "{\"image\":\"fw-spv.bin\",\"origin_url\":\"$origin/images/fw-spv.bin\",\"sha256\":\"$spv_sha\",\"size\":900001,\"mode\":\"spv\"}")
 if wait_until 60 campaign_is "$id" done; then ok "spv campaign done"; else
-  not_ok "spv campaign done" "$(api "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 15 "$TEST_DIR/slave.log")"
+  not_ok "spv campaign done" "$(api GET "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 15 "$TEST_DIR/slave.log")"
 fi
 check_equal "spv campaign: both devices done" "2" "$(campaign_count "$id" done)"
 check "slave got an empty-URL Download and used X_CASCADE_MasterURL" \

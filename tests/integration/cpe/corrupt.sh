@@ -6,11 +6,10 @@
 # runs, no image is kept and no partial file is left.
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 mkdir -p "$TEST_DIR/origin" "$TEST_DIR/installed"
-real_sha=$(make_image "$TEST_DIR/origin/fw.bin" 1200000)
-(cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
+make_image "$TEST_DIR/origin" fw.bin 1200000
+real_sha=$IMAGE_SHA256
 wrong_sha=$(printf 'not the image' | sha256sum | cut -d' ' -f1)
 cat >"$TEST_DIR/install.sh" <<'EOF'
 #!/bin/sh
@@ -18,9 +17,9 @@ touch "$1/install-ran"
 EOF
 chmod +x "$TEST_DIR/install.sh"
 
-start_acs acs "max-attempts = 1"
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "max-attempts = 1"
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
 start_cpe slave C1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"
 wait_until 15 device_json C1
 

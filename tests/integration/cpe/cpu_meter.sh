@@ -7,7 +7,6 @@
 # the occupancy is not claimed at all.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 require_root
 
 queue="$TEST_DIR/queue"
@@ -19,9 +18,9 @@ last_inform() { jq -s --arg serial "$1" \
   '[.[] | select(.kind == "Inform" and .params["Device.DeviceInfo.SerialNumber"] == $serial)] | last' "$acs_log"; }
 informed() { [ "$(last_inform "$1")" != "null" ]; }
 
-start_daemon acs python3 "$CPE_LIB_DIR/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
+start_daemon acs python3 "$INTEGRATION_DIR/cpe/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
 wait_until 10 test -s "$TEST_DIR/acs.port"
-ACS_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
+ACS_CWMP_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
 
 run_agent() { # NAME SERIAL FLAGS...: starts, waits for its Inform, stops
   local name=$1 serial=$2

@@ -9,7 +9,6 @@
 # log line, the partial file freed).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 queue="$TEST_DIR/queue"
 acs_log="$TEST_DIR/acs.jsonl"
@@ -27,16 +26,16 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=3m cascade-cpe-test "$TEST_DIR
   on_exit "umount '$TEST_DIR/data'"
 fi
 
-start_daemon acs python3 "$CPE_LIB_DIR/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
-make_image "$TEST_DIR/image.bin" 1500000 >/dev/null
-start_daemon refusing python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/image.bin" \
+start_daemon acs python3 "$INTEGRATION_DIR/cpe/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
+make_image "$TEST_DIR" image.bin 1500000
+start_daemon refusing python3 "$INTEGRATION_DIR/cpe/file_server.py" --file "$TEST_DIR/image.bin" \
   --port-file "$TEST_DIR/busy.port" --log "$TEST_DIR/busy.requests" --status 503
-start_daemon staller python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/image.bin" \
+start_daemon staller python3 "$INTEGRATION_DIR/cpe/file_server.py" --file "$TEST_DIR/image.bin" \
   --port-file "$TEST_DIR/stall.port" --log "$TEST_DIR/stall.requests" --stall-after 100000
-start_daemon server python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/image.bin" \
+start_daemon server python3 "$INTEGRATION_DIR/cpe/file_server.py" --file "$TEST_DIR/image.bin" \
   --port-file "$TEST_DIR/good.port" --log "$TEST_DIR/good.requests"
 wait_until 10 test -s "$TEST_DIR/acs.port" -a -s "$TEST_DIR/busy.port" -a -s "$TEST_DIR/stall.port" -a -s "$TEST_DIR/good.port"
-ACS_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
+ACS_CWMP_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
 closed_port=$(free_port)
 
 # The session opened by the Download session's TransferComplete is refused once.

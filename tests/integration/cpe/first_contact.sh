@@ -7,9 +7,8 @@
 # root reports its attributes too.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
-start_acs acs "[auth]
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "[auth]
 mode = digest
 username = device
 password = device-pass"
@@ -29,7 +28,7 @@ if [[ "$occupancy" =~ ^[0-9]+$ ]] && [ "$occupancy" -le 10000 ]; then ok "CPU oc
 else not_ok "CPU occupancy reported" "got: $occupancy"; fi
 cr_url=$(grep -o 'advertised as http://[0-9.:]*/' "$TEST_DIR/gw1.log" | sed 's/advertised as //')
 check_equal "ConnectionRequestURL reached the ACS" "$cr_url" "$(device_field GW1 .connection_request_url)"
-check "bootstrap remembered on disk" jq -e --arg url "$ACS_URL" '.bootstrapped_acs == $url' "$TEST_DIR/gw1/state.json"
+check "bootstrap remembered on disk" jq -e --arg url "$ACS_CWMP_URL" '.bootstrapped_acs == $url' "$TEST_DIR/gw1/state.json"
 
 # ---- restart: BOOT without BOOTSTRAP ---------------------------------------------
 stop_daemon gw1

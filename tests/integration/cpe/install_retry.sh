@@ -4,9 +4,9 @@
 # disk without fetching it again.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
-sha=$(make_image "$TEST_DIR/fw.bin" 800000)
+make_image "$TEST_DIR" fw.bin 800000
+sha=$IMAGE_SHA256
 cat >"$TEST_DIR/install.sh" <<'EOF'
 #!/bin/sh
 # Fails the first time (a flash that did not take), works the second.
@@ -16,8 +16,8 @@ EOF
 chmod +x "$TEST_DIR/install.sh"
 mkdir -p "$TEST_DIR/device"
 
-start_acs acs
-start_daemon origin python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/fw.bin" \
+start_acs acs "${ACS_AGENT_SETTINGS[@]}"
+start_daemon origin python3 "$INTEGRATION_DIR/cpe/file_server.py" --file "$TEST_DIR/fw.bin" \
   --port-file "$TEST_DIR/origin.port" --log "$TEST_DIR/origin.requests"
 wait_until 10 test -s "$TEST_DIR/origin.port"
 start_cpe slave I1 --install-command "$TEST_DIR/install.sh $TEST_DIR/device"

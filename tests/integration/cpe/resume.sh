@@ -7,20 +7,20 @@
 # real cascade-master.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 mkdir -p "$TEST_DIR/origin" "$TEST_DIR/installed"
-cut_sha=$(make_image "$TEST_DIR/cut.bin" 2000000)
-kill_sha=$(make_image "$TEST_DIR/origin/fw-kill.bin" 3000000)
-(cd "$TEST_DIR/origin" && sha256sum fw-kill.bin >SHA256SUMS)
+make_image "$TEST_DIR" cut.bin 2000000
+cut_sha=$IMAGE_SHA256
+make_image "$TEST_DIR/origin" fw-kill.bin 3000000
+kill_sha=$IMAGE_SHA256
 cat >"$TEST_DIR/install.sh" <<'EOF'
 #!/bin/sh
 cp "$2" "$1/$(basename "$2")"
 EOF
 chmod +x "$TEST_DIR/install.sh"
 
-start_acs acs "max-attempts = 1"
-start_daemon cutter python3 "$CPE_LIB_DIR/file_server.py" --file "$TEST_DIR/cut.bin" \
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "max-attempts = 1"
+start_daemon cutter python3 "$INTEGRATION_DIR/cpe/file_server.py" --file "$TEST_DIR/cut.bin" \
   --port-file "$TEST_DIR/cutter.port" --log "$TEST_DIR/cutter.requests" --cut-after 700000
 wait_until 10 test -s "$TEST_DIR/cutter.port"
 cutter="http://127.0.0.1:$(cat "$TEST_DIR/cutter.port")"
@@ -40,8 +40,8 @@ check "the resumed image is byte-exact" cmp "$TEST_DIR/cut.bin" "$TEST_DIR/insta
 
 # ---- the agent is killed mid-download and restarted -----------------------------------------
 stop_daemon slave
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
 start_cpe slave R1 --install-command "$TEST_DIR/install.sh $TEST_DIR/installed" --download-rate-limit 400K
 wait_until 10 log_has slave "session done"
 id=$(start_campaign "{\"image\":\"fw-kill.bin\",\"origin_url\":\"$origin/images/fw-kill.bin\",\"sha256\":\"$kill_sha\",\"size\":3000000}")

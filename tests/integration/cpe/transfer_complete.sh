@@ -7,16 +7,13 @@
 # the campaign completes.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/cpe_lib.bash"
 
 mkdir -p "$TEST_DIR/origin"
-sha=$(make_image "$TEST_DIR/origin/fw.bin" 1500000)
-(cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
-ACS_CWMP_PORT=$(free_port)
-ACS_API_PORT=$(free_port)
-start_acs acs
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
+make_image "$TEST_DIR/origin" fw.bin 1500000
+sha=$IMAGE_SHA256
+start_acs acs "${ACS_AGENT_SETTINGS[@]}"
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
 start_cpe slave T1 --download-rate-limit 500K --retry-min-wait 1s
 wait_until 15 device_json T1
 
@@ -37,11 +34,11 @@ check "the TransferComplete record survived kill -9" jq -e --arg key "$key" '.tr
   "$TEST_DIR/slave/transfers.json"
 
 mv "$TEST_DIR/acs.log" "$TEST_DIR/acs-before.log"
-start_acs acs
+restart_acs acs
 mv "$TEST_DIR/slave.log" "$TEST_DIR/slave-before.log"
 start_cpe slave T1
 if wait_until 30 campaign_is "$id" done; then ok "campaign done once the TransferComplete arrived"; else
-  not_ok "campaign done once the TransferComplete arrived" "$(api "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 10 "$TEST_DIR/slave.log")"
+  not_ok "campaign done once the TransferComplete arrived" "$(api GET "/api/campaigns/$id?devices=1")"$'\n'"$(tail -n 10 "$TEST_DIR/slave.log")"
 fi
 check_equal "the device is done" "done" "$(member_state "$id" T1)"
 check "the restart Inform carried BOOT, TRANSFER COMPLETE and M Download" \

@@ -9,14 +9,13 @@
 # SHA-256 Digest works when the ACS offers it.
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 devices=100
 start_origin
-make_image fw.bin 65536
+make_image "$TEST_DIR/origin" fw.bin 65536
 start_acs acs "[auth]" "mode = digest" "username = cpe" "password = s3cret" "max-failures = 10" "failure-window = 60s" \
-  "[connection_request]" "username = acs-cr" "password = cr-secret" "retry-interval = 2s" \
-  "[campaign]" "fanout = 20" "tick = 100ms" || { not_ok "acs starts"; finish; }
+  "[connection_request]" "username = $CR_USER" "password = $CR_PASS" "retry-interval = 2s" \
+  "[campaign]" "fanout = 20" "tick = 100ms"
 start_swarm swarm --devices $devices --file-server-ratio 0 --source-range none --concurrency 16 --periodic 2 \
   --profile nonce-reuse=1 --username cpe --password s3cret
 registered() { [ "$(api GET '/api/devices?limit=1' | jq -r .total)" = "$devices" ]; }
@@ -31,7 +30,7 @@ body=$(jq -nc --arg url "$ORIGIN_URL/fw.bin" --arg sha "$IMAGE_SHA256" '{image: 
 check_equal "campaign started" 1 "$(api POST /api/campaigns "$body" | jq -r .id)"
 if wait_until 90 campaign_is 1 done; then ok "the campaign finished"; else not_ok "campaign finished" "$(api GET /api/campaigns/1 | jq -c .counts)"; fi
 check_equal "every device done" "$devices 0" "$(api GET /api/campaigns/1 | jq -r '"\(.counts.done) \(.counts.failed)"')"
-metrics=$(curl -s "$API_URL/metrics")
+metrics=$(curl -s "$ACS_API_URL/metrics")
 check_equal "the address was never refused (no 429)" "0 0" \
   "$(awk '/^cascade_acs_auth_blocked_addresses_total/ {b=$2} /^cascade_acs_auth_refused_total/ {r=$2} END {print b, r}' <<<"$metrics")"
 # (a 503 may come when pooled connections race a session's end: retried)
@@ -41,7 +40,7 @@ stop_daemon swarm
 
 # ---- a captured Authorization header, replayed ----------------------------------------
 inform_xml REPLAY1 >"$TEST_DIR/inform.xml"
-curl -s -v --digest -u cpe:s3cret -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform.xml" -o /dev/null "$CWMP_URL" \
+curl -s -v --digest -u cpe:s3cret -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform.xml" -o /dev/null "$ACS_CWMP_URL" \
   2>"$TEST_DIR/capture.txt"
 captured=$(grep -i '^> Authorization: Digest' "$TEST_DIR/capture.txt" | sed 's/^> Authorization: //' | tr -d '\r')
 check "a Digest login was captured" test -n "$captured"
@@ -49,36 +48,32 @@ check_equal "the device was registered once" 1 "$(sqlite3 "$TEST_DIR/acs.db" "se
 codes=""
 for attempt in $(seq 1 12); do
   codes="$codes$(curl -s -o /dev/null -D "$TEST_DIR/replay.head" -w '%{http_code} ' --interface 127.0.0.2 \
-    -H "Authorization: $captured" -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform.xml" "$CWMP_URL")"
+    -H "Authorization: $captured" -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform.xml" "$ACS_CWMP_URL")"
 done
 check_equal "the ACS refuses the replayed header every time, from another address (401, never 429)" \
   "$(printf '401 %.0s' $(seq 1 12))" "$codes"
 check "the refusal says stale=true (a fresh nonce, not a failed login)" grep -qi 'stale=true' "$TEST_DIR/replay.head"
 check_equal "the replays registered nothing" 1 "$(sqlite3 "$TEST_DIR/acs.db" "select inform_count from devices where serial_number = 'REPLAY1'")"
-check_equal "and blocked no address" 0 "$(curl -s "$API_URL/metrics" | awk '/^cascade_acs_auth_blocked_addresses_total/ {print $2}')"
+check_equal "and blocked no address" 0 "$(curl -s "$ACS_API_URL/metrics" | awk '/^cascade_acs_auth_blocked_addresses_total/ {print $2}')"
 stop_daemon acs
 
 # ---- SHA-256 when offered first ---------------------------------------------------------
-ACS_PORTS_CWMP="" ACS_PORTS_API=""
-start_acs sha "[auth]" "mode = digest" "username = cpe" "password = s3cret" "digest-algorithms = SHA-256, MD5" \
-  || { not_ok "acs (SHA-256) starts"; finish; }
+start_acs sha "[auth]" "mode = digest" "username = cpe" "password = s3cret" "digest-algorithms = SHA-256, MD5"
 inform_xml SHA1 >"$TEST_DIR/inform-sha.xml"
 status=$(curl -s -v --digest -u cpe:s3cret -H 'Content-Type: text/xml' --data-binary @"$TEST_DIR/inform-sha.xml" -o /dev/null \
-  -w '%{http_code}' "$CWMP_URL" 2>"$TEST_DIR/sha.txt")
+  -w '%{http_code}' "$ACS_CWMP_URL" 2>"$TEST_DIR/sha.txt")
 check_equal "a SHA-256 Digest login is accepted" 200 "$status"
 check "the client answered with algorithm=SHA-256" grep -qi '^> Authorization: Digest .*algorithm=SHA-256' "$TEST_DIR/sha.txt"
 check_equal "a wrong password is refused" 401 "$(curl -s -o /dev/null -w '%{http_code}' --digest -u cpe:nope \
-  --data-binary @"$TEST_DIR/inform-sha.xml" "$CWMP_URL")"
+  --data-binary @"$TEST_DIR/inform-sha.xml" "$ACS_CWMP_URL")"
 
 # ---- cascade-cpe's connection-request listener ----------------------------------------------
-start_daemon gw "$CASCADE_BIN/cascade-cpe" --acs "$CWMP_URL" --data-dir "$TEST_DIR/gw" --serial GW1 --cpu-meter proc \
-  --username cpe --password s3cret --periodic-interval 300s --connection-request 127.0.0.1:0 \
-  --connection-request-username acs-cr --connection-request-password cr-secret
+start_cpe gw GW1 --username cpe --password s3cret --periodic-interval 300s
 wait_until 20 grep -q 'advertised as http' "$TEST_DIR/gw.log" || { not_ok "cascade-cpe listens" "$(tail -5 "$TEST_DIR/gw.log")"; finish; }
 cr_url=$(grep -o 'advertised as http://[0-9.:]*/' "$TEST_DIR/gw.log" | head -1 | sed 's/advertised as //')
 informs() { sqlite3 "$TEST_DIR/sha.db" "select inform_count from devices where serial_number = 'GW1'" 2>/dev/null; }
 wait_until 20 bash -c "test -n \"\$(sqlite3 '$TEST_DIR/sha.db' \"select inform_count from devices where serial_number = 'GW1'\")\""
-status=$(curl -s -v --digest -u acs-cr:cr-secret -o /dev/null -w '%{http_code}' "$cr_url" 2>"$TEST_DIR/cr.txt")
+status=$(curl -s -v --digest -u "$CR_USER:$CR_PASS" -o /dev/null -w '%{http_code}' "$cr_url" 2>"$TEST_DIR/cr.txt")
 check_equal "cascade-cpe accepts a Digest connection request" 200 "$status"
 captured=$(grep -i '^> Authorization: Digest' "$TEST_DIR/cr.txt" | sed 's/^> Authorization: //' | tr -d '\r')
 wait_until 10 bash -c "test \"\$(sqlite3 '$TEST_DIR/sha.db' \"select inform_count from devices where serial_number = 'GW1'\")\" -ge 2"

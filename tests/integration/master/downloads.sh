@@ -9,7 +9,6 @@
 # and group attribution (group=N counted per group).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" big.bin $((3 * 1048576 + 12345))

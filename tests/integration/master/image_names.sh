@@ -6,7 +6,6 @@
 # their own bytes. A query string is not part of the name (?group=N is how slaves ask).
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" good.bin 70000

@@ -7,7 +7,6 @@
 # transfers are cut and the exit is still clean.
 # timeout: 150
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" small.bin 262144

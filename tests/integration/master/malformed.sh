@@ -7,7 +7,6 @@
 # The server keeps serving everyone else throughout.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" good.bin 20000

@@ -11,7 +11,6 @@
 # `cascade-meter detach --unpin` leaves nothing in the kernel.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 require_root
 
 namespace=cascade-t-$$-m

@@ -13,7 +13,6 @@
 # server for the other transfer in flight).
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 make_image "$images" a.bin 300000          # copy

@@ -7,7 +7,6 @@
 # splice, copy, sendfile and send_zc. POST /-/reload and SIGHUP reload too.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 images=$TEST_DIR/images
 mkdir -p "$images"

@@ -12,7 +12,6 @@
 # RESET_ROUNDS (default 2) sets how many seeds each server and image gets.
 # timeout: 240
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/master-lib.bash"
 
 rounds=${RESET_ROUNDS:-2}
 clients=1500

@@ -11,7 +11,6 @@
 # used instead.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/meter_lib.bash"
 require_root
 
 make_topology || { not_ok "test namespaces are set up"; finish; }

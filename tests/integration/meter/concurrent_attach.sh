@@ -18,7 +18,6 @@
 #   - a download from one master is counted in the pinned cascade_stats.
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/meter_lib.bash"
 require_root
 
 namespace=cascade-t-$$-m

@@ -10,7 +10,6 @@
 # agreement check still runs.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/meter_lib.bash"
 require_root
 on_exit "rm -rf $PIN_DIR"
 

@@ -10,7 +10,6 @@
 # test_errors covers that message.)
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/meter_lib.bash"
 require_root
 
 make_topology || { not_ok "test namespaces are set up"; finish; }
@@ -54,7 +53,7 @@ expect_failure "group too large" 2 "bad group" meter group set 198.18.0.0/24 167
 expect_failure "remove a prefix that is not there" 1 "no prefix 198.18.9.0/24" meter group remove 198.18.9.0/24
 check_equal "bad arguments changed nothing" 3 "$(meter --json group list | jq '.prefixes | length')"
 expect_failure "unknown command" 2 "unknown command 'frobnicate'" meter frobnicate
-expect_failure "unknown option" 2 "unknown option or missing value: '--frobnicate'" meter --frobnicate show
+expect_failure "unknown option" 2 "unknown option '--frobnicate'" meter --frobnicate show
 
 # Someone else's root qdisc: a cap is refused and their qdisc untouched.
 in_server tc qdisc add dev s0 root handle 7: tbf rate 100mbit burst 64kb latency 50ms

@@ -11,21 +11,21 @@
 # and its piece list stays the one the controller vouched for.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/relay_lib.bash"
 
 RATE=4000000   # bytes/s of the relay's link (the slave's: 1.5 times that)
-make_relay_image "$TEST_DIR/origin" fw.bin $((16 * 1024 * 1024)) 262144
+make_image "$TEST_DIR/origin" fw.bin $((16 * 1024 * 1024))
+image_pieces 262144
 start_relay_acs
-start_source origin "$TEST_DIR/origin" --origin --piece-size "$PIECE_SIZE"
-origin=$SOURCE_URL
+start_master origin --images "$TEST_DIR/origin" --threads 2 --origin --piece-size "$PIECE_SIZE"
+origin=${MASTER_URL[origin]}
 check_equal "the origin's piece list has the digest computed independently" "$PIECES_SHA" \
   "$(curl -s "$origin/pieces/fw.bin" | sha256sum | cut -d' ' -f1)"
 
 mkdir -p "$TEST_DIR/relay-images"
-start_source relay-master "$TEST_DIR/relay-images"
-relay=$SOURCE_URL
-start_device relay R1 --file-server-url "$relay" --image-dir "$TEST_DIR/relay-images" --download-rate-limit "$RATE"
-start_device slave S1 --download-rate-limit $((RATE * 3 / 2))
+start_master relay-master --images "$TEST_DIR/relay-images" --threads 2
+relay=${MASTER_URL[relay-master]}
+start_relay_device relay R1 --file-server-url "$relay" --image-dir "$TEST_DIR/relay-images" --download-rate-limit "$RATE"
+start_relay_device slave S1 --download-rate-limit $((RATE * 3 / 2))
 
 send_download relay R1 r1 "$origin/images/fw.bin"
 if wait_until 15 relay_field_is "$relay" '.receiving[0].announced' true; then
@@ -36,7 +36,7 @@ fi
 # HEAD while receiving: the full length and the final ETag at once.
 head=$(curl -sI "$relay/images/fw.bin")
 check "HEAD of a receiving image: 200 with the full Content-Length" grep -q "^Content-Length: $IMAGE_SIZE" <<<"$head"
-check "HEAD of a receiving image: the final ETag" grep -q "^ETag: \"$IMAGE_SHA\"" <<<"$head"
+check "HEAD of a receiving image: the final ETag" grep -q "^ETag: \"$IMAGE_SHA256\"" <<<"$head"
 check_equal "/pieces/NAME of a receiving image is the vouched-for list" "$PIECES_SHA" \
   "$(curl -s "$relay/pieces/fw.bin" | sha256sum | cut -d' ' -f1)"
 # A Range just past what is verified now waits for it, then gets exact bytes.
@@ -51,9 +51,9 @@ check_equal "the relay received, checked and published the image" "0" "$(transfe
 check_equal "the slave downloaded from the relay and verified it" "0" "$(transfer_fault s1)"
 wait "$range_pid"
 check "a Range past the verified part waited and got the exact bytes" \
-  cmp "$TEST_DIR/range.bin" <(tail -c +$((from + 1)) "$IMAGE" | head -c 100000)
-check "the slave's image is byte-exact" cmp "$IMAGE" "$TEST_DIR/slave/images/fw.bin"
-check "the relay's published image is byte-exact" cmp "$IMAGE" "$TEST_DIR/relay-images/fw.bin"
+  cmp "$TEST_DIR/range.bin" <(tail -c +$((from + 1)) "$IMAGE_PATH" | head -c 100000)
+check "the slave's image is byte-exact" cmp "$IMAGE_PATH" "$TEST_DIR/slave/images/fw.bin"
+check "the relay's published image is byte-exact" cmp "$IMAGE_PATH" "$TEST_DIR/relay-images/fw.bin"
 check "the relay checked every piece it received" grep -q "download r1: .* every piece checked" "$TEST_DIR/relay.log"
 check "the slave checked every piece it received" grep -q "download s1: .* every piece checked" "$TEST_DIR/slave.log"
 check "the relay's master checked all 64 pieces before relaying them" \
@@ -63,7 +63,7 @@ check "the slave waited for pieces (it was served while the relay received)" \
 check_equal "the published image keeps the vouched-for piece list" "$PIECES_SHA" \
   "$(curl -s "$relay/pieces/fw.bin" | sha256sum | cut -d' ' -f1)"
 check_equal "the relay's master sent the slave exactly one image (and the Range)" "$((IMAGE_SIZE + 100000))" \
-  "$(image_bytes "$relay" fw.bin)"
+  "$(image_bytes relay-master fw.bin)"
 
 # The figure: when the slave was done, against the relay's own receive time.
 relay_start=$(log_time relay "download r1: fetching")

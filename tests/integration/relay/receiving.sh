@@ -10,19 +10,19 @@
 # reader waiting exits cleanly.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/relay_lib.bash"
 
-PIECES_PY="$RELAY_LIB_DIR/pieces.py"
-make_relay_image "$TEST_DIR/source" fw.bin 3000000 131072
+PIECES_PY="$INTEGRATION_DIR/relay/pieces.py"
+make_image "$TEST_DIR/source" fw.bin 3000000
+image_pieces 131072
 images="$TEST_DIR/images"
 mkdir -p "$images/.partial"
 : >"$images/SHA256SUMS"
-start_source master "$images" --relay-wait-timeout 4s
-master=$SOURCE_URL
+start_master master --images "$images" --threads 2 --relay-wait-timeout 4s
+master=${MASTER_URL[master]}
 
 # announce NAME: the list and an empty file, then a reload.
 announce() {
-  python3 "$PIECES_PY" list "$IMAGE" "$PIECE_SIZE" >"$images/.partial/$1.pieces"
+  python3 "$PIECES_PY" list "$IMAGE_PATH" "$PIECE_SIZE" >"$images/.partial/$1.pieces"
   : >"$images/.partial/$1"
   curl -s -o /dev/null -X POST "$master/-/reload"
 }
@@ -35,7 +35,7 @@ check_equal "announced: answered with the full length" "$IMAGE_SIZE" \
 curl -s -o "$TEST_DIR/a.out" "$master/images/a.bin" &
 reader=$!
 bad=$((5 * PIECE_SIZE + 77))
-python3 "$PIECES_PY" feed "$IMAGE" "$images/.partial/a.bin" 8000000 0 "$bad"
+python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/a.bin" 8000000 0 "$bad"
 wait_until 5 relay_field_at_least "$master" '[.receiving[] | select(.name == "a.bin") | .failed_checks] | add' 1
 check_equal "a corrupt piece is not relayed: the verified bytes stop before it" "$((5 * PIECE_SIZE))" \
   "$(receiving a.bin verified_bytes)"
@@ -48,14 +48,14 @@ curl -s -r "$tail_start-" --max-time 1 -o "$TEST_DIR/a-tail.out" "$master/images
 check_equal "a small Range past the verified bytes gets nothing yet" "0" "$(stat -c %s "$TEST_DIR/a-tail.out" 2>/dev/null || echo 0)"
 # The agent cuts the bad piece off and writes it again.
 truncate -s $((5 * PIECE_SIZE)) "$images/.partial/a.bin"
-python3 "$PIECES_PY" feed "$IMAGE" "$images/.partial/a.bin" 8000000 $((5 * PIECE_SIZE))
+python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/a.bin" 8000000 $((5 * PIECE_SIZE))
 wait "$reader"; status=$?
 check_equal "the reader finished without an error" "0" "$status"
-check "and got a byte-exact image" cmp "$IMAGE" "$TEST_DIR/a.out"
+check "and got a byte-exact image" cmp "$IMAGE_PATH" "$TEST_DIR/a.out"
 
 # ---- publishing while a slow stream is in flight --------------------------------------------
 announce b.bin
-python3 "$PIECES_PY" feed "$IMAGE" "$images/.partial/b.bin" 20000000
+python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/b.bin" 20000000
 curl -s --limit-rate 1000000 -o "$TEST_DIR/b.out" "$master/images/b.bin" &
 reader=$!
 sleep 0.5
@@ -67,13 +67,13 @@ check_equal "published: served whole from the manifest" "200" \
   "$(curl -s -o /dev/null -w '%{http_code}' "$master/images/b.bin")"
 wait "$reader"; status=$?
 check_equal "the stream in flight went on to the end" "0" "$status"
-check "... byte-exact" cmp "$IMAGE" "$TEST_DIR/b.out"
+check "... byte-exact" cmp "$IMAGE_PATH" "$TEST_DIR/b.out"
 check_equal "the published image keeps the received piece list" "$PIECES_SHA" \
   "$(curl -s "$master/pieces/b.bin" | sha256sum | cut -d' ' -f1)"
 
 # ---- given up: streams end after the verified bytes -----------------------------------------
 announce c.bin
-python3 "$PIECES_PY" feed "$IMAGE" "$images/.partial/c.bin" 8000000 0 "$bad"
+python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/c.bin" 8000000 0 "$bad"
 wait_until 5 relay_field_at_least "$master" '[.receiving[] | select(.name == "c.bin") | .failed_checks] | add' 1
 curl -s -o "$TEST_DIR/c.out" "$master/images/c.bin" &
 reader=$!
@@ -86,7 +86,7 @@ check_equal "the given-up image is no longer found" "404" "$(curl -s -o /dev/nul
 
 # ---- nothing new for --relay-wait-timeout: closed -------------------------------------------
 announce d.bin
-python3 "$PIECES_PY" feed "$IMAGE" "$images/.partial/d.bin" 8000000 0 "$bad"
+python3 "$PIECES_PY" feed "$IMAGE_PATH" "$images/.partial/d.bin" 8000000 0 "$bad"
 started=$(date +%s%N)
 curl -s -o "$TEST_DIR/d.out" --max-time 20 "$master/images/d.bin"
 status=$?

@@ -12,12 +12,11 @@
 # against a master found bad are refunded, not counted as the device's own.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
 
 slaves=10
-rollout_make_image fw-2.0.bin 1048576
-rollout_start_origin || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 16" || { not_ok "acs starts"; finish; }
+make_image "$TEST_DIR/origin" fw-2.0.bin 1048576
+start_origin
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 16"
 # what the bad masters' disks hold: the image with one byte flipped, listed
 # in their SHA256SUMS with its (wrong) hash
 for bad in ma mb; do
@@ -26,18 +25,18 @@ for bad in ma mb; do
   printf '\x5a' | dd of="$TEST_DIR/$bad-disk/$IMAGE_NAME" bs=1 seek=524288 conv=notrunc status=none
   (cd "$TEST_DIR/$bad-disk" && sha256sum "$IMAGE_NAME" >SHA256SUMS)
 done
-ROLLOUT_SERVE_DIR="$TEST_DIR/ma-disk" rollout_start_master ma MASTERA 0 --bandwidth 300000 || { not_ok "master A starts"; finish; }
-ROLLOUT_SERVE_DIR="$TEST_DIR/mb-disk" rollout_start_master mb MASTERB 0 --bandwidth 200000 || { not_ok "master B starts"; finish; }
-rollout_start_master mc MASTERC 0 --bandwidth 100000 || { not_ok "master C starts"; finish; }
-rollout_start_swarm swarm --devices $slaves --groups 1
-rollout_wait_devices $((slaves + 3)) 30 && ok "$((slaves + 3)) devices registered" || { not_ok "devices registered"; finish; }
-group=$(rollout_group_id hw-0)
+MASTER_SERVE_DIR="$TEST_DIR/ma-disk" start_master_device ma MASTERA 0 --bandwidth 300000
+MASTER_SERVE_DIR="$TEST_DIR/mb-disk" start_master_device mb MASTERB 0 --bandwidth 200000
+start_master_device mc MASTERC 0 --bandwidth 100000
+start_fleet_swarm swarm --devices $slaves --groups 1
+wait_devices $((slaves + 3)) 30 && ok "$((slaves + 3)) devices registered" || { not_ok "devices registered"; finish; }
+group=$(group_id hw-0)
 check_equal "A ranks first in its group (largest bandwidth)" "$(device_key MASTERA)" \
-  "$(rollout_api /api/groups | jq -r --argjson g "$group" '.groups[] | select(.id == $g) | .master')"
+  "$(api GET /api/groups | jq -r --argjson g "$group" '.groups[] | select(.id == $g) | .master')"
 check "A's server serves bytes that differ from the origin's" bash -c \
   "! cmp -s <(curl -s '${MASTER_URL[ma]}/images/$IMAGE_NAME') '$TEST_DIR/origin/$IMAGE_NAME'"
 
-id=$(rollout_start_campaign '"mode":"spv"')
+id=$(start_image_campaign '"mode":"spv"')
 campaign_finishes "$id" "$((slaves + 3))"
 check_equal "A and B are marked bad, C serves" "$(device_key MASTERC) [\"$(device_key MASTERA)\",\"$(device_key MASTERB)\"] 2" \
   "$(group_detail "$TEST_DIR/campaign-$id.json" "$group" '"\(.master) \(.bad_masters | tojson) \(.failed_masters)"')"
@@ -57,7 +56,7 @@ if [ "$faults" -ge 6 ]; then ok "$faults TransferComplete faults 9018 recorded (
 check_equal "every slave finished from C" $slaves \
   "$(jq -r --arg c "$(device_key MASTERC)" '[.device_states[] | select(.role == "slave" and .source == $c and .state == "done")] | length' \
     "$TEST_DIR/campaign-$id.json")"
-check_equal "the origin served each master once (A, B, C)" 3 "$(rollout_image_requests origin)"
+check_equal "the origin served each master once (A, B, C)" 3 "$(image_requests origin)"
 
 stop_daemon swarm
 report_lines swarm '.' >"$TEST_DIR/report.json"

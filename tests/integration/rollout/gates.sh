@@ -8,26 +8,24 @@
 # slaves are pending; it dispatches again when the egress drops. Every
 # device still ends with its image.
 # timeout: 120
-ROLLOUT_NETNS_MTU=
-source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
+enter_private_netns
 
 devices=16
-rollout_make_image fw-2.0.bin 262144
-rollout_start_origin || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 4" "source-poll-interval = 300ms" || { not_ok "acs starts"; finish; }
-rollout_start_swarm swarm --devices $devices --groups 1 --file-server-ratio 0.05 --occupancy 0=0 \
+make_image "$TEST_DIR/origin" fw-2.0.bin 262144
+start_origin || { not_ok "origin starts"; finish; }
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 4" "source-poll-interval = 300ms" || { not_ok "acs starts"; finish; }
+start_fleet_swarm swarm --devices $devices --groups 1 --file-server-ratio 0.05 --occupancy 0=0 \
   --upload-rate 1M --download-rate 256K
-if rollout_wait_devices $devices 30; then ok "$devices devices registered"; else
-  not_ok "devices registered" "$(rollout_device_count)"; finish; fi
+if wait_devices $devices 30; then ok "$devices devices registered"; else
+  not_ok "devices registered" "$(device_count)"; finish; fi
 
-id=$(rollout_start_campaign '"sources":"master","egress_budget":400000')
-check_equal "the campaign carries the budget" 400000 "$(rollout_api "/api/campaigns/$id" | jq -r .rollout.egress_budget)"
+id=$(start_image_campaign '"sources":"master","egress_budget":400000')
+check_equal "the campaign carries the budget" 400000 "$(api GET "/api/campaigns/$id" | jq -r .rollout.egress_budget)"
 # sample the group every 100 ms until the campaign is done
 : >"$TEST_DIR/samples"
 for ((i = 0; i < 600; i++)); do
-  rollout_api "/api/campaigns/$id" | jq -c '{state, counts, g: .group_details[0]}' >>"$TEST_DIR/samples"
+  api GET "/api/campaigns/$id" | jq -c '{state, counts, g: .group_details[0]}' >>"$TEST_DIR/samples"
   [ "$(tail -n 1 "$TEST_DIR/samples" | jq -r .state)" = done ] && break
   sleep 0.1
 done

@@ -7,28 +7,26 @@
 # on the loopback of a private network namespace counts each group's bytes
 # as the masters report them (SO_MARK from ?group=N).
 # timeout: 120
-ROLLOUT_NETNS_MTU=
-source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
+enter_private_netns
 
 slaves=30
-rollout_make_image fw-2.0.bin 1048576
-rollout_start_origin || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 8" || { not_ok "acs starts"; finish; }
-rollout_start_master m0 MASTER0 0 --bandwidth 100000 || { not_ok "master 0 starts"; finish; }
-rollout_start_master m1 MASTER1 1 --bandwidth 100000 || { not_ok "master 1 starts"; finish; }
-rollout_start_swarm swarm --devices $slaves --groups 2 --concurrency 32
-if rollout_wait_devices $((slaves + 2)) 30; then ok "$((slaves + 2)) devices registered"; else
-  not_ok "devices registered" "$(rollout_device_count)"; finish; fi
-group0=$(rollout_group_id hw-0)
-group1=$(rollout_group_id hw-1)
+make_image "$TEST_DIR/origin" fw-2.0.bin 1048576
+start_origin
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 8"
+start_master_device m0 MASTER0 0 --bandwidth 100000
+start_master_device m1 MASTER1 1 --bandwidth 100000
+start_fleet_swarm swarm --devices $slaves --groups 2 --concurrency 32
+if wait_devices $((slaves + 2)) 30; then ok "$((slaves + 2)) devices registered"; else
+  not_ok "devices registered" "$(device_count)"; finish; fi
+group0=$(group_id hw-0)
+group1=$(group_id hw-1)
 check_equal "two groups, each with its master device elected" "$(device_key MASTER0) $(device_key MASTER1)" \
-  "$(rollout_api /api/groups | jq -r --argjson a "$group0" --argjson b "$group1" \
+  "$(api GET /api/groups | jq -r --argjson a "$group0" --argjson b "$group1" \
     '[(.groups[] | select(.id == $a) | .master), (.groups[] | select(.id == $b) | .master)] | join(" ")')"
 
 # every slave connects from its own address, inside its group's prefix
-rollout_api '/api/devices?limit=100' >"$TEST_DIR/devices.json"
+api GET '/api/devices?limit=100' >"$TEST_DIR/devices.json"
 check_equal "every slave has a source address of its own" $slaves \
   "$(jq -r '[.devices[] | select(.serial_number | startswith("SWARM")) | .last_address] | unique | length' "$TEST_DIR/devices.json")"
 check "each slave's address lies in its group's prefix (--prefix-file)" python3 - "$TEST_DIR/devices.json" \
@@ -42,7 +40,7 @@ sys.exit(f"outside their prefix: {bad}" if bad else 0)
 PY
 
 meter=""
-if [ -n "${ROLLOUT_NETNS:-}" ] && [ -f /sys/kernel/btf/vmlinux ]; then
+if [ -n "${CASCADE_PRIVATE_NETNS:-}" ] && [ -f /sys/kernel/btf/vmlinux ]; then
   meter="/sys/fs/bpf/cascade-test-$$"
   on_exit "'$CASCADE_BIN/cascade-meter' --bpf-pin-dir '$meter' detach --unpin"
   port0=${MASTER_URL[m0]##*:}
@@ -50,12 +48,12 @@ if [ -n "${ROLLOUT_NETNS:-}" ] && [ -f /sys/kernel/btf/vmlinux ]; then
   check "group meter attached to the namespace's lo, counting the masters' ports" \
     "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$meter" attach --interface lo --port "$port0" --port "$port1" --no-cpu
   while read -r _ hw prefix; do
-    "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$meter" group set "$prefix" "$(rollout_group_id "$hw")" >/dev/null
+    "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$meter" group set "$prefix" "$(group_id "$hw")" >/dev/null
   done <"$TEST_DIR/swarm-prefixes"
 fi
 
-id=$(rollout_start_campaign '"mode":"spv"')
-if "$CASCADE_BIN/cascadectl" --api "$ACS_API" campaign watch "$id" --interval 0.3 --timeout 60 >"$TEST_DIR/watch" 2>&1; then
+id=$(start_image_campaign '"mode":"spv"')
+if "$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" campaign watch "$id" --interval 0.3 --timeout 60 >"$TEST_DIR/watch" 2>&1; then
   ok "cascadectl campaign watch ends with the campaign done"
 else
   not_ok "campaign done" "$(tail -3 "$TEST_DIR/watch")"$'\n'"$(diagnose)"
@@ -63,12 +61,12 @@ fi
 campaign_json "$id" >/dev/null
 check_equal "every device done, none failed" "$((slaves + 2)) 0" \
   "$(jq -r '"\(.counts.done) \(.counts.failed)"' "$TEST_DIR/campaign-$id.json")"
-check_equal "the origin answered exactly one request per master" 2 "$(rollout_image_requests origin)"
-check_equal "the origin sent two images' worth of bytes, not $((slaves + 2))" $((2 * IMAGE_SIZE)) "$(rollout_image_bytes origin)"
+check_equal "the origin answered exactly one request per master" 2 "$(image_requests origin)"
+check_equal "the origin sent two images' worth of bytes, not $((slaves + 2))" $((2 * IMAGE_SIZE)) "$(image_bytes origin)"
 for master in m0 m1; do
   check "$master published the origin's image byte-exact" cmp "$TEST_DIR/origin/$IMAGE_NAME" "$TEST_DIR/$master/images/$IMAGE_NAME"
   check_equal "$master served its 15 slaves, one request each" "15 $((15 * IMAGE_SIZE))" \
-    "$(rollout_server_stats "$master" | jq -r --arg n "$IMAGE_NAME" '"\(.images[] | select(.name == $n) | .requests) \(.image_bytes_sent[$n])"')"
+    "$(server_stats "$master" | jq -r --arg n "$IMAGE_NAME" '"\(.images[] | select(.name == $n) | .requests) \(.image_bytes_sent[$n])"')"
 done
 check_equal "every slave downloaded from its own group's master" $slaves \
   "$(jq -r --arg a "$(device_key MASTER0)" --arg b "$(device_key MASTER1)" --argjson ga "$group0" --argjson gb "$group1" \
@@ -83,7 +81,7 @@ check_equal "the swarm's summary agrees: all hashed, nothing failed" "$slaves 0 
 
 if [ -n "$meter" ]; then
   for group in "$group0" "$group1"; do
-    payload=$(rollout_server_stats "m$((group == group0 ? 0 : 1))" | jq -r --arg g "$group" '.groups[$g].bytes')
+    payload=$(server_stats "m$((group == group0 ? 0 : 1))" | jq -r --arg g "$group" '.groups[$g].bytes')
     read -r wire packets < <(bpftool -j map dump pinned "$meter/cascade_stats" |
       jq -r --argjson g "$group" '[.[] | select(.formatted.key == $g) | .formatted.values[].value] |
         "\([.[].bytes] | add // 0) \([.[].packets] | add // 0)"')

@@ -14,36 +14,34 @@
 # buffers (as master_killed.sh does: a killed server's socket buffers must
 # not deliver what it never sent).
 # timeout: 150
-ROLLOUT_NETNS_MTU=1500
-source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
-[ -n "${ROLLOUT_NETNS:-}" ] || { skip "$(basename "$0")" "needs root and unshare --net (a namespace with MTU 1500)"; exit 0; }
+enter_private_netns 1500
+[ -n "${CASCADE_PRIVATE_NETNS:-}" ] || { skip "$(basename "$0")" "needs root and unshare --net (a namespace with MTU 1500)"; exit 0; }
 
 slaves=10
 piece=65536
-rollout_make_image fw-2.0.bin 1048576
-rollout_start_origin --piece-size 64K || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 8" "relay-warmup = 300ms" "source-poll-interval = 300ms" || { not_ok "acs starts"; finish; }
+make_image "$TEST_DIR/origin" fw-2.0.bin 1048576
+start_origin --piece-size 64K || { not_ok "origin starts"; finish; }
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 8" "relay-warmup = 300ms" "source-poll-interval = 300ms" || { not_ok "acs starts"; finish; }
 # M wins the election (the larger bandwidth; occupancy is not measured), R is a relay
-rollout_start_master m MASTERM 0 --bandwidth 200000 || { not_ok "master M starts"; finish; }
-rollout_start_master r RELAYR 0 --bandwidth 100000 || { not_ok "relay R starts"; finish; }
-rollout_start_swarm swarm --devices $slaves --groups 1 --download-rate 256K --receive-buffer 64K
-rollout_wait_devices $((slaves + 2)) 30 && ok "$((slaves + 2)) devices registered" || { not_ok "devices registered"; finish; }
-group=$(rollout_group_id hw-0)
+start_master_device m MASTERM 0 --bandwidth 200000 || { not_ok "master M starts"; finish; }
+start_master_device r RELAYR 0 --bandwidth 100000 || { not_ok "relay R starts"; finish; }
+start_fleet_swarm swarm --devices $slaves --groups 1 --download-rate 256K --receive-buffer 64K
+wait_devices $((slaves + 2)) 30 && ok "$((slaves + 2)) devices registered" || { not_ok "devices registered"; finish; }
+group=$(group_id hw-0)
 
-id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
-  --origin "$ORIGIN_URL" --piece-size 64K | jq -r .id)
+id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
+  --origin "$ORIGIN_URL/$IMAGE_NAME" --piece-size 64K | jq -r .id)
 relay_key=$(device_key RELAYR)
 children_of_relay() {
-  rollout_api "/api/campaigns/$id?devices=1" |
+  api GET "/api/campaigns/$id?devices=1" |
     jq -r --arg r "$relay_key" '[.device_states[] | select(.source == $r and .state == "downloading")] | length'
 }
-relay_busy() { [ "$(children_of_relay)" -ge 2 ] && [ "$(rollout_image_bytes r)" -ge $((IMAGE_SIZE * 3 / 4)) ]; }
-if rollout_wait_until 40 relay_busy; then
+relay_busy() { [ "$(children_of_relay)" -ge 2 ] && [ "$(image_bytes r)" -ge $((IMAGE_SIZE * 3 / 4)) ]; }
+if wait_until 40 relay_busy; then
   kill_hard r
   kill_hard r-server
-  rollout_api "/api/campaigns/$id?devices=1" |
+  api GET "/api/campaigns/$id?devices=1" |
     jq -c --arg r "$relay_key" '[.device_states[] | select(.source == $r and .state == "downloading") | .key | sub(".*-"; "")]' \
     >"$TEST_DIR/children"
   ok "relay R killed (SIGKILL) while $(jq length "$TEST_DIR/children") slaves downloaded from it"
@@ -76,15 +74,15 @@ for name in m m-server; do stop_daemon "$name"; done
 stop_daemon acs
 
 # --- 2: a relay serving a bad piece ------------------------------------------
-rollout_restart_acs || { not_ok "acs restarts"; finish; }
-rollout_make_image fw-2.1.bin 1048576
+restart_acs acs || { not_ok "acs restarts"; finish; }
+make_image "$TEST_DIR/origin" fw-2.1.bin 1048576
 curl -s -X POST "$ORIGIN_BASE/-/reload" >/dev/null
 # every simulated device a file server that checks pieces; 0 the master, 1 lies; informing in
 # turn (--ramp), their ids follow their numbers, so 1 is the first relay placed under the master
-rollout_start_swarm liars --devices 12 --ramp 2 --groups 1 --serial-prefix LIAR --hardware-prefix liar- --file-server-ratio 1 \
+start_fleet_swarm liars --devices 12 --ramp 2 --groups 1 --serial-prefix LIAR --hardware-prefix liar- --file-server-ratio 1 \
   --occupancy 0=0,1=1 --corrupt-servers 1 --upload-rate 1M --download-rate 1M
-rollout_wait_devices 24 30 && ok "12 more devices registered" || { not_ok "devices registered"; finish; }
-id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
+wait_devices 24 30 && ok "12 more devices registered" || { not_ok "devices registered"; finish; }
+id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
   --origin "$ORIGIN_BASE/images/$IMAGE_NAME" --piece-size 64K --selector hardware_version=liar-0 | jq -r .id)
 campaign_finishes "$id" 12
 states=$TEST_DIR/campaign-$id.json

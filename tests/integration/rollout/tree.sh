@@ -7,29 +7,27 @@
 # more), some while their source was still receiving the image; stock
 # devices only ever download; every device verifies its image.
 # timeout: 120
-ROLLOUT_NETNS_MTU=
-source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
+enter_private_netns
 
 simulated=23
-rollout_make_image fw-2.0.bin $((2 * 1048576))
-rollout_start_origin --piece-size 64K || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 8" "relay-warmup = 300ms" "source-poll-interval = 500ms" || { not_ok "acs starts"; finish; }
-rollout_start_master m0 MASTER0 0 --bandwidth 16000 --download-rate-limit 2M || { not_ok "master starts"; finish; }
+make_image "$TEST_DIR/origin" fw-2.0.bin $((2 * 1048576))
+start_origin --piece-size 64K || { not_ok "origin starts"; finish; }
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 8" "relay-warmup = 300ms" "source-poll-interval = 500ms" || { not_ok "acs starts"; finish; }
+start_master_device m0 MASTER0 0 --bandwidth 16000 --download-rate-limit 2M || { not_ok "master starts"; finish; }
 # devices 0..4 are file servers (the first of the group), 4 of the rest stock CPEs
-rollout_start_swarm swarm --devices $simulated --groups 1 --file-server-ratio 0.2 --stock-ratio 0.2 \
+start_fleet_swarm swarm --devices $simulated --groups 1 --file-server-ratio 0.2 --stock-ratio 0.2 \
   --upload-rate 2M --download-rate 2M
-if rollout_wait_devices $((simulated + 1)) 30; then ok "$((simulated + 1)) devices registered"; else
-  not_ok "devices registered" "$(rollout_device_count)"; finish; fi
+if wait_devices $((simulated + 1)) 30; then ok "$((simulated + 1)) devices registered"; else
+  not_ok "devices registered" "$(device_count)"; finish; fi
 
-started=$(rollout_now_ms)
-id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
-  --origin "$ORIGIN_URL" --piece-size 64K --mode spv | jq -r .id)
+started=$(now_ms)
+id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
+  --origin "$ORIGIN_URL/$IMAGE_NAME" --piece-size 64K --mode spv | jq -r .id)
 campaign_finishes "$id" $((simulated + 1))
-rollout_api '/api/devices?limit=100' >"$TEST_DIR/devices.json"
+api GET '/api/devices?limit=100' >"$TEST_DIR/devices.json"
 states=$TEST_DIR/campaign-$id.json
-check_equal "the origin answered one request: the group's master" 1 "$(rollout_image_requests origin)"
+check_equal "the origin answered one request: the group's master" 1 "$(image_requests origin)"
 check_equal "the campaign ran a tree" tree "$(jq -r .rollout.sources "$states")"
 
 # depth of every member below the master (its chain of sources)

@@ -6,29 +6,27 @@
 # but its master) fail every download: its campaign, waves 10%,50% with a
 # 20% error threshold, halts in wave 1 and nobody of wave 2 downloads.
 # timeout: 120
-ROLLOUT_NETNS_MTU=
-source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/rollout_lib.sh"
+enter_private_netns
 
 devices=40
-rollout_make_image fw-2.0.bin 262144
-rollout_start_origin || { not_ok "origin starts"; finish; }
-rollout_start_acs "fanout = 4" || { not_ok "acs starts"; finish; }
+make_image "$TEST_DIR/origin" fw-2.0.bin 262144
+start_origin || { not_ok "origin starts"; finish; }
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "fanout = 4" || { not_ok "acs starts"; finish; }
 # device n is in group n % 2; the first of each group (0 and 1) is its file server;
 # the odd devices (hw-1) but 1 fail their downloads
 faulty=$(seq -s, 3 2 39)
-rollout_start_swarm swarm --devices $devices --groups 2 --file-server-ratio 0.05 --occupancy 0=0,1=0 \
+start_fleet_swarm swarm --devices $devices --groups 2 --file-server-ratio 0.05 --occupancy 0=0,1=0 \
   --download-rate 1M --fault-devices "$faulty"
-if rollout_wait_devices $devices 30; then ok "$devices devices registered"; else
-  not_ok "devices registered" "$(rollout_device_count)"; finish; fi
-rollout_api '/api/devices?limit=100' >"$TEST_DIR/devices.json"
+if wait_devices $devices 30; then ok "$devices devices registered"; else
+  not_ok "devices registered" "$(device_count)"; finish; fi
+api GET '/api/devices?limit=100' >"$TEST_DIR/devices.json"
 
 # --- waves that open on success ---------------------------------------------
-id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
-  --origin "$ORIGIN_URL" --no-pieces --selector hardware_version=hw-0 --waves 10%,50% --wave-success 100 | jq -r .id)
+id=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
+  --origin "$ORIGIN_URL/$IMAGE_NAME" --no-pieces --selector hardware_version=hw-0 --waves 10%,50% --wave-success 100 | jq -r .id)
 check_equal "the campaign has three waves (100% added)" "3 1 100" \
-  "$(rollout_api "/api/campaigns/$id" | jq -r '.rollout.waves | "\(.count) \(.open) \(.success_threshold_percent)"')"
+  "$(api GET "/api/campaigns/$id" | jq -r '.rollout.waves | "\(.count) \(.open) \(.success_threshold_percent)"')"
 campaign_finishes "$id" 20
 check_equal "every wave opened" 3 "$(jq -r .rollout.waves.open "$TEST_DIR/campaign-$id.json")"
 check "the controller logged wave 2 opening" grep -q "campaign $id: wave 2 of 3 opens" "$TEST_DIR/acs.log"
@@ -53,20 +51,20 @@ sys.exit(f"started before an earlier wave was done: {late}" if late else 0)
 PY
 
 # --- waves that halt on errors ----------------------------------------------
-rollout_make_image fw-2.1.bin 262144
+make_image "$TEST_DIR/origin" fw-2.1.bin 262144
 curl -s -X POST "$ORIGIN_BASE/-/reload" >/dev/null
-id2=$("$CASCADE_BIN/cascadectl" --api "$ACS_API" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
+id2=$("$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" --json campaign start --file "$TEST_DIR/origin/$IMAGE_NAME" \
   --origin "$ORIGIN_BASE/images/$IMAGE_NAME" --no-pieces --selector hardware_version=hw-1 --waves 10%,50% \
   --wave-error 20 | jq -r .id)
-if rollout_wait_until 60 rollout_campaign_is "$id2" halted; then ok "the campaign halts"; else
-  not_ok "the campaign halts" "$(rollout_api "/api/campaigns/$id2")"; fi
+if wait_until 60 campaign_is "$id2" halted; then ok "the campaign halts"; else
+  not_ok "the campaign halts" "$(api GET "/api/campaigns/$id2")"; fi
 campaign_json "$id2" >/dev/null
 reason=$(jq -r .halted.reason "$TEST_DIR/campaign-$id2.json")
 case "$reason" in
   "wave 1 of 3: "[12]" of its 2 devices failed"*) ok "halted in wave 1 for its errors: $reason" ;;
   *) not_ok "halted for the wave's errors" "$reason" ;;
 esac
-"$CASCADE_BIN/cascadectl" --api "$ACS_API" campaign status "$id2" >"$TEST_DIR/status"
+"$CASCADE_BIN/cascadectl" --api "$ACS_API_URL" campaign status "$id2" >"$TEST_DIR/status"
 check "cascadectl campaign status shows the wave" grep -q "halted image fw-2.1.bin .*wave 1 of 3" "$TEST_DIR/status"
 stop_daemon swarm
 report_lines swarm '.' >"$TEST_DIR/report.json"

@@ -10,7 +10,6 @@
 # it reports 9010 (a misconfigured master is replaced by the controller).
 # timeout: 150
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 mkdir -p "$TEST_DIR/images" "$TEST_DIR/origin" "$TEST_DIR/m1-images" "$TEST_DIR/m2-images"
 head -c 50000 /dev/urandom >"$TEST_DIR/images/a.bin"
@@ -25,8 +24,8 @@ reload() { # reload BASE [curl args...]: status of POST /-/reload
 }
 
 # ---- no token configured: loopback only ---------------------------------------------
-start_image_server open "$TEST_DIR/images"
-open_url=$IMAGE_SERVER_URL
+start_master open --images "$TEST_DIR/images" --threads 1
+open_url=${MASTER_URL[open]}
 check_equal "no token file: reload from loopback works" 200 "$(reload "$open_url")"
 if [ "$(id -u)" -eq 0 ]; then
   ns="cascade-t-$$-admin" host_if="csa$$h" ns_if="csa$$n"
@@ -58,8 +57,8 @@ fi
 stop_daemon open
 
 # ---- a token configured ----------------------------------------------------------------
-start_image_server guarded "$TEST_DIR/images" --admin-token-file "$TEST_DIR/admin-token"
-guarded_url=$IMAGE_SERVER_URL
+start_master guarded --images "$TEST_DIR/images" --threads 1 --admin-token-file "$TEST_DIR/admin-token"
+guarded_url=${MASTER_URL[guarded]}
 check_equal "token: no Authorization header: 403" 403 "$(reload "$guarded_url")"
 check_equal "token: a wrong token: 403" 403 "$(reload "$guarded_url" -H "Authorization: Bearer admin-9c1e4f7a2b6d8e04")"
 check_equal "token: the token as Basic credentials: 403" 403 "$(reload "$guarded_url" -u "x:$(cat "$TEST_DIR/admin-token")")"
@@ -76,19 +75,20 @@ check_equal "a token shorter than 16 characters stops the start (exit 2)" 2 "$?"
 check "... saying why" grep -q "shorter than 16 characters" "$TEST_DIR/short.err"
 
 # ---- master devices publishing into a guarded cascade-master ----------------------------------
-sha=$(make_image "$TEST_DIR/origin/fw.bin" 300000)
+make_image "$TEST_DIR/origin" fw.bin 300000
+sha=$IMAGE_SHA256
 (cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
-start_acs acs "[election]
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "[election]
 max-occupancy = 10000
 [campaign]
 max-attempts = 1
 max-failed-masters = 1"
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
-start_image_server m1-server "$TEST_DIR/m1-images" --admin-token-file "$TEST_DIR/admin-token"
-m1_server=$IMAGE_SERVER_URL
-start_image_server m2-server "$TEST_DIR/m2-images" --admin-token-file "$TEST_DIR/admin-token"
-m2_server=$IMAGE_SERVER_URL
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
+start_master m1-server --images "$TEST_DIR/m1-images" --threads 1 --admin-token-file "$TEST_DIR/admin-token"
+m1_server=${MASTER_URL[m1-server]}
+start_master m2-server --images "$TEST_DIR/m2-images" --threads 1 --admin-token-file "$TEST_DIR/admin-token"
+m2_server=${MASTER_URL[m2-server]}
 # One group each (hardware version), so each is its group's master.
 start_cpe m1 M1 --hardware-version hw-m1 --file-server-url "$m1_server" --image-dir "$TEST_DIR/m1-images" \
   --master-admin-token-file "$TEST_DIR/admin-token"
@@ -96,7 +96,7 @@ start_cpe m2 M2 --hardware-version hw-m2 --file-server-url "$m2_server" --image-
 wait_until 15 device_json M1 && wait_until 15 device_json M2
 id=$(start_campaign "{\"image\":\"fw.bin\",\"origin_url\":\"$origin/images/fw.bin\",\"sha256\":\"$sha\",\"size\":300000}")
 [ -n "$id" ] && wait_until 60 campaign_is "$id" done
-state_of() { api "/api/campaigns/$id?devices=1" | jq -r --arg serial "$1" \
+state_of() { api GET "/api/campaigns/$id?devices=1" | jq -r --arg serial "$1" \
   '.device_states[] | select(.key | endswith("-" + $serial)) | "\(.state) \(.fault_code)"'; }
 check_equal "with the token the master device publishes and is done" "done 0" "$(state_of M1)"
 check "its cascade-master serves the image after the reload" \

@@ -7,15 +7,14 @@
 # the limit only after writing 1 MiB.
 # timeout: 60
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 queue="$TEST_DIR/queue"
 acs_log="$TEST_DIR/acs.jsonl"
 mkdir -p "$queue"
-start_daemon acs python3 "$CPE_LIB_DIR/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
+start_daemon acs python3 "$INTEGRATION_DIR/cpe/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" --log "$acs_log"
 start_daemon unsized python3 "$(dirname "$0")/unsized_server.py" --bytes 3000000 --port-file "$TEST_DIR/unsized.port"
 wait_until 10 test -s "$TEST_DIR/acs.port" -a -s "$TEST_DIR/unsized.port" || { not_ok "servers start"; finish; }
-ACS_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
+ACS_CWMP_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
 echo '{"requests": [{"rpc": "Download", "key": "k-huge", "url": "http://127.0.0.1:'"$(cat "$TEST_DIR/unsized.port")"'/images/fw.bin", "size": 0}]}' \
   >"$queue/001.json"
 

@@ -10,7 +10,6 @@
 # Digest) never count.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 ATTACKER=127.0.0.2
 BYSTANDER=127.0.0.3
@@ -19,12 +18,10 @@ cat >"$TEST_DIR/inform.xml" <<'EOF'
 EOF
 echo "operator-token-5f2c9a7e1d" >"$TEST_DIR/api-token"
 
-start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/acs.db" \
-  --api-token-file "$TEST_DIR/api-token" --config <(printf '[auth]\nmode = digest\nusername = cpe\npassword = right-one\nmax-failures = 5\nfailure-window = 30s\n')
-wait_until 15 ready_or_dead acs "api listening on"
-cwmp="http://127.0.0.1:$(logged_port acs cwmp)/"
-api_url="http://127.0.0.1:$(logged_port acs api)"
-[ "$cwmp" != "http://127.0.0.1:/" ] || { not_ok "acs starts" "$(tail "$TEST_DIR/acs.log")"; finish; }
+ACS_EXTRA_ARGS="--api-token-file $TEST_DIR/api-token" start_acs acs "[auth]" "mode = digest" "username = cpe" \
+  "password = right-one" "max-failures = 5" "failure-window = 30s"
+cwmp=$ACS_CWMP_URL
+api_url=$ACS_API_URL
 
 # post FROM USER:PASSWORD: the HTTP status of a Digest Inform from address FROM.
 post() {
@@ -77,7 +74,6 @@ check_equal "api: the operator from another address is unaffected" 200 \
   "$(api_status 127.0.0.1 "$(cat "$TEST_DIR/api-token")")"
 
 # ---- Connection Requests on cascade-cpe --------------------------------------------------
-ACS_URL=$cwmp
 start_cpe device D1 --username cpe --password right-one --auth digest
 wait_until 15 log_has device "connection requests listening on"
 cr_url=$(grep -o "advertised as [^)]*" "$TEST_DIR/device.log" | head -1 | sed 's/advertised as //')

@@ -11,7 +11,6 @@
 #    and the ACS keeps serving devices.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 db="$TEST_DIR/acs.db"
 # inform OUI CLASS SERIAL [PARAMETERS-XML] [EXTRA-ATTRIBUTES]: posts an Inform, prints the HTTP status and body.
@@ -21,7 +20,7 @@ inform() {
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap:Header><cwmp:ID soap:mustUnderstand="1">1</cwmp:ID></soap:Header><soap:Body><cwmp:Inform><DeviceId><Manufacturer>Acme</Manufacturer><OUI>$1</OUI><ProductClass>$2</ProductClass><SerialNumber>$3</SerialNumber></DeviceId><Event${5:-}><EventStruct><EventCode>2 PERIODIC</EventCode><CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-01-01T00:00:00Z</CurrentTime><RetryCount>0</RetryCount><ParameterList>${4:-}</ParameterList></cwmp:Inform></soap:Body></soap:Envelope>
 XML
 )
-  curl -s --max-time 30 -w '\n%{http_code}' -H 'Content-Type: text/xml' --data-binary @- "$CWMP_URL" <<<"$body"
+  curl -s --max-time 30 -w '\n%{http_code}' -H 'Content-Type: text/xml' --data-binary @- "$ACS_CWMP_URL" <<<"$body"
 }
 device_field() { # OUI CLASS SERIAL FIELD
   api GET '/api/devices?limit=1000' | jq -r --arg o "$1" --arg p "$2" --arg s "$3" \
@@ -33,7 +32,7 @@ url_parameters() {
   printf '<ParameterValueStruct><Name>Device.X_CASCADE_FileServer.URL</Name><Value xsi:type="xsd:string">%s</Value></ParameterValueStruct>' "$1"
 }
 
-start_acs acs || { not_ok "acs starts" "$(tail "$TEST_DIR/acs.log")"; finish; }
+start_acs acs
 
 # --- item 7: no collision
 inform "A-B" "X" "C" >/dev/null
@@ -85,7 +84,7 @@ sqlite3 "$db" "DELETE FROM devices WHERE serial_number = 'X-C';
 check_equal "the database holds the plain keys" "A-B-X-C 00AA11-GW-S-1 00AA11-GW-S%2D1" \
   "$(sqlite3 "$db" "SELECT key FROM devices WHERE serial_number IN ('C','S-1','S%2D1') ORDER BY id" | tr '\n' ' ' | sed 's/ $//')"
 total_before=$(sqlite3 "$db" "SELECT count(*) FROM devices")
-restart_acs acs || { not_ok "acs restarts on the old database" "$(tail "$TEST_DIR/acs.log")"; finish; }
+restart_acs acs
 check_equal "every device of the old database is loaded" "$total_before" "$(device_total)"
 check "the rewrite is logged" grep -q "rewrote 3 device keys" "$TEST_DIR/acs.log"
 check_equal "its keys are rewritten in the database" "A%2DB-X-C 00AA11-GW-PLAIN1 00AA11-GW-S%2D1 00AA11-GW-S%252D1" \
@@ -99,7 +98,7 @@ check_equal "a device of the old database informs into its own record" "$id_befo
 inform "A" "B" "X-C" >/dev/null
 check_equal "the device the old key had merged away gets a record of its own" "$((total_before + 1))" "$(device_total)"
 stop_daemon acs
-restart_acs acs || not_ok "acs restarts again"
+restart_acs acs
 check "a second start rewrites nothing" test "$(grep -c 'rewrote' "$TEST_DIR/acs.log")" -eq 0
 check_equal "and loads the same devices" "$((total_before + 1))" "$(device_total)"
 stop_daemon acs

@@ -61,10 +61,9 @@ mkdir -p "$TEST_DIR/images"
 head -c 1000000 /dev/urandom >"$TEST_DIR/images/fw.bin"
 (cd "$TEST_DIR/images" && sha256sum fw.bin >SHA256SUMS)
 sha=$(cut -c1-64 "$TEST_DIR/images/SHA256SUMS")
-port=$(free_port)
-start_daemon master "$CASCADE_BIN/cascade-master" --meter false --listen "127.0.0.1:$port" --images "$TEST_DIR/images" \
-  --threads 2 --max-connections 150 --max-connections-per-address 40 --header-timeout 1s --idle-timeout 3s
-wait_for_port "$port" 15 >/dev/null || { not_ok "master listens" "$(tail "$TEST_DIR/master.log")"; finish; }
+start_master master --images "$TEST_DIR/images" --threads 2 --max-connections 150 --max-connections-per-address 40 \
+  --header-timeout 1s --idle-timeout 3s
+port=${PORT[master]}
 url="http://127.0.0.1:$port/images/fw.bin"
 pid=${DAEMON_PID[master]}
 idle=$(rss_kb "$pid")
@@ -113,23 +112,11 @@ check_memory master "$idle"
 stop_daemon master
 
 # ================================== cascade-acs ===================================
-cat >"$TEST_DIR/acs.ini" <<EOF
-[acs]
-max-connections = 200
-max-connections-per-address = 40
-request-timeout = 2s
-connection-timeout = 4s
-max-header-size = 8K
-max-request-size = 1M
-retry-after = 1
-EOF
 acs_started=$(date +%s)
-start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp 127.0.0.1:0 --api 127.0.0.1:0 --db "$TEST_DIR/acs.db" \
-  --config "$TEST_DIR/acs.ini"
-for ((i = 0; i < 150; i++)); do grep -q "api listening on" "$TEST_DIR/acs.log" && break; sleep 0.1; done
-cwmp_port=$(grep -o "cwmp listening on [0-9.]*:[0-9]*" "$TEST_DIR/acs.log" | sed 's/.*://')
-api_port=$(grep -o "api listening on [0-9.]*:[0-9]*" "$TEST_DIR/acs.log" | sed 's/.*://')
-[ -n "$api_port" ] || { not_ok "acs starts" "$(tail "$TEST_DIR/acs.log")"; finish; }
+start_acs acs "[acs]" "max-connections = 200" "max-connections-per-address = 40" "request-timeout = 2s" \
+  "connection-timeout = 4s" "max-header-size = 8K" "max-request-size = 1M" "retry-after = 1"
+cwmp_port=$ACS_CWMP_PORT
+api_port=$ACS_API_PORT
 pid=${DAEMON_PID[acs]}
 idle=$(rss_kb "$pid")
 sample_rss acs "$pid" &

@@ -10,8 +10,6 @@
 #    commits failing on a full disk, which wrote 31,336 lines in 90 s before.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 FORGED='2026-01-01T00:00:00.000Z cascade-acs[1] error: forged'
 forged_lines() { grep -c "^2026-01-01T00:00:00.000Z cascade-acs\[1\]" "$1"; }
@@ -30,18 +28,14 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=4m "cascade-t-$$-disk" "$TEST_
   small_disk=1
   on_exit "umount -l '$TEST_DIR/disk'"
 fi
-ACS_PORTS_CWMP=$(free_port) ACS_PORTS_API=$(free_port)
-start_daemon acs "$CASCADE_BIN/cascade-acs" --cwmp "127.0.0.1:$ACS_PORTS_CWMP" --api "127.0.0.1:$ACS_PORTS_API" \
-  --db "$TEST_DIR/disk/acs.db"
-CWMP_URL="http://127.0.0.1:$ACS_PORTS_CWMP/" API_URL="http://127.0.0.1:$ACS_PORTS_API"
-wait_for_port "$ACS_PORTS_CWMP" 20 && wait_for_port "$ACS_PORTS_API" 20 || { not_ok "acs starts"; finish; }
+ACS_DB="$TEST_DIR/disk/acs.db" start_acs acs
 
 # item 9: a device's TransferComplete with a forged line in its CommandKey
 inform_body LOG1 >"$TEST_DIR/inform.xml"
 envelope "<cwmp:TransferComplete><CommandKey>x&#10;$FORGED&#13;</CommandKey><FaultStruct><FaultCode>9010</FaultCode><FaultString>boom&#10;$FORGED too</FaultString></FaultStruct><StartTime>2026-01-01T00:00:00Z</StartTime><CompleteTime>2026-01-01T00:00:01Z</CompleteTime></cwmp:TransferComplete>" \
   >"$TEST_DIR/transfer.xml"
-curl -s -o /dev/null -c "$TEST_DIR/cookies" --data-binary @"$TEST_DIR/inform.xml" "$CWMP_URL"
-status=$(curl -s -o /dev/null -w '%{http_code}' -b "$TEST_DIR/cookies" --data-binary @"$TEST_DIR/transfer.xml" "$CWMP_URL")
+curl -s -o /dev/null -c "$TEST_DIR/cookies" --data-binary @"$TEST_DIR/inform.xml" "$ACS_CWMP_URL"
+status=$(curl -s -o /dev/null -w '%{http_code}' -b "$TEST_DIR/cookies" --data-binary @"$TEST_DIR/transfer.xml" "$ACS_CWMP_URL")
 check_equal "the ACS acknowledged the TransferComplete" 200 "$status"
 wait_until 5 grep -q "TransferComplete from 00AA11-GW-LOG1" "$TEST_DIR/acs.log"
 check_equal "acs: no forged line in the log" 0 "$(forged_lines "$TEST_DIR/acs.log")"
@@ -50,7 +44,7 @@ check "acs: the CommandKey is logged escaped, on its own line" \
 
 # item 8: 300 malformed requests, one curl over one connection
 for i in $(seq 1 300); do
-  printf 'url = "%s"\ndata = "<not-soap-%d>"\noutput = "/dev/null"\n' "$CWMP_URL" "$i"
+  printf 'url = "%s"\ndata = "<not-soap-%d>"\noutput = "/dev/null"\n' "$ACS_CWMP_URL" "$i"
   [ "$i" -lt 300 ] && echo next
 done >"$TEST_DIR/flood.curl"
 curl -s -K "$TEST_DIR/flood.curl"
@@ -59,7 +53,7 @@ if [ "$bad_lines" -ge 1 ] && [ "$bad_lines" -le 10 ]; then ok "acs: 300 malforme
 else not_ok "acs: 300 malformed requests wrote at most 10 lines" "$bad_lines lines"; fi
 # the count of what was suppressed comes with the next line of that site, in a later window
 sleep 10.2
-curl -s -o /dev/null --data-binary '<not-soap-again>' "$CWMP_URL"
+curl -s -o /dev/null --data-binary '<not-soap-again>' "$ACS_CWMP_URL"
 check "acs: the suppressed lines are counted" grep -qE '[0-9]+ more lines like "bad CWMP request from %s: %s" suppressed' "$TEST_DIR/acs.log"
 
 # item 8: a full disk under the database
@@ -68,7 +62,7 @@ if [ "$small_disk" -eq 1 ]; then
   refused=0
   for i in $(seq 1 200); do
     inform_body "FULL$i" >"$TEST_DIR/full.xml"
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @"$TEST_DIR/full.xml" "$CWMP_URL")
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --data-binary @"$TEST_DIR/full.xml" "$ACS_CWMP_URL")
     [ "$code" = 503 ] && refused=$((refused + 1))
   done
   if [ "$refused" -ge 100 ]; then ok "acs: the full disk refused $refused of 200 Informs (503)"
@@ -88,10 +82,10 @@ stop_daemon acs
 # ---------------------------------------------------------------- cascade-cpe
 queue="$TEST_DIR/queue"
 mkdir -p "$queue"
-start_daemon fake_acs python3 "$CPE_LIB_DIR/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" \
+start_daemon fake_acs python3 "$INTEGRATION_DIR/cpe/fake_acs.py" --port-file "$TEST_DIR/acs.port" --queue "$queue" \
   --log "$TEST_DIR/acs.jsonl"
 wait_until 10 test -s "$TEST_DIR/acs.port" || { not_ok "fake ACS starts"; finish; }
-ACS_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
+ACS_CWMP_URL="http://127.0.0.1:$(cat "$TEST_DIR/acs.port")/"
 closed_port=$(free_port)
 jq -n -c --arg key "k1
 $FORGED" --arg url "http://127.0.0.1:$closed_port/fw.bin" \

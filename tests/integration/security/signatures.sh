@@ -10,7 +10,6 @@
 # refused is installed.
 # timeout: 180
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 keys="$TEST_DIR/keys"
 mkdir -p "$keys" "$TEST_DIR/origin" "$TEST_DIR/installed"
@@ -19,12 +18,15 @@ openssl genpkey -algorithm ed25519 -out "$keys/operator.pem" 2>/dev/null &&
   openssl genpkey -algorithm ed25519 -out "$keys/intruder.pem" 2>/dev/null
 check "operator and intruder keys made with openssl" test -s "$keys/operator.pub" -a -s "$keys/intruder.pem"
 
-good_sha=$(make_image "$TEST_DIR/origin/fw-good.bin" 200000)
-other_sha=$(make_image "$TEST_DIR/origin/fw-other.bin" 150000)
+make_image "$TEST_DIR/origin" fw-good.bin 200000
+good_sha=$IMAGE_SHA256
+make_image "$TEST_DIR/origin" fw-other.bin 150000
+other_sha=$IMAGE_SHA256
 # The operator's real fw-evil.bin; the origin will serve other bytes under its name.
-real_evil_sha=$(make_image "$TEST_DIR/real-evil.bin" 120000)
-evil_served_sha=$(make_image "$TEST_DIR/origin/fw-evil.bin" 120000)
-(cd "$TEST_DIR/origin" && sha256sum fw-good.bin fw-other.bin fw-evil.bin >SHA256SUMS)
+make_image "$TEST_DIR" real-evil.bin 120000
+real_evil_sha=$IMAGE_SHA256
+make_image "$TEST_DIR/origin" fw-evil.bin 120000
+evil_served_sha=$IMAGE_SHA256
 cat >"$TEST_DIR/install.sh" <<'EOF'
 #!/bin/sh
 cp "$2" "$1/$(basename "$2")" && echo "$CASCADE_IMAGE_SHA256 $2" >>"$1/installs.log"
@@ -53,12 +55,12 @@ fi
 check_equal "cascade-cpe refuses a private key as --image-public-key (exit 2)" 2 "$?"
 check "... and says why" grep -q "image-public-key: .*not a PEM public key" "$TEST_DIR/bad-key"
 
-start_acs acs "[election]
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "[election]
 max-occupancy = 10000
 [campaign]
 max-attempts = 1"
-start_image_server origin "$TEST_DIR/origin" --origin
-origin=$IMAGE_SERVER_URL
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
+origin=${MASTER_URL[origin]}
 # Each device is its own group (hardware version = serial), so a campaign can pick one.
 start_cpe signed S1 --hardware-version S1 --image-public-key "$keys/operator.pub" \
   --install-command "$TEST_DIR/install.sh $TEST_DIR/installed"
@@ -79,13 +81,13 @@ run_campaign() {
   [ -n "$id" ] && wait_until 40 campaign_is "$id" done
   echo "${id:-0}"
 }
-member_fault() { api "/api/campaigns/$1?devices=1" | jq -r '.device_states[0].fault_code'; }
-member_final() { api "/api/campaigns/$1?devices=1" | jq -r '.device_states[0].state'; }
+member_fault() { api GET "/api/campaigns/$1?devices=1" | jq -r '.device_states[0].fault_code'; }
+member_final() { api GET "/api/campaigns/$1?devices=1" | jq -r '.device_states[0].state'; }
 
 # ---- a good signature installs ---------------------------------------------------
 id=$(run_campaign S1 fw-good.bin "$good_sha" 200000 "$good_signature")
 check_equal "signed campaign: the device is done" "done" "$(member_final "$id")"
-check_equal "the ACS shows the campaign's signature" "$good_signature" "$(api "/api/campaigns/$id" | jq -r .signature)"
+check_equal "the ACS shows the campaign's signature" "$good_signature" "$(api GET "/api/campaigns/$id" | jq -r .signature)"
 check "the device verified the signature" grep -q "image signature verified (fw-good.bin, 200000 bytes" \
   "$TEST_DIR/signed.log"
 check "the signed image is installed byte-exact" cmp "$TEST_DIR/origin/fw-good.bin" "$TEST_DIR/installed/fw-good.bin"
@@ -118,7 +120,7 @@ if [ "${good_signature:0:1}" = A ]; then tampered="B${good_signature:1}"; else t
 id=$(run_campaign S1 fw-good.bin "$good_sha" 200000 "$tampered")
 check_equal "tampered signature: fault 9019" "9019" "$(member_fault "$id")"
 
-bad=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$ACS_API/api/campaigns" \
+bad=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$ACS_API_URL/api/campaigns" \
   -d "{\"image\":\"fw-other.bin\",\"origin_url\":\"$origin/images/fw-other.bin\",\"sha256\":\"$other_sha\",\"size\":150000,\"signature\":\"not base64!\"}")
 check_equal "the ACS refuses a malformed signature (400)" 400 "$bad"
 

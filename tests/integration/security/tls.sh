@@ -10,7 +10,6 @@
 # is refused, 1.2 and 1.3 are served.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../cpe/cpe_lib.bash"
 
 pki="$TEST_DIR/pki"
 mkdir -p "$pki" "$TEST_DIR/origin"
@@ -27,10 +26,10 @@ make_ca ca && make_ca rogue-ca &&
 check "test CA, rogue CA and the ACS certificate made with openssl" \
   openssl verify -CAfile "$pki/ca.pem" "$pki/acs.pem"
 
-sha=$(make_image "$TEST_DIR/origin/fw.bin" 100000)
-(cd "$TEST_DIR/origin" && sha256sum fw.bin >SHA256SUMS)
+make_image "$TEST_DIR/origin" fw.bin 100000
+sha=$IMAGE_SHA256
 
-start_acs acs "[acs]
+start_acs acs "${ACS_AGENT_SETTINGS[@]}" "[acs]
 tls-certificate = $pki/acs.pem
 tls-key = $pki/acs.key
 [auth]
@@ -39,8 +38,8 @@ username = device
 password = device-secret-7
 [election]
 max-occupancy = 10000"
-ACS_URL="https://127.0.0.1:$ACS_CWMP_PORT/"
-start_image_server origin "$TEST_DIR/origin" --origin
+ACS_CWMP_URL="https://127.0.0.1:$ACS_CWMP_PORT/"
+start_master origin --images "$TEST_DIR/origin" --threads 1 --origin
 
 # ---- the handshake itself -----------------------------------------------------------
 handshake() {
@@ -54,7 +53,7 @@ check "TLS 1.1 is refused" \
   bash -c "$(declare -f handshake); ACS_CWMP_PORT=$ACS_CWMP_PORT; handshake -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' | grep -q 'Cipher is (NONE)'"
 status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "http://127.0.0.1:$ACS_CWMP_PORT/")
 check_equal "plain HTTP on the TLS port gets no HTTP answer" "000" "$status"
-status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$pki/ca.pem" -X POST "$ACS_URL")
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$pki/ca.pem" -X POST "$ACS_CWMP_URL")
 check_equal "HTTPS without credentials is challenged (401)" "401" "$status"
 
 # ---- devices ------------------------------------------------------------------------
@@ -78,9 +77,9 @@ for serial in S2 S3 S4; do
 done
 
 # ---- a whole campaign over TLS ----------------------------------------------------------
-id=$(start_campaign "{\"image\":\"fw.bin\",\"origin_url\":\"$IMAGE_SERVER_URL/images/fw.bin\",\"sha256\":\"$sha\",\"size\":100000,\"mode\":\"spv\",\"selector\":\"hardware_version=1.0\"}")
+id=$(start_campaign "{\"image\":\"fw.bin\",\"origin_url\":\"${MASTER_URL[origin]}/images/fw.bin\",\"sha256\":\"$sha\",\"size\":100000,\"mode\":\"spv\",\"selector\":\"hardware_version=1.0\"}")
 if [ -n "$id" ] && wait_until 40 campaign_is "$id" done; then ok "campaign over HTTPS done"; else
-  not_ok "campaign over HTTPS done" "$(api "/api/campaigns/${id:-0}?devices=1")"$'\n'"$(tail -n 20 "$TEST_DIR/trusting.log")"
+  not_ok "campaign over HTTPS done" "$(api GET "/api/campaigns/${id:-0}?devices=1")"$'\n'"$(tail -n 20 "$TEST_DIR/trusting.log")"
 fi
 check_equal "the TLS device is done" "1" "$(campaign_count "${id:-0}" done)"
 check "its TransferComplete reached the ACS over TLS" test "$(sqlite3 "$TEST_DIR/acs.db" \

@@ -9,10 +9,9 @@
 # small; /metrics counts the checkpoints.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../acs/acs_lib.sh"
 
 db="$TEST_DIR/acs.db"
-start_acs acs || { not_ok "acs starts" "$(tail "$TEST_DIR/acs.log")"; finish; }
+start_acs acs
 
 # wal_restarts: the checkpoint sequence number in the WAL header (0 when no WAL yet).
 wal_restarts() {
@@ -26,7 +25,7 @@ main_file_devices() {
   sqlite3 "$TEST_DIR/main-only.db" "SELECT count(*) FROM devices" 2>/dev/null || echo 0
 }
 wal_bytes() { stat -c %s "$db-wal" 2>/dev/null || echo 0; }
-metric() { curl -s "$API_URL/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
+metric() { curl -s "$ACS_API_URL/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
 
 restarts_before=$(wal_restarts)
 start_swarm swarm --devices 300 --groups 3 --concurrency 64 --periodic 1

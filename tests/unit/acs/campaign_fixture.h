@@ -3,9 +3,14 @@
  * idler), 2..6 are cascade slaves, 7 a stock device; max_failed_masters and
  * max_attempts are 2. Helpers start a campaign (the master alone serving
  * its slaves; the tree's tests choose their own), run a device's queued
- * RPCs as a session would, and report a TransferComplete. */
+ * RPCs as a session would, and report a TransferComplete; the store tests'
+ * setup and teardown make and remove their database file. */
 #ifndef CASCADE_TEST_CAMPAIGN_FIXTURE_H
 #define CASCADE_TEST_CAMPAIGN_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -68,6 +73,41 @@ static inline int teardown(void **state)
 	controller_destroy(&fixture->controller);
 	free(fixture);
 	return 0;
+}
+
+/* Removes a test database with its WAL and shared-memory files. */
+static inline void remove_database(const char *path)
+{
+	char wal[64], shm[64];
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
+/* The store tests' database: a fresh file in /tmp made by database_setup and
+ * removed, with its WAL and shared-memory files, by database_teardown, which
+ * cmocka runs even when the test failed. */
+static char database[40];
+
+static inline int database_setup(void **state)
+{
+	int fd;
+
+	snprintf(database, sizeof(database), "/tmp/cascade-acs-store-XXXXXX");
+	fd = mkstemp(database);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return setup(state);
+}
+
+static inline int database_teardown(void **state)
+{
+	remove_database(database);
+	return teardown(state);
 }
 
 static inline struct campaign *start(struct fixture *fixture, enum campaign_mode mode, unsigned int fanout)

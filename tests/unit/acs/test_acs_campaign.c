@@ -3,8 +3,10 @@
  * URL and the fan-out cap once it reports TransferComplete, spv mode's
  * SetParameterValues, stock devices' plain Download, failover with bad
  * masters and origin fallback, a master failed only by distinct slaves (and
- * their failures refunded), pause/cancel, a save / reload of the whole
- * model through SQLite, and a stopped store refusing late batches. */
+ * their failures refunded), pause/cancel (running transfers recorded as they
+ * end), retries, the report, the sitting master's hysteresis, a save /
+ * reload of the whole model through SQLite, and a stopped store refusing
+ * late batches. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 #include <sqlite3.h>
 
 #include "acs/campaign.h"
+#include "acs/campaign_report.h"
+#include "acs/campaign_retry.h"
 #include "acs/store.h"
 #include "common/clock.h"
 #include "campaign_fixture.h"
@@ -285,6 +289,193 @@ static void test_pause_and_cancel(void **state)
 	assert_int_equal(fixture->controller.campaigns[1]->member_count, 8);
 }
 
+/* Sends the device its RPCs up to the Download, which stays unanswered. */
+static void send_download(struct fixture *fixture, struct device *device)
+{
+	struct cwmp_message message = { 0 };
+	struct rpc_scratch scratch;
+	enum awaiting awaiting = campaign_next_rpc(&fixture->controller, device, &message, &scratch);
+
+	if (awaiting == AWAIT_SET_PARAMETERS) {
+		campaign_on_set_parameters_done(&fixture->controller, device, false, fixture->batch);
+		awaiting = campaign_next_rpc(&fixture->controller, device, &message, &scratch);
+	}
+	assert_int_equal(awaiting, AWAIT_DOWNLOAD);
+}
+
+/* Cancel stops what has not started; transfers already running are
+ * recorded as they end (done or failed), never as cancelled. */
+static void test_cancel_keeps_running_transfers(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 4);
+	struct device **devices = fixture->devices;
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	run_rpcs(fixture, devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, devices[0], 0); /* the master has the image: 4 slaves queued */
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 4);
+	run_rpcs(fixture, devices[1], &message, &scratch, &set_count); /* downloading */
+	run_rpcs(fixture, devices[2], &message, &scratch, &set_count); /* downloading */
+	send_download(fixture, devices[3]);                           /* Download sent, not answered yet */
+	assert_int_equal(devices[4]->member->state, MEMBER_QUEUED);  /* nothing sent yet */
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	assert_int_equal(campaign->state, CAMPAIGN_CANCELLED);
+	assert_true(campaign->finished_ms >= campaign->started_ms && campaign->finished_ms > 0);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 1);
+	assert_int_equal(campaign->counts[MEMBER_DOWNLOADING], 2);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1);
+	assert_int_equal(campaign->counts[MEMBER_CANCELLED], 4);
+	assert_int_equal(devices[4]->member->state, MEMBER_CANCELLED);
+	assert_int_equal(campaign_next_rpc(&fixture->controller, devices[4], &message, &scratch), AWAIT_NOTHING);
+	/* a running device is not taken into a new campaign before it is through */
+	start(fixture, CAMPAIGN_MODE_URL, 4);
+	assert_int_equal(fixture->controller.campaigns[1]->member_count, 5);
+	assert_ptr_equal(devices[1]->member->group->campaign, campaign);
+
+	transfer_complete(fixture, devices[1], 0);
+	assert_int_equal(devices[1]->member->state, MEMBER_DONE);
+	transfer_complete(fixture, devices[2], 9010);
+	assert_int_equal(devices[2]->member->state, MEMBER_FAILED);
+	assert_int_equal(devices[2]->member->fault_code, 9010);
+	campaign_on_download_response(&fixture->controller, devices[3], 1, fixture->batch);
+	assert_int_equal(devices[3]->member->state, MEMBER_DOWNLOADING);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 2);
+	assert_int_equal(campaign->counts[MEMBER_FAILED], 1);
+	assert_int_equal(campaign->counts[MEMBER_CANCELLED], 4);
+	assert_int_equal(campaign->state, CAMPAIGN_CANCELLED); /* nothing is sent again, no retry */
+	/* one that never reports is cancelled after the stall timeout */
+	devices[3]->member->since_ms = monotonic_ms() - fixture->controller.config.stall_timeout_ms - 1;
+	campaign_tick(&fixture->controller, fixture->batch);
+	assert_int_equal(devices[3]->member->state, MEMBER_CANCELLED);
+	assert_int_equal(campaign->counts[MEMBER_CANCELLED], 5);
+	assert_int_equal(campaign->counts[MEMBER_DONE] + campaign->counts[MEMBER_FAILED] + campaign->counts[MEMBER_CANCELLED],
+			 8);
+}
+
+/* A TransferComplete of a cancelled campaign's transfer still counts when
+ * the device has joined a newer campaign since (found by its CommandKey). */
+static void test_cancelled_transfer_found_by_command_key(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct cwmp_transfer_complete transfer = { NULL, { 0, "" }, "", "" };
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	char key[64];
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count); /* the master downloads */
+	snprintf(key, sizeof(key), "cascade-c%u-d%u-a%u-s0", campaign->id, fixture->devices[0]->id,
+		 fixture->devices[0]->member->attempts);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	fixture->devices[0]->member = NULL; /* as after a restart into a newer campaign */
+	transfer.command_key = key;
+	campaign_on_transfer_complete(&fixture->controller, fixture->devices[0], &transfer, fixture->batch);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 1);
+	assert_int_equal(campaign->counts[MEMBER_CANCELLED], 7);
+}
+
+/* The operator retries a failed device: back to pending with fresh
+ * attempts, and a done campaign runs again. */
+static void test_retry_failed_member(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	for (int attempt = 0; attempt < 2; attempt++) { /* max_attempts 2, a stalling slave fails twice */
+		run_rpcs(fixture, fixture->devices[5], &message, &scratch, &set_count);
+		fixture->devices[5]->member->since_ms = monotonic_ms() - fixture->controller.config.stall_timeout_ms - 1;
+		campaign_tick(&fixture->controller, fixture->batch);
+	}
+	assert_int_equal(fixture->devices[5]->member->state, MEMBER_FAILED);
+	for (int i = 1; i < 8; i++)
+		if (i != 5) {
+			run_rpcs(fixture, fixture->devices[i], &message, &scratch, &set_count);
+			transfer_complete(fixture, fixture->devices[i], 0);
+		}
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_true(campaign->finished_ms > 0);
+	assert_int_equal(campaign_retry_member(&fixture->controller, fixture->devices[1]->member, fixture->batch),
+			 -EALREADY);
+	assert_int_equal(campaign_retry_member(&fixture->controller, fixture->devices[5]->member, fixture->batch), 0);
+	assert_int_equal(campaign->state, CAMPAIGN_RUNNING);
+	assert_int_equal(campaign->finished_ms, 0);
+	assert_int_equal(fixture->devices[5]->member->state, MEMBER_QUEUED); /* pumped at once */
+	assert_int_equal(fixture->devices[5]->member->attempts, 1);
+	run_rpcs(fixture, fixture->devices[5], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[5], 0);
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_int_equal(campaign->counts[MEMBER_DONE], 8);
+	assert_int_equal(campaign_control(&fixture->controller, start(fixture, CAMPAIGN_MODE_URL, 8), "cancel",
+					  fixture->batch), 0);
+	fixture->controller.campaigns[1]->members[0].state = MEMBER_FAILED;
+	assert_int_equal(campaign_retry_member(&fixture->controller, &fixture->controller.campaigns[1]->members[0],
+					       fixture->batch), -EPERM);
+}
+
+/* The report: origin requests against every device going to the origin. */
+static void test_report(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	struct cwmp_message message;
+	struct rpc_scratch scratch;
+	json_t *report, *group;
+	int set_count;
+
+	run_rpcs(fixture, fixture->devices[0], &message, &scratch, &set_count);
+	report = campaign_report_json(&fixture->controller, campaign);
+	assert_true(json_is_null(json_object_get(report, "makespan_ms")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "origin"), "requests")), 1);
+	json_decref(report);
+	transfer_complete(fixture, fixture->devices[0], 0);
+	for (int i = 1; i < 8; i++) {
+		run_rpcs(fixture, fixture->devices[i], &message, &scratch, &set_count);
+		transfer_complete(fixture, fixture->devices[i], i == 6 ? 9010 : 0);
+	}
+	assert_int_equal(fixture->devices[6]->member->state, MEMBER_QUEUED); /* its second attempt */
+	run_rpcs(fixture, fixture->devices[6], &message, &scratch, &set_count);
+	transfer_complete(fixture, fixture->devices[6], 0);
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	report = campaign_report_json(&fixture->controller, campaign);
+	assert_int_equal(json_integer_value(json_object_get(report, "makespan_ms")),
+			 (json_int_t)(campaign->finished_ms - campaign->started_ms));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "origin"), "requests")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "origin"), "bytes")), 1000);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(report, "origin"), "direct_bytes")), 8000);
+	assert_int_equal(json_integer_value(json_object_get(report, "served_by_masters")), 7);
+	group = json_array_get(json_object_get(report, "group_details"), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(group, "counts"), "done")), 8);
+	assert_string_equal(json_string_value(json_object_get(group, "master")), fixture->devices[0]->key);
+	json_decref(report);
+}
+
+/* A campaign keeps the group's sitting master unless another member beats
+ * it by the hysteresis margin. */
+static void test_campaign_keeps_sitting_master(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign;
+
+	/* device 0 (1.00%) is less busy than device 1 (2.00%) by one point, under the default two */
+	fixture->devices[0]->group->master = fixture->devices[1];
+	campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	assert_ptr_equal(campaign->groups[0].master->device, fixture->devices[1]);
+	assert_int_equal(campaign_control(&fixture->controller, campaign, "cancel", fixture->batch), 0);
+	fixture->devices[1]->cpu_occupancy = 400; /* now beaten by three points */
+	campaign = start(fixture, CAMPAIGN_MODE_URL, 8);
+	assert_ptr_equal(campaign->groups[0].master->device, fixture->devices[0]);
+	assert_ptr_equal(fixture->devices[0]->group->master, fixture->devices[0]);
+}
+
 static void test_validation(void **state)
 {
 	struct fixture *fixture = *state;
@@ -312,47 +503,32 @@ static void test_validation(void **state)
 	assert_int_equal(campaign->state, CAMPAIGN_DONE);
 }
 
-/* Removes a test database with its WAL and shared-memory files. */
-static void remove_database(const char *path)
-{
-	char wal[64], shm[64];
-
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
-}
-
 static void test_store_round_trip(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct controller reloaded;
 	struct campaign *campaign;
 	struct store *store;
 	struct cwmp_transfer_complete transfer = { "k", { 9010, "Download failure" }, "a", "b" };
-	int fd = mkstemp(path);
 
-	close(fd);
 	campaign = start(fixture, CAMPAIGN_MODE_SPV, 3);
 	assert_non_null(campaign);
 	free(campaign->pieces_sha256);
 	campaign->pieces_sha256 = strdup(PIECES);
 	store_batch_campaign(fixture->batch, campaign);
 	for (int i = 0; i < 8; i++)
-		store_batch_device(fixture->batch, fixture->devices[i]);
+		store_batch_device(NULL, fixture->batch, fixture->devices[i]);
 	store_batch_group(fixture->batch, fixture->devices[0]->group);
-	store_batch_fault(fixture->batch, 1, 9010, "Download failure", "Download");
+	store_batch_fault(fixture->batch, 1, 1, 9010, "Download failure", "Download");
 	store_batch_transfer(fixture->batch, 1, &transfer);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	store_submit(store, fixture->batch, NULL, NULL);
 	fixture->batch = store_batch_new();
 	store_close(store);
 
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_int_equal(reloaded.device_count, 8);
 	assert_int_equal(reloaded.group_count, 1);
@@ -369,7 +545,6 @@ static void test_store_round_trip(void **state)
 	assert_ptr_equal(device_by_id(&reloaded, 4)->member->group->campaign, reloaded.campaigns[0]);
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 static void record_result(void *argument, int result)
@@ -384,25 +559,22 @@ static void record_result(void *argument, int result)
 static void test_store_stop_refuses_late_batches(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
-	int fd = mkstemp(path), queued = 1, late = 1;
+	int queued = 1, late = 1;
 	struct store *store;
 
-	close(fd);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
-	store_batch_device(fixture->batch, fixture->devices[0]);
+	store_batch_device(store, fixture->batch, fixture->devices[0]);
 	store_submit(store, fixture->batch, record_result, &queued);
 	store_stop(store);
 	assert_int_equal(queued, 0);
 	fixture->batch = store_batch_new();
-	store_batch_device(fixture->batch, fixture->devices[1]);
+	store_batch_device(store, fixture->batch, fixture->devices[1]);
 	store_submit(store, fixture->batch, record_result, &late);
 	fixture->batch = store_batch_new();
 	assert_int_equal(late, -ESHUTDOWN);
 	assert_int_equal(store_pending(store), 0);
 	store_close(store);
-	remove_database(path);
 }
 
 /* Waits (bounded) for a submitted batch's commit result. */
@@ -427,43 +599,39 @@ static int submit_and_wait(struct store *store, struct store_batch *batch)
 static void test_failed_commit_rewrites_device_row(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct device *device = fixture->devices[2];
 	struct controller reloaded;
 	struct store *store;
 	struct store_batch *batch;
 	sqlite3 *other;
-	int fd = mkstemp(path);
 
-	close(fd);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_start(store), 0);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	/* the device reports a new software version, but the commit fails */
 	free(device->software_version);
 	device->software_version = strdup("2.0");
-	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_open(database, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_true(submit_and_wait(store, batch) < 0);
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(other);
 	/* its next (periodic) Inform: same columns as the failed batch */
 	batch = store_batch_new();
-	store_batch_device(batch, device);
+	store_batch_device(store, batch, device);
 	assert_int_equal(submit_and_wait(store, batch), 0);
 	store_close(store);
 
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_string_equal(device_by_id(&reloaded, device->id)->software_version, "2.0");
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 
@@ -536,15 +704,12 @@ static void test_piece_list_digest(void **state)
 static void test_old_database_gains_new_campaign_columns(void **state)
 {
 	struct fixture *fixture = *state;
-	char path[] = "/tmp/cascade-acs-store-XXXXXX";
 	struct controller reloaded;
 	struct store *store;
-	sqlite3 *database;
-	int fd = mkstemp(path);
+	sqlite3 *old;
 
-	close(fd);
-	assert_int_equal(sqlite3_open(path, &database), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(database,
+	assert_int_equal(sqlite3_open(database, &old), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(old,
 				      "CREATE TABLE campaigns(id INTEGER PRIMARY KEY, image_name TEXT, origin_url TEXT,"
 				      " sha256 TEXT, selector TEXT, image_size INTEGER, mode INTEGER, fanout INTEGER,"
 				      " state INTEGER, created_at INTEGER, masters_queued_ms INTEGER);"
@@ -552,16 +717,15 @@ static void test_old_database_gains_new_campaign_columns(void **state)
 				      " 8, 2, 0, 0);",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	sqlite3_close(database);
+	sqlite3_close(old);
 	controller_init(&reloaded, &fixture->controller.config);
-	assert_int_equal(store_open(path, true, &store), 0);
+	assert_int_equal(store_open(database, true, &store), 0);
 	assert_int_equal(store_load(store, &reloaded), 0);
 	assert_int_equal(reloaded.campaign_count, 1);
 	assert_string_equal(reloaded.campaigns[0]->pieces_sha256, "");
 	assert_string_equal(reloaded.campaigns[0]->signature, "");
 	store_close(store);
 	controller_destroy(&reloaded);
-	remove_database(path);
 }
 
 int main(void)
@@ -574,12 +738,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_serve_failures_count_distinct_slaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_group_drops_bad_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_keeps_running_transfers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_transfer_found_by_command_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_failed_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_campaign_keeps_sitting_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_piece_list_digest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_database_gains_new_campaign_columns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_database_gains_new_campaign_columns, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_store_round_trip, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_commit_rewrites_device_row, database_setup,
+						database_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stop_refuses_late_batches, database_setup,
+						database_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

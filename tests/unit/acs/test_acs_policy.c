@@ -96,6 +96,64 @@ static void test_election(void **state)
 	controller_destroy(&controller);
 }
 
+/* A sitting master stays until a challenger is less busy by the
+ * [election] hysteresis margin: 17.12% against 17.42% does not flip it. */
+static void test_election_hysteresis(void **state)
+{
+	struct acs_config config;
+	struct controller controller;
+	struct device *sitting, *challenger, *busy, *no_server;
+	char why[320];
+
+	(void)state;
+	acs_config_defaults(&config);
+	assert_int_equal(config.election_hysteresis, 200); /* 2 points by default */
+	assert_int_equal(controller_init(&controller, &config), 0);
+	sitting = add_device(&controller, "SIT", "1.0", "1742", "100", true);
+	challenger = add_device(&controller, "NEW", "1.0", "2500", "900", true);
+	busy = add_device(&controller, "HOT", "1.0", "9000", "900", true);
+	no_server = add_device(&controller, "NOFS", "1.0", "0", "900", false);
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), sitting);
+	assert_ptr_equal(sitting->group->master, sitting);
+
+	challenger->cpu_occupancy = 1712; /* 0.30 points less busy: not enough */
+	assert_true(policy_compare(challenger, sitting) < 0);
+	assert_false(policy_displaces(&controller.config, challenger, sitting));
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), sitting);
+	policy_explain(&controller.config, sitting, sitting, challenger, true, why, sizeof(why));
+	assert_non_null(strstr(why, "the sitting master (17.42%) stays"));
+	assert_non_null(strstr(why, "2.00-point margin"));
+	policy_explain(&controller.config, challenger, sitting, challenger, true, why, sizeof(why));
+	assert_non_null(strstr(why, "passed over: ranks before the sitting master (17.12% against 17.42%)"));
+	/* a tie on occupancy won on bandwidth does not move a master either */
+	challenger->cpu_occupancy = 1742;
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), sitting);
+
+	challenger->cpu_occupancy = 1542; /* exactly the margin: it takes over */
+	assert_true(policy_displaces(&controller.config, challenger, sitting));
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), challenger);
+	sitting->cpu_occupancy = 1600; /* and the old master now needs the margin to come back */
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), challenger);
+	policy_explain(&controller.config, sitting, challenger, sitting, true, why, sizeof(why));
+	assert_non_null(strstr(why, "passed over: busier (16.00%) than the master (15.42%)"));
+
+	/* a sitting master that is no longer eligible is replaced at once */
+	challenger->cpu_occupancy = 8500;
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), sitting);
+	assert_false(policy_check_eligible(&controller.config, busy, 0, realtime_seconds(), why, sizeof(why)));
+	assert_string_equal(why, "its CPU occupancy 90.00% is over the limit 80.00%");
+	assert_false(policy_check_eligible(&controller.config, no_server, 0, realtime_seconds(), why, sizeof(why)));
+	assert_string_equal(why, "its file server is not enabled");
+	assert_false(policy_check_eligible(&controller.config, sitting, 2000000, realtime_seconds(), why, sizeof(why)));
+	assert_string_equal(why, "its cache (1000000 bytes) is smaller than the image (2000000 bytes)");
+
+	/* without hysteresis the best candidate always wins */
+	controller.config.election_hysteresis = 0;
+	challenger->cpu_occupancy = 1590;
+	assert_ptr_equal(policy_elect(&controller, sitting->group, 0), challenger);
+	controller_destroy(&controller);
+}
+
 static void test_attributes_from_both_roots(void **state)
 {
 	struct acs_config config;
@@ -181,7 +239,7 @@ static void test_config_file(void **state)
 	(void)state;
 	fprintf(file, "[acs]\ncwmp = 127.0.0.1:0\nthreads = 3\ndb_synchronous = normal\n"
 		      "[auth]\nmode = digest\n[grouping]\nkeys = oui, location\nmax_group_size = 50\n"
-		      "[election]\nmax_occupancy = 7000\n[campaign]\nstall_timeout = 90s\nfanout = 8\n");
+		      "[election]\nmax_occupancy = 7000\nhysteresis = 50\n[campaign]\nstall_timeout = 90s\nfanout = 8\n");
 	fclose(file);
 	acs_config_defaults(&config);
 	assert_int_equal(acs_config_load(&config, path), 0);
@@ -192,6 +250,7 @@ static void test_config_file(void **state)
 	assert_int_equal(config.group_keys, GROUP_KEY_OUI | GROUP_KEY_LOCATION);
 	assert_int_equal(config.max_group_size, 50);
 	assert_int_equal(config.election_max_occupancy, 7000);
+	assert_int_equal(config.election_hysteresis, 50);
 	assert_true(config.stall_timeout_ms == 90000);
 	assert_int_equal(config.default_fanout, 8);
 	acs_config_defaults(&config);
@@ -251,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grouping_and_partitions),
 		cmocka_unit_test(test_election),
+		cmocka_unit_test(test_election_hysteresis),
 		cmocka_unit_test(test_attributes_from_both_roots),
 		cmocka_unit_test(test_hashmap),
 		cmocka_unit_test(test_config_file),

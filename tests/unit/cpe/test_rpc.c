@@ -18,7 +18,7 @@
 #include "cpe/data_model.h"
 #include "cpe/download_queue.h"
 #include "cpe/faults.h"
-#include "cpe/id_peek.h"
+#include "cwmp/cwmp.h"
 #include "cpe/rpc.h"
 
 struct fixture {

@@ -95,6 +95,24 @@ static void test_deep_nesting(void **state)
 	sprintf(text + used, "</cwmp:Reboot>" ENVELOPE_END);
 	expect_failure(text, strlen(text), -E2BIG, 8004, 9004, "deeper");
 
+	/* the limit's edge: Envelope, Body, Reboot, CommandKey are four levels,
+	 * decoded with max_depth 4 and refused with 3 */
+	{
+		static const char four[] = ENVELOPE_START "<cwmp:Reboot><CommandKey>k</CommandKey></cwmp:Reboot>"
+			ENVELOPE_END;
+		struct cwmp_limits limits;
+		struct cwmp_message *message = NULL;
+		struct cwmp_error error;
+
+		cwmp_limits_default(&limits);
+		limits.max_depth = 4;
+		assert_int_equal(cwmp_decode(four, sizeof(four) - 1, &limits, &message, &error), 0);
+		cwmp_message_free(message);
+		limits.max_depth = 3;
+		assert_int_equal(cwmp_decode(four, sizeof(four) - 1, &limits, &message, &error), -E2BIG);
+		assert_int_equal(error.acs_fault_code, 8004);
+	}
+
 	/* far deeper than libxml2's own limit: still a clean error */
 	used = (size_t)sprintf(text, ENVELOPE_START);
 	for (int i = 0; i < 20000; i++)

@@ -5,13 +5,13 @@
  * what the kernel says it sent (TCP_INFO segments and bytes) so a test can
  * predict the meter's counters exactly. `fetch` sends the request, reads to
  * the end and prints the bytes and the rate it measured. */
+#include "common/cli.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/parse.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -34,16 +34,60 @@ struct connection {
 	char peer[64];
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: cascade-meter-traffic serve --listen ADDR:PORT [--connections N] [--timeout S]\n"
-		"       cascade-meter-traffic fetch --connect ADDR:PORT --bytes N [--bind ADDR] [--mark V] [--timeout S]\n"
-		"serve: per connection, reads \"SEND BYTES [MARK VALUE]\", sets SO_MARK, sends BYTES\n"
-		"       and prints: peer mark payload segs_out segs_before_mark bytes_sent bytes_retrans\n"
-		"fetch: prints: received seconds rate_bytes_per_second\n"
-		"Traffic goes only to the address given (loopback or a test namespace).\n");
-}
+enum traffic_option { OPTION_LISTEN = 1, OPTION_CONNECTIONS, OPTION_TIMEOUT, OPTION_CONNECT, OPTION_BIND,
+		      OPTION_BYTES, OPTION_MARK };
+
+static const struct cli_option serve_options[] = {
+	CLI_OPTION("listen", "ADDR:PORT", "where to listen (required)", OPTION_LISTEN),
+	CLI_OPTION("connections", "N", "connections to serve, up to 1024 (default 1)", OPTION_CONNECTIONS),
+	CLI_OPTION("timeout", "SECONDS", "give up waiting after this, up to 3600 (default 60)", OPTION_TIMEOUT),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command serve_command = {
+	.words = "serve",
+	.synopsis = "--listen ADDR:PORT [--connections N] [--timeout SECONDS]",
+	.summary = "answer \"SEND BYTES [MARK VALUE]\" per connection and print what the kernel sent",
+	.description = "Per connection, reads \"SEND BYTES [MARK VALUE]\", sets SO_MARK, sends BYTES and prints:\n"
+		       "peer mark payload segs_out segs_before_mark bytes_sent bytes_retrans",
+	.options = serve_options,
+};
+
+static const struct cli_option fetch_options[] = {
+	CLI_OPTION("connect", "ADDR:PORT", "the server (required)", OPTION_CONNECT),
+	CLI_OPTION("bytes", "N", "bytes to ask for (required)", OPTION_BYTES),
+	CLI_OPTION("bind", "ADDR", "local address to connect from", OPTION_BIND),
+	CLI_OPTION("mark", "VALUE", "the SO_MARK the server sets after the request", OPTION_MARK),
+	CLI_OPTION("timeout", "SECONDS", "give up after this, up to 3600 (default 60)", OPTION_TIMEOUT),
+	CLI_END_OF_OPTIONS,
+};
+
+static const struct cli_command fetch_command = {
+	.words = "fetch",
+	.synopsis = "--connect ADDR:PORT --bytes N [--bind ADDR] [--mark VALUE] [--timeout SECONDS]",
+	.summary = "ask for BYTES, read them and print: received seconds rate_bytes_per_second",
+	.options = fetch_options,
+};
+
+static const struct cli_command main_command = {
+	.words = "",
+	.synopsis = "serve|fetch [OPTIONS]",
+	.description = "Traffic with a known shape for the meters' tests and benchmark. Traffic goes only to\n"
+		       "the address given (loopback or a test namespace).",
+	.options_first = true,
+};
+
+static const struct cli_command *const commands[] = { &serve_command, &fetch_command, NULL };
+
+static const struct cli_program program = {
+	.name = "cascade-meter-traffic",
+	.summary = "traffic with a known shape for cascade's meter tests",
+	.main = &main_command,
+	.commands = commands,
+	.exit_status = "0 done; 1 failed; 2 bad usage.",
+	.see_also = "cascade-meter(8)",
+	.man_section = 1,
+};
 
 static int set_timeouts(int fd, unsigned int seconds)
 {
@@ -152,40 +196,38 @@ fail:
 
 static int command_serve(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "listen", required_argument, NULL, 'l' }, { "connections", required_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
-	};
 	struct sockaddr_storage address;
 	socklen_t address_length = 0;
 	pthread_t threads[MAX_CONNECTIONS];
 	pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 	long long connections = 1, timeout = 60;
-	int option, listener, one = 1, failures = 0, started = 0;
+	int code, listener, one = 1, failures = 0, started = 0;
+	struct cli_parser parser;
 	uint64_t deadline;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+l:n:t:", options, NULL)) != -1) {
-		switch (option) {
-		case 'l':
-			if (parse_socket_address(optarg, &address, &address_length) < 0) {
-				fprintf(stderr, "cascade-meter-traffic: bad --listen '%s'\n", optarg);
-				return 2;
-			}
+	cli_begin(&parser, program.name, &serve_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
+		switch (code) {
+		case OPTION_LISTEN:
+			if (parse_socket_address(parser.value, &address, &address_length) < 0)
+				return cli_bad_value(&parser, "expected ADDR:PORT");
 			break;
-		case 'n':
-			if (parse_integer(optarg, 1, MAX_CONNECTIONS, &connections) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --connections\n"), 2;
+		case OPTION_CONNECTIONS:
+			if (parse_integer(parser.value, 1, MAX_CONNECTIONS, &connections) < 0)
+				return cli_bad_value(&parser, "expected a whole number from 1 to %d", MAX_CONNECTIONS);
 			break;
-		case 't':
-			if (parse_integer(optarg, 1, 3600, &timeout) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --timeout\n"), 2;
+		default: /* OPTION_TIMEOUT */
+			if (parse_integer(parser.value, 1, 3600, &timeout) < 0)
+				return cli_bad_value(&parser, "expected seconds from 1 to 3600");
 			break;
-		default: return fprintf(stderr, "cascade-meter-traffic: bad serve option\n"), 2;
 		}
 	}
-	if (address_length == 0 || optind != argc)
-		return fprintf(stderr, "cascade-meter-traffic: serve needs --listen ADDR:PORT (try --help)\n"), 2;
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
+	if (address_length == 0)
+		return cli_usage_error(&parser, "needs --listen ADDR:PORT");
 	listener = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (listener < 0 || setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(listener, (struct sockaddr *)&address, address_length) < 0 || listen(listener, 1024) < 0) {
@@ -236,57 +278,57 @@ static int command_serve(int argc, char **argv)
 
 static int command_fetch(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "connect", required_argument, NULL, 'c' }, { "bind", required_argument, NULL, 'b' },
-		{ "bytes", required_argument, NULL, 'n' },   { "mark", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
-	};
 	struct sockaddr_storage address, local;
 	socklen_t address_length = 0, local_length = 0;
 	const char *mark = NULL;
 	long long bytes = -1, timeout = 60;
 	char request[128], buffer[CHUNK];
 	uint64_t received = 0, started, finished;
-	int option, fd;
+	struct cli_parser parser;
+	int code, fd;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+c:b:n:m:t:", options, NULL)) != -1) {
+	cli_begin(&parser, program.name, &fetch_command, argc, argv);
+	while ((code = cli_next(&parser)) > 0) {
 		char with_port[80];
 
-		switch (option) {
-		case 'c':
-			if (parse_socket_address(optarg, &address, &address_length) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --connect '%s'\n", optarg), 2;
+		switch (code) {
+		case OPTION_CONNECT:
+			if (parse_socket_address(parser.value, &address, &address_length) < 0)
+				return cli_bad_value(&parser, "expected ADDR:PORT");
 			break;
-		case 'b':
-			snprintf(with_port, sizeof(with_port), strchr(optarg, ':') ? "[%s]:0" : "%s:0", optarg);
+		case OPTION_BIND:
+			snprintf(with_port, sizeof(with_port), strchr(parser.value, ':') ? "[%s]:0" : "%s:0",
+				 parser.value);
 			if (parse_socket_address(with_port, &local, &local_length) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --bind '%s'\n", optarg), 2;
+				return cli_bad_value(&parser, "expected an address");
 			break;
-		case 'n':
-			if (parse_integer(optarg, 0, (long long)MAX_BYTES, &bytes) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --bytes\n"), 2;
+		case OPTION_BYTES:
+			if (parse_integer(parser.value, 0, (long long)MAX_BYTES, &bytes) < 0)
+				return cli_bad_value(&parser, "expected a byte count up to 1T");
 			break;
-		case 'm': {
+		case OPTION_MARK: {
 			char *end;
 
 			errno = 0;
-			unsigned long value = strtoul(optarg, &end, 0);
+			unsigned long value = strtoul(parser.value, &end, 0);
 
-			if (errno != 0 || *end != '\0' || value > UINT32_MAX)
-				return fprintf(stderr, "cascade-meter-traffic: bad --mark\n"), 2;
-			mark = optarg;
+			if (errno != 0 || *end != '\0' || end == parser.value || value > UINT32_MAX)
+				return cli_bad_value(&parser, "expected a 32-bit number");
+			mark = parser.value;
 			break;
 		}
-		case 't':
-			if (parse_integer(optarg, 1, 3600, &timeout) < 0)
-				return fprintf(stderr, "cascade-meter-traffic: bad --timeout\n"), 2;
+		default: /* OPTION_TIMEOUT */
+			if (parse_integer(parser.value, 1, 3600, &timeout) < 0)
+				return cli_bad_value(&parser, "expected seconds from 1 to 3600");
 			break;
-		default: return fprintf(stderr, "cascade-meter-traffic: bad fetch option\n"), 2;
 		}
 	}
-	if (address_length == 0 || bytes < 0 || optind != argc)
-		return fprintf(stderr, "cascade-meter-traffic: fetch needs --connect and --bytes (try --help)\n"), 2;
+	if (code < 0)
+		return cli_exit_status(code);
+	if ((code = cli_check_operands(&parser, 0, 0, "")) != 0)
+		return code;
+	if (address_length == 0 || bytes < 0)
+		return cli_usage_error(&parser, "needs --connect ADDR:PORT and --bytes N");
 	fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || set_timeouts(fd, (unsigned int)timeout) < 0 ||
 	    (local_length && bind(fd, (struct sockaddr *)&local, local_length) < 0)) {
@@ -329,19 +371,20 @@ static int command_fetch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct cli_parser parser;
+	const char *command;
+	int code;
+
 	log_init("cascade-meter-traffic");
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "serve") == 0)
-		return command_serve(argc - 1, argv + 1);
-	if (strcmp(argv[1], "fetch") == 0)
-		return command_fetch(argc - 1, argv + 1);
-	fprintf(stderr, "cascade-meter-traffic: unknown command or option '%s' (try --help)\n", argv[1]);
-	return 2;
+	cli_begin_program(&parser, &program, argc, argv);
+	if ((code = cli_next(&parser)) != CLI_END)
+		return cli_exit_status(code);
+	if (parser.index >= argc)
+		return cli_usage_error(&parser, "needs a command: serve or fetch");
+	command = argv[parser.index];
+	if (strcmp(command, "serve") == 0)
+		return command_serve(argc - parser.index, argv + parser.index);
+	if (strcmp(command, "fetch") == 0)
+		return command_fetch(argc - parser.index, argv + parser.index);
+	return cli_usage_error(&parser, "unknown command '%s'", command);
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Both campaign modes end to end with simulated devices (cascade-swarm)
 # downloading real bytes: the origin serves one copy per group (to the
-# masters), slaves fetch from their master's file server (url mode: in the
-# Download URL; spv mode: X_CASCADE_MasterURL then an empty Download URL),
+# masters), slaves fetch from their master's file server (campaign 1,
+# sources master) or from file servers of their group (2 and 3, trees; url
+# mode: in the Download URL; spv mode: X_CASCADE_MasterURL then an empty
+# Download URL),
 # every image is hash-checked, stock and TR-098 devices take part, and
 # cascadectl drives it (groups, campaign start --file, watch, status).
 # timeout: 120
@@ -42,23 +44,28 @@ run_campaign() {
   check_equal "$mode: the origin served exactly one copy per group" 3 "$(image_requests origin "$image")"
   # The URL each device fetched its image from (the swarm's report of every
   # download, not what the controller recorded): per group, the elected
-  # master from the origin and every other device from that master's file
-  # server (the swarm serves device N's files under /d/N/).
-  fetched=$(report_lines swarm --arg image "$image" --arg origin "$ORIGIN_URL/$image" '
+  # master from the origin; with campaign sources "master" every other device
+  # from that master's file server, with "tree" (the default) from a file
+  # server of its own group (the swarm serves device N's files under /d/N/).
+  sources=$(api GET "/api/campaigns/$id" | jq -r .rollout.sources)
+  fetched=$(report_lines swarm --arg image "$image" --arg origin "$ORIGIN_URL/$image" --arg sources "$sources" '
     [.[] | select(.fault == 0) | .path = (.url | sub("[?].*$"; "")) | select(.path | endswith("/images/" + $image))] |
     group_by(.device) | map(last) | group_by(.group) |
-    map(map(select(.path == $origin) | .device) as $from_origin |
+    map(map(select(.path == $origin) | .device) as $from_origin | [.[].device] as $members |
       {origin: ($from_origin | length), serials: [.[] | select(.path == $origin) | .serial],
-       from_master: (if ($from_origin | length) == 1 then
-         [.[] | select(.path | endswith("/d/\($from_origin[0])/images/" + $image))] | length else 0 end)}) |
-    "\(map(.origin) | add) \(map(.from_master) | add) \(map(.serials[]) | sort | join(","))"')
+       from_source: (if ($from_origin | length) != 1 then 0
+         elif $sources == "master" then [.[] | select(.path | endswith("/d/\($from_origin[0])/images/" + $image))] | length
+         else [.[] | select(.path != $origin) | .path | capture("/d/(?<n>[0-9]+)/images/").n | tonumber |
+               select(. as $n | $members | index($n))] | length end)}) |
+    "\(map(.origin) | add) \(map(.from_source) | add) \(map(.serials[]) | sort | join(","))"')
   elected=$(api GET /api/groups | jq -r '[.groups[].master | split("-") | last] | sort | join(",")')
-  check_equal "$mode: per group, the elected master fetched from the origin and the $((devices - 3)) others from it" \
+  if [ "$sources" = master ]; then from="from it"; else from="from file servers of their group"; fi
+  check_equal "$mode: per group, the elected master fetched from the origin and the $((devices - 3)) others $from" \
     "3 $((devices - 3)) $elected" "$fetched"
   check_equal "$mode: TransferComplete recorded for every device" $devices \
     "$(sqlite3 "$TEST_DIR/acs.db" "select count(distinct device_id) from transfers where command_key like 'cascade-c$id-%' and fault_code = 0")"
 }
-run_campaign 1 url fw-1.bin "$sha_one"
+run_campaign 1 url fw-1.bin "$sha_one" --sources master
 run_campaign 2 spv fw-2.bin "$sha_two"
 check_equal "stock devices were never sent X_CASCADE parameters (no faults)" 0 "$(sqlite3 "$TEST_DIR/acs.db" 'select count(*) from faults')"
 # A signed campaign: cascade devices also get X_CASCADE_ImageSignature.

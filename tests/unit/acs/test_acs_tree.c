@@ -315,6 +315,41 @@ static void test_no_source_below_its_own_child(void **state)
 	assert_int_equal(source_of(fixture, 1), 0);
 }
 
+/* With require-file-server off (any device may be elected), a device
+ * without a file server still serves nobody: every download of the
+ * campaign, to its end, comes from the origin or a file server. */
+static void test_devices_without_a_file_server_never_serve(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign;
+
+	fixture->controller.config.election_require_file_server = false;
+	fixture->devices[1]->file_server_enable = false;
+	fixture->devices[2]->file_server_enable = false;
+	campaign = start_tree(fixture, 1, NULL);
+	for (int round = 0; round < 4 * DEVICES && campaign->state == CAMPAIGN_RUNNING; round++) {
+		for (int i = 0; i < DEVICES; i++) {
+			int source;
+
+			if (state_of(fixture, i) != MEMBER_QUEUED)
+				continue;
+			accept_download(fixture, i);
+			source = source_of(fixture, i);
+			assert_true(source == -1 || fixture->devices[source]->file_server_enable);
+		}
+		for (int i = 0; i < DEVICES; i++) {
+			if (!fixture->devices[i]->file_server_enable)
+				assert_int_equal(fixture->devices[i]->member->children, 0);
+			if (state_of(fixture, i) == MEMBER_DOWNLOADING)
+				report(fixture, i, 0);
+		}
+		tick(fixture);
+	}
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_int_equal(campaign->counts[MEMBER_DONE], DEVICES);
+	assert_int_equal(campaign->groups[0].sources, 1);
+}
+
 static void test_measured_egress_widens_the_fanout(void **state)
 {
 	struct fixture *fixture = *state;
@@ -505,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stalled_child_of_a_done_relay_drops_it, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_child_of_a_receiving_relay_is_not_its_fault, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_source_below_its_own_child, tree_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices_without_a_file_server_never_serve, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measured_egress_widens_the_fanout, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_budget_holds_the_group, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_master_holds_the_group, tree_setup, teardown),

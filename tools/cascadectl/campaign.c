@@ -108,7 +108,8 @@ const struct cli_command campaign_start_command = {
 	.options = start_options,
 };
 
-static int campaign_start(int argc, char **argv)
+/* campaign start, the rollout options gathered into rollout (owned by the caller). */
+static int start_with_rollout(int argc, char **argv, json_t *rollout)
 {
 	const char *image = NULL, *origin = NULL, *sha256 = NULL, *file = NULL, *mode = "url", *selector = NULL;
 	const char *signature = NULL, *pieces = NULL;
@@ -117,7 +118,7 @@ static int campaign_start(int argc, char **argv)
 	bool no_pieces = false;
 	char hex[SHA256_HEX_LENGTH + 1], pieces_hex[SHA256_HEX_LENGTH + 1];
 	struct cli_parser parser;
-	json_t *request, *response, *rollout = json_object();
+	json_t *request, *response;
 	char *body;
 	int code, result;
 
@@ -131,10 +132,8 @@ static int campaign_start(int argc, char **argv)
 		case OPTION_WAVE_SUCCESS:
 		case OPTION_WAVE_ERROR:
 		case OPTION_EGRESS_BUDGET:
-			if (rollout_start_option(parser.option->name, value, rollout)) {
-				json_decref(rollout);
+			if (rollout_start_option(parser.option->name, value, rollout))
 				return 2;
-			}
 			break;
 		case OPTION_IMAGE: image = value; break;
 		case OPTION_ORIGIN: origin = value; break;
@@ -190,7 +189,6 @@ static int campaign_start(int argc, char **argv)
 	if (pieces && !no_pieces)
 		json_object_set_new(request, "pieces_sha256", json_string(pieces));
 	json_object_update(request, rollout);
-	json_decref(rollout);
 	body = json_dumps(request, JSON_COMPACT);
 	json_decref(request);
 	result = api_call("POST", "/api/campaigns", body, &response);
@@ -205,6 +203,18 @@ static int campaign_start(int argc, char **argv)
 		       integer_of(response, "masters_queued_ms"));
 	json_decref(response);
 	return 0;
+}
+
+static int campaign_start(int argc, char **argv)
+{
+	json_t *rollout = json_object();
+	int status;
+
+	if (!rollout)
+		return 1;
+	status = start_with_rollout(argc, argv, rollout);
+	json_decref(rollout);
+	return status;
 }
 
 static void print_counts(json_t *campaign)

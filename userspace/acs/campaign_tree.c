@@ -137,12 +137,11 @@ struct tree_node {
 	unsigned int children;     /* in flight from it, holding a slot */
 	unsigned int released;     /* in flight from it, slot released (overdue) */
 	unsigned int limit;
-	uint64_t latest_change_ms; /* last time a child of it came or went */
 	bool serves;
 	bool done;
 };
 
-/* After a child came or went, readings wait this long to count. */
+/* After a source's limit changed, readings wait this long to count. */
 static uint64_t settle_ms(const struct acs_config *config)
 {
 	return config->source_poll_interval_ms > 500 ? config->source_poll_interval_ms : 500;
@@ -161,11 +160,14 @@ static unsigned int figure_limit(struct controller *controller, struct campaign_
 	};
 	uint32_t occupancy;
 
-	/* a reading counts once its whole window came after the last change of
-	 * children (and a settling time: a child's first bytes come after its
-	 * session), and when something was sent at all */
+	/* a reading counts once its whole window came after the source was done
+	 * and its limit last changed (and a settling time: the new children's
+	 * first bytes come after their sessions), and when something was sent
+	 * at all. Children that come and go under one limit do not void it:
+	 * with images that take less than a reading to send, children always
+	 * come and go, and the gaps between them are what the reading must see */
 	figures.egress_valid = source_egress(controller, device, now_ms, &figures.egress) && figures.egress > 0 &&
-			       device->measured.window_start_ms >= node->latest_change_ms + settle_ms(config);
+			       device->measured.window_start_ms >= member->children_limit_since_ms + settle_ms(config);
 	figures.over_occupancy = source_occupancy(controller, device, now_ms, &occupancy) &&
 				 occupancy > campaign_occupancy_limit(config);
 	return tree_children_limit(&figures, member->group->campaign->fanout, config->relay_fanout);
@@ -253,8 +255,6 @@ static void link_nodes(struct controller *controller, struct campaign_group *gro
 		if (!source || source == member)
 			continue;
 		node = &nodes[source->group_index];
-		if (member->since_ms > node->latest_change_ms)
-			node->latest_change_ms = member->since_ms;
 		if (!in_flight(member))
 			continue;
 		nodes[i].parent = (int)source->group_index;
@@ -295,13 +295,15 @@ void tree_pump(struct controller *controller, struct campaign_group *group, stru
 		nodes[i].serves = serves_now(controller, member, now_ms, now_seconds);
 		if (!nodes[i].serves)
 			continue;
-		if (member->state == MEMBER_DONE && member->since_ms > nodes[i].latest_change_ms)
-			nodes[i].latest_change_ms = member->since_ms; /* readings while it received tell nothing */
+		if (member->state == MEMBER_DONE && member->since_ms > member->children_limit_since_ms)
+			member->children_limit_since_ms = member->since_ms; /* readings while it received tell nothing */
 		nodes[i].limit = figure_limit(controller, member, &nodes[i], now_ms);
-		if (nodes[i].limit != member->children_limit)
+		if (nodes[i].limit != member->children_limit) {
+			member->children_limit_since_ms = now_ms;
 			log_debug("campaign %u group %u: %s may serve %u at once (was %u; %u serving, egress %lu bytes/s)",
 				  campaign->id, group->group->id, member->device->key, nodes[i].limit, member->children_limit,
 				  nodes[i].children, (unsigned long)member->device->measured.rate);
+		}
 		member->children_limit = nodes[i].limit;
 		sources++;
 		if (depth_of(nodes, count, (int)i) > depth)

@@ -129,6 +129,7 @@ struct campaign_member {
 	/* in memory, as a source of the group's tree (campaign_tree.c): */
 	size_t group_index;          /* its place in group->members (waves count by it) */
 	unsigned int children_limit; /* children it may serve at once (0: not decided yet) */
+	uint64_t children_limit_since_ms; /* monotonic: when that limit was set (or it became done) */
 	unsigned int children;       /* downloading from it at the last pump */
 };
 

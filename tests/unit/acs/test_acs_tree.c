@@ -370,6 +370,7 @@ static void test_measured_egress_widens_the_fanout(void **state)
 	tick(fixture);
 	assert_int_equal(fixture->devices[0]->member->children_limit, 1); /* the window began before it was done */
 	fixture->devices[0]->member->since_ms = now - 3000;
+	fixture->devices[0]->member->children_limit_since_ms = now - 3000;
 	fixture->devices[1]->member->since_ms = now - 1500; /* (2 s would make it overdue) */
 	source_measurement_record(fixture->devices[0], 1000, false, 0, now - 500);
 	source_measurement_record(fixture->devices[0], 1251000, false, 0, now);
@@ -381,15 +382,56 @@ static void test_measured_egress_widens_the_fanout(void **state)
 			second = i;
 	assert_int_not_equal(second, 0);
 	accept_download(fixture, second);
-	/* the same reading predates the new child: it proves nothing, still two */
+	/* the same reading predates the new limit: it proves nothing, still two */
 	tick(fixture);
 	assert_int_equal(fixture->devices[0]->member->children_limit, 2);
 	/* a reading while both ran: 12.5 MB/s, saturated, no third */
 	fixture->devices[second]->member->since_ms = now - 1000;
+	fixture->devices[0]->member->children_limit_since_ms = now - 1000;
 	source_measurement_record(fixture->devices[0], 1251000 + 1250000, false, 0, now + 100);
 	tick(fixture);
 	assert_int_equal(fixture->devices[0]->member->children_limit, 2);
 	assert_int_equal(campaign->counts[MEMBER_QUEUED], 0);
+}
+
+/* Small images: children finish within a reading and the next one comes
+ * at once. Their coming and going under one limit does not void the
+ * reading (it would, and the source would serve one child at a time for
+ * the whole campaign): the gaps it shows widen the fan-out. */
+static void test_children_coming_and_going_keep_the_reading(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign;
+	uint64_t now = monotonic_ms();
+	int first = 0, second = 0;
+
+	fixture->devices[0]->bandwidth = 100000; /* 12.5 MB/s */
+	fixture->devices[1]->file_server_enable = false; /* the master the only source */
+	fixture->devices[2]->file_server_enable = false;
+	campaign = start_tree(fixture, 8, NULL);
+	campaign->pieces_sha256[0] = '\0'; /* no relaying: the master serves once done */
+	accept_download(fixture, 0);
+	report(fixture, 0, 0);
+	for (int i = 1; i < DEVICES; i++)
+		if (state_of(fixture, i) == MEMBER_QUEUED)
+			first = i;
+	assert_int_not_equal(first, 0);
+	accept_download(fixture, first);
+	report(fixture, first, 0); /* done quickly: the next child comes at once */
+	for (int i = 1; i < DEVICES; i++)
+		if (state_of(fixture, i) == MEMBER_QUEUED)
+			second = i;
+	assert_int_not_equal(second, 0);
+	accept_download(fixture, second);
+	assert_int_equal(fixture->devices[0]->member->children_limit, 1);
+	/* done, with one limit, for 3 s; the reading spans both children: 2.5 MB/s of 12.5 */
+	fixture->devices[0]->member->since_ms = now - 3000;
+	fixture->devices[0]->member->children_limit_since_ms = now - 3000;
+	source_measurement_record(fixture->devices[0], 0, false, 0, now - 500);
+	source_measurement_record(fixture->devices[0], 1250000, false, 0, now);
+	tick(fixture);
+	assert_int_equal(fixture->devices[0]->member->children_limit, 2);
+	assert_int_equal(campaign->counts[MEMBER_QUEUED], 1);
 }
 
 static void test_egress_budget_holds_the_group(void **state)
@@ -542,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_source_below_its_own_child, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_without_a_file_server_never_serve, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measured_egress_widens_the_fanout, tree_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_children_coming_and_going_keep_the_reading, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_budget_holds_the_group, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_master_holds_the_group, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waves_open_on_success, tree_setup, teardown),

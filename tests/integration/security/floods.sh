@@ -136,7 +136,9 @@ slowloris=$!
 flood=$!
 held=0
 for ((i = 0; i < 30; i++)); do
-  count=$(ss -Htn state established "( sport = :$cwmp_port )" dst 127.0.0.3 | wc -l)
+  # connections the ACS holds (a socket of its process): ones still in the
+  # kernel's accept queue belong to no process yet and are not held
+  count=$(ss -Htnp state established "( sport = :$cwmp_port )" dst 127.0.0.3 | grep -c "pid=$pid,")
   [ "$count" -gt "$held" ] && held=$count
   sleep 0.1
 done
@@ -144,7 +146,8 @@ timeout 120 "$CASCADE_BIN/cascade-swarm" --acs "http://127.0.0.1:$cwmp_port/" --
   --exit-after-bootstrap --store "$TEST_DIR/store" --duration 100 >"$TEST_DIR/swarm.json" 2>"$TEST_DIR/swarm.log"
 check_equal "acs: 30 devices bootstrapped during the attack" 30 "$(jq -r .bootstrapped "$TEST_DIR/swarm.json")"
 wait "$slowloris" "$flood"
-check "acs: one address never held more than 40 connections (at most $held seen)" test "$held" -le 42
+# the flood of 150 reaches the cap (at least half of it held), never more
+check "acs: one address never held more than 40 connections (at most $held seen)" test "$held" -ge 20 -a "$held" -le 42
 check_equal "acs: every slowloris connection was cut by the server" \
   "$(json_field acs-slowloris .opened)" "$(json_field acs-slowloris .closed_by_server)"
 check_equal "acs: every connection of the one-address flood was closed by the server" \

@@ -69,6 +69,24 @@ static int set_piece_size(void *config, const char *value, char *why, size_t why
 	return 0;
 }
 
+static int set_send_buffer(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+	uint64_t size;
+
+	if (strcmp(value, "auto") == 0) {
+		master->send_buffer_auto = true;
+		return 0;
+	}
+	if (parse_size(value, &size) != 0 || size > (1u << 30)) {
+		snprintf(why, why_size, "expected auto, 0 or a size up to 1G");
+		return -EINVAL;
+	}
+	master->send_buffer_auto = false;
+	master->send_buffer = size;
+	return 0;
+}
+
 /* Adds one prefix -> group mapping after checking both. */
 static int add_group_prefix(struct master_config *config, const char *prefix, const char *group_text, char *why,
 			    size_t why_size)
@@ -192,6 +210,9 @@ static const struct setting settings[] = {
 	  .help = "auto mode: images up to this size use send_zc (0: none)" },
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
+	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
+	  .help = "socket send buffer of every connection: auto (128K on a master, the kernel's sizing on "
+		  "the origin), 0 (the kernel sizes it) or a size" },
 
 	/* receiving images and their pieces */
 	{ .key = "piece-size", CUSTOM(set_piece_size), .default_value = "1M", .value_name = "SIZE",
@@ -294,6 +315,8 @@ int master_config_finish(struct master_config *config)
 	if (config->admin_token_file[0] != '\0' &&
 	    admin_token_load(config->admin_token_file, config->admin_token) != 0)
 		return -EINVAL;
+	if (config->send_buffer_auto)
+		config->send_buffer = config->origin ? 0 : MASTER_AUTO_SEND_BUFFER;
 	if (!config->listen_set) {
 		struct sockaddr_in *address = (struct sockaddr_in *)&config->listen_address;
 

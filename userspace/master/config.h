@@ -13,6 +13,9 @@
 #include "common/log.h"
 
 #define MASTER_DEFAULT_PORT 8080
+/* --send-buffer auto on a master (the origin keeps the kernel's sizing):
+ * why, with the figures, in docs/master.md */
+#define MASTER_AUTO_SEND_BUFFER (128u << 10)
 #define ORIGIN_DEFAULT_PORT 8081
 
 enum send_mode {
@@ -48,6 +51,8 @@ struct master_config {
 	uint64_t copy_max_size;
 	unsigned int sendfile_after;    /* auto: large bodies a loop sends before sendfile */
 	uint64_t pipe_size;
+	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
+	bool send_buffer_auto;          /* resolved by master_config_finish */
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */
 	char meter_interface[32];

@@ -55,7 +55,31 @@ static void raise_file_limit(struct master_config *config)
 	}
 }
 
-static int open_listener(const struct sockaddr_storage *address, socklen_t length)
+/* A fixed send buffer, set on the listener so every accepted connection
+ * inherits it (tcp(7)). Past net.core.wmem_max SO_SNDBUF is capped;
+ * SO_SNDBUFFORCE (CAP_NET_ADMIN) gets the size asked for, else the cap
+ * stands and is reported. Why a fixed buffer: docs/master.md. */
+static int set_send_buffer(int fd, uint64_t size)
+{
+	int wanted = (int)size;
+	int effective = 0;
+	socklen_t length = sizeof(effective);
+
+	if (size == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &wanted, sizeof(wanted)) != 0)
+		return -errno;
+	/* the kernel doubles the value for its bookkeeping */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &effective, &length) == 0 &&
+	    (uint64_t)effective < 2 * size &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &wanted, sizeof(wanted)) != 0)
+		log_warn("send buffer capped at %d bytes by net.core.wmem_max (asked %" PRIu64 ")",
+			 effective / 2, size);
+	return 0;
+}
+
+static int open_listener(const struct sockaddr_storage *address, socklen_t length,
+			 uint64_t send_buffer)
 {
 	int one = 1;
 	int fd = socket(address->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -64,6 +88,7 @@ static int open_listener(const struct sockaddr_storage *address, socklen_t lengt
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    set_send_buffer(fd, send_buffer) != 0 ||
 	    bind(fd, (const struct sockaddr *)address, length) != 0 || listen(fd, 65535) != 0) {
 		int error = -errno;
 
@@ -81,7 +106,7 @@ static int open_listeners(struct server *server)
 	char text[64];
 
 	for (unsigned int i = 0; i < server->worker_count; i++) {
-		int fd = open_listener(&address, length);
+		int fd = open_listener(&address, length, server->config.send_buffer);
 
 		if (fd < 0) {
 			format_socket_address((struct sockaddr *)&address, text, sizeof(text));

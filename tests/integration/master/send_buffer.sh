@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The fixed socket send buffer (--send-buffer): every connection a master
+# accepts carries it (the kernel shows twice the size asked for, `tb` in
+# `ss -m`), 128 KiB by default on a master, the kernel's own sizing on the
+# origin and with 0, and a download through a small buffer is byte-exact.
+# Why a fixed buffer: docs/master.md.
+# timeout: 60
+source "$(dirname "$0")/../lib.sh"
+
+images=$TEST_DIR/images
+make_image "$images" big.bin $((6 * 1048576 + 321))
+list_images "$images"
+big_sha=$(sha_of "$images/big.bin")
+
+start_master default --images "$images" --threads 1
+start_master asked --images "$images" --threads 2 --send-buffer 1M
+start_master kernel --images "$images" --threads 1 --send-buffer 0
+start_master origin --origin --images "$images" --threads 1
+
+# The server-side `tb` (send buffer) of the one connection to PORT.
+server_send_buffer() {
+  ss -tnmH state established "( sport = :$1 )" | grep -o 'tb[0-9]*' | head -n 1 | cut -c3-
+}
+
+# A reader too slow to empty the buffer keeps its connection established.
+for name in default asked kernel origin; do
+  slow_download "${PORT[$name]}" /images/big.bin "$TEST_DIR/$name.out" 4000000 &
+  eval "reader_$name=$!"
+done
+connected() { test -n "$(server_send_buffer "${PORT[$1]}")"; }
+for name in default asked kernel origin; do
+  check "$name: the reader's connection is established" wait_until 10 connected "$name"
+done
+check_equal "default on a master: every connection has a 128 KiB send buffer (the kernel shows it doubled)" \
+  $((2 * 131072)) "$(server_send_buffer "${PORT[default]}")"
+check_equal "--send-buffer 1M: each loop's connections have 1 MiB" \
+  $((2 * 1048576)) "$(server_send_buffer "${PORT[asked]}")"
+for name in kernel origin; do
+  buffer=$(server_send_buffer "${PORT[$name]}")
+  check "$name (--send-buffer 0, and the origin's default): the kernel sizes the buffer, here $buffer" \
+    test "$buffer" != $((2 * 131072)) -a "$buffer" != $((2 * 1048576))
+done
+
+for name in default asked kernel origin; do
+  eval "reader=\$reader_$name"
+  status=0
+  wait "$reader" || status=$?
+  check_equal "$name: the slow reader got the whole body" 0 "$status"
+  check_equal "$name: byte-exact through its send buffer" "$big_sha" "$(sha_of "$TEST_DIR/$name.out")"
+done
+
+for value in lots 2G -1; do
+  status=0
+  "$CASCADE_BIN/cascade-master" --images "$images" --send-buffer "$value" 2>"$TEST_DIR/refusal" || status=$?
+  check_equal "--send-buffer $value: refused with usage status 2" 2 "$status"
+  check "--send-buffer $value: the error names the flag" grep -q -- "bad value '$value' for --send-buffer" "$TEST_DIR/refusal"
+done
+
+finish

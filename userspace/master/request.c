@@ -179,8 +179,9 @@ static int image_status(const struct http_request *request, const struct image *
 
 /* The send path of one response, the decision table of docs/master.md:
  * in auto mode a small body (about one socket buffer) goes by sendfile in
- * the loop; a larger one by copy (mapped images) or splice while its loop
- * sends fewer than --sendfile-after such bodies, by sendfile beyond. */
+ * the loop; a larger one by copy when its image is mapped, else by splice
+ * while its loop sends fewer than --sendfile-after large bodies, by
+ * sendfile beyond (each splice in progress holds an io-wq thread). */
 static enum body_method body_method_for(const struct worker *worker, const struct image *image,
 					uint64_t body_bytes)
 {
@@ -199,9 +200,11 @@ static enum body_method body_method_for(const struct worker *worker, const struc
 	case SEND_MODE_ZC:
 	case SEND_MODE_AUTO: break;
 	}
-	if (body_bytes <= SMALL_BODY || worker->large_bodies >= config->sendfile_after)
+	if (body_bytes <= SMALL_BODY)
 		return BODY_SENDFILE;
-	return image->send_method == IMAGE_SEND_COPY ? BODY_COPY : BODY_SPLICE;
+	if (image->send_method == IMAGE_SEND_COPY)
+		return BODY_COPY;
+	return worker->large_bodies >= config->sendfile_after ? BODY_SENDFILE : BODY_SPLICE;
 }
 
 static void respond_image(struct connection *connection, const struct http_request *request,

@@ -36,7 +36,11 @@
 #   BENCH_CONFIGS="2x2 1x1"       BENCH_SIZES="64K 4M 64M"
 #   BENCH_CLIENTS="8 32 128 1000 10000"
 #   BENCH_LOADERS="wrk load-copy" (add load-discard for the labelled extra)
-#   BENCH_SERVERS="nginx-sendfile nginx-nosendfile cascade"
+#   BENCH_SERVERS="nginx-sendfile nginx-nosendfile nginx-sendfile-sndbuf cascade"
+#                                 nginx-sendfile-sndbuf: nginx with sendfile and
+#                                 cascade-master's send buffer (listen sndbuf=,
+#                                 BENCH_NGINX_SNDBUF=128k): where the kernel runs
+#                                 the transmissions, not the server's code
 #                                 cascade-MODE (splice, copy, sendfile, zc) adds a cascade with
 #                                 --send-mode MODE: each cascade gets its own table
 #   BENCH_ROUNDS=3                BENCH_DURATION=2 (seconds per run)
@@ -56,7 +60,8 @@ configs=${BENCH_CONFIGS:-"2x2 1x1"}
 sizes=${BENCH_SIZES:-"64K 4M 64M"}
 clients_list=${BENCH_CLIENTS:-"8 32 128 1000 10000"}
 loaders=${BENCH_LOADERS:-"wrk load-copy"}
-servers=${BENCH_SERVERS:-"nginx-sendfile nginx-nosendfile cascade"}
+servers=${BENCH_SERVERS:-"nginx-sendfile nginx-nosendfile nginx-sendfile-sndbuf cascade"}
+nginx_send_buffer=${BENCH_NGINX_SNDBUF:-128k}
 rounds=${BENCH_ROUNDS:-3}
 duration=${BENCH_DURATION:-2}
 cascade_bin=${BENCH_CASCADE_BIN:-$bin/cascade-master}
@@ -97,7 +102,7 @@ chmod 755 "$work/images"; chmod 644 "$work/images/"*
 # ---- servers ------------------------------------------------------------------
 # pin: "" or the CPU list the server runs on.
 start_nginx() {
-  local name=$1 sendfile=$2 workers=$3 pin=$4 port dir
+  local name=$1 sendfile=$2 workers=$3 pin=$4 send_buffer=${5:-} port dir
   port=$(free_port); dir="$work/$name"
   mkdir -p "$dir/tmp"
   cat >"$dir/nginx.conf" <<EOF
@@ -120,7 +125,7 @@ http {
   uwsgi_temp_path $dir/tmp/uwsgi;
   scgi_temp_path $dir/tmp/scgi;
   server {
-    listen 127.0.0.1:$port reuseport backlog=65535;
+    listen 127.0.0.1:$port reuseport backlog=65535${send_buffer:+ sndbuf=$send_buffer};
     location /images/ { alias $work/images/; }
   }
 }
@@ -157,6 +162,7 @@ start_servers() {
     case $name in
       nginx-sendfile) start_nginx nginx-sendfile on "$workers" "$pin" ;;
       nginx-nosendfile) start_nginx nginx-nosendfile off "$workers" "$pin" ;;
+      nginx-sendfile-sndbuf) start_nginx nginx-sendfile-sndbuf on "$workers" "$pin" "$nginx_send_buffer" ;;
       cascade|cascade-splice|cascade-copy|cascade-sendfile|cascade-zc) start_cascade "$name" "$workers" "$pin" ;;
       *) echo "unknown server $name"; exit 1 ;;
     esac

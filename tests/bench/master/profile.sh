@@ -11,6 +11,7 @@
 #   SERVER: nginx-sendfile | nginx-nosendfile | cascade | cascade-splice | cascade-copy |
 #           cascade-sendfile | cascade-zc
 #   SIZE: 64K | 4M | 64M (default 64M); CLIENTS (default 8); CONFIG 2x2 | 1x1 (default 2x2)
+# PROFILE_WHO=client samples the client (wrk) instead of the server.
 # Run by hand (not part of tests/bench/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -23,7 +24,7 @@ seconds=${5:-5}
 source "$root/tests/bench/master/lib.bash"
 work=$(mktemp -d /tmp/cascade-profile.XXXXXX)
 chmod 755 "$work"
-pid=""
+pid="" perf_pid=""
 cleanup() { [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -77,12 +78,17 @@ url="http://127.0.0.1:$port/images/$size.bin"
 # warm up, then measure
 ${client_pin:+taskset -c "$client_pin"} wrk -t "$threads" -c "$clients" -d 1s --timeout 600s "$url" >/dev/null
 ticks_before=$(server_ticks "$pid"); switches_before=$(switches)
-perf record -q -g -o "$work/perf.data" -p "$(server_processes "$pid" | paste -sd,)" -- sleep "$seconds" \
-  >/dev/null 2>&1 &
-perf_pid=$!
-${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" wrk -t "$threads" -c "$clients" \
-  -d "${seconds}s" --timeout 600s "$url" >"$work/wrk.out" 2>&1
-wait "$perf_pid" || true
+client_profiler=()
+if [ "${PROFILE_WHO:-server}" = client ]; then
+  client_profiler=(perf record -q -g -o "$work/perf.data" --)
+else
+  perf record -q -g -o "$work/perf.data" -p "$(server_processes "$pid" | paste -sd,)" -- sleep "$seconds" \
+    >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" "${client_profiler[@]}" wrk -t "$threads" \
+  -c "$clients" -d "${seconds}s" --timeout 600s "$url" >"$work/wrk.out" 2>&1
+[ -z "${perf_pid:-}" ] || wait "$perf_pid" || true
 ticks_after=$(server_ticks "$pid"); switches_after=$(switches)
 python3 - "$work/wrk.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
   "$((switches_after - switches_before))" "$server $config $size N=$clients" <<'EOF'

@@ -4,7 +4,8 @@ clients, loader) the median of each server over its rounds, the ratios
 cascade/nginx (medians, and the min-max of the per-round ratios, each round
 comparing runs made next to each other) and the issue's targets:
 throughput >= 1.1x the better nginx, server CPU-s/GB <= 0.9x nginx with
-sendfile, peak RSS <= nginx's (the smaller of the two), no errors.
+sendfile, peak RSS <= nginx's (the smaller of the two), no errors; and,
+when the run has it, cascade against nginx given the same send buffer.
 
 usage: report.py FILE.jsonl   (prints markdown tables)
 """
@@ -101,6 +102,36 @@ def cell_summary(runs, cascade):
     return out
 
 
+def print_same_buffer_table(cells, keys, rounds):
+    """cascade against nginx given cascade's send buffer (nginx-sendfile-sndbuf),
+    when the run has it: not a target, the fair check of where CPU goes."""
+    peer = "nginx-sendfile-sndbuf"
+    loader = None
+    for key in keys:
+        by_server = collections.defaultdict(list)
+        for r in cells[key]:
+            by_server[r["server"]].append(r)
+        if peer not in by_server or "cascade" not in by_server:
+            continue
+        med = {name: {field: median([r[field] for r in rs])
+                      for field in ("gbps", "server_cpu_per_gb", "client_cpu_per_gb")}
+               for name, rs in by_server.items()}
+        if key[0] != loader:
+            loader = key[0]
+            print("\ncascade against nginx with the same send buffer (%s), %s (medians of %d rounds)" % (
+                peer, loader, rounds))
+            print("| config | image | N | cascade GB/s | nginx same buffer GB/s | throughput ratio "
+                  "| server CPU-s/GB cascade / nginx same buffer | server CPU ratio "
+                  "| client CPU-s/GB cascade / nginx same buffer |")
+            print("| --- " * 9 + "|")
+        c, n = med["cascade"], med[peer]
+        print("| %s | %s | %d | %s | %s | %s | %s / %s | %s | %s / %s |" % (
+            key[1], key[2], key[3], fmt(c["gbps"]), fmt(n["gbps"]), fmt(ratio(c["gbps"], n["gbps"])),
+            fmt(c["server_cpu_per_gb"], "%.3f"), fmt(n["server_cpu_per_gb"], "%.3f"),
+            fmt(ratio(c["server_cpu_per_gb"], n["server_cpu_per_gb"])),
+            fmt(c["client_cpu_per_gb"], "%.3f"), fmt(n["client_cpu_per_gb"], "%.3f")))
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     cells = collections.defaultdict(list)
@@ -149,6 +180,7 @@ def main():
                 mark("errors", "%s / %s" % (
                     med[cascade]["errors"],
                     "+".join(str(med[n]["errors"]) for n in NGINX if n in med)))))
+    print_same_buffer_table(cells, keys, rounds)
     print("\ntargets (cells met / cells):")
     names = {"throughput": "throughput >= 1.1x the better nginx",
              "cpu": "server CPU-s/GB <= 0.9x nginx sendfile",

@@ -7,7 +7,7 @@
  *           then a POLL_ADD(POLLOUT) through the ring, and on again. No
  *           pipe, no io-wq thread, no copy: the page-cache pages go by
  *           reference. Auto mode's path for bodies of about one socket
- *           buffer, and for every large body once a loop is busy.
+ *           buffer, and for large unmapped images once a loop is busy.
  *  splice:  [send head, MSG_MORE] -> splice file->pipe -> splice pipe->socket,
  *           linked SQEs (IOSQE_IO_LINK). A short splice breaks the chain
  *           (the rest completes -ECANCELED); what is left in the pipe goes
@@ -24,8 +24,7 @@
  *           image's read-only mapping], one unlinked SQE per chunk: the
  *           kernel copies the page-cache pages into socket buffers in the
  *           loop's own context (no pipe, no io-wq). Auto mode's path for
- *           images over 256 KiB up to --copy-max-size while the loop is
- *           not busy.
+ *           images over 256 KiB up to --copy-max-size.
  *  send_zc: the same with IORING_OP_SENDMSG_ZC. Each completion flagged
  *           IORING_CQE_F_MORE is followed by one notification CQE
  *           (IORING_CQE_F_NOTIF) when the kernel lets go of the pages; the

@@ -48,6 +48,46 @@ static void test_setter(void **state)
 	assert_int_equal(master_config_set(&config, "no-such-key", "1"), -ENOENT);
 }
 
+/* --send-buffer: auto is 128 KiB on a master and the kernel's sizing (0)
+ * on the origin; a size or 0 given is kept for both roles. */
+static void test_send_buffer(void **state)
+{
+	struct master_config config;
+
+	(void)state;
+	master_config_defaults(&config);
+	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, MASTER_AUTO_SEND_BUFFER);
+	assert_int_equal(MASTER_AUTO_SEND_BUFFER, 128 << 10);
+
+	master_config_defaults(&config);
+	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
+	assert_int_equal(master_config_set(&config, "origin", "true"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, 0);
+
+	master_config_defaults(&config);
+	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
+	assert_int_equal(master_config_set(&config, "origin", "true"), 0);
+	assert_int_equal(master_config_set(&config, "send-buffer", "512K"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, 512 << 10);
+
+	master_config_defaults(&config);
+	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
+	assert_int_equal(master_config_set(&config, "send-buffer", "0"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, 0);
+
+	assert_int_equal(master_config_set(&config, "send-buffer", "auto"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, MASTER_AUTO_SEND_BUFFER);
+	assert_int_equal(master_config_set(&config, "send-buffer", "2G"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "send-buffer", "lots"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "send-buffer", "-1"), -EINVAL);
+}
+
 static void test_meter_settings(void **state)
 {
 	struct master_config config;
@@ -174,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setter),
+		cmocka_unit_test(test_send_buffer),
 		cmocka_unit_test(test_file_and_roles),
 		cmocka_unit_test(test_meter_settings),
 		cmocka_unit_test(test_command_line),

@@ -210,6 +210,9 @@ static const struct setting settings[] = {
 	  .help = "auto mode: images up to this size use send_zc (0: none)" },
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
+	{ .key = "busy-send-buffer", BYTES(busy_send_buffer, 0, 1ll << 30), .default_value = "32K",
+	  .help = "auto mode: send buffer of a connection its loop sends a large image by sendfile past "
+		  "--sendfile-after (0: the connection's own)" },
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master, the kernel's sizing on "
 		  "the origin), 0 (the kernel sizes it) or a size" },

@@ -52,6 +52,7 @@ struct master_config {
 	unsigned int sendfile_after;    /* auto: large bodies a loop sends before sendfile */
 	uint64_t pipe_size;
 	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
+	uint64_t busy_send_buffer;      /* past sendfile_after, for large bodies by sendfile; 0: none */
 	bool send_buffer_auto;          /* resolved by master_config_finish */
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */

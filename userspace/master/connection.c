@@ -60,6 +60,7 @@ void connection_open(struct worker *worker, int fd, const struct sockaddr_storag
 	connection->worker = worker;
 	connection->fd = fd;
 	connection->over_capacity = over_capacity;
+	connection->send_buffer = worker->server->config.send_buffer; /* the listener's */
 	splice_pipe_reset(&connection->pipe);
 	connection->state = CONNECTION_READING;
 	connection->state_since_ms = worker->now_ms;

@@ -90,6 +90,7 @@ struct connection {
 	uint64_t body_next;
 	uint64_t body_end;
 	uint64_t body_total;
+	uint64_t send_buffer;          /* SO_SNDBUF set on the socket; 0: the kernel's sizing */
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */

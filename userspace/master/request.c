@@ -207,6 +207,25 @@ static enum body_method body_method_for(const struct worker *worker, const struc
 	return worker->large_bodies >= config->sendfile_after ? BODY_SENDFILE : BODY_SPLICE;
 }
 
+/* A loop past --sendfile-after sends large unmapped images by sendfile with
+ * a smaller send buffer (--busy-send-buffer): hundreds of connections each
+ * holding --send-buffer of unsent data is what makes the client, not the
+ * server, run the transmissions (docs/master.md, the figures). Any other
+ * response gets the connection's usual buffer back (unless that is the
+ * kernel's sizing, which a socket cannot return to). */
+static void size_send_buffer(struct connection *connection, bool busy_sendfile)
+{
+	const struct master_config *config = &connection->worker->server->config;
+	uint64_t wanted = busy_sendfile && config->busy_send_buffer != 0 ? config->busy_send_buffer
+									 : config->send_buffer;
+	int size = (int)wanted;
+
+	if (wanted == 0 || wanted == connection->send_buffer)
+		return;
+	if (setsockopt(connection->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) == 0)
+		connection->send_buffer = wanted;
+}
+
 static void respond_image(struct connection *connection, const struct http_request *request,
 			  struct image *image)
 {
@@ -251,6 +270,9 @@ static void respond_image(struct connection *connection, const struct http_reque
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
 	connection->body_method = body_method_for(connection->worker, image, connection->body_total);
+	size_send_buffer(connection, connection->worker->server->config.send_mode == SEND_MODE_AUTO &&
+					     transfer_is_large(connection) &&
+					     connection->body_method == BODY_SENDFILE);
 	if (transfer_is_large(connection))
 		connection->worker->large_bodies++;
 	respond_with_head(connection, &head, NULL, 0, true);

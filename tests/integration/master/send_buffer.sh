@@ -49,6 +49,32 @@ for name in default asked kernel origin; do
   check_equal "$name: byte-exact through its send buffer" "$big_sha" "$(sha_of "$TEST_DIR/$name.out")"
 done
 
+# Past --sendfile-after (2 here) a loop sends a large unmapped image by
+# sendfile, each such connection with --busy-send-buffer (32 KiB by
+# default, 64 KiB in the kernel's count); the first two go by splice and
+# keep 128 KiB.
+start_master busy --images "$images" --threads 1 --copy-max-size 1M --sendfile-after 2
+busy_readers=()
+for i in 1 2 3 4; do
+  slow_download "${PORT[busy]}" /images/big.bin "$TEST_DIR/busy$i.out" 2000000 &
+  busy_readers+=($!)
+  sleep 0.2
+done
+all_buffers() { ss -tnmH state established "( sport = :${PORT[busy]} )" | grep -o 'tb[0-9]*' | cut -c3- | sort -n | paste -sd' '; }
+four_connected() { test "$(all_buffers | wc -w)" -eq 4; }
+check "busy: four readers connected" wait_until 10 four_connected
+check_equal "busy: two connections by sendfile with the busy buffer, two by splice with the usual one" \
+  "$((2 * 32768)) $((2 * 32768)) $((2 * 131072)) $((2 * 131072))" "$(all_buffers)"
+for i in 1 2 3 4; do
+  status=0
+  wait "${busy_readers[$((i - 1))]}" || status=$?
+  check_equal "busy: reader $i got the whole body" 0 "$status"
+  check_equal "busy: reader $i byte-exact" "$big_sha" "$(sha_of "$TEST_DIR/busy$i.out")"
+done
+sendfile_bytes=$(server_stats busy | jq '.send.sendfile_bytes')
+check "busy: past --sendfile-after bodies went by sendfile ($sendfile_bytes bytes)" \
+  test "$sendfile_bytes" -ge $((2 * 6 * 1048576))
+
 for value in lots 2G -1; do
   status=0
   "$CASCADE_BIN/cascade-master" --images "$images" --send-buffer "$value" 2>"$TEST_DIR/refusal" || status=$?

@@ -46,6 +46,8 @@
 #                               bound + 30 s when that is less)
 #   BENCH_MODES="direct cascade tree"
 #   BENCH_PIECES=16             pieces per image (tree)
+#   BENCH_SCALE=                links scaled by this instead of calibrating (skips the uncapped run)
+#   BENCH_KEEP=                 keep the runs' logs and databases in this folder (default: removed)
 #   BENCH_OUT=build/bench/rollout.jsonl   BENCH_PLOT=build/bench/rollout-completions.svg
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -91,6 +93,9 @@ start_failed() { echo "  $1 did not start: $(tail -n 3 "$TEST_DIR/$1.log" 2>/dev
 cleanup() {
   stop_all_daemons
   "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" detach --unpin >/dev/null 2>&1
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP" && cp -a "$work"/. "$BENCH_KEEP"/ && echo "logs kept in $BENCH_KEEP"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -205,6 +210,12 @@ for config in $configs; do
   size=$(numfmt --from=iec "$size_text")
   echo
   echo "== $devices devices in $groups groups, image $size_text, $file_servers of the devices file servers (tree)"
+  if [ -n "${BENCH_SCALE:-}" ]; then
+    scale=$BENCH_SCALE
+    uplink=$(awk -v u="$uplink_nominal" -v f="$scale" 'BEGIN { printf "%.0f", u * f }')
+    origin=$(awk -v o="$origin_nominal" -v f="$scale" 'BEGIN { printf "%.0f", o * f }')
+    echo "  links scaled by $scale (BENCH_SCALE, no calibration)"
+  else
   # what the machine moves in this scenario, no cap anywhere
   run_one tree "$devices" "$groups" "$size" 0 0 900 "uncapped-$devices" || { echo "  uncapped run FAILED"; continue; }
   moved=$(tail -n 1 "$out" | jq -r '.moved_mb_per_s * 1e6 | round')
@@ -227,6 +238,7 @@ for config in $configs; do
     --argjson uplink "$uplink" --argjson origin "$origin" \
     '{calibration: true, devices: $devices, machine_bytes_per_s: $moved, nominal_need_bytes_per_s: $needed,
       scale: $scale, uplink_bytes_per_s: $uplink, origin_bytes_per_s: $origin}' >>"$out"
+  fi
   for mode in direct cascade tree; do
     [[ " $only_modes " == *" $mode "* ]] || continue
     limit=900

@@ -330,15 +330,16 @@ static int children_of(struct fixture *fixture, int index)
 }
 
 /* The end game: nothing left to place, the master shares its uplink among
- * five children, and a relay that finished serves nobody. The relay takes
- * over one downloading child (its attempt not counted), then the next
- * relay another; a queued child (it may be answering its Download) and a
- * child alone on its source never move. */
+ * six children, and a relay that finished serves nobody. The relay takes
+ * over the master's newest downloading child (its attempt not counted),
+ * then the next relay the next newest; a queued child (it may be
+ * answering its Download) never moves, and a child alone on its source
+ * stays there though another source is idle. */
 static void test_idle_source_takes_over_a_waiting_child(void **state)
 {
 	struct fixture *fixture = *state;
 	struct campaign *campaign = start_tree(fixture, 8, NULL);
-	int moved = -1, second = -1;
+	uint64_t now = monotonic_ms();
 
 	campaign->pieces_sha256[0] = '\0'; /* no relaying: sources serve once done */
 	accept_download(fixture, 0);
@@ -347,47 +348,45 @@ static void test_idle_source_takes_over_a_waiting_child(void **state)
 		assert_int_equal(state_of(fixture, i), MEMBER_QUEUED);
 		assert_int_equal(source_of(fixture, i), 0);
 	}
-	for (int i = 1; i < DEVICES - 1; i++)
-		accept_download(fixture, i); /* 7 stays queued */
+	for (int i = 1; i < DEVICES - 1; i++) { /* 7 stays queued; 6 came last */
+		accept_download(fixture, i);
+		fixture->devices[i]->member->since_ms = now - 1000 + 10 * (uint64_t)i;
+	}
 	tick(fixture);
 	assert_int_equal(children_of(fixture, 0), 7); /* no idle source: nothing moves */
 	report(fixture, 1, 0);
-	/* relay 1 is done and idle: it takes one of the master's downloading children */
+	/* relay 1 is done and idle: it takes the master's newest downloading child */
+	assert_int_equal(source_of(fixture, 6), 1);
 	assert_int_equal(children_of(fixture, 1), 1);
 	assert_int_equal(children_of(fixture, 0), 5);
-	for (int i = 2; i < DEVICES; i++)
-		if (source_of(fixture, i) == 1)
-			moved = i;
-	assert_true(moved >= 2 && moved < DEVICES - 1);
-	assert_int_equal(state_of(fixture, moved), MEMBER_QUEUED);
-	assert_int_equal(fixture->devices[moved]->member->attempts, 1); /* re-pointed, not failed */
+	assert_int_equal(state_of(fixture, 6), MEMBER_QUEUED);
+	assert_int_equal(fixture->devices[6]->member->attempts, 1); /* re-pointed, not failed */
 	assert_int_equal(campaign->groups[0].rebalanced, 1);
-	assert_string_equal(accept_download(fixture, moved), "http://10.0.0.1:8080/images/fw.bin?group=1");
+	assert_string_equal(accept_download(fixture, 6), "http://10.0.0.1:8080/images/fw.bin?group=1");
 	tick(fixture);
-	assert_int_equal(children_of(fixture, 1), 1); /* alone on relay 1: it stays */
+	assert_int_equal(source_of(fixture, 6), 1); /* alone on relay 1: it stays */
 	assert_int_equal(campaign->groups[0].rebalanced, 1);
-	if (moved == 2) { /* relay 2 was the one moved: finish it on relay 1 */
-		report(fixture, 2, 0);
-	} else {
-		report(fixture, 2, 0);
-		for (int i = 3; i < DEVICES; i++)
-			if (source_of(fixture, i) == 2)
-				second = i;
-		assert_true(second >= 3 && second < DEVICES - 1);
-		assert_int_not_equal(second, moved);
-		assert_int_equal(campaign->groups[0].rebalanced, 2);
-	}
-	assert_int_equal(source_of(fixture, 7), 0); /* queued: never moved */
-	for (int i = 2; i < DEVICES; i++) {
-		if (state_of(fixture, i) == MEMBER_QUEUED)
-			accept_download(fixture, i);
-		if (state_of(fixture, i) == MEMBER_DOWNLOADING)
-			report(fixture, i, 0);
-	}
+	/* relay 2 finishes: it takes the next newest, 5; 7, queued, stays */
+	report(fixture, 2, 0);
+	assert_int_equal(source_of(fixture, 5), 2);
+	assert_int_equal(source_of(fixture, 7), 0);
+	assert_int_equal(campaign->groups[0].rebalanced, 2);
+	accept_download(fixture, 5);
+	/* the master's children finish: it is idle, 5 and 6 are alone on their sources and stay */
+	report(fixture, 3, 0);
+	report(fixture, 4, 0);
+	accept_download(fixture, 7);
+	report(fixture, 7, 0);
+	tick(fixture);
+	assert_int_equal(source_of(fixture, 5), 2);
+	assert_int_equal(source_of(fixture, 6), 1);
+	assert_int_equal(campaign->groups[0].rebalanced, 2);
+	report(fixture, 5, 0);
+	report(fixture, 6, 0);
 	assert_int_equal(campaign->state, CAMPAIGN_DONE);
 	assert_int_equal(campaign->counts[MEMBER_DONE], DEVICES);
 	for (int i = 0; i < DEVICES; i++)
-		assert_true(fixture->devices[i]->member->attempts <= 1);
+		assert_int_equal(fixture->devices[i]->member->attempts, 1);
 }
 
 /* With require-file-server off (any device may be elected), a device

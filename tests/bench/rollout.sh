@@ -46,6 +46,8 @@
 #                               bound + 30 s when that is less)
 #   BENCH_MODES="direct cascade tree"
 #   BENCH_PIECES=16             pieces per image (tree)
+#   BENCH_SCALE=                links scaled by this instead of calibrating (skips the uncapped run)
+#   BENCH_KEEP=                 keep the runs' logs and databases in this folder (default: removed)
 #   BENCH_OUT=build/bench/rollout.jsonl   BENCH_PLOT=build/bench/rollout-completions.svg
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -91,6 +93,9 @@ start_failed() { echo "  $1 did not start: $(tail -n 3 "$TEST_DIR/$1.log" 2>/dev
 cleanup() {
   stop_all_daemons
   "$CASCADE_BIN/cascade-meter" --bpf-pin-dir "$pin" detach --unpin >/dev/null 2>&1
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP" && cp -a "$work"/. "$BENCH_KEEP"/ && echo "logs kept in $BENCH_KEEP"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -191,11 +196,13 @@ run_one() {
      origin_requests: ([$origin_stats[0].images[] | .requests] | add // 0), origin_bytes: $origin_stats[0].bytes_sent,
      slave_failures: ($report | map(select(.fault != 0)) | length),
      slave_faults: ($report | map(select(.fault != 0)) | group_by(.fault) | map({key: (.[0].fault | tostring), value: length}) | from_entries),
+     moved_in_end_game: ($campaign[0].rollout.moved // 0), depth: ($campaign[0].rollout.depth // 0),
      swarm_cpu_s: $swarm_cpu, acs_cpu_s: $acs_cpu}' >>"$out"
   tail -n 1 "$out" | jq -r '"  \(.mode | . + "       " | .[0:8]) " +
     (if .finished then "makespan \(.makespan_s * 10 | round / 10) s = \(.ratio * 100 | round / 100)x the physical bound (\(.bound_s * 100 | round / 100) s, \(.binding))"
      else "stopped after \(.ran_s) s: \(.done) of \(.devices) done (\(.moved_mb_per_s * 10 | round / 10) MB/s); the bound is \(.bound_s * 100 | round / 100) s" end) +
     ", origin \(.origin_requests) requests, \(.failed) failed" +
+    (if .moved_in_end_game > 0 then ", \(.moved_in_end_game) children moved to idle sources in the end game" else "" end) +
     (if .slave_failures > 0 then " (\(.slave_failures) failed attempts retried: \(.slave_faults | to_entries | map("\(.value) x \(.key)") | join(", ")))" else "" end) +
     ", swarm CPU \(.swarm_cpu_s) s, ACS CPU \(.acs_cpu_s) s"'
 }
@@ -205,28 +212,35 @@ for config in $configs; do
   size=$(numfmt --from=iec "$size_text")
   echo
   echo "== $devices devices in $groups groups, image $size_text, $file_servers of the devices file servers (tree)"
-  # what the machine moves in this scenario, no cap anywhere
-  run_one tree "$devices" "$groups" "$size" 0 0 900 "uncapped-$devices" || { echo "  uncapped run FAILED"; continue; }
-  moved=$(tail -n 1 "$out" | jq -r '.moved_mb_per_s * 1e6 | round')
-  floor=$(tail -n 1 "$out" | jq -r '.makespan_s')
-  needed=$(awk -v o="$origin_nominal" -v u="$uplink_nominal" -v n="$devices" -v s="$file_servers" \
-    'BEGIN { printf "%.0f", o + n * s * u }')
-  # the links bind when they need at most load_share of what the machine moved, and when the
-  # bound is control_factor times the uncapped makespan (sessions, dispatch: the machine's floor)
-  scale=$(awk -v m="$moved" -v n="$needed" -v l="$load_share" -v b="$devices" -v s="$size" -v f="$floor" \
-    -v k="$control_factor" 'BEGIN { a = l * m / n; c = b * s / n / (k * f); x = (a < c ? a : c); printf "%.6f", (x > 1 ? 1 : x) }')
-  uplink=$(awk -v u="$uplink_nominal" -v f="$scale" 'BEGIN { printf "%.0f", u * f }')
-  origin=$(awk -v o="$origin_nominal" -v f="$scale" 'BEGIN { printf "%.0f", o * f }')
-  echo "  machine: moved $(awk -v m="$moved" 'BEGIN { printf "%.1f", m / 1e6 }') MB/s uncapped in this scenario, in $floor s;" \
-    "at nominal rates it needs $(awk -v n="$needed" 'BEGIN { printf "%.1f", n / 1e6 }') MB/s (origin + every file server's uplink)"
-  echo "  links scaled by $scale (they need at most $load_share of what the machine moved, and the bound is at least" \
-    "${control_factor}x the uncapped makespan): device up/down $(awk -v u="$uplink" 'BEGIN { printf "%.3f Mbit/s", u * 8 / 1e6 }'),"\
-    "origin $(awk -v o="$origin" 'BEGIN { printf "%.2f Mbit/s", o * 8 / 1e6 }'), needing" \
-    "$(awk -v n="$needed" -v f="$scale" 'BEGIN { printf "%.1f MB/s", n * f / 1e6 }')"
-  jq -c -n --argjson devices "$devices" --argjson moved "$moved" --argjson needed "$needed" --argjson scale "$scale" \
-    --argjson uplink "$uplink" --argjson origin "$origin" \
-    '{calibration: true, devices: $devices, machine_bytes_per_s: $moved, nominal_need_bytes_per_s: $needed,
-      scale: $scale, uplink_bytes_per_s: $uplink, origin_bytes_per_s: $origin}' >>"$out"
+  if [ -n "${BENCH_SCALE:-}" ]; then
+    scale=$BENCH_SCALE
+    uplink=$(awk -v u="$uplink_nominal" -v f="$scale" 'BEGIN { printf "%.0f", u * f }')
+    origin=$(awk -v o="$origin_nominal" -v f="$scale" 'BEGIN { printf "%.0f", o * f }')
+    echo "  links scaled by $scale (BENCH_SCALE, no calibration)"
+  else
+    # what the machine moves in this scenario, no cap anywhere
+    run_one tree "$devices" "$groups" "$size" 0 0 900 "uncapped-$devices" || { echo "  uncapped run FAILED"; continue; }
+    moved=$(tail -n 1 "$out" | jq -r '.moved_mb_per_s * 1e6 | round')
+    floor=$(tail -n 1 "$out" | jq -r '.makespan_s')
+    needed=$(awk -v o="$origin_nominal" -v u="$uplink_nominal" -v n="$devices" -v s="$file_servers" \
+      'BEGIN { printf "%.0f", o + n * s * u }')
+    # the links bind when they need at most load_share of what the machine moved, and when the
+    # bound is control_factor times the uncapped makespan (sessions, dispatch: the machine's floor)
+    scale=$(awk -v m="$moved" -v n="$needed" -v l="$load_share" -v b="$devices" -v s="$size" -v f="$floor" \
+      -v k="$control_factor" 'BEGIN { a = l * m / n; c = b * s / n / (k * f); x = (a < c ? a : c); printf "%.6f", (x > 1 ? 1 : x) }')
+    uplink=$(awk -v u="$uplink_nominal" -v f="$scale" 'BEGIN { printf "%.0f", u * f }')
+    origin=$(awk -v o="$origin_nominal" -v f="$scale" 'BEGIN { printf "%.0f", o * f }')
+    echo "  machine: moved $(awk -v m="$moved" 'BEGIN { printf "%.1f", m / 1e6 }') MB/s uncapped in this scenario, in $floor s;" \
+      "at nominal rates it needs $(awk -v n="$needed" 'BEGIN { printf "%.1f", n / 1e6 }') MB/s (origin + every file server's uplink)"
+    echo "  links scaled by $scale (they need at most $load_share of what the machine moved, and the bound is at least" \
+      "${control_factor}x the uncapped makespan): device up/down $(awk -v u="$uplink" 'BEGIN { printf "%.3f Mbit/s", u * 8 / 1e6 }'),"\
+      "origin $(awk -v o="$origin" 'BEGIN { printf "%.2f Mbit/s", o * 8 / 1e6 }'), needing" \
+      "$(awk -v n="$needed" -v f="$scale" 'BEGIN { printf "%.1f MB/s", n * f / 1e6 }')"
+    jq -c -n --argjson devices "$devices" --argjson moved "$moved" --argjson needed "$needed" --argjson scale "$scale" \
+      --argjson uplink "$uplink" --argjson origin "$origin" \
+      '{calibration: true, devices: $devices, machine_bytes_per_s: $moved, nominal_need_bytes_per_s: $needed,
+        scale: $scale, uplink_bytes_per_s: $uplink, origin_bytes_per_s: $origin}' >>"$out"
+  fi
   for mode in direct cascade tree; do
     [[ " $only_modes " == *" $mode "* ]] || continue
     limit=900

@@ -375,7 +375,9 @@ static unsigned int failure_fault(const struct swarm_device *device, const struc
 		return 9015; /* the server is not there (any more) */
 	if (progress || device->attempt_resumes > 0)
 		return 9017; /* it started and could not finish */
-	return 9016;
+	if (result == CURLE_PARTIAL_FILE || result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR)
+		return 9017; /* it answered, then cut the body (a relay with nothing new): cascade-cpe's 9017 too */
+	return 9016; /* an HTTP error, or closed without answering */
 }
 
 void swarm_download_finished(struct swarm *swarm, struct swarm_device *device, CURL *easy, CURLcode result)

@@ -1,7 +1,8 @@
 /* A campaign's rollout policy (sources, waves and thresholds, egress
  * budget): its one-line text form in the database (campaigns.rollout) and
  * how the API shows it live, per campaign and per group (sources serving,
- * depth of the tree, measured egress, why a group is held). */
+ * depth of the tree, measured egress, why a group is held, children moved
+ * to idle sources in the end game). */
 #include "acs/campaign.h"
 
 #include <errno.h>
@@ -119,15 +120,16 @@ json_t *campaign_group_rollout_json(const struct campaign_group *group)
 	else if (group->hold == HOLD_OCCUPANCY)
 		snprintf(reason, sizeof(reason), "its master's CPU occupancy is %u.%02u%%", group->hold_occupancy / 100,
 			 group->hold_occupancy % 100);
-	return json_pack("{s:i, s:i, s:I, s:s?, s:s?, s:i}", "sources", (json_int_t)group->sources, "depth",
+	return json_pack("{s:i, s:i, s:I, s:s?, s:s?, s:i, s:i}", "sources", (json_int_t)group->sources, "depth",
 			 (json_int_t)group->max_depth, "egress", (json_int_t)group->egress, "held", hold_name(group->hold),
 			 "held_because", reason[0] ? reason : NULL, "open_devices",
-			 (json_int_t)campaign_waves_cut(&campaign->waves, campaign->waves.open, group->member_count));
+			 (json_int_t)campaign_waves_cut(&campaign->waves, campaign->waves.open, group->member_count), "moved",
+			 (json_int_t)group->rebalanced);
 }
 
 json_t *campaign_rollout_json(const struct campaign *campaign)
 {
-	unsigned int sources = 0, depth = 0, held = 0;
+	unsigned int sources = 0, depth = 0, held = 0, moved = 0;
 	uint64_t egress = 0;
 	json_t *object, *waves = json_null();
 
@@ -138,6 +140,7 @@ json_t *campaign_rollout_json(const struct campaign *campaign)
 		egress += group->egress;
 		depth = group->max_depth > depth ? group->max_depth : depth;
 		held += group->hold != HOLD_NONE;
+		moved += group->rebalanced;
 	}
 	if (campaign->waves.count > 1) {
 		json_t *shares = json_array();
@@ -149,9 +152,9 @@ json_t *campaign_rollout_json(const struct campaign *campaign)
 				  campaign->waves.success_bp / 100.0, "error_threshold_percent",
 				  campaign->waves.error_bp / 100.0);
 	}
-	object = json_pack("{s:s, s:o, s:I, s:i, s:i, s:I, s:i}", "sources", campaign_sources_name(campaign->sources),
+	object = json_pack("{s:s, s:o, s:I, s:i, s:i, s:I, s:i, s:i}", "sources", campaign_sources_name(campaign->sources),
 			   "waves", waves, "egress_budget", (json_int_t)campaign->egress_budget, "serving",
 			   (json_int_t)sources, "depth", (json_int_t)depth, "egress", (json_int_t)egress, "held_groups",
-			   (json_int_t)held);
+			   (json_int_t)held, "moved", (json_int_t)moved);
 	return object;
 }

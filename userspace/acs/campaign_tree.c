@@ -277,6 +277,75 @@ static unsigned int depth_of(const struct tree_node *nodes, size_t count, int no
 	return depth;
 }
 
+/* The child of source that came last (the least of the image received):
+ * a downloading slave serving nobody itself, or -1. */
+static int newest_child(const struct campaign_group *group, const struct tree_node *nodes, int source)
+{
+	int newest = -1;
+
+	for (size_t i = 0; i < group->member_count; i++) {
+		const struct campaign_member *child = group->members[i];
+
+		if (nodes[i].parent != source || child->state != MEMBER_DOWNLOADING || child->role != ROLE_SLAVE ||
+		    nodes[i].children + nodes[i].released > 0)
+			continue;
+		if (newest < 0 || child->since_ms > group->members[newest]->since_ms)
+			newest = (int)i;
+	}
+	return newest;
+}
+
+/* The end game: nothing of the open waves is left to place, and yet a
+ * source that holds the whole image serves nobody while another shares its
+ * uplink among two children or more (the last children placed there wait
+ * behind each other: the campaign's tail). The idle source takes over the
+ * busiest source's newest child, which resumes at its offset there
+ * (Range); its siblings get the uplink to themselves. Only downloading
+ * children move (a queued one may be answering its Download right now),
+ * each to a source with no child: every move evens the load, none undoes
+ * one. */
+static void rebalance(struct controller *controller, struct campaign_group *group, struct tree_node *nodes,
+		      size_t cut, struct store_batch *batch)
+{
+	struct campaign *campaign = group->campaign;
+
+	for (size_t i = 0; i < cut; i++)
+		if (group->members[i]->state == MEMBER_PENDING && group->members[i]->role == ROLE_SLAVE)
+			return; /* placing comes first */
+	for (size_t idle = 0; idle < group->member_count; idle++) {
+		struct tree_node *thief = &nodes[idle];
+		unsigned int most = 1;
+		int busiest = -1, child;
+
+		if (!thief->serves || !thief->done || thief->limit == 0 || thief->children + thief->released > 0)
+			continue;
+		for (size_t i = 0; i < group->member_count; i++) {
+			unsigned int load = nodes[i].children + nodes[i].released;
+
+			if (load > most && newest_child(group, nodes, (int)i) >= 0) {
+				most = load;
+				busiest = (int)i;
+			}
+		}
+		if (busiest < 0)
+			return; /* no source shares its uplink: nothing to even out */
+		child = newest_child(group, nodes, busiest);
+		log_info("campaign %u group %u: %s moves from %s (%u children) to idle %s, resuming at its offset",
+			 campaign->id, group->group->id, group->members[child]->device->key,
+			 group->members[busiest]->device->key, most, group->members[idle]->device->key);
+		if (group->members[child]->slot_released)
+			nodes[busiest].released--;
+		else
+			nodes[busiest].children--;
+		if (group->members[child]->attempts)
+			group->members[child]->attempts--; /* re-pointed, not failed */
+		member_dispatch_from(controller, group->members[child], group->members[idle]->device->id, batch);
+		nodes[child].parent = (int)idle;
+		thief->children++;
+		group->rebalanced++;
+	}
+}
+
 void tree_pump(struct controller *controller, struct campaign_group *group, struct store_batch *batch)
 {
 	struct campaign *campaign = group->campaign;
@@ -334,6 +403,7 @@ void tree_pump(struct controller *controller, struct campaign_group *group, stru
 				goto out;
 		}
 	}
+	rebalance(controller, group, nodes, cut, batch);
 out:
 	free(nodes);
 }

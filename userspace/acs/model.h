@@ -153,6 +153,7 @@ struct campaign_group {
 	uint64_t egress;          /* bytes/s its sources measured together (fresh readings) */
 	enum group_hold hold;     /* why it takes no new dispatch now */
 	uint32_t hold_occupancy;  /* the master's occupancy when held for it */
+	unsigned int rebalanced;  /* children moved to an idle source in the end game (campaign_tree.c) */
 };
 
 struct campaign {

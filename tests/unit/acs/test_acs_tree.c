@@ -3,7 +3,9 @@
  * occupancy); placement (file servers first, a slave served by a receiving
  * slave, stock devices never sources, no source below its own child); a
  * relay that serves a bad piece or is gone leaves the tree and its
- * children are re-pointed, one still receiving is not blamed for a stall; measured egress widening a source's fan-out;
+ * children are re-pointed, one still receiving is not blamed for a stall;
+ * the end game (an idle source takes over a child waiting behind its
+ * siblings); measured egress widening a source's fan-out;
  * the egress budget and the master's occupancy holding a group; waves
  * opening on the success threshold and halting on the error threshold;
  * the rollout policy's text form. */
@@ -315,6 +317,78 @@ static void test_no_source_below_its_own_child(void **state)
 	assert_int_equal(source_of(fixture, 1), 0);
 }
 
+/* How many in-flight members download from device index. */
+static int children_of(struct fixture *fixture, int index)
+{
+	int children = 0;
+
+	for (int i = 0; i < DEVICES; i++)
+		if ((state_of(fixture, i) == MEMBER_QUEUED || state_of(fixture, i) == MEMBER_DOWNLOADING) &&
+		    source_of(fixture, i) == index)
+			children++;
+	return children;
+}
+
+/* The end game: nothing left to place, the master shares its uplink among
+ * six children, and a relay that finished serves nobody. The relay takes
+ * over the master's newest downloading child (its attempt not counted),
+ * then the next relay the next newest; a queued child (it may be
+ * answering its Download) never moves, and a child alone on its source
+ * stays there though another source is idle. */
+static void test_idle_source_takes_over_a_waiting_child(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start_tree(fixture, 8, NULL);
+	uint64_t now = monotonic_ms();
+
+	campaign->pieces_sha256[0] = '\0'; /* no relaying: sources serve once done */
+	accept_download(fixture, 0);
+	report(fixture, 0, 0);
+	for (int i = 1; i < DEVICES; i++) { /* the fan-out (capacity unknown) takes everyone */
+		assert_int_equal(state_of(fixture, i), MEMBER_QUEUED);
+		assert_int_equal(source_of(fixture, i), 0);
+	}
+	for (int i = 1; i < DEVICES - 1; i++) { /* 7 stays queued; 6 came last */
+		accept_download(fixture, i);
+		fixture->devices[i]->member->since_ms = now - 1000 + 10 * (uint64_t)i;
+	}
+	tick(fixture);
+	assert_int_equal(children_of(fixture, 0), 7); /* no idle source: nothing moves */
+	report(fixture, 1, 0);
+	/* relay 1 is done and idle: it takes the master's newest downloading child */
+	assert_int_equal(source_of(fixture, 6), 1);
+	assert_int_equal(children_of(fixture, 1), 1);
+	assert_int_equal(children_of(fixture, 0), 5);
+	assert_int_equal(state_of(fixture, 6), MEMBER_QUEUED);
+	assert_int_equal(fixture->devices[6]->member->attempts, 1); /* re-pointed, not failed */
+	assert_int_equal(campaign->groups[0].rebalanced, 1);
+	assert_string_equal(accept_download(fixture, 6), "http://10.0.0.1:8080/images/fw.bin?group=1");
+	tick(fixture);
+	assert_int_equal(source_of(fixture, 6), 1); /* alone on relay 1: it stays */
+	assert_int_equal(campaign->groups[0].rebalanced, 1);
+	/* relay 2 finishes: it takes the next newest, 5; 7, queued, stays */
+	report(fixture, 2, 0);
+	assert_int_equal(source_of(fixture, 5), 2);
+	assert_int_equal(source_of(fixture, 7), 0);
+	assert_int_equal(campaign->groups[0].rebalanced, 2);
+	accept_download(fixture, 5);
+	/* the master's children finish: it is idle, 5 and 6 are alone on their sources and stay */
+	report(fixture, 3, 0);
+	report(fixture, 4, 0);
+	accept_download(fixture, 7);
+	report(fixture, 7, 0);
+	tick(fixture);
+	assert_int_equal(source_of(fixture, 5), 2);
+	assert_int_equal(source_of(fixture, 6), 1);
+	assert_int_equal(campaign->groups[0].rebalanced, 2);
+	report(fixture, 5, 0);
+	report(fixture, 6, 0);
+	assert_int_equal(campaign->state, CAMPAIGN_DONE);
+	assert_int_equal(campaign->counts[MEMBER_DONE], DEVICES);
+	for (int i = 0; i < DEVICES; i++)
+		assert_int_equal(fixture->devices[i]->member->attempts, 1);
+}
+
 /* With require-file-server off (any device may be elected), a device
  * without a file server still serves nobody: every download of the
  * campaign, to its end, comes from the origin or a file server. */
@@ -583,6 +657,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stalled_child_of_a_receiving_relay_is_not_its_fault, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_source_below_its_own_child, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_without_a_file_server_never_serve, tree_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_source_takes_over_a_waiting_child, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measured_egress_widens_the_fanout, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_coming_and_going_keep_the_reading, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_budget_holds_the_group, tree_setup, teardown),

@@ -61,3 +61,19 @@ start_master_device_agent() {
 }
 
 device_key() { echo "$FLEET_OUI-$FLEET_PRODUCT_CLASS-$1"; }
+
+# ---- fake_acs.py helpers: the test sets queue (the session folder), acs_log
+# (what the agent posted) and, for connection_request, cr_url ----------------
+FAKE_ACS_SESSIONS=0
+# Queues one session (a JSON object, fake_acs.py's header says what it holds).
+enqueue() {
+  FAKE_ACS_SESSIONS=$((FAKE_ACS_SESSIONS + 1))
+  printf '%s\n' "$1" >"$queue/$(printf '%03d' "$FAKE_ACS_SESSIONS").json"
+}
+# The entries the agent posted, as a JSON array, through the jq filter $1.
+posted() { jq -s "$1" "$acs_log"; }
+posted_true() { jq -se "$1" "$acs_log"; }
+connection_request() { curl -s -o /dev/null -w '%{http_code}' --digest -u "$CR_USER:$CR_PASS" "$cr_url"; }
+# The FaultCode of the last TransferComplete for CommandKey $1 ("" if none yet).
+tc_fault() { posted "[.[] | select(.kind == \"TransferComplete\" and .CommandKey == \"$1\") | .FaultCode] | last // empty" | jq -r .; }
+tc_arrived() { [ -n "$(tc_fault "$1")" ]; }

@@ -278,7 +278,10 @@ static unsigned int depth_of(const struct tree_node *nodes, size_t count, int no
 }
 
 /* The child of source that came last (the least of the image received):
- * a downloading slave serving nobody itself, or -1. */
+ * a downloading slave serving nobody itself, or -1. Only a cascade agent
+ * (X_CASCADE_ parameters) moves: it lets a Download of the same image
+ * supersede the running one and resumes from its bytes; a stock device
+ * would queue the second Download and fetch the image twice. */
 static int newest_child(const struct campaign_group *group, const struct tree_node *nodes, int source)
 {
 	int newest = -1;
@@ -287,7 +290,7 @@ static int newest_child(const struct campaign_group *group, const struct tree_no
 		const struct campaign_member *child = group->members[i];
 
 		if (nodes[i].parent != source || child->state != MEMBER_DOWNLOADING || child->role != ROLE_SLAVE ||
-		    nodes[i].children + nodes[i].released > 0)
+		    !child->device->cascade_capable || nodes[i].children + nodes[i].released > 0)
 			continue;
 		if (newest < 0 || child->since_ms > group->members[newest]->since_ms)
 			newest = (int)i;

@@ -110,10 +110,19 @@ int download_queue_push(struct download_queue *queue, const struct download_requ
 	}
 	queue->records[queue->count++] = *request;
 	result = save_locked(queue);
-	if (result < 0)
+	if (result < 0) {
 		queue->count--;
-	else
+	} else {
+		const struct download_request *first = &queue->records[0];
+
+		if (queue->count > 1 && first->started_at && first->sha256[0] &&
+		    strcmp(first->sha256, request->sha256) == 0 &&
+		    strcmp(first->command_key, request->command_key) != 0) {
+			queue->first_superseded = true;
+			snprintf(queue->superseded_by, sizeof(queue->superseded_by), "%s", request->command_key);
+		}
 		pthread_cond_broadcast(&queue->changed);
+	}
 	pthread_mutex_unlock(&queue->lock);
 	return result;
 }
@@ -250,4 +259,18 @@ bool download_queue_stopping(struct download_queue *queue)
 	stopping = queue->stopping;
 	pthread_mutex_unlock(&queue->lock);
 	return stopping;
+}
+
+bool download_queue_superseded(struct download_queue *queue, char *by, bool clear)
+{
+	bool superseded;
+
+	pthread_mutex_lock(&queue->lock);
+	superseded = queue->first_superseded;
+	if (superseded && by)
+		snprintf(by, COMMAND_KEY_MAX + 1, "%s", queue->superseded_by);
+	if (clear)
+		queue->first_superseded = false;
+	pthread_mutex_unlock(&queue->lock);
+	return superseded;
 }

@@ -40,12 +40,19 @@ struct download_queue {
 	struct download_request records[DOWNLOAD_QUEUE_MAX];
 	size_t count;
 	bool stopping;
+	/* A Download of the image the first request is fetching arrived (the
+	 * ACS re-pointed this device to another source): the running fetch
+	 * stops and the newer request resumes from the same partial file. */
+	bool first_superseded;
+	char superseded_by[COMMAND_KEY_MAX + 1];
 };
 
 int download_queue_open(struct download_queue *queue, const char *data_dir);
 void download_queue_close(struct download_queue *queue);
 /* Appends and saves: -EBUSY when DOWNLOAD_QUEUE_MAX are waiting, or the
- * error of the save (then nothing is queued). */
+ * error of the save (then nothing is queued). A request for the image (the
+ * same expected SHA-256) the started first request is fetching supersedes
+ * that one (download_queue_superseded). */
 int download_queue_push(struct download_queue *queue, const struct download_request *request);
 /* Copies the first request out; false when empty. */
 bool download_queue_first(struct download_queue *queue, struct download_request *request);
@@ -62,6 +69,9 @@ void download_queue_reconcile(struct download_queue *queue, struct transfer_stor
 bool download_queue_wait(struct download_queue *queue, uint64_t timeout_ms);
 void download_queue_stop(struct download_queue *queue);
 bool download_queue_stopping(struct download_queue *queue);
+/* The first request was superseded: true, with the newer CommandKey in by
+ * (COMMAND_KEY_MAX + 1 bytes); clears the mark when clear is set. */
+bool download_queue_superseded(struct download_queue *queue, char *by, bool clear);
 /* Sleeps up to timeout_ms unless stopped first; false when stopped. */
 bool download_queue_sleep(struct download_queue *queue, uint64_t timeout_ms);
 

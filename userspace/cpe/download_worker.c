@@ -25,9 +25,11 @@
 
 #define STALE_PARTIAL_SECONDS (24 * 3600)
 
+/* The running fetch stops at a shutdown, and when a newer Download of the
+ * same image superseded it (the ACS moved this device to another source). */
 static bool cancelled(void *context)
 {
-	return download_queue_stopping(context);
+	return download_queue_stopping(context) || download_queue_superseded(context, NULL, false);
 }
 
 /* The file at path hashes to request->sha256. */
@@ -368,10 +370,27 @@ static void *worker_main(void *argument)
 			download_queue_update(worker->queue, &request);
 		}
 		download_worker_remove_stale_partials(worker);
+		download_queue_superseded(worker->queue, NULL, true); /* a mark for an earlier first */
 		if (download_worker_run_one(worker, &request, &record) == -ECANCELED) {
-			log_info("download %s interrupted by shutdown; it resumes at the next start", request.command_key);
-			break;
+			char by[COMMAND_KEY_MAX + 1];
+
+			if (download_queue_stopping(worker->queue) ||
+			    !download_queue_superseded(worker->queue, by, true)) {
+				log_info("download %s interrupted by shutdown; it resumes at the next start",
+					 request.command_key);
+				break;
+			}
+			/* Its bytes stay in the partial file, which the newer
+			 * request (same image, hence same file) resumes from. */
+			log_info("download %s superseded by Download %s of the same image; that one resumes from "
+				 "the bytes already here", request.command_key, by);
+			memset(&record, 0, sizeof(record));
+			snprintf(record.command_key, sizeof(record.command_key), "%s", request.command_key);
+			record.start_time = request.started_at;
+			record.complete_time = realtime_seconds();
+			fill_fault(&record, FAULT_DOWNLOAD_FAILURE, "superseded by a newer Download of the same image");
 		}
+		download_queue_superseded(worker->queue, NULL, true);
 		/* The record first: a crash between the two steps re-sends, never loses. */
 		transfer_store_add(worker->transfers, &record);
 		download_queue_remove(worker->queue, request.command_key);

@@ -13,10 +13,6 @@ source "$(dirname "$0")/../lib.sh"
 queue="$TEST_DIR/queue"
 acs_log="$TEST_DIR/acs.jsonl"
 mkdir -p "$queue"
-sequence=0
-enqueue() { sequence=$((sequence + 1)); printf '%s\n' "$1" >"$queue/$(printf '%03d' $sequence).json"; }
-posted() { jq -s "$1" "$acs_log"; }
-posted_true() { jq -se "$1" "$acs_log"; }
 in_session() { posted "[.[] | select(.session == $1)]"; }
 
 envelope='<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:cwmp=\"urn:dslforum-org:cwmp-1-0\"><soap:Header><cwmp:ID soap:mustUnderstand=\"1\">doc-1</cwmp:ID></soap:Header><soap:Body><cwmp:GetRPCMethods/></soap:Body></soap:Envelope>'

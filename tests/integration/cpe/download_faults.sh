@@ -13,12 +13,6 @@ source "$(dirname "$0")/../lib.sh"
 queue="$TEST_DIR/queue"
 acs_log="$TEST_DIR/acs.jsonl"
 mkdir -p "$queue" "$TEST_DIR/data"
-sequence=0
-enqueue() { sequence=$((sequence + 1)); printf '%s\n' "$1" >"$queue/$(printf '%03d' $sequence).json"; }
-# The entries the CPE posted, as a JSON array (jq filter over them as $1).
-posted() { jq -s "$1" "$acs_log"; }
-posted_true() { jq -se "$1" "$acs_log"; }
-connection_request() { curl -s -o /dev/null -w '%{http_code}' --digest -u "$CR_USER:$CR_PASS" "$cr_url"; }
 
 small_disk=0
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=3m cascade-cpe-test "$TEST_DIR/data"; then
@@ -64,8 +58,6 @@ fi
 wait_until 10 posted_true 'map(select(.kind == "Fault")) | length >= 3'
 check_equal "the other three refused at once: 9013 scheme, 9004 size, 9003 empty URL" "[9013,9004,9003]" \
   "$(posted '[.[] | select(.kind == "Fault") | .fault]' | jq -c .)"
-tc_fault() { posted "[.[] | select(.kind == \"TransferComplete\" and .CommandKey == \"$1\") | .FaultCode] | last // empty" | jq -r .; }
-tc_arrived() { [ -n "$(tc_fault "$1")" ]; }
 if wait_until 30 tc_arrived k-stall; then ok "all three transfers reported"; else
   not_ok "all three transfers reported" "$(tail -n 20 "$TEST_DIR/cpe.log")"; fi
 check_equal "connection refused: TransferComplete 9015" "9015" "$(tc_fault k-refused)"

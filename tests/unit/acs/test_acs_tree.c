@@ -389,6 +389,29 @@ static void test_idle_source_takes_over_a_waiting_child(void **state)
 		assert_int_equal(fixture->devices[i]->member->attempts, 1);
 }
 
+/* A stock device (no X_CASCADE_ parameters) would queue a second Download
+ * and fetch the image twice: the end game moves only cascade agents, so an
+ * idle source takes the newest cascade child and the stock one stays. */
+static void test_end_game_leaves_stock_devices_where_they_are(void **state)
+{
+	struct fixture *fixture = *state;
+	struct campaign *campaign = start_tree(fixture, 8, NULL);
+	uint64_t now = monotonic_ms();
+
+	campaign->pieces_sha256[0] = '\0';
+	fixture->devices[6]->cascade_capable = false;
+	accept_download(fixture, 0);
+	report(fixture, 0, 0);
+	for (int i = 1; i < DEVICES - 1; i++) {
+		accept_download(fixture, i);
+		fixture->devices[i]->member->since_ms = now - 1000 + 10 * (uint64_t)i;
+	}
+	report(fixture, 1, 0);
+	assert_int_equal(source_of(fixture, 6), 0); /* the newest, but stock: stays */
+	assert_int_equal(source_of(fixture, 5), 1); /* the newest cascade child moves */
+	assert_int_equal(campaign->groups[0].rebalanced, 1);
+}
+
 /* With require-file-server off (any device may be elected), a device
  * without a file server still serves nobody: every download of the
  * campaign, to its end, comes from the origin or a file server. */
@@ -658,6 +681,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_source_below_its_own_child, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_without_a_file_server_never_serve, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_source_takes_over_a_waiting_child, tree_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_game_leaves_stock_devices_where_they_are, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_measured_egress_widens_the_fanout, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_coming_and_going_keep_the_reading, tree_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_budget_holds_the_group, tree_setup, teardown),

@@ -111,6 +111,41 @@ static void test_queue_full(void **state)
 	download_queue_close(&queue);
 }
 
+/* A Download of the image the started first request fetches supersedes
+ * it; another image, the same CommandKey again, or a first not started yet
+ * do not. */
+static void test_same_image_supersedes_the_running_download(void **state)
+{
+	const char *sha = "aa5f1c1ed8b36f4e5e2b2a3b9d0f4c5e6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d";
+	const char *other = "bb5f1c1ed8b36f4e5e2b2a3b9d0f4c5e6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d";
+	struct download_queue queue;
+	struct download_request request = request_named("k1", sha), first;
+	char by[COMMAND_KEY_MAX + 1] = "";
+
+	assert_int_equal(download_queue_open(&queue, *state), 0);
+	assert_int_equal(download_queue_push(&queue, &request), 0);
+	request = request_named("k2", sha);
+	assert_int_equal(download_queue_push(&queue, &request), 0);
+	assert_false(download_queue_superseded(&queue, by, false)); /* k1 not started: k2 waits */
+	assert_int_equal(download_queue_remove(&queue, "k2"), 0);
+	assert_true(download_queue_first(&queue, &first));
+	first.started_at = 1010;
+	assert_int_equal(download_queue_update(&queue, &first), 0);
+	request = request_named("k3", other);
+	assert_int_equal(download_queue_push(&queue, &request), 0);
+	assert_false(download_queue_superseded(&queue, by, false)); /* another image waits */
+	request = request_named("k1", sha);
+	assert_int_equal(download_queue_push(&queue, &request), 0);
+	assert_false(download_queue_superseded(&queue, by, false)); /* the same key again */
+	request = request_named("k4", sha);
+	assert_int_equal(download_queue_push(&queue, &request), 0);
+	assert_true(download_queue_superseded(&queue, by, false));
+	assert_string_equal(by, "k4");
+	assert_true(download_queue_superseded(&queue, NULL, true)); /* read, then cleared */
+	assert_false(download_queue_superseded(&queue, by, false));
+	download_queue_close(&queue);
+}
+
 static void test_transfer_store(void **state)
 {
 	const char *folder = *state;
@@ -369,6 +404,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_queue_survives_restart, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_queue_full, make_folder, remove_folder),
+		cmocka_unit_test_setup_teardown(test_same_image_supersedes_the_running_download, make_folder,
+						remove_folder),
 		cmocka_unit_test_setup_teardown(test_transfer_store, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_restart_between_result_and_dequeue, make_folder, remove_folder),
 		cmocka_unit_test_setup_teardown(test_progress_and_partial_names, make_folder, remove_folder),

@@ -204,15 +204,18 @@ static const struct setting settings[] = {
 	  .help = "auto (the decision table of docs/master.md), or always splice, copy, sendfile or zc" },
 	{ .key = "copy-max-size", BYTES(copy_max_size, 0, 0), .default_value = "4M",
 	  .help = "auto mode: images up to this size are sent by copy from their mapping" },
-	{ .key = "sendfile-after", COUNT(sendfile_after, 0, 1000000), .default_value = "128",
-	  .help = "auto mode: a loop sending this many bodies over 256 KiB sends more by sendfile" },
+	{ .key = "sendfile-after", COUNT(sendfile_after, 0, 1000000), .default_value = "0",
+	  .help = "auto mode: a loop sending fewer bodies over 256 KiB than this sends an unmapped image by "
+		  "splice, further ones by sendfile (0: always sendfile)" },
+	{ .key = "busy-after", COUNT(busy_after, 0, 1000000), .default_value = "128",
+	  .help = "auto mode: a loop sending this many bodies over 256 KiB is busy (--busy-send-buffer)" },
 	{ .key = "zc-max-size", BYTES(zc_max_size, 0, 0), .default_value = "0",
 	  .help = "auto mode: images up to this size use send_zc (0: none)" },
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
 	{ .key = "busy-send-buffer", BYTES(busy_send_buffer, 0, 1ll << 30), .default_value = "32K",
-	  .help = "auto mode: send buffer of a connection its loop sends a large image by sendfile past "
-		  "--sendfile-after (0: the connection's own)" },
+	  .help = "auto mode: send buffer of a connection a busy loop (--busy-after) sends a large image by "
+		  "sendfile (0: the connection's own)" },
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master, the kernel's sizing on "
 		  "the origin), 0 (the kernel sizes it) or a size" },

@@ -49,10 +49,11 @@ struct master_config {
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
 	uint64_t copy_max_size;
-	unsigned int sendfile_after;    /* auto: large bodies a loop sends before sendfile */
+	unsigned int sendfile_after;    /* auto: large bodies a loop splices before sendfile */
+	unsigned int busy_after;        /* auto: large bodies that make a loop busy */
 	uint64_t pipe_size;
 	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
-	uint64_t busy_send_buffer;      /* past sendfile_after, for large bodies by sendfile; 0: none */
+	uint64_t busy_send_buffer;      /* busy loop, large bodies by sendfile; 0: none */
 	bool send_buffer_auto;          /* resolved by master_config_finish */
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */

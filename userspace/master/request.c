@@ -180,8 +180,8 @@ static int image_status(const struct http_request *request, const struct image *
 /* The send path of one response, the decision table of docs/master.md:
  * in auto mode a small body (about one socket buffer) goes by sendfile in
  * the loop; a larger one by copy when its image is mapped, else by splice
- * while its loop sends fewer than --sendfile-after large bodies, by
- * sendfile beyond (each splice in progress holds an io-wq thread). */
+ * while its loop sends fewer than --sendfile-after large bodies (default
+ * 0: never), by sendfile beyond (each splice holds an io-wq thread). */
 static enum body_method body_method_for(const struct worker *worker, const struct image *image,
 					uint64_t body_bytes)
 {
@@ -207,7 +207,7 @@ static enum body_method body_method_for(const struct worker *worker, const struc
 	return worker->large_bodies >= config->sendfile_after ? BODY_SENDFILE : BODY_SPLICE;
 }
 
-/* A loop past --sendfile-after sends large unmapped images by sendfile with
+/* A busy loop (--busy-after) sends large unmapped images by sendfile with
  * a smaller send buffer (--busy-send-buffer): hundreds of connections each
  * holding --send-buffer of unsent data is what makes the client, not the
  * server, run the transmissions (docs/master.md, the figures). Any other
@@ -234,6 +234,8 @@ static void respond_image(struct connection *connection, const struct http_reque
 	int status = image_status(request, image, &range);
 	bool head_only = request->method == HTTP_METHOD_HEAD;
 	uint32_t group = http_query_group(request->query);
+	const struct master_config *config = &connection->worker->server->config;
+	bool busy_sendfile;
 
 	head_defaults(connection, &head, status);
 	head.image_fields = image->fields;
@@ -270,9 +272,10 @@ static void respond_image(struct connection *connection, const struct http_reque
 	connection->body_end = head_only ? range.first : range.first + head.content_length;
 	connection->body_total = connection->body_end - connection->body_next;
 	connection->body_method = body_method_for(connection->worker, image, connection->body_total);
-	size_send_buffer(connection, connection->worker->server->config.send_mode == SEND_MODE_AUTO &&
-					     transfer_is_large(connection) &&
-					     connection->body_method == BODY_SENDFILE);
+	busy_sendfile = config->send_mode == SEND_MODE_AUTO && transfer_is_large(connection) &&
+			connection->body_method == BODY_SENDFILE &&
+			connection->worker->large_bodies >= config->busy_after;
+	size_send_buffer(connection, busy_sendfile);
 	if (transfer_is_large(connection))
 		connection->worker->large_bodies++;
 	respond_with_head(connection, &head, NULL, 0, true);

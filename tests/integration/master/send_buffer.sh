@@ -48,12 +48,14 @@ for name in default asked kernel origin; do
   check_equal "$name: the slow reader got the whole body" 0 "$status"
   check_equal "$name: byte-exact through its send buffer" "$big_sha" "$(sha_of "$TEST_DIR/$name.out")"
 done
+check "default: the unmapped 6 MiB image went by sendfile, nothing by splice" \
+  jq -e ".send.splice_bytes == 0 and .send.sendfile_bytes >= $((6 * 1048576))" <<<"$(server_stats default)"
 
 # Past --sendfile-after (2 here) a loop sends a large unmapped image by
-# sendfile, each such connection with --busy-send-buffer (32 KiB by
-# default, 64 KiB in the kernel's count); the first two go by splice and
-# keep 128 KiB.
-start_master busy --images "$images" --threads 1 --copy-max-size 1M --sendfile-after 2
+# sendfile instead of splice, and once busy (--busy-after, 2 here) each
+# such connection with --busy-send-buffer (32 KiB by default, 64 KiB in the
+# kernel's count); the first two go by splice and keep 128 KiB.
+start_master busy --images "$images" --threads 1 --copy-max-size 1M --sendfile-after 2 --busy-after 2
 busy_readers=()
 for i in 1 2 3 4; do
   slow_download "${PORT[busy]}" /images/big.bin "$TEST_DIR/busy$i.out" 2000000 &

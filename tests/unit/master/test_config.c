@@ -88,6 +88,8 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "send-buffer", "-1"), -EINVAL);
 
 	assert_int_equal(config.busy_send_buffer, 32 << 10);
+	assert_int_equal(config.busy_after, 128);
+	assert_int_equal(config.sendfile_after, 0); /* auto: an unmapped image always by sendfile */
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "0"), 0);
 	assert_int_equal(config.busy_send_buffer, 0);
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "2G"), -EINVAL);

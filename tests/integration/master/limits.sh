@@ -82,7 +82,9 @@ check "/-/stats counts timeouts" jq -e '.connections.timed_out >= 2 and .request
 stop_daemon slow && ok "server with short timeouts exits cleanly"
 
 # ---- 500 concurrent clients -------------------------------------------------------
-start_master many --images "$images" --threads 2
+# (large bodies by splice here, --sendfile-after: its slow-client handling is
+# checked below; auto mode's sendfile by the stall section)
+start_master many --images "$images" --threads 2 --sendfile-after 100000
 summary=$("$CASCADE_BIN/cascade-load" "http://127.0.0.1:${PORT[many]}/images/small.bin" --clients 500 \
             --threads 2 --verify-sha256 "$small_sha" --expect-size 262144 --deadline 60s --quiet)
 check "500 concurrent clients all byte-exact" jq -e '.completed == 500 and .error_total == 0' <<<"$summary"
@@ -119,9 +121,12 @@ done
 check "slow readers were moved from blocking splices to POLLOUT waits" jq -e '.send.slow_clients >= 4' \
   <<<"$(curl -s --max-time 5 "http://127.0.0.1:${PORT[many]}/-/stats")"
 
-# ---- clients that stop reading do not hold the splice threads -----------------------
+# ---- clients that stop reading hold neither splice threads nor the loop -------------
 start_master stall --images "$images" --threads 1
-python3 -c '
+start_master stall_splice --images "$images" --threads 1 --sendfile-after 100000
+# 40 clients that ask for the big image and never read (prints "stalled").
+stall_clients() {
+  exec python3 -c '
 import socket, sys, time
 held = []
 for i in range(40):
@@ -132,15 +137,20 @@ for i in range(40):
     held.append(s)
 print("stalled", flush=True)
 time.sleep(30)
-' "${PORT[stall]}" >"$TEST_DIR/stalled" &
-staller=$!
-on_exit "kill $staller"
-wait_until 10 grep -q stalled "$TEST_DIR/stalled"
-sleep 0.5
-curl -s --max-time 20 -o "$TEST_DIR/unstarved" "http://127.0.0.1:${PORT[stall]}/images/big.bin"
-check_equal "40 clients that stopped reading do not starve a normal download" "$big_sha" "$(sha_of "$TEST_DIR/unstarved")"
-kill "$staller"; wait "$staller" 2>/dev/null
-stop_daemon stall && ok "server with stalled clients exits cleanly"
+' "$1"
+}
+for server in stall stall_splice; do
+  stall_clients "${PORT[$server]}" >"$TEST_DIR/stalled-$server" &
+  staller=$!
+  on_exit "kill $staller 2>/dev/null"
+  wait_until 10 grep -q stalled "$TEST_DIR/stalled-$server"
+  sleep 0.5
+  curl -s --max-time 20 -o "$TEST_DIR/unstarved" "http://127.0.0.1:${PORT[$server]}/images/big.bin"
+  check_equal "$server: 40 clients that stopped reading do not starve a normal download" "$big_sha" \
+    "$(sha_of "$TEST_DIR/unstarved")"
+  kill "$staller"; wait "$staller" 2>/dev/null
+  stop_daemon "$server" && ok "$server: server with stalled clients exits cleanly"
+done
 stop_daemon zc && ok "zc server exits cleanly after killed clients"
 
 # ---- SIGTERM: drain, then exit 0 ---------------------------------------------------

@@ -274,3 +274,13 @@ bool download_queue_superseded(struct download_queue *queue, char *by, bool clea
 	pthread_mutex_unlock(&queue->lock);
 	return superseded;
 }
+
+bool download_queue_stopping_or_superseded(struct download_queue *queue)
+{
+	bool stop;
+
+	pthread_mutex_lock(&queue->lock);
+	stop = queue->stopping || queue->first_superseded;
+	pthread_mutex_unlock(&queue->lock);
+	return stop;
+}

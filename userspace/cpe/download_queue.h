@@ -72,6 +72,9 @@ bool download_queue_stopping(struct download_queue *queue);
 /* The first request was superseded: true, with the newer CommandKey in by
  * (COMMAND_KEY_MAX + 1 bytes); clears the mark when clear is set. */
 bool download_queue_superseded(struct download_queue *queue, char *by, bool clear);
+/* Stopping, or the first request superseded: one lock (the fetch's
+ * progress callback asks it many times a second). */
+bool download_queue_stopping_or_superseded(struct download_queue *queue);
 /* Sleeps up to timeout_ms unless stopped first; false when stopped. */
 bool download_queue_sleep(struct download_queue *queue, uint64_t timeout_ms);
 

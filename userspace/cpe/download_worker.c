@@ -29,7 +29,7 @@
  * same image superseded it (the ACS moved this device to another source). */
 static bool cancelled(void *context)
 {
-	return download_queue_stopping(context) || download_queue_superseded(context, NULL, false);
+	return download_queue_stopping_or_superseded(context);
 }
 
 /* The file at path hashes to request->sha256. */
@@ -370,7 +370,6 @@ static void *worker_main(void *argument)
 			download_queue_update(worker->queue, &request);
 		}
 		download_worker_remove_stale_partials(worker);
-		download_queue_superseded(worker->queue, NULL, true); /* a mark for an earlier first */
 		if (download_worker_run_one(worker, &request, &record) == -ECANCELED) {
 			char by[COMMAND_KEY_MAX + 1];
 
@@ -390,7 +389,7 @@ static void *worker_main(void *argument)
 			record.complete_time = realtime_seconds();
 			fill_fault(&record, FAULT_DOWNLOAD_FAILURE, "superseded by a newer Download of the same image");
 		}
-		download_queue_superseded(worker->queue, NULL, true);
+		download_queue_superseded(worker->queue, NULL, true); /* the mark was for this first */
 		/* The record first: a crash between the two steps re-sends, never loses. */
 		transfer_store_add(worker->transfers, &record);
 		download_queue_remove(worker->queue, request.command_key);

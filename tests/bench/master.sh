@@ -44,6 +44,14 @@
 #                                 cascade-MODE (splice, copy, sendfile, zc) adds a cascade with
 #                                 --send-mode MODE: each cascade gets its own table
 #   BENCH_ROUNDS=3                BENCH_DURATION=2 (seconds per run)
+#   BENCH_STEER=rfs               steer each packet's receive work to the CPU of the socket
+#                                 that reads it (RFS on lo; restored afterwards): the
+#                                 server's CPU then does its own ACK processing and
+#                                 transmissions, the client's CPU its own receiving, as
+#                                 over a NIC. Without it the kernel does both in whichever
+#                                 context sends (the client runs a server's transmissions).
+#                                 In 1x1 every run also records the server core's busy time
+#                                 (CPU 0 in /proc/stat: the process, its softirqs, the IPIs).
 #   BENCH_MASTER_ARGS=""          extra cascade-master flags (e.g. --send-mode zc)
 #   BENCH_CASCADE_BIN=PATH        another cascade-master binary (e.g. a baseline build)
 # Results: the table on stdout, one JSON line per run in $BENCH_OUT (default
@@ -88,9 +96,34 @@ stop_servers() {
   for name in "${!server_pid[@]}"; do wait "${server_pid[$name]}" 2>/dev/null || true; done
   server_pid=(); server_port=(); server_processes_of=()
 }
-cleanup() { stop_servers; rm -rf "$work"; }
+# ---- steering (BENCH_STEER=rfs) -------------------------------------------------
+steer=${BENCH_STEER:-}
+rps_sock_flow=/proc/sys/net/core/rps_sock_flow_entries
+lo_queue=/sys/class/net/lo/queues/rx-0
+saved_steering=""
+start_steering() {
+  [ -w "$rps_sock_flow" ] && [ -w "$lo_queue/rps_flow_cnt" ] ||
+    { echo "master.sh: BENCH_STEER=rfs needs root and a kernel with RPS/RFS"; exit 1; }
+  saved_steering="$(cat "$rps_sock_flow") $(cat "$lo_queue/rps_flow_cnt") $(cat "$lo_queue/rps_cpus")"
+  echo 32768 >"$rps_sock_flow"
+  echo 32768 >"$lo_queue/rps_flow_cnt"
+  printf '%x\n' $(((1 << $(nproc)) - 1)) >"$lo_queue/rps_cpus"
+}
+stop_steering() {
+  [ -n "$saved_steering" ] || return 0
+  set -- $saved_steering
+  echo "$1" >"$rps_sock_flow"; echo "$2" >"$lo_queue/rps_flow_cnt"; echo "$3" >"$lo_queue/rps_cpus"
+  saved_steering=""
+}
+case $steer in
+  "") export BENCH_NETWORK=loopback ;;
+  rfs) export BENCH_NETWORK=loopback-rfs ;;
+  *) echo "master.sh: BENCH_STEER is empty or rfs, not '$steer'"; exit 1 ;;
+esac
+cleanup() { stop_servers; stop_steering; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+[ "$steer" != rfs ] || start_steering
 
 # ---- images -------------------------------------------------------------------
 to_bytes() { numfmt --from=iec "$1"; }
@@ -206,10 +239,17 @@ peak_kib_of() {
   done
   echo "$total"
 }
+# Busy ticks of CPU 0, the server's core in 1x1 (user, nice, system, irq, softirq).
+core_ticks() {
+  local name user nice system idle iowait irq softirq rest
+  while read -r name user nice system idle iowait irq softirq rest; do
+    [ "$name" = cpu0 ] && { echo $((user + nice + system + irq + softirq)); return; }
+  done </proc/stat
+}
 # run_one CONFIG SIZE N ROUND LOADER SERVER: one measurement, one JSON line.
 run_one() {
   local config=$1 size=$2 clients=$3 round=$4 loader=$5 name=$6 port url threads pin="" processes pid
-  local before after
+  local before after core_before core_after
   port=${server_port[$name]}
   processes=$(processes_of "$name")
   url="http://127.0.0.1:$port/images/$size.bin"
@@ -220,6 +260,7 @@ run_one() {
   for pid in $processes; do echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; done
   # shellcheck disable=SC2086
   before=$(ticks_of $processes)
+  core_before=$(core_ticks)
   case $loader in
     wrk)
       ${pin:+taskset -c "$pin"} /usr/bin/time -f "TIME %U %S" wrk -t "$threads" -c "$clients" \
@@ -231,6 +272,8 @@ run_one() {
   esac
   # shellcheck disable=SC2086
   after=$(ticks_of $processes)
+  core_after=$(core_ticks)
+  if [ "$config" = 1x1 ]; then export BENCH_CORE_TICKS=$((core_after - core_before)); else unset BENCH_CORE_TICKS; fi
   # shellcheck disable=SC2086
   python3 "$root/tests/bench/master/run_row.py" "$config" "$size" "$clients" "$round" \
     "$loader" "$name" "$((after - before))" "$hz" "$(peak_kib_of $processes)" "$work/client.out" "$out"

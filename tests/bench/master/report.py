@@ -132,6 +132,48 @@ def print_same_buffer_table(cells, keys, rounds):
             fmt(c["client_cpu_per_gb"], "%.3f"), fmt(n["client_cpu_per_gb"], "%.3f")))
 
 
+def print_core_table(cells, keys, cascades):
+    """1x1 only: the busy time of the server's own CPU (CPU 0: the process,
+    the softirqs run there, the IPIs), per GB. With BENCH_STEER=rfs each
+    side's receiving runs on its own CPU, so this is what the one-core
+    gateway pays, as over a NIC."""
+    counted = collections.Counter()
+    met = collections.Counter()
+    for cascade in cascades:
+        loader = None
+        for key in keys:
+            by_server = collections.defaultdict(list)
+            for r in cells[key]:
+                if r.get("server_core_cpu_per_gb") is not None:
+                    by_server[r["server"]].append(r)
+            if cascade not in by_server or "nginx-sendfile" not in by_server:
+                continue
+            med = {name: {field: median([r[field] for r in rs]) for field in ("gbps", "server_core_cpu_per_gb")}
+                   for name, rs in by_server.items()}
+            if key[0] != loader:
+                loader = key[0]
+                print("\n%s, %s: the server core's busy time (1x1, CPU 0; network %s)" % (
+                    cascade, loader, cells[key][0].get("network", "loopback")))
+                print("| image | N | %s GB/s | nginx sendfile GB/s | nginx no-sendfile GB/s "
+                      "| core CPU-s/GB %s / nginx sendfile / nginx no-sendfile | core CPU ratio vs nginx sendfile |" % (
+                          cascade, cascade))
+                print("| --- " * 7 + "|")
+            c, n = med[cascade], med["nginx-sendfile"]
+            other = med.get("nginx-nosendfile", {"gbps": None, "server_core_cpu_per_gb": None})
+            core_ratio = ratio(c["server_core_cpu_per_gb"], n["server_core_cpu_per_gb"])
+            counted[(cascade, loader)] += 1
+            if core_ratio is not None and core_ratio <= 0.9:
+                met[(cascade, loader)] += 1
+            print("| %s | %d | %s | %s | %s | %s / %s / %s | %s |" % (
+                key[2], key[3], fmt(c["gbps"]), fmt(n["gbps"]), fmt(other["gbps"]),
+                fmt(c["server_core_cpu_per_gb"], "%.3f"), fmt(n["server_core_cpu_per_gb"], "%.3f"),
+                fmt(other["server_core_cpu_per_gb"], "%.3f"),
+                fmt(core_ratio) if core_ratio is not None and core_ratio <= 0.9 else "**%s**" % fmt(core_ratio)))
+    for (cascade, loader), count in sorted(counted.items()):
+        print("  %-15s %-12s server core CPU-s/GB <= 0.9x nginx sendfile (1x1): %d/%d" % (
+            cascade, loader, met[(cascade, loader)], count))
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     cells = collections.defaultdict(list)
@@ -153,8 +195,8 @@ def main():
                 continue
             if key[0] != loader:
                 loader = key[0]
-                print("\n%s, %s (medians of %d rounds; ratios %s/nginx, per-round min-max in brackets)" % (
-                    cascade, loader, rounds, cascade))
+                print("\n%s, %s (medians of %d rounds; ratios %s/nginx, per-round min-max in brackets; "
+                      "network %s)" % (cascade, loader, rounds, cascade, cells[key][0].get("network", "loopback")))
                 print("| config | image | N | %s GB/s | nginx sendfile GB/s | nginx no-sendfile GB/s "
                       "| throughput vs better nginx | server CPU-s/GB cascade / nginx sendfile "
                       "| server CPU ratio | server+client CPU ratio | client CPU-s/GB cascade / nginx sendfile "
@@ -181,6 +223,7 @@ def main():
                     med[cascade]["errors"],
                     "+".join(str(med[n]["errors"]) for n in NGINX if n in med)))))
     print_same_buffer_table(cells, keys, rounds)
+    print_core_table(cells, keys, cascades)
     print("\ntargets (cells met / cells):")
     names = {"throughput": "throughput >= 1.1x the better nginx",
              "cpu": "server CPU-s/GB <= 0.9x nginx sendfile",

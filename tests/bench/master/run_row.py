@@ -5,10 +5,14 @@ client's output (wrk's report.lua line or cascade-load's summary, and the
 peak RSS given on the command line.
 
 usage: run_row.py CONFIG SIZE CLIENTS ROUND LOADER SERVER TICKS HZ PEAK_KIB CLIENT_OUTPUT [OUT]
+The environment adds BENCH_NETWORK (loopback or loopback-rfs, master.sh's
+BENCH_STEER) and, in 1x1, BENCH_CORE_TICKS: the busy ticks of the server's
+CPU during the run (server_core_cpu_per_gb).
 With OUT, the line is appended to OUT and a readable summary printed;
 without, the JSON line is printed.
 """
 import json
+import os
 import sys
 
 
@@ -31,7 +35,9 @@ def main():
             measured = {"bytes": s["bytes"], "seconds": s["seconds"], "requests": s["completed"],
                         "errors": s["error_total"], "error_kinds": s["errors"]}
     row = {"config": config, "size": size, "clients": int(clients), "round": int(round_),
-           "loader": loader, "server": server, "peak_rss_mib": int(peak) / 1024}
+           "loader": loader, "server": server, "peak_rss_mib": int(peak) / 1024,
+           "network": os.environ.get("BENCH_NETWORK", "loopback")}
+    core_ticks = os.environ.get("BENCH_CORE_TICKS")
     if measured is None:
         # The client failed to report: counted as a failed run, never as a figure.
         row.update({"bytes": 0, "seconds": 0, "requests": 0, "errors": 1, "gbps": 0.0,
@@ -46,14 +52,17 @@ def main():
         row["client_cpu_seconds"] = client_cpu
         row["server_cpu_per_gb"] = server_cpu / gb if gb else None
         row["client_cpu_per_gb"] = client_cpu / gb if gb and client_cpu is not None else None
+        if core_ticks is not None:
+            row["server_core_cpu_per_gb"] = int(core_ticks) / int(hz) / gb if gb else None
     if out is None:
         print(json.dumps(row))
         return
     with open(out, "a") as f:
         f.write(json.dumps(row) + "\n")
-    print("%-4s %-4s %6d r%d %-12s %-17s %6.2f GB/s  server %.3f  client %.3f CPU-s/GB  %6.1f MiB  %s errors" % (
+    print("%-4s %-4s %6d r%d %-12s %-17s %6.2f GB/s  server %.3f (core %.3f)  client %.3f CPU-s/GB  %6.1f MiB  %s errors" % (
         config, size, row["clients"], row["round"], loader, server, row["gbps"],
-        row["server_cpu_per_gb"] or 0, row["client_cpu_per_gb"] or 0, row["peak_rss_mib"], row["errors"]),
+        row["server_cpu_per_gb"] or 0, row.get("server_core_cpu_per_gb") or 0,
+        row["client_cpu_per_gb"] or 0, row["peak_rss_mib"], row["errors"]),
         flush=True)
 
 

@@ -202,8 +202,14 @@ static const struct setting settings[] = {
 	/* how bytes are sent */
 	{ .key = "send-mode", CHOICE(send_mode, send_mode_names), .default_value = "auto",
 	  .help = "auto (the decision table of docs/master.md), or always splice, copy, sendfile or zc" },
-	{ .key = "copy-max-size", BYTES(copy_max_size, 0, 0), .default_value = "4M",
+	{ .key = "copy-max-size", BYTES(copy_max_size, 0, 0), .default_value = "1G",
 	  .help = "auto mode: images up to this size are sent by copy from their mapping" },
+	{ .key = "copy-until", COUNT(copy_until, 0, 1000000), .default_value = "2048",
+	  .help = "auto mode: a loop sending this many bodies over 256 KiB sends further mapped images by "
+		  "sendfile (0: always copy)" },
+	{ .key = "mapped-resident-max", BYTES(mapped_resident_max, 0, 0), .default_value = "4M",
+	  .help = "copy: after this many bytes copied from a larger image its mapped pages are dropped "
+		  "(they stay in the page cache), so the image counts this much in RSS (0: kept)" },
 	{ .key = "sendfile-after", COUNT(sendfile_after, 0, 1000000), .default_value = "0",
 	  .help = "auto mode: a loop sending fewer bodies over 256 KiB than this sends an unmapped image by "
 		  "splice, further ones by sendfile (0: always sendfile)" },

@@ -49,6 +49,8 @@ struct master_config {
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
 	uint64_t copy_max_size;
+	uint64_t mapped_resident_max;
+	unsigned int copy_until;        /* auto: large bodies a loop sends before mapped images go by sendfile */
 	unsigned int sendfile_after;    /* auto: large bodies a loop splices before sendfile */
 	unsigned int busy_after;        /* auto: large bodies that make a loop busy */
 	uint64_t pipe_size;

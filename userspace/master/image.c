@@ -99,6 +99,7 @@ int image_store_init(struct image_store *store, const struct master_config *conf
 	store->send_mode = config->send_mode;
 	store->zc_max_size = config->zc_max_size;
 	store->copy_max_size = config->copy_max_size;
+	store->mapped_resident_max = config->mapped_resident_max;
 	store->stats = stats;
 	store->cache = manifest_cache_new();
 	return store->cache ? 0 : -ENOMEM;
@@ -197,6 +198,30 @@ fail:
 	free(image);
 	close(file->fd);
 	return NULL;
+}
+
+/* A copy faults the image's pages into this process's page tables, and
+ * they stay there: after a few downloads a 64 MiB image is 64 MiB of the
+ * master's RSS, although every page is the page cache that sendfile reads
+ * as well. So after every --mapped-resident-max bytes copied from a larger
+ * image the mapping's entries are dropped (MADV_DONTNEED on a shared file
+ * mapping: the pages stay cached, the next copy maps them again, 16 at a
+ * time with the kernel's fault-around). A send still copying from the
+ * mapping just faults its pages in again. */
+void image_count_copied(struct image_store *store, struct image *image, uint64_t bytes)
+{
+	uint64_t limit = store->mapped_resident_max;
+	uint64_t copied;
+
+	if (limit == 0 || image->map == NULL || image->size <= limit)
+		return;
+	copied = __atomic_add_fetch(&image->copied_since_drop, bytes, __ATOMIC_RELAXED);
+	if (copied < limit ||
+	    !__atomic_compare_exchange_n(&image->copied_since_drop, &copied, 0, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return; /* under the limit, or another loop drops them now */
+	if (madvise((void *)image->map, image->size, MADV_DONTNEED) == 0)
+		stats_add(&store->stats->mapping_drops, 1);
 }
 
 static const char *verify_error_text(int error)

@@ -46,6 +46,7 @@ struct image {
 	size_t fields_length;
 	enum image_send_method send_method;
 	const uint8_t *map;                          /* read-only mapping (copy, zc) or NULL */
+	uint64_t copied_since_drop;                  /* copy bytes since the mapping's pages were dropped */
 	struct name_counters *counters;              /* per-name statistics */
 	struct image_relay *relay;                   /* piece list / receiving state (relay.h), or NULL */
 	char name[MANIFEST_NAME_MAX + 1];
@@ -75,10 +76,15 @@ struct image_store {
 	enum send_mode send_mode;
 	uint64_t zc_max_size;
 	uint64_t copy_max_size;
+	uint64_t mapped_resident_max;                /* --mapped-resident-max */
 	struct stats *stats;
 	uint64_t generation;
 	struct relay *relay;                         /* piece lists and receiving images, or NULL */
 };
+
+/* Counts BYTES sent by copy from IMAGE's mapping; every --mapped-resident-max
+ * bytes the mapping's page-table entries are dropped (image.c). */
+void image_count_copied(struct image_store *store, struct image *image, uint64_t bytes);
 
 int image_store_init(struct image_store *store, const struct master_config *config,
 		     struct stats *stats);

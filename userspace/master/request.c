@@ -179,9 +179,12 @@ static int image_status(const struct http_request *request, const struct image *
 
 /* The send path of one response, the decision table of docs/master.md:
  * in auto mode a small body (about one socket buffer) goes by sendfile in
- * the loop; a larger one by copy when its image is mapped, else by splice
- * while its loop sends fewer than --sendfile-after large bodies (default
- * 0: never), by sendfile beyond (each splice holds an io-wq thread). */
+ * the loop; a larger one by copy when its image is mapped (up to
+ * --copy-max-size) while its loop sends fewer than --copy-until large
+ * bodies, by sendfile beyond (thousands of copies in flight cost more
+ * than sendfile through a small buffer); an unmapped one by splice while
+ * its loop sends fewer than --sendfile-after large bodies (default 0:
+ * never), by sendfile beyond (each splice holds an io-wq thread). */
 static enum body_method body_method_for(const struct worker *worker, const struct image *image,
 					uint64_t body_bytes)
 {
@@ -203,7 +206,8 @@ static enum body_method body_method_for(const struct worker *worker, const struc
 	if (body_bytes <= SMALL_BODY)
 		return BODY_SENDFILE;
 	if (image->send_method == IMAGE_SEND_COPY)
-		return BODY_COPY;
+		return config->copy_until == 0 || worker->large_bodies < config->copy_until ? BODY_COPY
+											    : BODY_SENDFILE;
 	return worker->large_bodies >= config->sendfile_after ? BODY_SENDFILE : BODY_SPLICE;
 }
 

@@ -45,6 +45,7 @@ struct stats {
 	uint64_t splice_bytes;
 	uint64_t zc_bytes;
 	uint64_t copy_bytes;                 /* SENDMSG from an image mapping */
+	uint64_t mapping_drops;              /* --mapped-resident-max: mappings' pages dropped */
 	uint64_t sendfile_bytes;             /* sendfile in the event loop */
 	uint64_t splice_operations;          /* splice SQEs (both directions) */
 	uint64_t socket_full_waits;          /* POLLOUT waits before a splice */

@@ -92,7 +92,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"{s:s, s:s, s:I, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
@@ -112,6 +112,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"splice_bytes", (json_int_t)stats_read(&stats->splice_bytes),
 		"zc_bytes", (json_int_t)stats_read(&stats->zc_bytes),
 		"copy_bytes", (json_int_t)stats_read(&stats->copy_bytes),
+		"mapping_drops", (json_int_t)stats_read(&stats->mapping_drops),
 		"sendfile_bytes", (json_int_t)stats_read(&stats->sendfile_bytes),
 		"splice_operations", (json_int_t)stats_read(&stats->splice_operations),
 		"socket_full_waits", (json_int_t)stats_read(&stats->socket_full_waits),
@@ -237,6 +238,9 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 		stats_read(&stats->copy_bytes));
 	fprintf(stream, "cascade_master_send_bytes_total{method=\"sendfile\"} %" PRIu64 "\n",
 		stats_read(&stats->sendfile_bytes));
+	single_metric(stream, "cascade_master_mapping_drops_total", "counter",
+		      "Times a copied image's mapped pages were dropped (--mapped-resident-max).",
+		      stats_read(&stats->mapping_drops));
 	single_metric(stream, "cascade_master_zc_copied_notifications_total", "counter",
 		      "send_zc notifications where the kernel copied instead.",
 		      stats_read(&stats->zc_copied_notifications));

@@ -468,6 +468,9 @@ static void on_send_mapped(struct connection *connection, int result, unsigned i
 		if ((uint32_t)result > head_part) {
 			connection->body_next += (uint64_t)result - head_part;
 			count_body_bytes(connection, (uint64_t)result - head_part, zero_copy);
+			if (!zero_copy)
+				image_count_copied(&connection->worker->server->store,
+						   connection->image, (uint64_t)result - head_part);
 		}
 	} else if (result != -ECANCELED) {
 		transfer_failed(connection, zero_copy ? "send_zc" : "sending the image",

@@ -82,9 +82,10 @@ check "/-/stats counts timeouts" jq -e '.connections.timed_out >= 2 and .request
 stop_daemon slow && ok "server with short timeouts exits cleanly"
 
 # ---- 500 concurrent clients -------------------------------------------------------
-# (large bodies by splice here, --sendfile-after: its slow-client handling is
-# checked below; auto mode's sendfile by the stall section)
-start_master many --images "$images" --threads 2 --sendfile-after 100000
+# (large bodies by splice here, --copy-max-size 0 and --sendfile-after: its
+# slow-client handling is checked below; auto mode's copy and sendfile by the
+# stall section)
+start_master many --images "$images" --threads 2 --copy-max-size 0 --sendfile-after 100000
 summary=$("$CASCADE_BIN/cascade-load" "http://127.0.0.1:${PORT[many]}/images/small.bin" --clients 500 \
             --threads 2 --verify-sha256 "$small_sha" --expect-size 262144 --deadline 60s --quiet)
 check "500 concurrent clients all byte-exact" jq -e '.completed == 500 and .error_total == 0' <<<"$summary"
@@ -123,7 +124,8 @@ check "slow readers were moved from blocking splices to POLLOUT waits" jq -e '.s
 
 # ---- clients that stop reading hold neither splice threads nor the loop -------------
 start_master stall --images "$images" --threads 1
-start_master stall_splice --images "$images" --threads 1 --sendfile-after 100000
+start_master stall_sendfile --images "$images" --threads 1 --copy-max-size 0
+start_master stall_splice --images "$images" --threads 1 --copy-max-size 0 --sendfile-after 100000
 # 40 clients that ask for the big image and never read (prints "stalled").
 stall_clients() {
   exec python3 -c '
@@ -139,7 +141,7 @@ print("stalled", flush=True)
 time.sleep(30)
 ' "$1"
 }
-for server in stall stall_splice; do
+for server in stall stall_sendfile stall_splice; do
   stall_clients "${PORT[$server]}" >"$TEST_DIR/stalled-$server" &
   staller=$!
   on_exit "kill $staller 2>/dev/null"

@@ -48,8 +48,10 @@ for name in default asked kernel origin; do
   check_equal "$name: the slow reader got the whole body" 0 "$status"
   check_equal "$name: byte-exact through its send buffer" "$big_sha" "$(sha_of "$TEST_DIR/$name.out")"
 done
-check "default: the unmapped 6 MiB image went by sendfile, nothing by splice" \
-  jq -e ".send.splice_bytes == 0 and .send.sendfile_bytes >= $((6 * 1048576))" <<<"$(server_stats default)"
+check "default: the 6 MiB image went by copy from its mapping, nothing by splice" \
+  jq -e ".send.splice_bytes == 0 and .send.copy_bytes >= $((6 * 1048576))" <<<"$(server_stats default)"
+check "kernel (--send-buffer 0): the same image by copy through the kernel's buffer" \
+  jq -e ".send.copy_bytes >= $((6 * 1048576))" <<<"$(server_stats kernel)"
 
 # Past --sendfile-after (2 here) a loop sends a large unmapped image by
 # sendfile instead of splice, and once busy (--busy-after, 2 here) each

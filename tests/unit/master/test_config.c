@@ -90,6 +90,17 @@ static void test_send_buffer(void **state)
 	assert_int_equal(config.busy_send_buffer, 32 << 10);
 	assert_int_equal(config.busy_after, 128);
 	assert_int_equal(config.sendfile_after, 0); /* auto: an unmapped image always by sendfile */
+	/* auto: images up to 1 GiB mapped and copied until a loop sends 2,048
+	 * large bodies, their mapped pages dropped every 4 MiB copied */
+	assert_int_equal(config.copy_max_size, 1ull << 30);
+	assert_int_equal(config.copy_until, 2048);
+	assert_int_equal(config.mapped_resident_max, 4 << 20);
+	assert_int_equal(master_config_set(&config, "copy-until", "0"), 0);
+	assert_int_equal(config.copy_until, 0);
+	assert_int_equal(master_config_set(&config, "copy-until", "-5"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "mapped-resident-max", "0"), 0);
+	assert_int_equal(config.mapped_resident_max, 0);
+	assert_int_equal(master_config_set(&config, "mapped-resident-max", "lots"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "0"), 0);
 	assert_int_equal(config.busy_send_buffer, 0);
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "2G"), -EINVAL);

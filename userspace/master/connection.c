@@ -103,6 +103,7 @@ static void connection_free(struct connection *connection)
 	if (connection->next != NULL)
 		connection->next->previous = connection->previous;
 	worker->connection_count--;
+	worker->freed_since_trim++;
 	if (connection->over_capacity) {
 		worker->over_capacity_count--;
 	} else {

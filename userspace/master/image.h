@@ -22,7 +22,7 @@ struct relay;
 /* How an image's body is sent (chosen per image at load, docs/master.md). */
 enum image_send_method {
 	IMAGE_SEND_FILE,        /* splice or sendfile from the file, no mapping */
-	IMAGE_SEND_COPY,        /* mapped: SENDMSG (copy) while the loop is not busy */
+	IMAGE_SEND_COPY,        /* mapped: SENDMSG (copy) until --copy-until, then sendfile */
 	IMAGE_SEND_ZERO_COPY,   /* mapped: SENDMSG_ZC */
 };
 const char *image_send_method_name(enum image_send_method method);

@@ -24,7 +24,10 @@
  *           image's read-only mapping], one unlinked SQE per chunk: the
  *           kernel copies the page-cache pages into socket buffers in the
  *           loop's own context (no pipe, no io-wq). Auto mode's path for
- *           images over 256 KiB up to --copy-max-size.
+ *           images over 256 KiB up to --copy-max-size while the loop sends
+ *           fewer than --copy-until large bodies; every
+ *           --mapped-resident-max bytes copied the mapping's pages are
+ *           dropped (image_count_copied) so they do not pile up in the RSS.
  *  send_zc: the same with IORING_OP_SENDMSG_ZC. Each completion flagged
  *           IORING_CQE_F_MORE is followed by one notification CQE
  *           (IORING_CQE_F_NOTIF) when the kernel lets go of the pages; the

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -147,6 +148,21 @@ static void on_accept(struct worker *worker, int result, unsigned int flags)
 	connection_open(worker, result, &peer, true);
 }
 
+/* After a burst (thousands of connections gone, fewer left than went)
+ * the heap's free pages go back to the system: glibc keeps them otherwise,
+ * and a gateway that once served 10,000 slaves would hold about 17 MiB
+ * more RSS for good. */
+#define TRIM_AFTER_FREED 1024
+
+static void trim_heap_after_burst(struct worker *worker)
+{
+	if (worker->freed_since_trim < TRIM_AFTER_FREED ||
+	    worker->connection_count >= worker->freed_since_trim)
+		return;
+	worker->freed_since_trim = 0;
+	malloc_trim(0);
+}
+
 static void on_tick(struct worker *worker)
 {
 	struct connection *connection = worker->connections;
@@ -157,6 +173,7 @@ static void on_tick(struct worker *worker)
 		connection_check_timeouts(connection, worker->now_ms);
 		connection = next;
 	}
+	trim_heap_after_burst(worker);
 	arm_accept(worker);
 	arm_tick(worker);
 }

@@ -74,6 +74,8 @@ void connection_open(struct worker *worker, int fd, const struct sockaddr_storag
 		worker->connections->previous = connection;
 	worker->connections = connection;
 	worker->connection_count++;
+	if (worker->connection_count > worker->peak_since_trim)
+		worker->peak_since_trim = worker->connection_count;
 	if (over_capacity)
 		worker->over_capacity_count++;
 	receive(connection);
@@ -103,7 +105,6 @@ static void connection_free(struct connection *connection)
 	if (connection->next != NULL)
 		connection->next->previous = connection->previous;
 	worker->connection_count--;
-	worker->freed_since_trim++;
 	if (connection->over_capacity) {
 		worker->over_capacity_count--;
 	} else {

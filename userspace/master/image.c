@@ -205,8 +205,8 @@ fail:
  * master's RSS, although every page is the page cache that sendfile reads
  * as well. So after every --mapped-resident-max bytes copied from a larger
  * image the mapping's entries are dropped (MADV_DONTNEED on a shared file
- * mapping: the pages stay cached, the next copy maps them again, 16 at a
- * time with the kernel's fault-around). A send still copying from the
+ * mapping: the pages stay cached, the next copy maps them again, a whole
+ * page-cache folio of up to 2 MiB per fault on this kernel). A send still copying from the
  * mapping just faults its pages in again. */
 void image_count_copied(struct image_store *store, struct image *image, uint64_t bytes)
 {

@@ -63,7 +63,7 @@ struct worker {
 
 	struct connection *connections; /* all of this loop's connections */
 	unsigned int connection_count;
-	unsigned int freed_since_trim;  /* connections freed since the heap was last trimmed */
+	unsigned int peak_since_trim;   /* most connections open at once since the heap was last trimmed */
 	unsigned int large_bodies;      /* responses with a body over SMALL_BODY in progress */
 	unsigned int over_capacity_count;
 	struct connection *buffer_waiters; /* waiting for a free receive buffer */

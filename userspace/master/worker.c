@@ -148,18 +148,20 @@ static void on_accept(struct worker *worker, int result, unsigned int flags)
 	connection_open(worker, result, &peer, true);
 }
 
-/* After a burst (thousands of connections gone, fewer left than went)
- * the heap's free pages go back to the system: glibc keeps them otherwise,
- * and a gateway that once served 10,000 slaves would hold about 17 MiB
- * more RSS for good. */
-#define TRIM_AFTER_FREED 1024
+/* After a burst (at least 1,024 more connections open at the peak than
+ * now, and fewer than half the peak left) the heap's free pages go back to
+ * the system: glibc keeps them otherwise, and a gateway that once served
+ * 10,000 slaves would hold about 17 MiB more RSS for good. Steady churn
+ * never trims: only a fall from a peak does, once per peak. */
+#define TRIM_AFTER_FALL 1024
 
 static void trim_heap_after_burst(struct worker *worker)
 {
-	if (worker->freed_since_trim < TRIM_AFTER_FREED ||
-	    worker->connection_count >= worker->freed_since_trim)
+	unsigned int peak = worker->peak_since_trim;
+
+	if (peak < worker->connection_count + TRIM_AFTER_FALL || worker->connection_count > peak / 2)
 		return;
-	worker->freed_since_trim = 0;
+	worker->peak_since_trim = worker->connection_count;
 	malloc_trim(0);
 }
 

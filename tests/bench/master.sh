@@ -53,7 +53,9 @@
 #                                 In 1x1 every run also records the server core's busy time
 #                                 (CPU 0 in /proc/stat: the process, its softirqs, the IPIs).
 #   BENCH_MASTER_ARGS=""          extra cascade-master flags (e.g. --send-mode zc)
-#   BENCH_CASCADE_BIN=PATH        another cascade-master binary (e.g. a baseline build)
+#   BENCH_CASCADE_BIN=PATH        another cascade-master binary for every cascade server
+#   BENCH_BASELINE_BIN=PATH       the server "cascade-baseline" (auto mode) runs this binary,
+#                                 e.g. a build of the previous commit, beside "cascade"
 # Results: the table on stdout, one JSON line per run in $BENCH_OUT (default
 # build/bench/master.jsonl); `tests/bench/master/report.py FILE` prints the
 # table again from such a file.
@@ -172,11 +174,15 @@ EOF
 # Every client of this bench comes from 127.0.0.1, which the per-address
 # cap (1,024 by default) exists to stop: it is lifted here.
 start_cascade() {
-  local name=$1 threads=$2 pin=$3 port mode_args=()
+  local name=$1 threads=$2 pin=$3 port mode_args=() binary=$cascade_bin
   port=$(free_port)
-  [ "$name" = cascade ] || mode_args=(--send-mode "${name#cascade-}")
+  case $name in
+    cascade) ;;
+    cascade-baseline) binary=${BENCH_BASELINE_BIN:?cascade-baseline needs BENCH_BASELINE_BIN} ;;
+    *) mode_args=(--send-mode "${name#cascade-}") ;;
+  esac
   # shellcheck disable=SC2086
-  ${pin:+taskset -c "$pin"} "$cascade_bin" --listen "127.0.0.1:$port" --images "$work/images" \
+  ${pin:+taskset -c "$pin"} "$binary" --listen "127.0.0.1:$port" --images "$work/images" \
     --threads "$threads" --meter false --log-level error --max-connections-per-address 0 \
     "${mode_args[@]}" ${BENCH_MASTER_ARGS:-} 2>>"$work/$name.log" &
   server_pid[$name]=$!
@@ -196,7 +202,7 @@ start_servers() {
       nginx-sendfile) start_nginx nginx-sendfile on "$workers" "$pin" ;;
       nginx-nosendfile) start_nginx nginx-nosendfile off "$workers" "$pin" ;;
       nginx-sendfile-sndbuf) start_nginx nginx-sendfile-sndbuf on "$workers" "$pin" "$nginx_send_buffer" ;;
-      cascade|cascade-splice|cascade-copy|cascade-sendfile|cascade-zc) start_cascade "$name" "$workers" "$pin" ;;
+      cascade|cascade-splice|cascade-copy|cascade-sendfile|cascade-zc|cascade-baseline) start_cascade "$name" "$workers" "$pin" ;;
       *) echo "unknown server $name"; exit 1 ;;
     esac
   done

@@ -38,6 +38,8 @@ restart_acs acs
 check "the restarted ACS loaded the registry" grep -q 'loaded 200 devices' "$TEST_DIR/acs.log"
 start_origin
 make_image "$TEST_DIR/origin" fw.bin 2097152
+# 512 KiB/s per download: the campaign lasts well past the kill below (at
+# full speed all 40 could finish before the write lock is taken).
 start_swarm fleet --devices 40 --groups 2 --file-server-ratio 0.2 --concurrency 16 --download-rate 512K --ack-log "$TEST_DIR/fleet-acks" --serial-prefix FLEET --manufacturer "Fleet Co"
 wait_until 30 bash -c "test \"\$(curl -s $ACS_API_URL/api/devices?limit=1 | jq -r .total)\" = 240" || not_ok "fleet registered"
 api POST /api/campaigns "{\"image\":\"fw.bin\",\"origin_url\":\"$ORIGIN_URL/fw.bin\",\"size\":2097152,\"sha256\":\"$IMAGE_SHA256\",\"fanout\":4,\"selector\":\"manufacturer=Fleet Co\"}" >/dev/null

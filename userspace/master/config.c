@@ -69,22 +69,47 @@ static int set_piece_size(void *config, const char *value, char *why, size_t why
 	return 0;
 }
 
+/* "auto" (resolved by master_config_finish) or a size up to maximum. */
+static int set_auto_or_size(const char *value, bool *is_auto, uint64_t *size, uint64_t maximum,
+			    const char *expected, char *why, size_t why_size)
+{
+	uint64_t parsed;
+
+	if (strcmp(value, "auto") == 0) {
+		*is_auto = true;
+		return 0;
+	}
+	if (parse_size(value, &parsed) != 0 || parsed > maximum) {
+		snprintf(why, why_size, "expected %s", expected);
+		return -EINVAL;
+	}
+	*is_auto = false;
+	*size = parsed;
+	return 0;
+}
+
 static int set_send_buffer(void *config, const char *value, char *why, size_t why_size)
 {
 	struct master_config *master = config;
-	uint64_t size;
 
-	if (strcmp(value, "auto") == 0) {
-		master->send_buffer_auto = true;
-		return 0;
-	}
-	if (parse_size(value, &size) != 0 || size > (1u << 30)) {
-		snprintf(why, why_size, "expected auto, 0 or a size up to 1G");
-		return -EINVAL;
-	}
-	master->send_buffer_auto = false;
-	master->send_buffer = size;
-	return 0;
+	return set_auto_or_size(value, &master->send_buffer_auto, &master->send_buffer, 1u << 30,
+				"auto, 0 or a size up to 1G", why, why_size);
+}
+
+static int set_busy_send_buffer(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	return set_auto_or_size(value, &master->busy_send_buffer_auto, &master->busy_send_buffer, 1u << 30,
+				"auto, 0 or a size up to 1G", why, why_size);
+}
+
+static int set_copy_max_size(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	return set_auto_or_size(value, &master->copy_max_size_auto, &master->copy_max_size, UINT64_MAX,
+				"auto or a size", why, why_size);
 }
 
 /* Adds one prefix -> group mapping after checking both. */
@@ -202,8 +227,9 @@ static const struct setting settings[] = {
 	/* how bytes are sent */
 	{ .key = "send-mode", CHOICE(send_mode, send_mode_names), .default_value = "auto",
 	  .help = "auto (the decision table of docs/master.md), or always splice, copy, sendfile or zc" },
-	{ .key = "copy-max-size", BYTES(copy_max_size, 0, 0), .default_value = "1G",
-	  .help = "auto mode: images up to this size are sent by copy from their mapping" },
+	{ .key = "copy-max-size", CUSTOM(set_copy_max_size), .default_value = "auto", .value_name = "SIZE",
+	  .help = "auto mode: images up to this size are sent by copy from their mapping; auto: 1G when "
+		  "the connections' congestion control paces (bbr), else 0 (sendfile)" },
 	{ .key = "copy-until", COUNT(copy_until, 0, 1000000), .default_value = "2048",
 	  .help = "auto mode: a loop sending this many bodies over 256 KiB sends further mapped images by "
 		  "sendfile (0: always copy)" },
@@ -219,12 +245,19 @@ static const struct setting settings[] = {
 	  .help = "auto mode: images up to this size use send_zc (0: none)" },
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
-	{ .key = "busy-send-buffer", BYTES(busy_send_buffer, 0, 1ll << 30), .default_value = "32K",
+	{ .key = "busy-send-buffer", CUSTOM(set_busy_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "auto mode: send buffer of a connection a busy loop (--busy-after) sends a large image by "
-		  "sendfile (0: the connection's own)" },
+		  "sendfile; auto: 32K when the connections' congestion control paces (bbr), else 0 (the "
+		  "connection's own)" },
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
-	  .help = "socket send buffer of every connection: auto (128K on a master, the kernel's sizing on "
-		  "the origin), 0 (the kernel sizes it) or a size" },
+	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
+		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
+
+	{ .key = "congestion-control", TEXT(congestion_control), .minimum = 1, .maximum = 15,
+	  .default_value = "auto", .value_name = "NAME",
+	  .help = "TCP congestion control of every connection: auto (on a master cubic where the host's "
+		  "default is bbr, else the host's), system (the host's net.ipv4.tcp_congestion_control) "
+		  "or a name such as cubic or bbr" },
 
 	/* receiving images and their pieces */
 	{ .key = "piece-size", CUSTOM(set_piece_size), .default_value = "1M", .value_name = "SIZE",
@@ -320,6 +353,8 @@ int master_config_from_arguments(struct master_config *config, int argc, char **
 
 int master_config_finish(struct master_config *config)
 {
+	char why[160];
+
 	if (config->images[0] == '\0') {
 		fprintf(stderr, "cascade-master: --images DIR is required (see --help)\n");
 		return -EINVAL;
@@ -327,8 +362,17 @@ int master_config_finish(struct master_config *config)
 	if (config->admin_token_file[0] != '\0' &&
 	    admin_token_load(config->admin_token_file, config->admin_token) != 0)
 		return -EINVAL;
+	if (congestion_resolve(config->congestion_control, config->origin, &config->congestion, why,
+			       sizeof(why)) != 0) {
+		fprintf(stderr, "cascade-master: --congestion-control: %s\n", why);
+		return -EINVAL;
+	}
 	if (config->send_buffer_auto)
-		config->send_buffer = config->origin ? 0 : MASTER_AUTO_SEND_BUFFER;
+		config->send_buffer = !config->origin && config->congestion.paces ? MASTER_AUTO_SEND_BUFFER : 0;
+	if (config->copy_max_size_auto)
+		config->copy_max_size = config->congestion.paces ? MASTER_AUTO_COPY_MAX_SIZE : 0;
+	if (config->busy_send_buffer_auto)
+		config->busy_send_buffer = config->congestion.paces ? MASTER_AUTO_BUSY_SEND_BUFFER : 0;
 	if (!config->listen_set) {
 		struct sockaddr_in *address = (struct sockaddr_in *)&config->listen_address;
 

@@ -11,11 +11,17 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "master/congestion.h"
 
 #define MASTER_DEFAULT_PORT 8080
-/* --send-buffer auto on a master (the origin keeps the kernel's sizing):
- * why, with the figures, in docs/master.md */
+/* --send-buffer auto on a master whose congestion control paces (bbr; the
+ * origin and other masters keep the kernel's sizing): why, with the
+ * figures, in docs/master.md */
 #define MASTER_AUTO_SEND_BUFFER (128u << 10)
+/* --copy-max-size auto where the congestion control paces (bbr) */
+#define MASTER_AUTO_COPY_MAX_SIZE (1ull << 30)
+/* --busy-send-buffer auto where the congestion control paces (bbr) */
+#define MASTER_AUTO_BUSY_SEND_BUFFER (32u << 10)
 #define ORIGIN_DEFAULT_PORT 8081
 
 enum send_mode {
@@ -57,6 +63,10 @@ struct master_config {
 	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
 	uint64_t busy_send_buffer;      /* busy loop, large bodies by sendfile; 0: none */
 	bool send_buffer_auto;          /* resolved by master_config_finish */
+	char congestion_control[CONGESTION_NAME_MAX]; /* auto, system or a name */
+	struct congestion_choice congestion;          /* resolved by master_config_finish */
+	bool copy_max_size_auto;        /* resolved by master_config_finish */
+	bool busy_send_buffer_auto;     /* resolved by master_config_finish */
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */
 	char meter_interface[32];

@@ -345,6 +345,7 @@ static void server_view(struct server *server, struct server_state_view *view,
 {
 	view->role = server->config.origin ? "origin" : "master";
 	view->send_mode = send_mode_name(server->config.send_mode);
+	view->congestion_control = server->config.congestion.in_effect;
 	view->threads = server->worker_count;
 	view->max_connections = server->config.max_connections;
 	view->zc_max_size = server->config.zc_max_size;

@@ -79,7 +79,7 @@ static int set_send_buffer(int fd, uint64_t size)
 }
 
 static int open_listener(const struct sockaddr_storage *address, socklen_t length,
-			 uint64_t send_buffer)
+			 uint64_t send_buffer, const struct congestion_choice *congestion)
 {
 	int one = 1;
 	int fd = socket(address->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -89,6 +89,7 @@ static int open_listener(const struct sockaddr_storage *address, socklen_t lengt
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
 	    set_send_buffer(fd, send_buffer) != 0 ||
+	    congestion_apply(fd, congestion) != 0 ||
 	    bind(fd, (const struct sockaddr *)address, length) != 0 || listen(fd, 65535) != 0) {
 		int error = -errno;
 
@@ -106,7 +107,8 @@ static int open_listeners(struct server *server)
 	char text[64];
 
 	for (unsigned int i = 0; i < server->worker_count; i++) {
-		int fd = open_listener(&address, length, server->config.send_buffer);
+		int fd = open_listener(&address, length, server->config.send_buffer,
+					 &server->config.congestion);
 
 		if (fd < 0) {
 			format_socket_address((struct sockaddr *)&address, text, sizeof(text));
@@ -124,8 +126,9 @@ static int open_listeners(struct server *server)
 					    ? ((struct sockaddr_in6 *)&address)->sin6_port
 					    : ((struct sockaddr_in *)&address)->sin_port);
 	format_socket_address((struct sockaddr *)&address, text, sizeof(text));
-	log_info("listening on %s (%u event loops, %s, send mode %s)", text, server->worker_count,
-		 server->config.origin ? "origin" : "master", send_mode_name(server->config.send_mode));
+	log_info("listening on %s (%u event loops, %s, send mode %s, congestion control %s)", text,
+		 server->worker_count, server->config.origin ? "origin" : "master",
+		 send_mode_name(server->config.send_mode), server->config.congestion.in_effect);
 	return 0;
 }
 

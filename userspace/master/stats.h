@@ -89,6 +89,7 @@ struct master_cpu_meter;
 struct server_state_view {
 	const char *role;                /* "master" or "origin" */
 	const char *send_mode;
+	const char *congestion_control; /* of every connection */
 	unsigned int threads;
 	unsigned int max_connections;
 	uint64_t zc_max_size;

@@ -89,14 +89,14 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 
 	registries(stats, names, groups);
 	root = json_pack(
-		"{s:s, s:s, s:I, s:i, s:I,"
+		"{s:s, s:s, s:s, s:I, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
-		"zc_max_size", (json_int_t)view->zc_max_size, "threads", (int)view->threads,
+		"congestion_control", view->congestion_control, "zc_max_size", (json_int_t)view->zc_max_size, "threads", (int)view->threads,
 		"uptime_seconds", (json_int_t)((uint64_t)time(NULL) - stats->started_unix),
 		"connections",
 		"open", (json_int_t)stats_read(&stats->connections_open),
@@ -201,9 +201,10 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 
 	if (stream == NULL)
 		return -ENOMEM;
-	stats_metric_header(stream, "cascade_master_info", "gauge", "Role and send mode of this server.");
-	fprintf(stream, "cascade_master_info{role=\"%s\",send_mode=\"%s\"} 1\n", view->role,
-		view->send_mode);
+	stats_metric_header(stream, "cascade_master_info", "gauge",
+			    "Role, send mode and TCP congestion control of this server.");
+	fprintf(stream, "cascade_master_info{role=\"%s\",send_mode=\"%s\",congestion_control=\"%s\"} 1\n",
+		view->role, view->send_mode, view->congestion_control);
 	single_metric(stream, "cascade_master_connections_open", "gauge", "Open client connections.",
 		      stats_read(&stats->connections_open));
 	single_metric(stream, "cascade_master_connections_accepted_total", "counter",

@@ -6,7 +6,9 @@
 # too. With the 2 MiB asked for here the file-backed RSS (RssFile) and the
 # peak (VmHWM) grow by far less than the image, the drops are counted, and
 # every download is byte-exact, also with two loops and eight at once. Also:
-# --copy-until hands further bodies to sendfile.
+# --copy-until hands further bodies to sendfile. Every master here has the
+# settings auto gives where the congestion control paces (bbr): copy up to
+# --copy-max-size, a 128 KiB send buffer.
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
 
@@ -23,7 +25,8 @@ download() { curl -s --max-time 60 -o "$3" "${MASTER_URL[$1]}/images/large.bin" 
 
 for loops in 1 2; do
   name=copy$loops
-  start_master "$name" --images "$images" --threads "$loops" --copy-max-size 64M --mapped-resident-max 2M
+  start_master "$name" --images "$images" --threads "$loops" --copy-max-size 64M --mapped-resident-max 2M \
+    --send-buffer 128K
   file_before=$(status_kib "$name" RssFile)
   peak_before=$(status_kib "$name" VmHWM)
   check "$name: a first download is byte-exact" download "$name" "$large_sha" "$TEST_DIR/$name.first"
@@ -50,7 +53,7 @@ done
 # mapped images by sendfile (thousands of copies in flight cost more than
 # sendfile through a small buffer; docs/master.md). With 2, four slow
 # readers at once: the first two by copy, the others by sendfile.
-start_master until --images "$images" --threads 1 --copy-max-size 64M --copy-until 2
+start_master until --images "$images" --threads 1 --copy-max-size 64M --copy-until 2 --send-buffer 128K
 readers=()
 for i in 1 2 3 4; do
   slow_download "${PORT[until]}" /images/medium.bin "$TEST_DIR/until.$i" 3000000 & readers+=($!)
@@ -68,7 +71,7 @@ stop_daemon until
 
 # 0 keeps the pages mapped: the image is then wholly in the RSS (what the
 # drops exist to avoid; this also shows the measurement above can fail).
-start_master kept --images "$images" --threads 1 --copy-max-size 64M --mapped-resident-max 0
+start_master kept --images "$images" --threads 1 --copy-max-size 64M --mapped-resident-max 0 --send-buffer 128K
 file_before=$(status_kib kept RssFile)
 check "kept: a download is byte-exact" download kept "$large_sha" "$TEST_DIR/kept.out"
 file_after=$(status_kib kept RssFile)

@@ -48,8 +48,9 @@ static void test_setter(void **state)
 	assert_int_equal(master_config_set(&config, "no-such-key", "1"), -ENOENT);
 }
 
-/* --send-buffer: auto is 128 KiB on a master and the kernel's sizing (0)
- * on the origin; a size or 0 given is kept for both roles. */
+/* --send-buffer: auto is 128 KiB on a master whose congestion control
+ * paces (bbr) and the kernel's sizing (0) elsewhere and on the origin; a
+ * size or 0 given is kept for both roles. */
 static void test_send_buffer(void **state)
 {
 	struct master_config config;
@@ -58,8 +59,11 @@ static void test_send_buffer(void **state)
 	master_config_defaults(&config);
 	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.send_buffer, MASTER_AUTO_SEND_BUFFER);
+	assert_int_equal(config.send_buffer, config.congestion.paces ? MASTER_AUTO_SEND_BUFFER : 0);
 	assert_int_equal(MASTER_AUTO_SEND_BUFFER, 128 << 10);
+	assert_int_equal(master_config_set(&config, "congestion-control", "reno"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.send_buffer, 0); /* reno does not pace: the kernel's sizing */
 
 	master_config_defaults(&config);
 	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
@@ -82,17 +86,24 @@ static void test_send_buffer(void **state)
 
 	assert_int_equal(master_config_set(&config, "send-buffer", "auto"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.send_buffer, MASTER_AUTO_SEND_BUFFER);
+	assert_int_equal(config.send_buffer, config.congestion.paces ? MASTER_AUTO_SEND_BUFFER : 0);
 	assert_int_equal(master_config_set(&config, "send-buffer", "2G"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "send-buffer", "lots"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "send-buffer", "-1"), -EINVAL);
 
-	assert_int_equal(config.busy_send_buffer, 32 << 10);
+	/* auto: busy loops shrink the send buffer only where the congestion
+	 * control paces */
+	assert_int_equal(config.busy_send_buffer, config.congestion.paces ? 32 << 10 : 0);
 	assert_int_equal(config.busy_after, 128);
 	assert_int_equal(config.sendfile_after, 0); /* auto: an unmapped image always by sendfile */
-	/* auto: images up to 1 GiB mapped and copied until a loop sends 2,048
-	 * large bodies, their mapped pages dropped every 4 MiB copied */
-	assert_int_equal(config.copy_max_size, 1ull << 30);
+	/* auto: where the connections' congestion control paces (bbr), images
+	 * up to 1 GiB mapped and copied until a loop sends 2,048 large bodies,
+	 * their mapped pages dropped every 4 MiB copied; elsewhere sendfile */
+	assert_int_equal(config.copy_max_size, config.congestion.paces ? 1ull << 30 : 0);
+	assert_int_equal(master_config_set(&config, "copy-max-size", "8M"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.copy_max_size, 8 << 20);
+	assert_int_equal(master_config_set(&config, "copy-max-size", "lots"), -EINVAL);
 	assert_int_equal(config.copy_until, 2048);
 	assert_int_equal(config.mapped_resident_max, 4 << 20);
 	assert_int_equal(master_config_set(&config, "copy-until", "0"), 0);
@@ -104,6 +115,59 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "0"), 0);
 	assert_int_equal(config.busy_send_buffer, 0);
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "2G"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "busy-send-buffer", "64K"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.busy_send_buffer, 64 << 10);
+	assert_int_equal(master_config_set(&config, "busy-send-buffer", "lots"), -EINVAL);
+}
+
+/* The host's default congestion control, as a new socket gets it. */
+static void host_congestion_control(char *name, size_t size)
+{
+	FILE *file = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+
+	assert_non_null(file);
+	assert_non_null(fgets(name, (int)size, file));
+	name[strcspn(name, "\n")] = '\0';
+	fclose(file);
+}
+
+/* --congestion-control: system keeps the host's, a name the kernel lacks
+ * is refused with the reason, auto replaces a pacing default (bbr) on a
+ * master only. tests/integration/master/congestion.sh checks the
+ * connections themselves, with bbr as the default of its own namespace. */
+static void test_congestion_control(void **state)
+{
+	struct congestion_choice choice;
+	char host[CONGESTION_NAME_MAX];
+	char why[160] = "";
+	bool host_paces;
+
+	(void)state;
+	host_congestion_control(host, sizeof(host));
+	host_paces = strncmp(host, "bbr", 3) == 0;
+
+	assert_int_equal(congestion_resolve("system", false, &choice, why, sizeof(why)), 0);
+	assert_string_equal(choice.in_effect, host);
+	assert_string_equal(choice.to_set, "");
+	assert_int_equal(choice.paces, host_paces);
+
+	assert_int_equal(congestion_resolve("auto", true, &choice, why, sizeof(why)), 0);
+	assert_string_equal(choice.in_effect, host); /* the origin keeps the host's */
+	assert_string_equal(choice.to_set, "");
+
+	assert_int_equal(congestion_resolve("auto", false, &choice, why, sizeof(why)), 0);
+	assert_false(choice.paces);
+	assert_string_equal(choice.in_effect, host_paces ? "cubic" : host);
+	assert_string_equal(choice.to_set, host_paces ? "cubic" : "");
+
+	assert_int_equal(congestion_resolve("reno", false, &choice, why, sizeof(why)), 0); /* always built in */
+	assert_string_equal(choice.in_effect, "reno");
+	assert_string_equal(choice.to_set, "reno");
+	assert_false(choice.paces);
+
+	assert_int_equal(congestion_resolve("no-such-cc", false, &choice, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "'no-such-cc' is not in this kernel"));
 }
 
 static void test_meter_settings(void **state)
@@ -233,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setter),
 		cmocka_unit_test(test_send_buffer),
+		cmocka_unit_test(test_congestion_control),
 		cmocka_unit_test(test_file_and_roles),
 		cmocka_unit_test(test_meter_settings),
 		cmocka_unit_test(test_command_line),

@@ -52,6 +52,10 @@
 #                                 context sends (the client runs a server's transmissions).
 #                                 In 1x1 every run also records the server core's busy time
 #                                 (CPU 0 in /proc/stat: the process, its softirqs, the IPIs).
+#   BENCH_CC=NAME                 the host's default TCP congestion control for the run (every
+#                                 server's connections, nginx's too; restored afterwards).
+#                                 Unset: the host's as it is (bbr on the project's machines);
+#                                 cascade-master then picks its own (--congestion-control auto)
 #   BENCH_MASTER_ARGS=""          extra cascade-master flags (e.g. --send-mode zc)
 #   BENCH_CASCADE_BIN=PATH        another cascade-master binary for every cascade server
 #   BENCH_BASELINE_BIN=PATH       the server "cascade-baseline" (auto mode) runs this binary,
@@ -98,34 +102,19 @@ stop_servers() {
   for name in "${!server_pid[@]}"; do wait "${server_pid[$name]}" 2>/dev/null || true; done
   server_pid=(); server_port=(); server_processes_of=()
 }
-# ---- steering (BENCH_STEER=rfs) -------------------------------------------------
+# ---- steering (BENCH_STEER=rfs) and congestion control (BENCH_CC) ----------------
 steer=${BENCH_STEER:-}
-rps_sock_flow=/proc/sys/net/core/rps_sock_flow_entries
-lo_queue=/sys/class/net/lo/queues/rx-0
-saved_steering=""
-start_steering() {
-  [ -w "$rps_sock_flow" ] && [ -w "$lo_queue/rps_flow_cnt" ] ||
-    { echo "master.sh: BENCH_STEER=rfs needs root and a kernel with RPS/RFS"; exit 1; }
-  saved_steering="$(cat "$rps_sock_flow") $(cat "$lo_queue/rps_flow_cnt") $(cat "$lo_queue/rps_cpus")"
-  echo 32768 >"$rps_sock_flow"
-  echo 32768 >"$lo_queue/rps_flow_cnt"
-  printf '%x\n' $(((1 << $(nproc)) - 1)) >"$lo_queue/rps_cpus"
-}
-stop_steering() {
-  [ -n "$saved_steering" ] || return 0
-  set -- $saved_steering
-  echo "$1" >"$rps_sock_flow"; echo "$2" >"$lo_queue/rps_flow_cnt"; echo "$3" >"$lo_queue/rps_cpus"
-  saved_steering=""
-}
 case $steer in
   "") export BENCH_NETWORK=loopback ;;
   rfs) export BENCH_NETWORK=loopback-rfs ;;
   *) echo "master.sh: BENCH_STEER is empty or rfs, not '$steer'"; exit 1 ;;
 esac
-cleanup() { stop_servers; stop_steering; rm -rf "$work"; }
+cleanup() { stop_servers; stop_steering; restore_host_congestion; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 [ "$steer" != rfs ] || start_steering
+[ -z "${BENCH_CC:-}" ] || set_host_congestion "$BENCH_CC"
+export BENCH_CONGESTION=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
 
 # ---- images -------------------------------------------------------------------
 to_bytes() { numfmt --from=iec "$1"; }

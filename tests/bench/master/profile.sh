@@ -12,6 +12,15 @@
 #           cascade-sendfile | cascade-zc
 #   SIZE: 64K | 4M | 64M (default 64M); CLIENTS (default 8); CONFIG 2x2 | 1x1 (default 2x2)
 # PROFILE_WHO=client samples the client (wrk) instead of the server.
+# PROFILE_LOADER=load-copy drives it with cascade-load --body copy instead of wrk.
+# PROFILE_STEER=rfs steers each packet's receive work to its reader's CPU (as
+# BENCH_STEER=rfs); PROFILE_CC=NAME makes NAME the host's default congestion
+# control for the run (nginx's too; restored after); PROFILE_MASTER_ARGS adds
+# cascade-master flags (e.g. --congestion-control system).
+# PROFILE_EVENTS=timers counts, instead of the profile, the high-resolution
+# timers that expired on the server's CPU by function (the
+# timer:hrtimer_expire_entry tracepoint; 1x1, CPU 0): tcp_pace_kick is the
+# kernel pacing a connection itself (bbr without an fq qdisc).
 # Run by hand (not part of tests/bench/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -25,8 +34,16 @@ source "$root/tests/bench/master/lib.bash"
 work=$(mktemp -d /tmp/cascade-profile.XXXXXX)
 chmod 755 "$work"
 pid="" perf_pid=""
-cleanup() { [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$work"; }
+cleanup() {
+  [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+  stop_steering; restore_host_congestion; rm -rf "$work"
+}
 trap cleanup EXIT
+[ "${PROFILE_STEER:-}" != rfs ] || start_steering
+[ -z "${PROFILE_CC:-}" ] || set_host_congestion "$PROFILE_CC"
+loader=${PROFILE_LOADER:-wrk}
+events=${PROFILE_EVENTS:-}
+if [ "$events" = timers ] && [ "$config" != 1x1 ]; then echo "PROFILE_EVENTS=timers needs CONFIG 1x1"; exit 2; fi
 
 mkdir -p "$work/images"
 head -c "$(numfmt --from=iec "$size")" /dev/urandom >"$work/images/$size.bin"
@@ -60,7 +77,8 @@ EOF
   cascade*)
     mode=(); [ "$server" = cascade ] || mode=(--send-mode "${server#cascade-}")
     ${pin:+taskset -c "$pin"} "$bin/cascade-master" --listen "127.0.0.1:$port" --images "$work/images" \
-      --threads "$workers" --meter false --log-level error --max-connections-per-address 0 "${mode[@]}" &
+      --threads "$workers" --meter false --log-level error --max-connections-per-address 0 "${mode[@]}" \
+      ${PROFILE_MASTER_ARGS:-} &
     pid=$! ;;
   *) echo "unknown server $server"; exit 2 ;;
 esac
@@ -75,34 +93,61 @@ switches() {
   echo "$total"
 }
 url="http://127.0.0.1:$port/images/$size.bin"
+# The client for SECONDS: wrk, or cascade-load copying every byte.
+run_client() {
+  local seconds=$1
+  shift
+  case $loader in
+    wrk) "$@" wrk -t "$threads" -c "$clients" -d "${seconds}s" --timeout 600s "$url" ;;
+    load-copy) "$@" "$bin/cascade-load" "$url" --clients "$clients" --threads "$threads" \
+                 --duration "${seconds}s" --quiet --body copy ;;
+    *) echo "PROFILE_LOADER is wrk or load-copy, not $loader"; exit 2 ;;
+  esac
+}
 # warm up, then measure
-${client_pin:+taskset -c "$client_pin"} wrk -t "$threads" -c "$clients" -d 1s --timeout 600s "$url" >/dev/null
+run_client 1 ${client_pin:+taskset -c "$client_pin"} >/dev/null
 ticks_before=$(server_ticks "$pid"); switches_before=$(switches)
 client_profiler=()
-if [ "${PROFILE_WHO:-server}" = client ]; then
+if [ "$events" = timers ]; then
+  perf record -q -e timer:hrtimer_expire_entry -C "$pin" -o "$work/perf.data" -- sleep "$seconds" \
+    >/dev/null 2>&1 &
+  perf_pid=$!
+elif [ "${PROFILE_WHO:-server}" = client ]; then
   client_profiler=(perf record -q -g -o "$work/perf.data" --)
 else
   perf record -q -g -o "$work/perf.data" -p "$(server_processes "$pid" | paste -sd,)" -- sleep "$seconds" \
     >/dev/null 2>&1 &
   perf_pid=$!
 fi
-${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" "${client_profiler[@]}" wrk -t "$threads" \
-  -c "$clients" -d "${seconds}s" --timeout 600s "$url" >"$work/wrk.out" 2>&1
+run_client "$seconds" ${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" \
+  "${client_profiler[@]}" >"$work/client.out" 2>&1
 [ -z "${perf_pid:-}" ] || wait "$perf_pid" || true
 ticks_after=$(server_ticks "$pid"); switches_after=$(switches)
-python3 - "$work/wrk.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
-  "$((switches_after - switches_before))" "$server $config $size N=$clients" <<'EOF'
-import re, sys
+python3 - "$work/client.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
+  "$((switches_after - switches_before))" "$server $config $size N=$clients ($loader)" <<'EOF'
+import json, re, sys
 text = open(sys.argv[1]).read()
-value, unit = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", text).groups()
-gbps = float(value) * {"GB": 1.073741824, "MB": 1.048576e-3, "KB": 1.024e-6}[unit]
-seconds = float(re.search(r"requests in ([\d.]+)s", text).group(1))
+transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", text)
+if transfer:  # wrk
+    value, unit = transfer.groups()
+    gbps = float(value) * {"GB": 1.073741824, "MB": 1.048576e-3, "KB": 1.024e-6}[unit]
+    seconds = float(re.search(r"requests in ([\d.]+)s", text).group(1))
+else:  # cascade-load: its JSON line
+    summary = json.loads(next(line for line in text.splitlines() if line.startswith("{")))
+    seconds = summary["seconds"]
+    gbps = summary["bytes"] / seconds / 1e9
 gb = gbps * seconds
 client = sum(float(x) for x in re.search(r"TIME ([\d.]+) ([\d.]+)", text).groups())
 server = int(sys.argv[2]) / int(sys.argv[3])
 print("%s: %.2f GB/s, server %.3f CPU-s/GB, client %.3f CPU-s/GB, %d server context switches per GB"
       % (sys.argv[5], gbps, server / gb, client / gb, int(sys.argv[4]) / gb))
 EOF
+if [ "$events" = timers ]; then
+  echo "high-resolution timers expired on CPU $pin in ${seconds}s, by function:"
+  perf script -i "$work/perf.data" 2>/dev/null | grep -o 'function=[^ ]*' | sort | uniq -c | sort -rn |
+    head -8
+  exit 0
+fi
 echo "samples by thread:"
 perf report -i "$work/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null |
   grep -E '^ +[0-9]' | sed -E 's/iou-wrk-[0-9]+/iou-wrk (io-wq)/' | head -8

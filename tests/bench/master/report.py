@@ -20,6 +20,12 @@ CONFIG_ORDER = {"2x2": 0, "1x1": 1}
 LOADER_ORDER = {"wrk": 0, "load-copy": 1, "load-discard": 2}
 
 
+def congestion_note(run):
+    """The host's default congestion control of a run, where recorded."""
+    name = run.get("host_congestion", "")
+    return ", host congestion control %s" % name if name else ""
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -152,8 +158,8 @@ def print_core_table(cells, keys, cascades):
                    for name, rs in by_server.items()}
             if key[0] != loader:
                 loader = key[0]
-                print("\n%s, %s: the server core's busy time (1x1, CPU 0; network %s)" % (
-                    cascade, loader, cells[key][0].get("network", "loopback")))
+                print("\n%s, %s: the server core's busy time (1x1, CPU 0; network %s%s)" % (
+                    cascade, loader, cells[key][0].get("network", "loopback"), congestion_note(cells[key][0])))
                 print("| image | N | %s GB/s | nginx sendfile GB/s | nginx no-sendfile GB/s "
                       "| core CPU-s/GB %s / nginx sendfile / nginx no-sendfile | core CPU ratio vs nginx sendfile |" % (
                           cascade, cascade))
@@ -196,7 +202,8 @@ def main():
             if key[0] != loader:
                 loader = key[0]
                 print("\n%s, %s (medians of %d rounds; ratios %s/nginx, per-round min-max in brackets; "
-                      "network %s)" % (cascade, loader, rounds, cascade, cells[key][0].get("network", "loopback")))
+                      "network %s%s)" % (cascade, loader, rounds, cascade, cells[key][0].get("network", "loopback"),
+                                        congestion_note(cells[key][0])))
                 print("| config | image | N | %s GB/s | nginx sendfile GB/s | nginx no-sendfile GB/s "
                       "| throughput vs better nginx | server CPU-s/GB cascade / nginx sendfile "
                       "| server CPU ratio | server+client CPU ratio | client CPU-s/GB cascade / nginx sendfile "

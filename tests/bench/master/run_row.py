@@ -36,7 +36,8 @@ def main():
                         "errors": s["error_total"], "error_kinds": s["errors"]}
     row = {"config": config, "size": size, "clients": int(clients), "round": int(round_),
            "loader": loader, "server": server, "peak_rss_mib": int(peak) / 1024,
-           "network": os.environ.get("BENCH_NETWORK", "loopback")}
+           "network": os.environ.get("BENCH_NETWORK", "loopback"),
+           "host_congestion": os.environ.get("BENCH_CONGESTION", "")}
     core_ticks = os.environ.get("BENCH_CORE_TICKS")
     if measured is None:
         # The client failed to report: counted as a failed run, never as a figure.

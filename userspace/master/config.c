@@ -246,18 +246,16 @@ static const struct setting settings[] = {
 	{ .key = "pipe-size", BYTES(pipe_size, 4096, 1ll << 30), .default_value = "1M",
 	  .help = "splice pipe capacity" },
 	{ .key = "busy-send-buffer", CUSTOM(set_busy_send_buffer), .default_value = "auto", .value_name = "SIZE",
-	  .help = "auto mode: send buffer of a connection a busy loop (--busy-after) sends a large image by "
-		  "sendfile; auto: 32K when the connections' congestion control paces (bbr), else 0 (the "
-		  "connection's own)" },
+	  .help = "auto mode: send buffer of a large response by sendfile in a busy loop (--busy-after); "
+		  "auto: 32K where the connections pace (bbr), else 0 (the connection's own)" },
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
 		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
 
 	{ .key = "congestion-control", TEXT(congestion_control), .minimum = 1, .maximum = 15,
 	  .default_value = "auto", .value_name = "NAME",
-	  .help = "TCP congestion control of every connection: auto (on a master cubic where the host's "
-		  "default is bbr, else the host's), system (the host's net.ipv4.tcp_congestion_control) "
-		  "or a name such as cubic or bbr" },
+	  .help = "TCP congestion control of every connection: auto (a master: cubic where the host's "
+		  "default is bbr, else the host's), system (the host's) or a name (cubic, bbr, reno...)" },
 
 	/* receiving images and their pieces */
 	{ .key = "piece-size", CUSTOM(set_piece_size), .default_value = "1M", .value_name = "SIZE",

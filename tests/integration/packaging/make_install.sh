@@ -58,6 +58,12 @@ check_equal "acs.ini: only the database's place is set" "db " "$(uncommented "$e
 check_equal "origin.ini: only the images folder and meter = false are set" "images meter " "$(uncommented "$etc/origin.ini")"
 check_equal "master.ini: every key commented" "" "$(uncommented "$etc/master.ini")"
 check_equal "cpe.ini: only the data folder is set" "data-dir " "$(uncommented "$etc/cpe.ini")"
+# inih reads at most 199 characters a line and parses the rest as a line of
+# its own: a long help comment would stop the daemon reading its config.
+for config in acs origin master cpe; do
+  check_equal "$config.ini: no line is longer than inih reads (199 characters)" "" \
+    "$(awk 'length($0) > 199 {print FILENAME ":" FNR ": " length($0)}' "$etc/$config.ini")"
+done
 check "cpe.ini shows every key of cascade-cpe commented with its default" \
   grep -qx '#download-retries = 3' "$etc/cpe.ini"
 

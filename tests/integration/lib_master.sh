@@ -14,6 +14,9 @@
 #   image_requests NAME [IMAGE]     requests NAME answered for IMAGE (default $IMAGE_NAME)
 #   image_bytes NAME [IMAGE]        image bytes NAME sent for IMAGE
 #   fd_count PID                    open descriptors of a process
+#   server_send_buffer PORT         `ss -m`'s send buffer (tb, the kernel's doubled count) of the
+#                                   first established connection served on PORT
+#   server_congestion_control PORT  that connection's congestion control, from `ss -i`
 #   http_status URL [curl args]     prints the status code; status_is URL CODE for wait_until
 #   raw_request PORT FORMAT         raw bytes in, whole answer out; raw_status: its first line
 #   slow_download PORT PATH OUT RATE   a reader slow enough to keep a transfer in flight
@@ -80,6 +83,14 @@ image_requests() {
 image_bytes() { server_stats "$1" | jq --arg name "${2:-$IMAGE_NAME}" '.image_bytes_sent[$name] // 0'; }
 
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+server_send_buffer() {
+  ss -tnmH state established "( sport = :$1 )" | grep -o 'tb[0-9]*' | head -n 1 | cut -c3-
+}
+server_congestion_control() {
+  ss -tinH state established "( sport = :$1 )" | grep -owE 'cubic|bbr[0-9]*|reno|htcp|dctcp|vegas|westwood' |
+    head -n 1
+}
 
 http_status() {
   local url=$1

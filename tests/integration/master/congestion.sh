@@ -41,10 +41,6 @@ check "/metrics names it in cascade_master_info" \
   grep -q 'cascade_master_info{role="master",send_mode="auto",congestion_control="cubic"} 1' \
   <(curl -s --max-time 10 "${MASTER_URL[default]}/metrics")
 
-# The server side of the one connection to PORT: its congestion control.
-server_congestion_control() {
-  ss -tinH state established "( sport = :$1 )" | grep -owE 'cubic|bbr|reno' | head -n 1
-}
 for name in default system reno origin; do
   slow_download "${PORT[$name]}" /images/big.bin "$TEST_DIR/$name.out" 4000000 &
   eval "reader_$name=$!"
@@ -59,9 +55,6 @@ check_equal "reno: the connection runs reno" reno "$(server_congestion_control "
 check_equal "origin: the connection runs bbr" bbr "$(server_congestion_control "${PORT[origin]}")"
 # --send-buffer auto: 128 KiB (the kernel shows it doubled) only where the
 # connections pace; cubic's connections get the kernel's sizing.
-server_send_buffer() {
-  ss -tnmH state established "( sport = :$1 )" | grep -o 'tb[0-9]*' | head -n 1 | cut -c3-
-}
 check_equal "system (bbr): a 128 KiB send buffer" $((2 * 131072)) "$(server_send_buffer "${PORT[system]}")"
 buffer=$(server_send_buffer "${PORT[default]}")
 check "default (cubic): the kernel sizes the send buffer, here $buffer" test "$buffer" != $((2 * 131072))

@@ -18,10 +18,6 @@ start_master asked --images "$images" --threads 2 --send-buffer 1M
 start_master kernel --images "$images" --threads 1 --send-buffer 0
 start_master origin --origin --images "$images" --threads 1
 
-# The server-side `tb` (send buffer) of the one connection to PORT.
-server_send_buffer() {
-  ss -tnmH state established "( sport = :$1 )" | grep -o 'tb[0-9]*' | head -n 1 | cut -c3-
-}
 
 # A reader too slow to empty the buffer keeps its connection established.
 for name in default asked kernel origin; do

@@ -353,6 +353,7 @@ static void server_view(struct server *server, struct server_state_view *view,
 	view->last_reload_error = __atomic_load_n(&server->last_reload_error, __ATOMIC_RELAXED);
 	view->group_meter = &server->group_meter;
 	view->cpu_meter = &server->cpu_meter;
+	view->tcp_memory_result = tcp_memory_read("/proc", &view->tcp_memory);
 }
 
 static void respond_stats(struct connection *connection, bool prometheus, bool head_only)

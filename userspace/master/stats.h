@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "common/manifest.h"
+#include "master/tcp_memory.h"
 
 #define STATS_MAX_NAMES  4096
 #define STATS_MAX_GROUPS 4096
@@ -97,6 +98,8 @@ struct server_state_view {
 	int last_reload_error;
 	struct master_group_meter *group_meter;  /* the eBPF meters (host-wide counters) */
 	struct master_cpu_meter *cpu_meter;
+	struct tcp_memory tcp_memory;    /* the host's TCP memory (tcp_memory.h) */
+	int tcp_memory_result;           /* 0, or why tcp_memory could not be read */
 };
 
 /* Renders /-/stats (JSON, jansson) and /metrics (Prometheus text); *out

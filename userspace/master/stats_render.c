@@ -70,6 +70,22 @@ static void registries(struct stats *stats, json_t *names, json_t *groups)
 }
 
 /* The meters' part of /-/stats: the group meter and, inside it, the CPU. */
+/* null when /proc could not tell (the reason is logged nowhere: a
+ * container without /proc/net is a normal place to run). */
+static json_t *tcp_memory_json(const struct server_state_view *view)
+{
+	const struct tcp_memory *memory = &view->tcp_memory;
+
+	if (view->tcp_memory_result != 0)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "pages", (json_int_t)memory->pages,
+			 "low_pages", (json_int_t)memory->low_pages,
+			 "pressure_pages", (json_int_t)memory->pressure_pages,
+			 "limit_pages", (json_int_t)memory->limit_pages,
+			 "pressure_events", (json_int_t)memory->pressure_events,
+			 "pressure_seconds", (double)memory->pressure_milliseconds / 1000.0);
+}
+
 static json_t *meter_json(const struct server_state_view *view)
 {
 	json_t *meter = master_group_meter_json(view->group_meter, master_group_meter_exporter(view->group_meter));
@@ -94,7 +110,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		" s:{s:I, s:o}, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
-		" s:{s:I, s:I, s:I, s:s?}, s:o}",
+		" s:{s:I, s:I, s:I, s:s?}, s:o, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
 		"congestion_control", view->congestion_control, "zc_max_size", (json_int_t)view->zc_max_size, "threads", (int)view->threads,
 		"uptime_seconds", (json_int_t)((uint64_t)time(NULL) - stats->started_unix),
@@ -124,7 +140,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"reloads", (json_int_t)stats_read(&stats->reloads),
 		"failures", (json_int_t)stats_read(&stats->reload_failures),
 		"last_error", view->last_reload_error ? strerror(-view->last_reload_error) : NULL,
-		"meter", meter_json(view));
+		"meter", meter_json(view), "tcp_memory", tcp_memory_json(view));
 	if (root == NULL)
 		return -ENOMEM;
 	text = json_dumps(root, JSON_COMPACT);
@@ -192,6 +208,32 @@ static void registry_metrics(FILE *out, struct stats *stats)
 	pthread_mutex_unlock(&stats->registry_lock);
 }
 
+/* The host's TCP memory; nothing when /proc could not tell. */
+static void tcp_memory_metrics(FILE *out, const struct server_state_view *view)
+{
+	const struct tcp_memory *memory = &view->tcp_memory;
+
+	if (view->tcp_memory_result != 0)
+		return;
+	single_metric(out, "cascade_master_tcp_memory_pages", "gauge",
+		      "Pages held by every TCP socket of the host (/proc/net/sockstat).", memory->pages);
+	stats_metric_header(out, "cascade_master_tcp_memory_threshold_pages", "gauge",
+			    "The host's net.ipv4.tcp_mem: pressure starts above pressure, ends below low.");
+	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"low\"} %" PRIu64 "\n",
+		memory->low_pages);
+	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"pressure\"} %" PRIu64 "\n",
+		memory->pressure_pages);
+	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"limit\"} %" PRIu64 "\n",
+		memory->limit_pages);
+	single_metric(out, "cascade_master_tcp_memory_pressure_events_total", "counter",
+		      "Times the kernel entered TCP memory pressure (TcpExt TCPMemoryPressures).",
+		      memory->pressure_events);
+	stats_metric_header(out, "cascade_master_tcp_memory_pressure_seconds_total", "counter",
+			    "Time the kernel spent under TCP memory pressure (TcpExt TCPMemoryPressuresChrono).");
+	fprintf(out, "cascade_master_tcp_memory_pressure_seconds_total %.3f\n",
+		(double)memory->pressure_milliseconds / 1000.0);
+}
+
 int stats_render_prometheus(struct stats *stats, const struct server_state_view *view,
 			    const struct image_table *table, char **out, size_t *length)
 {
@@ -252,6 +294,7 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_reload_failures_total", "counter",
 		      "Manifest reloads that failed.", stats_read(&stats->reload_failures));
 	registry_metrics(stream, stats);
+	tcp_memory_metrics(stream, view);
 	bool exporter = master_group_meter_exporter(view->group_meter);
 
 	master_group_meter_write_metrics(view->group_meter, stream, exporter);

@@ -128,6 +128,19 @@ metrics=$(curl -s --max-time 10 "http://127.0.0.1:${PORT[auto]}/metrics")
 check "/metrics has per-image byte counters" grep -q '^cascade_master_image_bytes_sent_total{image="big.bin"} [1-9]' <<<"$metrics"
 check "/metrics has requests by status" grep -q '^cascade_master_requests_total{status="206"} [1-9]' <<<"$metrics"
 check "/metrics has per-group bytes" grep -q '^cascade_master_group_bytes_sent_total{group="42"} 5000$' <<<"$metrics"
+# The host's TCP memory: the thresholds are net.ipv4.tcp_mem's, the
+# pressure counters the kernel's (TcpExt, read by nstat too).
+read -r tcp_low tcp_pressure tcp_limit </proc/sys/net/ipv4/tcp_mem
+check_equal "/-/stats shows the host's tcp_mem thresholds" "$tcp_low $tcp_pressure $tcp_limit" \
+  "$(jq -r '.tcp_memory | "\(.low_pages) \(.pressure_pages) \(.limit_pages)"' <<<"$stats")"
+check "/-/stats shows the TCP pages in use and the pressure counters" \
+  jq -e '.tcp_memory | (.pages >= 0) and (.pressure_events >= 0) and (.pressure_seconds >= 0)' <<<"$stats"
+check "/metrics has the pressure threshold" \
+  grep -qx "cascade_master_tcp_memory_threshold_pages{threshold=\"pressure\"} $tcp_pressure" <<<"$metrics"
+pressure_events=$(nstat -asz TcpExtTCPMemoryPressures | awk '/TcpExtTCPMemoryPressures/ {print $2}')
+check "/metrics counts the kernel's pressure events as nstat does ($pressure_events)" \
+  grep -qx "cascade_master_tcp_memory_pressure_events_total $pressure_events" <<<"$metrics"
+check "promtool check metrics accepts the master's /metrics" promtool check metrics <<<"$metrics"
 if [ "$(id -u)" -ne 0 ]; then
   check "without root, SO_MARK failure is logged once" test "$(grep -c 'cannot set SO_MARK' "$TEST_DIR/auto.log")" -eq 1
 else

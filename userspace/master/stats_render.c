@@ -69,7 +69,6 @@ static void registries(struct stats *stats, json_t *names, json_t *groups)
 	pthread_mutex_unlock(&stats->registry_lock);
 }
 
-/* The meters' part of /-/stats: the group meter and, inside it, the CPU. */
 /* null when /proc could not tell (the reason is logged nowhere: a
  * container without /proc/net is a normal place to run). */
 static json_t *tcp_memory_json(const struct server_state_view *view)
@@ -86,6 +85,7 @@ static json_t *tcp_memory_json(const struct server_state_view *view)
 			 "pressure_seconds", (double)memory->pressure_milliseconds / 1000.0);
 }
 
+/* The meters' part of /-/stats: the group meter and, inside it, the CPU. */
 static json_t *meter_json(const struct server_state_view *view)
 {
 	json_t *meter = master_group_meter_json(view->group_meter, master_group_meter_exporter(view->group_meter));

@@ -104,6 +104,14 @@ static int set_busy_send_buffer(void *config, const char *value, char *why, size
 				"auto, 0 or a size up to 1G", why, why_size);
 }
 
+static int set_tcp_memory_gate(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	return set_auto_or_size(value, &master->tcp_memory_gate_auto, &master->tcp_memory_gate, UINT64_MAX,
+				"auto, 0 or a size", why, why_size);
+}
+
 static int set_copy_max_size(void *config, const char *value, char *why, size_t why_size)
 {
 	struct master_config *master = config;
@@ -251,6 +259,9 @@ static const struct setting settings[] = {
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
 		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
+	{ .key = "tcp-memory-gate", CUSTOM(set_tcp_memory_gate), .default_value = "auto", .value_name = "SIZE",
+	  .help = "hold image sends while the host's TCP memory is at or over this: auto (net.ipv4.tcp_mem's "
+		  "low mark), 0 (never) or a size" },
 
 	{ .key = "congestion-control", TEXT(congestion_control), .minimum = 1, .maximum = 15,
 	  .default_value = "auto", .value_name = "NAME",

@@ -67,6 +67,8 @@ struct master_config {
 	struct congestion_choice congestion;          /* resolved by master_config_finish */
 	bool copy_max_size_auto;        /* resolved by master_config_finish */
 	bool busy_send_buffer_auto;     /* resolved by master_config_finish */
+	uint64_t tcp_memory_gate;       /* send gate mark in bytes; 0: off */
+	bool tcp_memory_gate_auto;      /* the mark is net.ipv4.tcp_mem's low mark (each loop reads it) */
 	enum log_level log_level;
 	bool meter;                     /* attach the eBPF group egress meter */
 	char meter_interface[32];

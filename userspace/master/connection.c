@@ -98,6 +98,8 @@ static void connection_free(struct connection *connection)
 
 	if (connection->waiting_for_buffer)
 		remove_buffer_waiter(connection);
+	if (connection->held_by_gate)
+		send_gate_forget(&worker->send_gate, connection);
 	if (connection->previous != NULL)
 		connection->previous->next = connection->next;
 	else
@@ -306,7 +308,8 @@ static void finish_response(struct connection *connection)
 void connection_advance(struct connection *connection)
 {
 	for (unsigned int step = 0; step < 4; step++) {
-		if (connection->pending > 0 || connection->waiting_for_buffer || connection->busy > 0)
+		if (connection->pending > 0 || connection->waiting_for_buffer || connection->busy > 0 ||
+		    (connection->held_by_gate && !connection->closing))
 			return;
 		if (connection->closing) {
 			if (connection->notifications == 0)

@@ -14,7 +14,9 @@
  * is freed only when both are zero, so no completion can name freed
  * state. This holds only because no send_zc is ever linked behind another
  * SQE: the kernel posts a notification for a send_zc cancelled by a broken
- * link without announcing it (transfer.c).
+ * link without announcing it (transfer.c). A connection held by the send
+ * gate (send_gate.h) has nothing pending: it waits in its loop's queue and
+ * leaves it when let go or freed.
  * Memory per connection is bounded: the struct, a request head buffer
  * only while a head arrives in pieces (at most 8 KiB + one receive
  * buffer), and the response head while it is sent. */
@@ -57,6 +59,7 @@ struct connection {
 	struct connection *previous;
 	struct connection *next;
 	struct connection *next_buffer_waiter;
+	struct connection *next_held;  /* held by the send gate, in its queue */
 	int fd;
 	enum connection_state state;
 	bool closing;
@@ -65,6 +68,8 @@ struct connection {
 	bool socket_full;              /* last splice to the socket fell short */
 	bool polling;                  /* slow client: non-blocking socket, POLLOUT first */
 	bool waiting_for_buffer;
+	bool held_by_gate;             /* in the send gate's queue: no body bytes now */
+	bool passes_gate;              /* let go by the gate: its next send does not ask it */
 	bool head_request;             /* HEAD: never a body, even for errors */
 	unsigned int busy;             /* inside a handler: decisions (and free) wait */
 	unsigned int pending;

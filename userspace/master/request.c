@@ -354,6 +354,7 @@ static void server_view(struct server *server, struct server_state_view *view,
 	view->group_meter = &server->group_meter;
 	view->cpu_meter = &server->cpu_meter;
 	view->tcp_memory_result = tcp_memory_read("/proc", &view->tcp_memory);
+	view->send_gate_pages = __atomic_load_n(&server->send_gate_pages, __ATOMIC_RELAXED);
 }
 
 static void respond_stats(struct connection *connection, bool prometheus, bool head_only)

@@ -197,6 +197,7 @@ int server_start(struct server *server, const struct master_config *config)
 		server->workers[i].index = i;
 		server->workers[i].listen_fd = -1;
 		server->workers[i].wake_fd = -1;
+		send_gate_init(&server->workers[i].send_gate);
 	}
 	result = open_listeners(server);
 	if (result != 0)

@@ -19,6 +19,7 @@
 #include "master/cpu_meter.h"
 #include "master/group_meter.h"
 #include "master/relay.h"
+#include "master/send_gate.h"
 #include "master/stats.h"
 
 struct connection;
@@ -38,6 +39,7 @@ enum operation {
 	OPERATION_SEND_ZC,       /* image mapping -> socket, zero copy */
 	OPERATION_RELAY_WAIT,    /* receiving image: wait for verified bytes (relay.h) */
 	OPERATION_SEND_COPY,     /* image mapping -> socket, copied by the kernel */
+	OPERATION_SEND_GATE,     /* the send gate's timer (send_gate.h) */
 };
 #define OPERATION_MASK 0xfull
 
@@ -67,6 +69,7 @@ struct worker {
 	unsigned int large_bodies;      /* responses with a body over SMALL_BODY in progress */
 	unsigned int over_capacity_count;
 	struct connection *buffer_waiters; /* waiting for a free receive buffer */
+	struct send_gate send_gate;     /* image sends held while the host's TCP memory is high */
 
 	unsigned int *free_pairs;       /* fixed-file slot pairs for splice pipes */
 	unsigned int free_pair_count;
@@ -100,6 +103,7 @@ struct server {
 	int finished_fd;                /* eventfd: a loop has exited */
 	int mark_unavailable;           /* SO_MARK refused (not root): stop trying */
 	uint16_t listen_port;           /* the bound port (port 0 resolved) */
+	uint64_t send_gate_pages;       /* the send gate's mark in force (send_gate.h); 0: off */
 	struct master_group_meter group_meter;  /* eBPF group egress meter, or why not */
 	struct master_cpu_meter cpu_meter;      /* CPU occupancy for /-/stats and /metrics */
 	struct address_limit address_limit; /* --max-connections-per-address */

@@ -50,6 +50,7 @@ struct stats {
 	uint64_t sendfile_bytes;             /* sendfile in the event loop */
 	uint64_t splice_operations;          /* splice SQEs (both directions) */
 	uint64_t socket_full_waits;          /* POLLOUT waits before a splice */
+	uint64_t send_gate_holds;            /* sends held while the host's TCP memory was high */
 	uint64_t slow_clients;               /* switched to non-blocking + POLLOUT */
 	uint64_t zc_notifications;
 	uint64_t zc_copied_notifications;    /* kernel fell back to copying */
@@ -100,6 +101,7 @@ struct server_state_view {
 	struct master_cpu_meter *cpu_meter;
 	struct tcp_memory tcp_memory;    /* the host's TCP memory (tcp_memory.h) */
 	int tcp_memory_result;           /* 0, or why tcp_memory could not be read */
+	uint64_t send_gate_pages;        /* the send gate's mark in force; 0: off */
 };
 
 /* Renders /-/stats (JSON, jansson) and /metrics (Prometheus text); *out

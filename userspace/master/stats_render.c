@@ -77,7 +77,8 @@ static json_t *tcp_memory_json(const struct server_state_view *view)
 
 	if (view->tcp_memory_result != 0)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "pages", (json_int_t)memory->pages,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "pages", (json_int_t)memory->pages,
+			 "gate_pages", (json_int_t)view->send_gate_pages,
 			 "low_pages", (json_int_t)memory->low_pages,
 			 "pressure_pages", (json_int_t)memory->pressure_pages,
 			 "limit_pages", (json_int_t)memory->limit_pages,
@@ -108,7 +109,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"{s:s, s:s, s:s, s:I, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}, s:o, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
@@ -132,6 +133,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"sendfile_bytes", (json_int_t)stats_read(&stats->sendfile_bytes),
 		"splice_operations", (json_int_t)stats_read(&stats->splice_operations),
 		"socket_full_waits", (json_int_t)stats_read(&stats->socket_full_waits),
+		"gate_holds", (json_int_t)stats_read(&stats->send_gate_holds),
 		"slow_clients", (json_int_t)stats_read(&stats->slow_clients),
 		"zc_notifications", (json_int_t)stats_read(&stats->zc_notifications),
 		"zc_copied_notifications", (json_int_t)stats_read(&stats->zc_copied_notifications),
@@ -218,13 +220,16 @@ static void tcp_memory_metrics(FILE *out, const struct server_state_view *view)
 	single_metric(out, "cascade_master_tcp_memory_pages", "gauge",
 		      "Pages held by every TCP socket of the host (/proc/net/sockstat).", memory->pages);
 	stats_metric_header(out, "cascade_master_tcp_memory_threshold_pages", "gauge",
-			    "The host's net.ipv4.tcp_mem: pressure starts above pressure, ends below low.");
+			    "The host's net.ipv4.tcp_mem (pressure starts above pressure, ends below low) "
+			    "and the send gate's mark (image sends held at or over it; 0: off).");
 	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"low\"} %" PRIu64 "\n",
 		memory->low_pages);
 	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"pressure\"} %" PRIu64 "\n",
 		memory->pressure_pages);
 	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"limit\"} %" PRIu64 "\n",
 		memory->limit_pages);
+	fprintf(out, "cascade_master_tcp_memory_threshold_pages{threshold=\"gate\"} %" PRIu64 "\n",
+		view->send_gate_pages);
 	single_metric(out, "cascade_master_tcp_memory_pressure_events_total", "counter",
 		      "Times the kernel entered TCP memory pressure (TcpExt TCPMemoryPressures).",
 		      memory->pressure_events);
@@ -281,6 +286,9 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 		stats_read(&stats->copy_bytes));
 	fprintf(stream, "cascade_master_send_bytes_total{method=\"sendfile\"} %" PRIu64 "\n",
 		stats_read(&stats->sendfile_bytes));
+	single_metric(stream, "cascade_master_send_gate_holds_total", "counter",
+		      "Times a response's next body bytes waited for the host's TCP memory (--tcp-memory-gate).",
+		      stats_read(&stats->send_gate_holds));
 	single_metric(stream, "cascade_master_mapping_drops_total", "counter",
 		      "Times a copied image's mapped pages were dropped (--mapped-resident-max).",
 		      stats_read(&stats->mapping_drops));

@@ -46,6 +46,10 @@
  * (success, error, cancellation), which is what the `notifications` count
  * relies on.
  *
+ * Every path asks the send gate (send_gate.h) before new body bytes: while
+ * the host's TCP memory is over its mark the connection waits in the
+ * gate's queue, with nothing pending, until the gate lets it go.
+ *
  * Every submission is planned from the connection's counters alone, so a
  * broken chain, a short send or a partial splice all resume the same way.
  * The order of operations of one response, in transfer_submit:
@@ -284,7 +288,8 @@ static void submit_inline(struct connection *connection)
 		arm_pollout(connection);
 		return;
 	}
-	if (connection->body_next < connection->body_end && !image_chunk_allowed(connection))
+	if (connection->body_next < connection->body_end &&
+	    (!image_chunk_allowed(connection) || send_gate_holds(connection)))
 		return;
 	while (connection->body_next < connection->body_end && budget > 0 && calls++ < INLINE_CALLS) {
 		uint64_t left = connection->body_end - connection->body_next;
@@ -325,9 +330,16 @@ void transfer_submit(struct connection *connection)
 	}
 	if (body_left && (connection->body_method == BODY_ZERO_COPY ||
 			  connection->body_method == BODY_COPY)) {
-		submit_mapped(connection, connection->body_method == BODY_ZERO_COPY);
+		/* The head goes with the first chunk: both wait at the gate. */
+		if (!send_gate_holds(connection))
+			submit_mapped(connection, connection->body_method == BODY_ZERO_COPY);
 		return;
 	}
+	/* A new pipe-full (not what is already in the pipe) waits at the gate,
+	 * before any SQE of the chain is prepared. */
+	if (body_left && connection->body_method == BODY_SPLICE && connection->pipe_bytes == 0 &&
+	    send_gate_holds(connection))
+		return;
 	if (body_left && connection->body_method == BODY_SPLICE && connection->pipe.read_fd < 0) {
 		int error = splice_pipe_open(connection->worker, &connection->pipe,
 					     connection->worker->server->pipe_size);

@@ -20,6 +20,7 @@
 #include "master/connection.h"
 #include "common/log_limit.h"
 #include "master/splice_pipe.h"
+#include "master/tcp_memory.h"
 
 #define RING_ENTRIES       4096
 #define COMPLETION_ENTRIES 32768
@@ -255,6 +256,9 @@ static void dispatch(struct worker *worker, const struct completion *completion)
 	case OPERATION_WAKE:
 		on_wake(worker, completion->result);
 		break;
+	case OPERATION_SEND_GATE:
+		send_gate_on_timer(worker);
+		break;
 	case OPERATION_RECV:
 		connection_on_recv(pointer, completion->result, completion->flags);
 		break;
@@ -391,6 +395,38 @@ static int setup_ring(struct worker *worker)
 	return setup_buffers(worker);
 }
 
+/* The send gate's mark: the one configured, or the host's low mark. A
+ * gate that cannot work leaves sends as they were, and says so. */
+static void setup_send_gate(struct worker *worker)
+{
+	const struct master_config *config = &worker->server->config;
+	uint64_t mark_pages = config->tcp_memory_gate / 4096;
+	struct tcp_memory memory;
+	int result;
+
+	if (config->tcp_memory_gate_auto) {
+		result = tcp_memory_read("/proc", &memory);
+		if (result != 0) {
+			if (worker->index == 0)
+				log_warn("--tcp-memory-gate auto: cannot read net.ipv4.tcp_mem (%s); "
+					 "sending without the gate", strerror(-result));
+			return;
+		}
+		mark_pages = memory.low_pages;
+	} else if (config->tcp_memory_gate != 0 && mark_pages == 0) {
+		mark_pages = 1;
+	}
+	result = send_gate_open(&worker->send_gate, "/proc", mark_pages);
+	if (result != 0) {
+		if (worker->index == 0)
+			log_warn("--tcp-memory-gate: cannot read /proc/net/sockstat (%s); sending without the gate",
+				 strerror(-result));
+		return;
+	}
+	if (worker->index == 0)
+		__atomic_store_n(&worker->server->send_gate_pages, mark_pages, __ATOMIC_RELAXED);
+}
+
 int worker_setup(struct worker *worker)
 {
 	uint64_t tick_ms;
@@ -413,6 +449,7 @@ int worker_setup(struct worker *worker)
 		tick_ms = 1000;
 	worker->tick_interval.tv_sec = (long long)(tick_ms / 1000);
 	worker->tick_interval.tv_nsec = (long long)(tick_ms % 1000) * 1000000;
+	setup_send_gate(worker);
 	update_clock(worker);
 	arm_accept(worker);
 	arm_tick(worker);
@@ -436,6 +473,7 @@ void worker_teardown(struct worker *worker)
 		close(connection->fd);
 		free(connection);
 	}
+	send_gate_close(&worker->send_gate);
 	splice_pipes_teardown(worker);
 	if (worker->buffer_ring != NULL)
 		munmap(worker->buffer_ring, worker->buffer_ring_bytes);

@@ -119,6 +119,19 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.busy_send_buffer, 64 << 10);
 	assert_int_equal(master_config_set(&config, "busy-send-buffer", "lots"), -EINVAL);
+
+	/* The send gate: auto (the host's low mark, read by each loop), 0
+	 * (off) or a size. */
+	assert_true(config.tcp_memory_gate_auto);
+	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "0"), 0);
+	assert_false(config.tcp_memory_gate_auto);
+	assert_int_equal(config.tcp_memory_gate, 0);
+	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "256M"), 0);
+	assert_int_equal(config.tcp_memory_gate, 256 << 20);
+	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "auto"), 0);
+	assert_true(config.tcp_memory_gate_auto);
+	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "lots"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "-1"), -EINVAL);
 }
 
 /* The host's default congestion control, as a new socket gets it. */

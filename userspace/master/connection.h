@@ -59,7 +59,8 @@ struct connection {
 	struct connection *previous;
 	struct connection *next;
 	struct connection *next_buffer_waiter;
-	struct connection *next_held;  /* held by the send gate, in its queue */
+	struct connection *next_held;  /* held by the send gate: its queue, both ways */
+	struct connection *previous_held;
 	int fd;
 	enum connection_state state;
 	bool closing;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,12 +11,12 @@
 
 #include "common/log.h"
 #include "master/connection.h"
+#include "master/tcp_memory.h"
 
 #define TIMER_NS 1000000
 /* What one connection let go may add before it looks at the gate again:
  * the sendfile path's budget per turn (transfer.c). */
 #define BYTES_PER_CONNECTION (1u << 20)
-#define PAGE_BYTES 4096
 
 void send_gate_init(struct send_gate *gate)
 {
@@ -50,21 +49,6 @@ void send_gate_close(struct send_gate *gate)
 	gate->mark_pages = 0;
 }
 
-int send_gate_parse_sockstat(const char *text, uint64_t *pages)
-{
-	const char *line = strncmp(text, "TCP: ", 5) == 0 ? text : strstr(text, "\nTCP: ");
-	const char *end;
-	const char *mem;
-
-	if (line == NULL)
-		return -EINVAL;
-	end = strchr(line + 1, '\n');
-	mem = strstr(line, " mem ");
-	if (mem == NULL || (end != NULL && mem > end))
-		return -EINVAL;
-	return sscanf(mem, " mem %" SCNu64, pages) == 1 ? 0 : -EINVAL;
-}
-
 /* A read that failed turns this loop's gate off for good, and says so. */
 static void turn_off(struct worker *worker, const char *why)
 {
@@ -90,7 +74,7 @@ static bool gate_closed(struct worker *worker)
 			return false;
 		}
 		text[length] = '\0';
-		if (send_gate_parse_sockstat(text, &gate->pages) != 0) {
+		if (tcp_memory_parse_sockstat(text, &gate->pages) != 0) {
 			turn_off(worker, "no TCP line in sockstat");
 			return false;
 		}
@@ -125,6 +109,7 @@ bool send_gate_holds(struct connection *connection)
 		return false;
 	connection->held_by_gate = true;
 	connection->next_held = NULL;
+	connection->previous_held = gate->last;
 	if (gate->last != NULL)
 		gate->last->next_held = connection;
 	else
@@ -136,17 +121,22 @@ bool send_gate_holds(struct connection *connection)
 	return true;
 }
 
-static struct connection *take_first(struct send_gate *gate)
+/* Out of the queue, wherever it is in it: O(1), so thousands of held
+ * clients going away at once cost no more than their count. */
+static void unlink_held(struct send_gate *gate, struct connection *connection)
 {
-	struct connection *connection = gate->first;
-
-	gate->first = connection->next_held;
-	if (gate->first == NULL)
-		gate->last = NULL;
+	if (connection->previous_held != NULL)
+		connection->previous_held->next_held = connection->next_held;
+	else
+		gate->first = connection->next_held;
+	if (connection->next_held != NULL)
+		connection->next_held->previous_held = connection->previous_held;
+	else
+		gate->last = connection->previous_held;
 	connection->next_held = NULL;
+	connection->previous_held = NULL;
 	connection->held_by_gate = false;
 	gate->held--;
-	return connection;
 }
 
 void send_gate_on_timer(struct worker *worker)
@@ -159,14 +149,15 @@ void send_gate_on_timer(struct worker *worker)
 	if (gate->mark_pages == 0) {
 		let_go = UINT64_MAX;   /* the gate went off: everyone goes */
 	} else if (!closed) {
-		uint64_t room = (gate->mark_pages - gate->pages) * PAGE_BYTES;
+		uint64_t room = (gate->mark_pages - gate->pages) * tcp_memory_page_bytes();
 
 		if (room / BYTES_PER_CONNECTION > 1)
 			let_go = room / BYTES_PER_CONNECTION;
 	}
 	while (gate->first != NULL && let_go-- > 0) {
-		struct connection *connection = take_first(gate);
+		struct connection *connection = gate->first;
 
+		unlink_held(gate, connection);
 		connection->passes_gate = true;
 		connection_advance(connection);
 	}
@@ -176,19 +167,6 @@ void send_gate_on_timer(struct worker *worker)
 
 void send_gate_forget(struct send_gate *gate, struct connection *connection)
 {
-	struct connection **link = &gate->first;
-	struct connection *previous = NULL;
-
-	while (*link != NULL && *link != connection) {
-		previous = *link;
-		link = &(*link)->next_held;
-	}
-	if (*link != connection)
-		return;
-	*link = connection->next_held;
-	if (gate->last == connection)
-		gate->last = previous;
-	connection->next_held = NULL;
-	connection->held_by_gate = false;
-	gate->held--;
+	if (connection->held_by_gate)
+		unlink_held(gate, connection);
 }

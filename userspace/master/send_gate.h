@@ -36,8 +36,6 @@ void send_gate_init(struct send_gate *gate);
 /* Opens proc_root/net/sockstat; mark_pages 0 leaves the gate off. */
 int send_gate_open(struct send_gate *gate, const char *proc_root, uint64_t mark_pages);
 void send_gate_close(struct send_gate *gate);
-/* The host's TCP memory in pages from sockstat text ("TCP: ... mem N"). */
-int send_gate_parse_sockstat(const char *text, uint64_t *pages);
 /* true when connection may not send body bytes now: it is queued, and the
  * loop's timer armed (worker.c calls send_gate_on_timer when it expires). */
 bool send_gate_holds(struct connection *connection);

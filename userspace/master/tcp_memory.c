@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LINE_MAX_BYTES 8192
 
@@ -21,16 +22,36 @@ static bool line_with(FILE *file, const char *prefix, char *line, size_t size)
 	return false;
 }
 
+int tcp_memory_parse_sockstat(const char *text, uint64_t *pages)
+{
+	const char *line = strncmp(text, "TCP: ", 5) == 0 ? text : strstr(text, "\nTCP: ");
+	const char *end;
+	const char *mem;
+
+	if (line == NULL)
+		return -EINVAL;
+	end = strchr(line + 1, '\n');
+	mem = strstr(line, " mem ");
+	if (mem == NULL || (end != NULL && mem > end))
+		return -EINVAL;
+	return sscanf(mem, " mem %" SCNu64, pages) == 1 ? 0 : -EINVAL;
+}
+
+uint64_t tcp_memory_page_bytes(void)
+{
+	long size = sysconf(_SC_PAGESIZE);
+
+	return size > 0 ? (uint64_t)size : 4096;
+}
+
 /* "TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 3" */
 static int read_sockstat(FILE *file, struct tcp_memory *memory)
 {
 	char line[LINE_MAX_BYTES];
-	const char *mem;
 
 	if (!line_with(file, "TCP: ", line, sizeof(line)))
 		return -EINVAL;
-	mem = strstr(line, " mem ");
-	return mem != NULL && sscanf(mem, " mem %" SCNu64, &memory->pages) == 1 ? 0 : -EINVAL;
+	return tcp_memory_parse_sockstat(line, &memory->pages);
 }
 
 static int read_thresholds(FILE *file, struct tcp_memory *memory)

@@ -22,5 +22,10 @@ struct tcp_memory {
  * another errno) when a file cannot be read, -EINVAL when one does not
  * hold what it should. */
 int tcp_memory_read(const char *proc_root, struct tcp_memory *memory);
+/* The pages every TCP socket holds, from /proc/net/sockstat's text (the
+ * "TCP: ... mem N" line, wherever it is). 0 or -EINVAL. */
+int tcp_memory_parse_sockstat(const char *text, uint64_t *pages);
+/* Bytes in one of the pages the kernel counts TCP memory in. */
+uint64_t tcp_memory_page_bytes(void);
 
 #endif

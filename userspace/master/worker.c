@@ -400,7 +400,7 @@ static int setup_ring(struct worker *worker)
 static void setup_send_gate(struct worker *worker)
 {
 	const struct master_config *config = &worker->server->config;
-	uint64_t mark_pages = config->tcp_memory_gate / 4096;
+	uint64_t mark_pages = config->tcp_memory_gate / tcp_memory_page_bytes();
 	struct tcp_memory memory;
 	int result;
 

@@ -1,6 +1,7 @@
 /* Unit tests for reading the host's TCP memory (master/tcp_memory.c):
  * the three /proc files it reads, written into a directory of its own,
- * well formed, missing and malformed; then the real /proc.
+ * well formed, missing and malformed; the sockstat line the send gate
+ * reads too; then the real /proc.
  * tests/integration/master/downloads.sh checks /-/stats and /metrics. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,25 @@ static void test_missing_and_malformed(void **state)
 	assert_int_equal(tcp_memory_read("/nonexistent-proc", &memory), -ENOENT);
 }
 
+/* The TCP line's mem field, wherever the line is; nothing else counts. */
+static void test_parse_sockstat(void **state)
+{
+	uint64_t pages = 0;
+
+	(void)state;
+	assert_int_equal(tcp_memory_parse_sockstat("TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 3\n", &pages), 0);
+	assert_int_equal(pages, 3);
+	assert_int_equal(tcp_memory_parse_sockstat("sockets: used 1\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 459522\n"
+						  "UDP: inuse 0 mem 9\n", &pages), 0);
+	assert_int_equal(pages, 459522);
+	/* No mem on the TCP line: UDP's is not taken for it. */
+	assert_int_equal(tcp_memory_parse_sockstat("TCP: inuse 1 alloc 1\nUDP: inuse 0 mem 9\n", &pages), -EINVAL);
+	assert_int_equal(tcp_memory_parse_sockstat("sockets: used 1\nUDP: inuse 0 mem 9\n", &pages), -EINVAL);
+	assert_int_equal(tcp_memory_parse_sockstat("XTCP: inuse 1 mem 4\n", &pages), -EINVAL);
+	assert_int_equal(tcp_memory_parse_sockstat("TCP: inuse 1 mem lots\n", &pages), -EINVAL);
+	assert_int_equal(tcp_memory_parse_sockstat("", &pages), -EINVAL);
+}
+
 /* The real /proc: the thresholds are the sysctl's, in order. */
 static void test_real_proc(void **state)
 {
@@ -150,6 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reads_the_files, make_root, remove_root),
 		cmocka_unit_test_setup_teardown(test_missing_and_malformed, make_root, remove_root),
+		cmocka_unit_test(test_parse_sockstat),
 		cmocka_unit_test(test_real_proc),
 	};
 

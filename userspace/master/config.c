@@ -104,6 +104,14 @@ static int set_busy_send_buffer(void *config, const char *value, char *why, size
 				"auto, 0 or a size up to 1G", why, why_size);
 }
 
+static int set_pacing_rate(void *config, const char *value, char *why, size_t why_size)
+{
+	struct master_config *master = config;
+
+	return set_auto_or_size(value, &master->pacing_rate_auto, &master->pacing_rate, 1ull << 40,
+				"auto, 0 or a rate in bytes a second up to 1T", why, why_size);
+}
+
 static int set_tcp_memory_gate(void *config, const char *value, char *why, size_t why_size)
 {
 	struct master_config *master = config;
@@ -259,6 +267,11 @@ static const struct setting settings[] = {
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
 		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
+	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "auto", .value_name = "RATE",
+	  .help = "the kernel paces a body of --pacing-from or more at up to RATE bytes a second a "
+		  "connection: auto (400M on a master whose connections do not pace, else 0), 0 (never)" },
+	{ .key = "pacing-from", BYTES(pacing_from, 0, 0), .default_value = "4M",
+	  .help = "smallest body --pacing-rate applies to" },
 	{ .key = "tcp-memory-gate", CUSTOM(set_tcp_memory_gate), .default_value = "auto", .value_name = "SIZE",
 	  .help = "hold image sends while the host's TCP memory is at or over this: auto (net.ipv4.tcp_mem's "
 		  "low mark), 0 (never) or a size" },
@@ -382,6 +395,8 @@ int master_config_finish(struct master_config *config)
 		config->copy_max_size = config->congestion.paces ? MASTER_AUTO_COPY_MAX_SIZE : 0;
 	if (config->busy_send_buffer_auto)
 		config->busy_send_buffer = config->congestion.paces ? MASTER_AUTO_BUSY_SEND_BUFFER : 0;
+	if (config->pacing_rate_auto)
+		config->pacing_rate = !config->origin && !config->congestion.paces ? MASTER_AUTO_PACING_RATE : 0;
 	if (!config->listen_set) {
 		struct sockaddr_in *address = (struct sockaddr_in *)&config->listen_address;
 

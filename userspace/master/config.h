@@ -22,6 +22,10 @@
 #define MASTER_AUTO_COPY_MAX_SIZE (1ull << 30)
 /* --busy-send-buffer auto where the congestion control paces (bbr) */
 #define MASTER_AUTO_BUSY_SEND_BUFFER (32u << 10)
+/* --pacing-rate auto on a master whose connections do not pace on their
+ * own: 400 MiB/s (3.4 Gb/s) a connection, above what one slave's link
+ * carries, so on a network it only spaces the bursts. */
+#define MASTER_AUTO_PACING_RATE (400ull << 20)
 #define ORIGIN_DEFAULT_PORT 8081
 
 enum send_mode {
@@ -62,11 +66,14 @@ struct master_config {
 	uint64_t pipe_size;
 	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
 	uint64_t busy_send_buffer;      /* busy loop, large bodies by sendfile; 0: none */
+	uint64_t pacing_rate;           /* bytes/s cap on a body of pacing_from or more; 0: none */
+	uint64_t pacing_from;
 	bool send_buffer_auto;          /* resolved by master_config_finish */
 	char congestion_control[CONGESTION_NAME_MAX]; /* auto, system or a name */
 	struct congestion_choice congestion;          /* resolved by master_config_finish */
 	bool copy_max_size_auto;        /* resolved by master_config_finish */
 	bool busy_send_buffer_auto;     /* resolved by master_config_finish */
+	bool pacing_rate_auto;          /* resolved by master_config_finish */
 	uint64_t tcp_memory_gate;       /* send gate mark in bytes; 0: off */
 	bool tcp_memory_gate_auto;      /* the mark is net.ipv4.tcp_mem's low mark (each loop reads it) */
 	enum log_level log_level;

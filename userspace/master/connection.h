@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "master/pacing.h"
 #include "master/server.h"
 #include "master/splice_pipe.h"
 
@@ -97,6 +98,7 @@ struct connection {
 	uint64_t body_end;
 	uint64_t body_total;
 	uint64_t send_buffer;          /* SO_SNDBUF set on the socket; 0: the kernel's sizing */
+	struct pacing_watch pacing;    /* how its reader acknowledges large bodies (pacing.h) */
 	struct splice_pipe pipe;
 	uint32_t pipe_bytes;           /* spliced in, not yet out */
 	uint32_t splice_requested;     /* length of the splice to the socket in flight */
@@ -154,6 +156,8 @@ void transfer_submit(struct connection *connection);
 bool transfer_finished(const struct connection *connection);
 /* The response's body counts in worker->large_bodies. */
 bool transfer_is_large(const struct connection *connection);
+/* Counts a body the pacing capped (result 1), or says once that it could not. */
+void transfer_pacing_result(struct connection *connection, int result);
 void transfer_release(struct connection *connection);
 
 /* Peer address as text for logs. */

@@ -14,6 +14,7 @@
 #include "master/admin_token.h"
 #include "master/http_conditional.h"
 #include "master/http_request.h"
+#include "master/pacing.h"
 #include "common/log_limit.h"
 #include "meter_mark.h"
 
@@ -230,6 +231,16 @@ static void size_send_buffer(struct connection *connection, bool busy_sendfile)
 		connection->send_buffer = wanted;
 }
 
+/* --pacing-rate for this body (pacing.h). */
+static void pace_body(struct connection *connection)
+{
+	const struct master_config *config = &connection->worker->server->config;
+	struct pacing_rule rule = { .rate = config->pacing_rate, .from_bytes = config->pacing_from };
+
+	transfer_pacing_result(connection, pacing_body_start(connection->fd, &rule, connection->body_total,
+							     &connection->pacing));
+}
+
 static void respond_image(struct connection *connection, const struct http_request *request,
 			  struct image *image)
 {
@@ -280,6 +291,7 @@ static void respond_image(struct connection *connection, const struct http_reque
 			connection->body_method == BODY_SENDFILE &&
 			connection->worker->large_bodies >= config->busy_after;
 	size_send_buffer(connection, busy_sendfile);
+	pace_body(connection);
 	if (transfer_is_large(connection))
 		connection->worker->large_bodies++;
 	respond_with_head(connection, &head, NULL, 0, true);
@@ -349,6 +361,8 @@ static void server_view(struct server *server, struct server_state_view *view,
 	view->threads = server->worker_count;
 	view->max_connections = server->config.max_connections;
 	view->zc_max_size = server->config.zc_max_size;
+	view->pacing_rate = server->config.pacing_rate;
+	view->pacing_from = server->config.pacing_from;
 	view->generation = table ? table->generation : 0;
 	view->last_reload_error = __atomic_load_n(&server->last_reload_error, __ATOMIC_RELAXED);
 	view->group_meter = &server->group_meter;

@@ -51,6 +51,7 @@ struct stats {
 	uint64_t splice_operations;          /* splice SQEs (both directions) */
 	uint64_t socket_full_waits;          /* POLLOUT waits before a splice */
 	uint64_t send_gate_holds;            /* sends held while the host's TCP memory was high */
+	uint64_t paced_bodies;               /* bodies sent under --pacing-rate */
 	uint64_t slow_clients;               /* switched to non-blocking + POLLOUT */
 	uint64_t zc_notifications;
 	uint64_t zc_copied_notifications;    /* kernel fell back to copying */
@@ -95,6 +96,8 @@ struct server_state_view {
 	unsigned int threads;
 	unsigned int max_connections;
 	uint64_t zc_max_size;
+	uint64_t pacing_rate;            /* --pacing-rate in effect; 0: none */
+	uint64_t pacing_from;
 	uint64_t generation;
 	int last_reload_error;
 	struct master_group_meter *group_meter;  /* the eBPF meters (host-wide counters) */

@@ -106,14 +106,16 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 
 	registries(stats, names, groups);
 	root = json_pack(
-		"{s:s, s:s, s:s, s:I, s:i, s:I,"
+		"{s:s, s:s, s:s, s:I, s:{s:I, s:I}, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:o, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:s?}, s:o, s:o}",
 		"role", view->role, "send_mode", view->send_mode,
-		"congestion_control", view->congestion_control, "zc_max_size", (json_int_t)view->zc_max_size, "threads", (int)view->threads,
+		"congestion_control", view->congestion_control, "zc_max_size", (json_int_t)view->zc_max_size,
+		"pacing", "rate", (json_int_t)view->pacing_rate, "from", (json_int_t)view->pacing_from,
+		"threads", (int)view->threads,
 		"uptime_seconds", (json_int_t)((uint64_t)time(NULL) - stats->started_unix),
 		"connections",
 		"open", (json_int_t)stats_read(&stats->connections_open),
@@ -134,6 +136,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"splice_operations", (json_int_t)stats_read(&stats->splice_operations),
 		"socket_full_waits", (json_int_t)stats_read(&stats->socket_full_waits),
 		"gate_holds", (json_int_t)stats_read(&stats->send_gate_holds),
+		"paced_bodies", (json_int_t)stats_read(&stats->paced_bodies),
 		"slow_clients", (json_int_t)stats_read(&stats->slow_clients),
 		"zc_notifications", (json_int_t)stats_read(&stats->zc_notifications),
 		"zc_copied_notifications", (json_int_t)stats_read(&stats->zc_copied_notifications),
@@ -289,6 +292,9 @@ int stats_render_prometheus(struct stats *stats, const struct server_state_view 
 	single_metric(stream, "cascade_master_send_gate_holds_total", "counter",
 		      "Times a response's next body bytes waited for the host's TCP memory (--tcp-memory-gate).",
 		      stats_read(&stats->send_gate_holds));
+	single_metric(stream, "cascade_master_paced_bodies_total", "counter",
+		      "Bodies the kernel paced at --pacing-rate (of --pacing-from bytes or more).",
+		      stats_read(&stats->paced_bodies));
 	single_metric(stream, "cascade_master_mapping_drops_total", "counter",
 		      "Times a copied image's mapped pages were dropped (--mapped-resident-max).",
 		      stats_read(&stats->mapping_drops));

@@ -87,6 +87,7 @@
 static struct log_limit abort_log = LOG_LIMIT_INITIALIZER("client gone", 10);
 static struct log_limit transfer_log = LOG_LIMIT_INITIALIZER("transfer error", 10);
 static struct log_limit notification_log = LOG_LIMIT_INITIALIZER("unexpected notification", 5);
+static struct log_limit pacing_log = LOG_LIMIT_INITIALIZER("pacing", 1);
 
 bool transfer_finished(const struct connection *connection)
 {
@@ -367,9 +368,21 @@ void transfer_submit(struct connection *connection)
 		submit_splice(connection);
 }
 
-/* Body bytes, in the totals and by send method. */
+void transfer_pacing_result(struct connection *connection, int result)
+{
+	if (result > 0)
+		stats_add(&connection->worker->server->stats.paced_bodies, 1);
+	else if (result < 0 && log_limit_allow(&pacing_log, connection->worker->now_ms))
+		log_warn("pacing a large body: %s; it goes unpaced", strerror(-result));
+}
+
+/* Body bytes, in the totals and by send method; the pacing watch looks at
+ * the connection's counts (pacing.h). */
 static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy)
 {
+	const struct master_config *config = &connection->worker->server->config;
+	struct pacing_rule rule = { .rate = config->pacing_rate, .from_bytes = config->pacing_from };
+
 	struct stats *stats = &connection->worker->server->stats;
 	uint64_t *by_method = zero_copy ? &stats->zc_bytes
 			      : connection->body_method == BODY_COPY     ? &stats->copy_bytes
@@ -382,6 +395,8 @@ static void count_body_bytes(struct connection *connection, uint64_t bytes, bool
 	if (connection->group != NULL)
 		stats_add(&connection->group->bytes, bytes);
 	connection->progress_ms = connection->worker->now_ms;
+	if (connection->pacing.looking)
+		transfer_pacing_result(connection, pacing_body_progress(connection->fd, &rule, &connection->pacing));
 }
 
 /* The client went away (or the file failed): log with the peer, close. */

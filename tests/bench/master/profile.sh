@@ -21,6 +21,11 @@
 # timers that expired on the server's CPU by function (the
 # timer:hrtimer_expire_entry tracepoint; 1x1, CPU 0): tcp_pace_kick is the
 # kernel pacing a connection itself (bbr without an fq qdisc).
+# PROFILE_EVENTS=acks prints, instead of the profile, how the readers
+# acknowledge: segments received per data segment sent, summed over the
+# server's connections a second before the end (ss -ti; the request
+# segments count too), and the share of their busy time limited by the
+# readers' windows.
 # Run by hand (not part of tests/bench/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -112,6 +117,9 @@ if [ "$events" = timers ]; then
   perf record -q -e timer:hrtimer_expire_entry -C "$pin" -o "$work/perf.data" -- sleep "$seconds" \
     >/dev/null 2>&1 &
   perf_pid=$!
+elif [ "$events" = acks ]; then
+  (sleep "$((seconds - 1))"; ss -tinH state established "( sport = :$port )" >"$work/acks") &
+  perf_pid=$!
 elif [ "${PROFILE_WHO:-server}" = client ]; then
   client_profiler=(perf record -q -g -o "$work/perf.data" --)
 else
@@ -146,6 +154,17 @@ if [ "$events" = timers ]; then
   echo "high-resolution timers expired on CPU $pin in ${seconds}s, by function:"
   perf script -i "$work/perf.data" 2>/dev/null | grep -o 'function=[^ ]*' | sort | uniq -c | sort -rn |
     head -8
+  exit 0
+fi
+if [ "$events" = acks ]; then
+  awk '{ for (i = 1; i <= NF; i++) { split($i, field, ":");
+           if (field[1] == "segs_in") segments_in += field[2];
+           if (field[1] == "data_segs_out") data_out += field[2];
+           if (field[1] == "busy") busy += field[2];
+           if (field[1] == "rwnd_limited") { split(field[2], share, "ms"); limited += share[1] } } }
+       END { if (data_out == 0) { print "no connection open a second before the end"; exit }
+             printf "readers acknowledged %.2f segments per data segment; window-limited %.0f%% of the busy time\n",
+                    segments_in / data_out, busy ? 100 * limited / busy : 0 }' "$work/acks"
   exit 0
 fi
 echo "samples by thread:"

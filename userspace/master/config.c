@@ -267,9 +267,9 @@ static const struct setting settings[] = {
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
 		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
-	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "auto", .value_name = "RATE",
-	  .help = "the kernel paces a body of --pacing-from or more at up to RATE bytes a second a "
-		  "connection: auto (400M on a master whose connections do not pace, else 0), 0 (never)" },
+	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "0", .value_name = "RATE",
+	  .help = "pace a body of --pacing-from or more, once its reader acknowledges nearly every segment, "
+		  "at up to RATE bytes a second: 0 (never), auto (400M where the connections do not pace)" },
 	{ .key = "pacing-from", BYTES(pacing_from, 0, 0), .default_value = "4M",
 	  .help = "smallest body --pacing-rate applies to" },
 	{ .key = "tcp-memory-gate", CUSTOM(set_tcp_memory_gate), .default_value = "auto", .value_name = "SIZE",

@@ -18,8 +18,12 @@
  * large bodies of a keep-alive connection if one is too short), and a reader
  * that acknowledged more than three in four of them is paced for the
  * rest of the body and every later large body on the connection. A body
- * under --pacing-from on the same connection goes unpaced. docs/master.md
- * has the figures. */
+ * under --pacing-from on the same connection goes unpaced. Off unless
+ * --pacing-rate is given: measured with each side paying its own receive
+ * work (as over a NIC) it won, but on plain loopback, where the kernel
+ * sends an unpaced connection's segments from the reader's own context,
+ * it cost the master's core and the throughput more than it gave.
+ * docs/master.md has the figures. */
 #ifndef CASCADE_MASTER_PACING_H
 #define CASCADE_MASTER_PACING_H
 

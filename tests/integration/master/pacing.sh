@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Pacing of large bodies (--pacing-rate, --pacing-from): a master whose
-# connections do not pace on their own (cubic) watches how the reader of
-# a body of 4 MiB or more acknowledges it, and has the kernel pace one
-# that acknowledges nearly every segment at up to 400 MiB/s by default;
-# one whose connections pace (bbr) and --pacing-rate 0 do not. A slow
+# Pacing of large bodies (--pacing-rate, --pacing-from; off by default):
+# with --pacing-rate auto a master whose connections do not pace on their
+# own (cubic) watches how the reader of a body of 4 MiB or more
+# acknowledges it, and has the kernel pace one that acknowledges nearly
+# every segment at up to 400 MiB/s; one whose connections pace (bbr), and
+# the default (0), do not. A slow
 # reader (8 KiB reads, a 32 KiB receive buffer) gets the cap, which
 # `ss -ti` shows on its connection (pacing_rate .../MAXbps); a reader
 # that keeps up (cascade-load) does not; bodies arrive byte-exact,
@@ -20,18 +21,18 @@ make_image "$images" small.bin 65536
 list_images "$images"
 big_sha=$(sha_of "$images/big.bin")
 
-start_master default --images "$images" --threads 1 --congestion-control cubic
+start_master default --images "$images" --threads 1 --congestion-control cubic --pacing-rate auto
 start_master capped --images "$images" --threads 1 --pacing-rate 16M --pacing-from 1M
-start_master off --images "$images" --threads 1 --congestion-control cubic --pacing-rate 0
+start_master off --images "$images" --threads 1 --congestion-control cubic
 
 check_equal "cubic, auto: 400 MiB/s a connection" $((400 * 1048576)) \
   "$(server_stats default | jq .pacing.rate)"
-check_equal "auto: from 4 MiB bodies" $((4 * 1048576)) "$(server_stats default | jq .pacing.from)"
+check_equal "from 4 MiB bodies by default" $((4 * 1048576)) "$(server_stats default | jq .pacing.from)"
 check_equal "--pacing-rate 16M --pacing-from 1M" "16777216 1048576" \
   "$(server_stats capped | jq -r '"\(.pacing.rate) \(.pacing.from)"')"
-check_equal "--pacing-rate 0: none" 0 "$(server_stats off | jq .pacing.rate)"
+check_equal "no --pacing-rate: off" 0 "$(server_stats off | jq .pacing.rate)"
 if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
-  start_master bbr --images "$images" --threads 1 --congestion-control bbr
+  start_master bbr --images "$images" --threads 1 --congestion-control bbr --pacing-rate auto
   check_equal "bbr paces on its own: auto sets no cap" 0 "$(server_stats bbr | jq .pacing.rate)"
 fi
 

@@ -64,7 +64,10 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "congestion-control", "reno"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.send_buffer, 0); /* reno does not pace: the kernel's sizing */
-	assert_int_equal(config.pacing_rate, MASTER_AUTO_PACING_RATE); /* ... so the kernel paces large bodies */
+	assert_int_equal(config.pacing_rate, 0); /* pacing is off unless asked for */
+	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.pacing_rate, MASTER_AUTO_PACING_RATE); /* reno: the kernel paces large bodies */
 	assert_int_equal(MASTER_AUTO_PACING_RATE, 400ull << 20);
 	assert_int_equal(master_config_set(&config, "congestion-control", "bbr"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
@@ -73,6 +76,7 @@ static void test_send_buffer(void **state)
 	master_config_defaults(&config);
 	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
 	assert_int_equal(master_config_set(&config, "origin", "true"), 0);
+	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.send_buffer, 0);
 	assert_int_equal(config.pacing_rate, 0); /* the origin keeps the kernel's ways */
@@ -139,12 +143,16 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "lots"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "-1"), -EINVAL);
 
-	/* Pacing of large bodies: auto (400 MiB/s a connection where the
-	 * connections do not pace on their own, else none), 0 or a rate;
-	 * from 4 MiB bodies by default. */
-	assert_true(config.pacing_rate_auto);
-	assert_int_equal(config.pacing_rate, config.congestion.paces ? 0 : MASTER_AUTO_PACING_RATE);
+	/* Pacing of large bodies: off by default; auto (400 MiB/s a
+	 * connection where the connections do not pace on their own, else
+	 * none), 0 or a rate; from 4 MiB bodies by default. */
+	assert_false(config.pacing_rate_auto);
+	assert_int_equal(config.pacing_rate, 0);
 	assert_int_equal(config.pacing_from, 4 << 20);
+	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
+	assert_true(config.pacing_rate_auto);
+	assert_int_equal(master_config_finish(&config), 0);
+	assert_int_equal(config.pacing_rate, config.congestion.paces ? 0 : MASTER_AUTO_PACING_RATE);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "0"), 0);
 	assert_false(config.pacing_rate_auto);
 	assert_int_equal(config.pacing_rate, 0);

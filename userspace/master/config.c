@@ -108,7 +108,7 @@ static int set_pacing_rate(void *config, const char *value, char *why, size_t wh
 {
 	struct master_config *master = config;
 
-	return set_auto_or_size(value, &master->pacing_rate_auto, &master->pacing_rate, 1ull << 40,
+	return set_auto_or_size(value, &master->pacing_rate_auto, &master->pacing.rate, 1ull << 40,
 				"auto, 0 or a rate in bytes a second up to 1T", why, why_size);
 }
 
@@ -270,7 +270,7 @@ static const struct setting settings[] = {
 	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "0", .value_name = "RATE",
 	  .help = "pace a body of --pacing-from or more, once its reader acknowledges nearly every segment, "
 		  "at up to RATE bytes a second: 0 (never), auto (400M where the connections do not pace)" },
-	{ .key = "pacing-from", BYTES(pacing_from, 0, 0), .default_value = "4M",
+	{ .key = "pacing-from", BYTES(pacing.from_bytes, 0, 0), .default_value = "4M",
 	  .help = "smallest body --pacing-rate applies to" },
 	{ .key = "tcp-memory-gate", CUSTOM(set_tcp_memory_gate), .default_value = "auto", .value_name = "SIZE",
 	  .help = "hold image sends while the host's TCP memory is at or over this: auto (net.ipv4.tcp_mem's "
@@ -396,7 +396,7 @@ int master_config_finish(struct master_config *config)
 	if (config->busy_send_buffer_auto)
 		config->busy_send_buffer = config->congestion.paces ? MASTER_AUTO_BUSY_SEND_BUFFER : 0;
 	if (config->pacing_rate_auto)
-		config->pacing_rate = !config->origin && !config->congestion.paces ? MASTER_AUTO_PACING_RATE : 0;
+		config->pacing.rate = !config->origin && !config->congestion.paces ? MASTER_AUTO_PACING_RATE : 0;
 	if (!config->listen_set) {
 		struct sockaddr_in *address = (struct sockaddr_in *)&config->listen_address;
 

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "master/congestion.h"
+#include "master/pacing.h"
 
 #define MASTER_DEFAULT_PORT 8080
 /* --send-buffer auto on a master whose congestion control paces (bbr; the
@@ -66,8 +67,7 @@ struct master_config {
 	uint64_t pipe_size;
 	uint64_t send_buffer;           /* SO_SNDBUF of every connection; 0: kernel autotuning */
 	uint64_t busy_send_buffer;      /* busy loop, large bodies by sendfile; 0: none */
-	uint64_t pacing_rate;           /* bytes/s cap on a body of pacing_from or more; 0: none */
-	uint64_t pacing_from;
+	struct pacing_rule pacing;      /* --pacing-rate (0: never) and --pacing-from */
 	bool send_buffer_auto;          /* resolved by master_config_finish */
 	char congestion_control[CONGESTION_NAME_MAX]; /* auto, system or a name */
 	struct congestion_choice congestion;          /* resolved by master_config_finish */

@@ -234,10 +234,9 @@ static void size_send_buffer(struct connection *connection, bool busy_sendfile)
 /* --pacing-rate for this body (pacing.h). */
 static void pace_body(struct connection *connection)
 {
-	const struct master_config *config = &connection->worker->server->config;
-	struct pacing_rule rule = { .rate = config->pacing_rate, .from_bytes = config->pacing_from };
+	const struct pacing_rule *rule = &connection->worker->server->config.pacing;
 
-	transfer_pacing_result(connection, pacing_body_start(connection->fd, &rule, connection->body_total,
+	transfer_pacing_result(connection, pacing_body_start(connection->fd, rule, connection->body_total,
 							     &connection->pacing));
 }
 
@@ -361,8 +360,7 @@ static void server_view(struct server *server, struct server_state_view *view,
 	view->threads = server->worker_count;
 	view->max_connections = server->config.max_connections;
 	view->zc_max_size = server->config.zc_max_size;
-	view->pacing_rate = server->config.pacing_rate;
-	view->pacing_from = server->config.pacing_from;
+	view->pacing = server->config.pacing;
 	view->generation = table ? table->generation : 0;
 	view->last_reload_error = __atomic_load_n(&server->last_reload_error, __ATOMIC_RELAXED);
 	view->group_meter = &server->group_meter;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "common/manifest.h"
+#include "master/pacing.h"
 #include "master/tcp_memory.h"
 
 #define STATS_MAX_NAMES  4096
@@ -96,8 +97,7 @@ struct server_state_view {
 	unsigned int threads;
 	unsigned int max_connections;
 	uint64_t zc_max_size;
-	uint64_t pacing_rate;            /* --pacing-rate in effect; 0: none */
-	uint64_t pacing_from;
+	struct pacing_rule pacing;       /* --pacing-rate in effect (0: none), --pacing-from */
 	uint64_t generation;
 	int last_reload_error;
 	struct master_group_meter *group_meter;  /* the eBPF meters (host-wide counters) */

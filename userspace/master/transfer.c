@@ -380,9 +380,6 @@ void transfer_pacing_result(struct connection *connection, int result)
  * the connection's counts (pacing.h). */
 static void count_body_bytes(struct connection *connection, uint64_t bytes, bool zero_copy)
 {
-	const struct master_config *config = &connection->worker->server->config;
-	struct pacing_rule rule = { .rate = config->pacing_rate, .from_bytes = config->pacing_from };
-
 	struct stats *stats = &connection->worker->server->stats;
 	uint64_t *by_method = zero_copy ? &stats->zc_bytes
 			      : connection->body_method == BODY_COPY     ? &stats->copy_bytes
@@ -396,7 +393,9 @@ static void count_body_bytes(struct connection *connection, uint64_t bytes, bool
 		stats_add(&connection->group->bytes, bytes);
 	connection->progress_ms = connection->worker->now_ms;
 	if (connection->pacing.looking)
-		transfer_pacing_result(connection, pacing_body_progress(connection->fd, &rule, &connection->pacing));
+		transfer_pacing_result(connection, pacing_body_progress(connection->fd,
+									&connection->worker->server->config.pacing,
+									&connection->pacing));
 }
 
 /* The client went away (or the file failed): log with the peer, close. */

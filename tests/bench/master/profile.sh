@@ -38,7 +38,7 @@ seconds=${5:-5}
 source "$root/tests/bench/master/lib.bash"
 work=$(mktemp -d /tmp/cascade-profile.XXXXXX)
 chmod 755 "$work"
-pid="" perf_pid=""
+pid="" sampler_pid=""
 cleanup() {
   [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
   stop_steering; restore_host_congestion; rm -rf "$work"
@@ -116,20 +116,20 @@ client_profiler=()
 if [ "$events" = timers ]; then
   perf record -q -e timer:hrtimer_expire_entry -C "$pin" -o "$work/perf.data" -- sleep "$seconds" \
     >/dev/null 2>&1 &
-  perf_pid=$!
+  sampler_pid=$!
 elif [ "$events" = acks ]; then
   (sleep "$((seconds - 1))"; ss -tinH state established "( sport = :$port )" >"$work/acks") &
-  perf_pid=$!
+  sampler_pid=$!
 elif [ "${PROFILE_WHO:-server}" = client ]; then
   client_profiler=(perf record -q -g -o "$work/perf.data" --)
 else
   perf record -q -g -o "$work/perf.data" -p "$(server_processes "$pid" | paste -sd,)" -- sleep "$seconds" \
     >/dev/null 2>&1 &
-  perf_pid=$!
+  sampler_pid=$!
 fi
 run_client "$seconds" ${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "TIME %U %S" \
   "${client_profiler[@]}" >"$work/client.out" 2>&1
-[ -z "${perf_pid:-}" ] || wait "$perf_pid" || true
+[ -z "${sampler_pid:-}" ] || wait "$sampler_pid" || true
 ticks_after=$(server_ticks "$pid"); switches_after=$(switches)
 python3 - "$work/client.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
   "$((switches_after - switches_before))" "$server $config $size N=$clients ($loader)" <<'EOF'

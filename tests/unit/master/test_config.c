@@ -64,14 +64,14 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "congestion-control", "reno"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.send_buffer, 0); /* reno does not pace: the kernel's sizing */
-	assert_int_equal(config.pacing_rate, 0); /* pacing is off unless asked for */
+	assert_int_equal(config.pacing.rate, 0); /* pacing is off unless asked for */
 	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.pacing_rate, MASTER_AUTO_PACING_RATE); /* reno: the kernel paces large bodies */
+	assert_int_equal(config.pacing.rate, MASTER_AUTO_PACING_RATE); /* reno: the kernel paces large bodies */
 	assert_int_equal(MASTER_AUTO_PACING_RATE, 400ull << 20);
 	assert_int_equal(master_config_set(&config, "congestion-control", "bbr"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.pacing_rate, 0); /* bbr paces on its own */
+	assert_int_equal(config.pacing.rate, 0); /* bbr paces on its own */
 
 	master_config_defaults(&config);
 	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
@@ -79,7 +79,7 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.send_buffer, 0);
-	assert_int_equal(config.pacing_rate, 0); /* the origin keeps the kernel's ways */
+	assert_int_equal(config.pacing.rate, 0); /* the origin keeps the kernel's ways */
 
 	master_config_defaults(&config);
 	assert_int_equal(master_config_set(&config, "images", "/tmp"), 0);
@@ -147,23 +147,23 @@ static void test_send_buffer(void **state)
 	 * connection where the connections do not pace on their own, else
 	 * none), 0 or a rate; from 4 MiB bodies by default. */
 	assert_false(config.pacing_rate_auto);
-	assert_int_equal(config.pacing_rate, 0);
-	assert_int_equal(config.pacing_from, 4 << 20);
+	assert_int_equal(config.pacing.rate, 0);
+	assert_int_equal(config.pacing.from_bytes, 4 << 20);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
 	assert_true(config.pacing_rate_auto);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.pacing_rate, config.congestion.paces ? 0 : MASTER_AUTO_PACING_RATE);
+	assert_int_equal(config.pacing.rate, config.congestion.paces ? 0 : MASTER_AUTO_PACING_RATE);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "0"), 0);
 	assert_false(config.pacing_rate_auto);
-	assert_int_equal(config.pacing_rate, 0);
+	assert_int_equal(config.pacing.rate, 0);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "100M"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.pacing_rate, 100 << 20);
+	assert_int_equal(config.pacing.rate, 100 << 20);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "2T"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "fast"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "-1"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "pacing-from", "64M"), 0);
-	assert_int_equal(config.pacing_from, 64 << 20);
+	assert_int_equal(config.pacing.from_bytes, 64 << 20);
 	assert_int_equal(master_config_set(&config, "pacing-from", "big"), -EINVAL);
 }
 

@@ -21,6 +21,9 @@
 static const char *const send_mode_names[] = { [SEND_MODE_AUTO] = "auto", [SEND_MODE_SPLICE] = "splice",
 					       [SEND_MODE_ZC] = "zc", [SEND_MODE_COPY] = "copy",
 					       [SEND_MODE_SENDFILE] = "sendfile", NULL };
+/* The names pacing_scope_name gives (pacing.c). */
+static const char *const pacing_scope_names[] = { [PACING_SCOPE_NETWORK] = "network",
+						   [PACING_SCOPE_ANY] = "any", NULL };
 static const char *const log_level_names[] = { [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",
 					       [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug", NULL };
 
@@ -267,11 +270,14 @@ static const struct setting settings[] = {
 	{ .key = "send-buffer", CUSTOM(set_send_buffer), .default_value = "auto", .value_name = "SIZE",
 	  .help = "socket send buffer of every connection: auto (128K on a master whose congestion control "
 		  "paces, bbr; else the kernel's sizing), 0 (the kernel sizes it) or a size" },
-	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "0", .value_name = "RATE",
+	{ .key = "pacing-rate", CUSTOM(set_pacing_rate), .default_value = "auto", .value_name = "RATE",
 	  .help = "pace a body of --pacing-from or more, once its reader acknowledges nearly every segment, "
 		  "at up to RATE bytes a second: 0 (never), auto (400M where the connections do not pace)" },
 	{ .key = "pacing-from", BYTES(pacing.from_bytes, 0, 0), .default_value = "4M",
 	  .help = "smallest body --pacing-rate applies to" },
+	{ .key = "pacing-scope", CHOICE(pacing.scope, pacing_scope_names), .default_value = "network",
+	  .help = "which such readers are paced: network (across a network device, or on this host while it "
+		  "steers loopback packets) or any" },
 	{ .key = "tcp-memory-gate", CUSTOM(set_tcp_memory_gate), .default_value = "auto", .value_name = "SIZE",
 	  .help = "hold image sends while the host's TCP memory is at or over this: auto (net.ipv4.tcp_mem's "
 		  "low mark), 0 (never) or a size" },

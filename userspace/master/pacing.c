@@ -3,8 +3,11 @@
  * says why). */
 #include "master/pacing.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <linux/tcp.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
@@ -47,6 +50,70 @@ static int read_counts(int fd, uint32_t *segments_in, uint32_t *data_segments_ou
 	return 0;
 }
 
+/* Whether an address is this host's loopback: 127/8, ::1, or 127/8
+ * mapped into IPv6. */
+static bool is_loopback(const struct sockaddr_storage *address)
+{
+	if (address->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)address)->sin_addr.s_addr) >> 24) == 127;
+	if (address->ss_family == AF_INET6) {
+		const struct in6_addr *ip = &((const struct sockaddr_in6 *)address)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(ip) || (IN6_IS_ADDR_V4MAPPED(ip) && ip->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static bool same_host_address(const struct sockaddr_storage *one, const struct sockaddr_storage *other)
+{
+	if (one->ss_family != other->ss_family)
+		return false;
+	if (one->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)one)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)other)->sin_addr.s_addr;
+	if (one->ss_family == AF_INET6)
+		return IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)one)->sin6_addr,
+					  &((const struct sockaddr_in6 *)other)->sin6_addr);
+	return false;
+}
+
+/* A CPU mask as sysfs prints it ("0", "00000000,00000003"): any CPU set. */
+static bool steering_file_names_a_cpu(const char *path)
+{
+	char mask[256];
+	size_t length, index;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return false; /* no packet steering in this kernel */
+	length = fread(mask, 1, sizeof(mask) - 1, file);
+	fclose(file);
+	for (index = 0; index < length; index++)
+		if (isxdigit((unsigned char)mask[index]) && mask[index] != '0')
+			return true;
+	return false;
+}
+
+int pacing_acks_by_interrupt(int fd, const char *loopback_steering_path, bool *by_interrupt)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t local_length = sizeof(local), peer_length = sizeof(peer);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &local_length) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &peer_length) != 0)
+		return -errno;
+	if (!is_loopback(&peer) && !same_host_address(&local, &peer))
+		*by_interrupt = true; /* over a network device */
+	else
+		*by_interrupt = steering_file_names_a_cpu(loopback_steering_path);
+	return 0;
+}
+
+const char *pacing_scope_name(int scope)
+{
+	return scope == PACING_SCOPE_ANY ? "any" : "network";
+}
+
 bool pacing_reader_acks_most(uint32_t acknowledgements, uint32_t data_segments)
 {
 	return data_segments >= PACING_LOOK_SEGMENTS &&
@@ -64,6 +131,18 @@ int pacing_body_start(int fd, const struct pacing_rule *rule, uint64_t body_byte
 		watch->counted = false;
 		return set_capped(fd, rule, watch, false);
 	}
+	if (rule->scope == PACING_SCOPE_NETWORK && watch->path == PACING_PATH_UNKNOWN) {
+		bool by_interrupt = false;
+
+		result = pacing_acks_by_interrupt(fd, rule->loopback_steering_path ? rule->loopback_steering_path
+										   : PACING_LOOPBACK_STEERING_PATH,
+						  &by_interrupt);
+		if (result != 0)
+			return result;
+		watch->path = by_interrupt ? PACING_PATH_INTERRUPTS : PACING_PATH_SYNCHRONOUS;
+	}
+	if (rule->scope == PACING_SCOPE_NETWORK && watch->path == PACING_PATH_SYNCHRONOUS)
+		return 0; /* never watched: pacing cannot save anything on this path */
 	if (watch->reader_acks_most) {
 		result = set_capped(fd, rule, watch, true);
 		return result == 0 ? 1 : result;

@@ -106,7 +106,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 
 	registries(stats, names, groups);
 	root = json_pack(
-		"{s:s, s:s, s:s, s:I, s:{s:I, s:I}, s:i, s:I,"
+		"{s:s, s:s, s:s, s:I, s:{s:I, s:I, s:s}, s:i, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:i},"
 		" s:{s:I, s:o}, s:I,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
@@ -115,6 +115,7 @@ int stats_render_json(struct stats *stats, const struct server_state_view *view,
 		"role", view->role, "send_mode", view->send_mode,
 		"congestion_control", view->congestion_control, "zc_max_size", (json_int_t)view->zc_max_size,
 		"pacing", "rate", (json_int_t)view->pacing.rate, "from", (json_int_t)view->pacing.from_bytes,
+		"scope", pacing_scope_name(view->pacing.scope),
 		"threads", (int)view->threads,
 		"uptime_seconds", (json_int_t)((uint64_t)time(NULL) - stats->started_unix),
 		"connections",

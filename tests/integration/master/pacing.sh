@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Pacing of large bodies (--pacing-rate, --pacing-from; off by default):
-# with --pacing-rate auto a master whose connections do not pace on their
-# own (cubic) watches how the reader of a body of 4 MiB or more
+# Pacing of large bodies (--pacing-rate, --pacing-from, --pacing-scope):
+# by default (--pacing-rate auto) a master whose connections do not pace
+# on their own (cubic) watches how the reader of a body of 4 MiB or more
 # acknowledges it, and has the kernel pace one that acknowledges nearly
-# every segment at up to 400 MiB/s; one whose connections pace (bbr), and
-# the default (0), do not. A slow
-# reader (8 KiB reads, a 32 KiB receive buffer) gets the cap, which
-# `ss -ti` shows on its connection (pacing_rate .../MAXbps); a reader
-# that keeps up (cascade-load) does not; bodies arrive byte-exact,
+# every segment at up to 400 MiB/s, if that reader's acknowledgements
+# come as interrupts (--pacing-scope network): across a network device,
+# or on this host only while it steers loopback packets (RPS, as the
+# benchmark's steered runs do); one whose connections pace (bbr), and
+# --pacing-rate 0, do not. A slow reader (8 KiB reads, 10 MB/s) over
+# plain loopback is not paced by default, is paced once loopback packets
+# are steered, which `ss -ti` shows on its connection (pacing_rate
+# .../MAXbps), and is paced on plain loopback with --pacing-scope any; a
+# reader that keeps up (cascade-load) is not; bodies arrive byte-exact,
 # /-/stats and /metrics count the paced bodies, a body under
 # --pacing-from is not watched, and bad values are refused. Why:
 # docs/master.md.
-# timeout: 90
+# timeout: 120
 source "$(dirname "$0")/../lib.sh"
 
 images=$TEST_DIR/images
@@ -21,16 +25,18 @@ make_image "$images" small.bin 65536
 list_images "$images"
 big_sha=$(sha_of "$images/big.bin")
 
-start_master default --images "$images" --threads 1 --congestion-control cubic --pacing-rate auto
-start_master capped --images "$images" --threads 1 --pacing-rate 16M --pacing-from 1M
-start_master off --images "$images" --threads 1 --congestion-control cubic
+start_master default --images "$images" --threads 1 --congestion-control cubic
+start_master capped --images "$images" --threads 1 --pacing-rate 16M --pacing-from 1M --pacing-scope any
+start_master off --images "$images" --threads 1 --congestion-control cubic --pacing-rate 0
 
 check_equal "cubic, auto: 400 MiB/s a connection" $((400 * 1048576)) \
   "$(server_stats default | jq .pacing.rate)"
 check_equal "from 4 MiB bodies by default" $((4 * 1048576)) "$(server_stats default | jq .pacing.from)"
-check_equal "--pacing-rate 16M --pacing-from 1M" "16777216 1048576" \
-  "$(server_stats capped | jq -r '"\(.pacing.rate) \(.pacing.from)"')"
-check_equal "no --pacing-rate: off" 0 "$(server_stats off | jq .pacing.rate)"
+check_equal "only readers whose acknowledgements come as interrupts by default" network \
+  "$(server_stats default | jq -r .pacing.scope)"
+check_equal "--pacing-rate 16M --pacing-from 1M --pacing-scope any" "16777216 1048576 any" \
+  "$(server_stats capped | jq -r '"\(.pacing.rate) \(.pacing.from) \(.pacing.scope)"')"
+check_equal "--pacing-rate 0: off" 0 "$(server_stats off | jq .pacing.rate)"
 if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
   start_master bbr --images "$images" --threads 1 --congestion-control bbr --pacing-rate auto
   check_equal "bbr paces on its own: auto sets no cap" 0 "$(server_stats bbr | jq .pacing.rate)"
@@ -57,34 +63,44 @@ sys.exit(0 if head.startswith(b"HTTP/1.1 200") and open(out, "wb").write(body) e
 PYTHON
 }
 pacing_of() { ss -tinH state established "( sport = :${PORT[$1]} )" | grep -oE 'pacing_rate [0-9]+bps(/[0-9]+bps)?' | head -1; }
-for name in capped default off; do
-  slow_reader "${PORT[$name]}" /images/big.bin "$TEST_DIR/$name.out" 10000000 &
+steering=/sys/class/net/lo/queues/rx-0/rps_cpus
+saved_steering=$(cat "$steering")
+on_exit "echo $saved_steering >$steering"
+echo 0 >"$steering"
+# NAME LOOPBACK whether the reader's connection gets a cap
+for run in "default plain unpaced" "default steered capped" "capped plain capped" "off steered unpaced"; do
+  read -r name loopback expect <<<"$run"
+  label="$name, $loopback loopback"
+  if [ "$loopback" = steered ]; then printf '%x\n' $(((1 << $(nproc)) - 1)) >"$steering"; else echo 0 >"$steering"; fi
+  slow_reader "${PORT[$name]}" /images/big.bin "$TEST_DIR/$name-$loopback.out" 10000000 &
   reader=$!
   capped_now() { grep -q / <<<"$(pacing_of "$name")"; }
-  case $name in
-    capped|default)
-      check "$name: the slow reader's connection gets a cap" wait_until 20 capped_now
+  connected() { test -n "$(pacing_of "$name")"; }
+  case $expect in
+    capped)
+      check "$label: the slow reader's connection gets a cap" wait_until 20 capped_now
       expected=$((8 * 16 * 1048576)); [ "$name" = default ] && expected=$((8 * 400 * 1048576))
-      check_equal "$name: ss shows the cap" "/${expected}bps" "$(grep -o '/[0-9]*bps' <<<"$(pacing_of "$name")")" ;;
-    off)
-      connected() { test -n "$(pacing_of off)"; }
-      check "off: the slow reader is connected" wait_until 10 connected
-      sleep 1
-      check "off: no cap on the connection ($(pacing_of off))" bash -c "! grep -q / <<<'$(pacing_of off)'" ;;
+      check_equal "$label: ss shows the cap" "/${expected}bps" "$(grep -o '/[0-9]*bps' <<<"$(pacing_of "$name")")" ;;
+    unpaced)
+      check "$label: the slow reader is connected" wait_until 10 connected
+      sleep 2
+      check "$label: no cap on the connection ($(pacing_of "$name"))" bash -c "! grep -q / <<<'$(pacing_of "$name")'" ;;
   esac
   status=0
   wait "$reader" || status=$?
-  check_equal "$name: the slow reader got the whole body" 0 "$status"
-  check_equal "$name: byte-exact" "$big_sha" "$(sha_of "$TEST_DIR/$name.out")"
+  check_equal "$label: the slow reader got the whole body" 0 "$status"
+  check_equal "$label: byte-exact" "$big_sha" "$(sha_of "$TEST_DIR/$name-$loopback.out")"
 done
+echo "$saved_steering" >"$steering"
 check_equal "capped: one paced body" 1 "$(server_stats capped | jq .send.paced_bodies)"
-check_equal "default: one paced body" 1 "$(server_stats default | jq .send.paced_bodies)"
+check_equal "default: one paced body (the steered one)" 1 "$(server_stats default | jq .send.paced_bodies)"
 check_equal "off: none" 0 "$(server_stats off | jq .send.paced_bodies)"
 
-# Readers that keep up acknowledge a few segments at a time: not paced.
-check "default: 4 concurrent cascade-load downloads byte-exact" "$CASCADE_BIN/cascade-load" \
-  "${MASTER_URL[default]}/images/big.bin" --clients 4 --verify-sha256 "$big_sha" --deadline 60s --quiet
-check_equal "default: none of them paced" 1 "$(server_stats default | jq .send.paced_bodies)"
+# Readers that keep up acknowledge a few segments at a time: not paced,
+# even with --pacing-scope any.
+check "capped: 4 concurrent cascade-load downloads byte-exact" "$CASCADE_BIN/cascade-load" \
+  "${MASTER_URL[capped]}/images/big.bin" --clients 4 --verify-sha256 "$big_sha" --deadline 60s --quiet
+check_equal "capped: none of them paced" 1 "$(server_stats capped | jq .send.paced_bodies)"
 check "a 64 KiB body, under --pacing-from" curl -sf --max-time 10 -o "$TEST_DIR/small.out" \
   "${MASTER_URL[capped]}/images/small.bin"
 check_equal "the small body is byte-exact" "$(sha_of "$images/small.bin")" "$(sha_of "$TEST_DIR/small.out")"

@@ -64,10 +64,7 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "congestion-control", "reno"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
 	assert_int_equal(config.send_buffer, 0); /* reno does not pace: the kernel's sizing */
-	assert_int_equal(config.pacing.rate, 0); /* pacing is off unless asked for */
-	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
-	assert_int_equal(master_config_finish(&config), 0);
-	assert_int_equal(config.pacing.rate, MASTER_AUTO_PACING_RATE); /* reno: the kernel paces large bodies */
+	assert_int_equal(config.pacing.rate, MASTER_AUTO_PACING_RATE); /* reno: the kernel paces slow readers */
 	assert_int_equal(MASTER_AUTO_PACING_RATE, 400ull << 20);
 	assert_int_equal(master_config_set(&config, "congestion-control", "bbr"), 0);
 	assert_int_equal(master_config_finish(&config), 0);
@@ -143,12 +140,19 @@ static void test_send_buffer(void **state)
 	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "lots"), -EINVAL);
 	assert_int_equal(master_config_set(&config, "tcp-memory-gate", "-1"), -EINVAL);
 
-	/* Pacing of large bodies: off by default; auto (400 MiB/s a
-	 * connection where the connections do not pace on their own, else
-	 * none), 0 or a rate; from 4 MiB bodies by default. */
-	assert_false(config.pacing_rate_auto);
-	assert_int_equal(config.pacing.rate, 0);
+	/* Pacing of large bodies: auto by default (400 MiB/s a connection
+	 * where the connections do not pace on their own, else none), 0 or
+	 * a rate; from 4 MiB bodies by default; only readers whose
+	 * acknowledgements the loop's core receives unless the scope is any. */
+	assert_true(config.pacing_rate_auto);
 	assert_int_equal(config.pacing.from_bytes, 4 << 20);
+	assert_int_equal(config.pacing.scope, PACING_SCOPE_NETWORK);
+	assert_int_equal(master_config_set(&config, "pacing-scope", "any"), 0);
+	assert_int_equal(config.pacing.scope, PACING_SCOPE_ANY);
+	assert_int_equal(master_config_set(&config, "pacing-scope", "network"), 0);
+	assert_int_equal(config.pacing.scope, PACING_SCOPE_NETWORK);
+	assert_int_equal(master_config_set(&config, "pacing-scope", "local"), -EINVAL);
+	assert_int_equal(master_config_set(&config, "pacing-rate", "0"), 0);
 	assert_int_equal(master_config_set(&config, "pacing-rate", "auto"), 0);
 	assert_true(config.pacing_rate_auto);
 	assert_int_equal(master_config_finish(&config), 0);

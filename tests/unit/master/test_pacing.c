@@ -7,7 +7,10 @@
  * TCP connection over loopback: the maximum pacing rate is read back with
  * getsockopt. A paced reader's next large body is paced from its start, a
  * small one lifts the cap, rate 0 and small bodies are never watched, and
- * a descriptor that is not a socket is refused. The counts are given here;
+ * a descriptor that is not a socket is refused. With --pacing-scope
+ * network a reader on this host (a loopback connection) is paced only
+ * while the loopback steering file (a file of the test's here) names a
+ * CPU. The counts are given here;
  * tests/integration/master/pacing.sh has real readers decide. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,8 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,7 +29,7 @@
 
 #define MIB (1ull << 20)
 
-static const struct pacing_rule rule = { .rate = 400 * MIB, .from_bytes = 4 * MIB };
+static const struct pacing_rule rule = { .rate = 400 * MIB, .from_bytes = 4 * MIB, .scope = PACING_SCOPE_ANY };
 
 struct connected {
 	int listener, client, server;
@@ -77,6 +82,9 @@ static void test_decision(void **state)
 	assert_false(pacing_reader_acks_most(12, 64));  /* cascade-load: 0.19 */
 	assert_false(pacing_reader_acks_most(63, 63));  /* too few segments to say */
 	assert_true(pacing_reader_acks_most(4000000000u, 4000000000u)); /* no overflow */
+
+	assert_string_equal(pacing_scope_name(PACING_SCOPE_NETWORK), "network");
+	assert_string_equal(pacing_scope_name(PACING_SCOPE_ANY), "any");
 }
 
 /* A reader acknowledging nearly every segment: watched, then paced for
@@ -189,6 +197,96 @@ static void test_small_bodies_and_rate_zero(void **state)
 	assert_int_equal(max_pacing_rate(pair->server), UINT64_MAX);
 }
 
+static char steering_path[] = "/tmp/cascade-test-pacing-steering-XXXXXX";
+
+static void write_steering(const char *mask)
+{
+	FILE *file = fopen(steering_path, "w");
+
+	assert_non_null(file);
+	assert_true(fputs(mask, file) >= 0);
+	assert_int_equal(fclose(file), 0);
+}
+
+/* Feeds a new connection's watch a slow reader's counts (60
+ * acknowledgements in 70 data segments) under scope_rule. */
+static int watch_slow_reader(int fd, const struct pacing_rule *scope_rule, struct pacing_watch *watch)
+{
+	int result;
+
+	*watch = (struct pacing_watch){ 0 };
+	assert_int_equal(pacing_body_start(fd, scope_rule, 64 * MIB, watch), 0);
+	assert_int_equal(pacing_watch_counts(fd, scope_rule, watch, 1000, 5000), 0);
+	result = pacing_watch_counts(fd, scope_rule, watch, 1060, 5070);
+	assert_false(watch->looking);
+	return result;
+}
+
+/* --pacing-scope network: a slow reader over loopback is watched, and
+ * paced, only if the host steers loopback packets (a CPU in the mask) at
+ * its connection's first large body; with scope any it is paced either
+ * way. */
+static void test_scope(void **state)
+{
+	struct connected *pair = *state;
+	const struct pacing_rule network = { .rate = 400 * MIB, .from_bytes = 4 * MIB,
+					     .scope = PACING_SCOPE_NETWORK, .loopback_steering_path = steering_path };
+	const struct pacing_rule no_steering_file = { .rate = 400 * MIB, .from_bytes = 4 * MIB,
+						      .scope = PACING_SCOPE_NETWORK,
+						      .loopback_steering_path = "/nonexistent/rps_cpus" };
+	struct pacing_watch watch;
+	int fd = mkstemp(steering_path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	write_steering("0\n");
+	assert_int_equal(watch_slow_reader(pair->server, &network, &watch), 0);
+	assert_int_equal(watch.path, PACING_PATH_SYNCHRONOUS);
+	assert_false(watch.reader_acks_most);
+	assert_int_equal(max_pacing_rate(pair->server), UINT64_MAX);
+	write_steering("2\n"); /* the path is the connection's: found once, kept */
+	assert_int_equal(pacing_body_start(pair->server, &network, 64 * MIB, &watch), 0);
+	assert_false(watch.looking);
+	assert_int_equal(watch.path, PACING_PATH_SYNCHRONOUS);
+	write_steering("00000000,00000000\n");
+	assert_int_equal(watch_slow_reader(pair->server, &network, &watch), 0);
+	assert_int_equal(watch_slow_reader(pair->server, &no_steering_file, &watch), 0);
+	assert_int_equal(max_pacing_rate(pair->server), UINT64_MAX);
+	assert_int_equal(watch_slow_reader(pair->server, &rule, &watch), 1); /* scope any */
+	assert_int_equal(max_pacing_rate(pair->server), rule.rate);
+	assert_int_equal(pacing_body_start(pair->server, &rule, 0, &watch), 0); /* lifts it */
+
+	write_steering("00000000,00000002\n"); /* steered to CPU 1 */
+	assert_int_equal(watch_slow_reader(pair->server, &network, &watch), 1);
+	assert_int_equal(watch.path, PACING_PATH_INTERRUPTS);
+	assert_true(watch.reader_acks_most);
+	assert_int_equal(max_pacing_rate(pair->server), network.rate);
+	unlink(steering_path);
+}
+
+/* The peer of a loopback connection is on this host: its acknowledgements
+ * come by interrupt only with steering. */
+static void test_acks_by_interrupt(void **state)
+{
+	struct connected *pair = *state;
+	char path[] = "/tmp/cascade-test-pacing-mask-XXXXXX";
+	bool by_interrupt = true;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0\n", 2), 2);
+	assert_int_equal(pacing_acks_by_interrupt(pair->server, path, &by_interrupt), 0);
+	assert_false(by_interrupt);
+	assert_int_equal(pacing_acks_by_interrupt(pair->client, path, &by_interrupt), 0);
+	assert_false(by_interrupt);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "f\n", 2, 0), 2);
+	assert_int_equal(pacing_acks_by_interrupt(pair->server, path, &by_interrupt), 0);
+	assert_true(by_interrupt);
+	close(fd);
+	unlink(path);
+}
+
 static void test_not_a_socket_refused(void **state)
 {
 	int pipe_ends[2];
@@ -202,6 +300,7 @@ static void test_not_a_socket_refused(void **state)
 	assert_int_equal(pacing_body_start(pipe_ends[1], &rule, 4 * MIB, &watch), 0);
 	assert_int_equal(pacing_body_progress(pipe_ends[1], &rule, &watch), -ENOTSOCK);
 	assert_false(watch.looking); /* the watch stops */
+	assert_int_equal(pacing_acks_by_interrupt(pipe_ends[1], "/dev/null", &watch.looking), -ENOTSOCK);
 	close(pipe_ends[0]);
 	close(pipe_ends[1]);
 }
@@ -215,6 +314,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_spans_bodies, connect_pair, close_pair),
 		cmocka_unit_test_setup_teardown(test_watch_gives_up, connect_pair, close_pair),
 		cmocka_unit_test_setup_teardown(test_small_bodies_and_rate_zero, connect_pair, close_pair),
+		cmocka_unit_test_setup_teardown(test_scope, connect_pair, close_pair),
+		cmocka_unit_test_setup_teardown(test_acks_by_interrupt, connect_pair, close_pair),
 		cmocka_unit_test(test_not_a_socket_refused),
 	};
 

@@ -21,9 +21,6 @@
 static const char *const send_mode_names[] = { [SEND_MODE_AUTO] = "auto", [SEND_MODE_SPLICE] = "splice",
 					       [SEND_MODE_ZC] = "zc", [SEND_MODE_COPY] = "copy",
 					       [SEND_MODE_SENDFILE] = "sendfile", NULL };
-/* The names pacing_scope_name gives (pacing.c). */
-static const char *const pacing_scope_names[] = { [PACING_SCOPE_NETWORK] = "network",
-						   [PACING_SCOPE_ANY] = "any", NULL };
 static const char *const log_level_names[] = { [LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARN] = "warn",
 					       [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug", NULL };
 

@@ -23,7 +23,7 @@
 #define MASTER_AUTO_COPY_MAX_SIZE (1ull << 30)
 /* --busy-send-buffer auto where the congestion control paces (bbr) */
 #define MASTER_AUTO_BUSY_SEND_BUFFER (32u << 10)
-/* --pacing-rate auto (off by default) on a master whose connections do
+/* --pacing-rate auto (the default) on a master whose connections do
  * not pace on their own: 400 MiB/s (3.4 Gb/s) a connection, above what
  * one slave's link carries, so on a network it only spaces the bursts. */
 #define MASTER_AUTO_PACING_RATE (400ull << 20)

@@ -3,15 +3,16 @@
  * says why). */
 #include "master/pacing.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <linux/tcp.h>
-#include <stdio.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "master/admin_token.h"
 
 static int set_max_pacing_rate(int fd, uint64_t rate)
 {
@@ -48,20 +49,6 @@ static int read_counts(int fd, uint32_t *segments_in, uint32_t *data_segments_ou
 	*segments_in = info.tcpi_segs_in;
 	*data_segments_out = info.tcpi_data_segs_out;
 	return 0;
-}
-
-/* Whether an address is this host's loopback: 127/8, ::1, or 127/8
- * mapped into IPv6. */
-static bool is_loopback(const struct sockaddr_storage *address)
-{
-	if (address->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)address)->sin_addr.s_addr) >> 24) == 127;
-	if (address->ss_family == AF_INET6) {
-		const struct in6_addr *ip = &((const struct sockaddr_in6 *)address)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(ip) || (IN6_IS_ADDR_V4MAPPED(ip) && ip->s6_addr[12] == 127);
-	}
-	return false;
 }
 
 static bool same_host_address(const struct sockaddr_storage *one, const struct sockaddr_storage *other)
@@ -102,16 +89,19 @@ int pacing_acks_by_interrupt(int fd, const char *loopback_steering_path, bool *b
 	if (getsockname(fd, (struct sockaddr *)&local, &local_length) != 0 ||
 	    getpeername(fd, (struct sockaddr *)&peer, &peer_length) != 0)
 		return -errno;
-	if (!is_loopback(&peer) && !same_host_address(&local, &peer))
+	if (!address_is_loopback((const struct sockaddr *)&peer) && !same_host_address(&local, &peer))
 		*by_interrupt = true; /* over a network device */
 	else
-		*by_interrupt = steering_file_names_a_cpu(loopback_steering_path);
+		*by_interrupt = steering_file_names_a_cpu(loopback_steering_path ? loopback_steering_path
+										 : PACING_LOOPBACK_STEERING_PATH);
 	return 0;
 }
 
+const char *const pacing_scope_names[] = { [PACING_SCOPE_NETWORK] = "network", [PACING_SCOPE_ANY] = "any", NULL };
+
 const char *pacing_scope_name(int scope)
 {
-	return scope == PACING_SCOPE_ANY ? "any" : "network";
+	return pacing_scope_names[scope == PACING_SCOPE_ANY ? PACING_SCOPE_ANY : PACING_SCOPE_NETWORK];
 }
 
 bool pacing_reader_acks_most(uint32_t acknowledgements, uint32_t data_segments)
@@ -134,9 +124,7 @@ int pacing_body_start(int fd, const struct pacing_rule *rule, uint64_t body_byte
 	if (rule->scope == PACING_SCOPE_NETWORK && watch->path == PACING_PATH_UNKNOWN) {
 		bool by_interrupt = false;
 
-		result = pacing_acks_by_interrupt(fd, rule->loopback_steering_path ? rule->loopback_steering_path
-										   : PACING_LOOPBACK_STEERING_PATH,
-						  &by_interrupt);
+		result = pacing_acks_by_interrupt(fd, rule->loopback_steering_path, &by_interrupt);
 		if (result != 0)
 			return result;
 		watch->path = by_interrupt ? PACING_PATH_INTERRUPTS : PACING_PATH_SYNCHRONOUS;

@@ -105,11 +105,14 @@ bool pacing_reader_acks_most(uint32_t acknowledgements, uint32_t data_segments);
 /* Whether the reader's acknowledgements reach this host as interrupts
  * (*by_interrupt): true for a peer across a network device; for a peer on
  * this host (loopback, or one of its own addresses) only while the host
- * steers loopback packets (a CPU in the file at loopback_steering_path).
+ * steers loopback packets (a CPU in the file at loopback_steering_path;
+ * NULL: PACING_LOOPBACK_STEERING_PATH).
  * 0 or a negative errno from getsockname/getpeername. */
 int pacing_acks_by_interrupt(int fd, const char *loopback_steering_path, bool *by_interrupt);
 
-/* The --pacing-scope value's name: "network" or "any". */
+/* The --pacing-scope values by enum pacing_scope, NULL-terminated (the
+ * settings' choice list), and one value's name. */
+extern const char *const pacing_scope_names[];
 const char *pacing_scope_name(int scope);
 
 #endif

@@ -24,8 +24,13 @@
 # PROFILE_EVENTS=acks prints, instead of the profile, how the readers
 # acknowledge: segments received per data segment sent, summed over the
 # server's connections a second before the end (ss -ti; the request
-# segments count too), and the share of their busy time limited by the
-# readers' windows.
+# segments count too), the share of their busy time limited by the
+# readers' windows, per request (one segment each) the data segments
+# sent and the segments received, and in 1x1 with wrk the function-call
+# interrupts the client's CPU took per response (steered, each brings the
+# receive work of the segments queued for it since the last one).
+# PROFILE_INCLUSIVE="tcp_recvmsg tcp_ack ..." also prints the share of the
+# samples spent in each of those functions and everything they call.
 # Run by hand (not part of tests/bench/run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -112,6 +117,11 @@ run_client() {
 # warm up, then measure
 run_client 1 ${client_pin:+taskset -c "$client_pin"} >/dev/null
 ticks_before=$(server_ticks "$pid"); switches_before=$(switches)
+# Function-call interrupts (IPIs: with steering, the ones that bring
+# packets' receive work to a CPU) taken so far by CPU $1.
+function_call_interrupts() {
+  awk -v column=$(($1 + 2)) '$1 == "CAL:" { print $column }' /proc/interrupts
+}
 client_profiler=()
 if [ "$events" = timers ]; then
   perf record -q -e timer:hrtimer_expire_entry -C "$pin" -o "$work/perf.data" -- sleep "$seconds" \
@@ -120,6 +130,7 @@ if [ "$events" = timers ]; then
 elif [ "$events" = acks ]; then
   (sleep "$((seconds - 1))"; ss -tinH state established "( sport = :$port )" >"$work/acks") &
   sampler_pid=$!
+  [ -z "$client_pin" ] || calls_before=$(function_call_interrupts "$client_pin")
 elif [ "${PROFILE_WHO:-server}" = client ]; then
   client_profiler=(perf record -q -g -o "$work/perf.data" --)
 else
@@ -160,16 +171,33 @@ if [ "$events" = acks ]; then
   awk '{ for (i = 1; i <= NF; i++) { split($i, field, ":");
            if (field[1] == "segs_in") segments_in += field[2];
            if (field[1] == "data_segs_out") data_out += field[2];
+           if (field[1] == "data_segs_in") requests += field[2];
            if (field[1] == "busy") busy += field[2];
            if (field[1] == "rwnd_limited") { split(field[2], share, "ms"); limited += share[1] } } }
        END { if (data_out == 0) { print "no connection open a second before the end"; exit }
              printf "readers acknowledged %.2f segments per data segment; window-limited %.0f%% of the busy time\n",
-                    segments_in / data_out, busy ? 100 * limited / busy : 0 }' "$work/acks"
+                    segments_in / data_out, busy ? 100 * limited / busy : 0
+             if (requests > 0)
+               printf "per request: %.2f data segments sent, %.2f segments received (the request and the acknowledgements)\n",
+                      data_out / requests, segments_in / requests }' "$work/acks"
+  responses=$(awk '/requests in/ { print $1 }' "$work/client.out")
+  if [ -n "$client_pin" ] && [ -n "$responses" ] && [ "$responses" -gt 0 ]; then
+    calls=$(($(function_call_interrupts "$client_pin") - calls_before))
+    awk -v calls="$calls" -v responses="$responses" -v cpu="$client_pin" \
+      'BEGIN { printf "function-call interrupts on the client'"'"'s CPU %d: %.2f per response\n", cpu, calls / responses }'
+  fi
   exit 0
 fi
 echo "samples by thread:"
 perf report -i "$work/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null |
   grep -E '^ +[0-9]' | sed -E 's/iou-wrk-[0-9]+/iou-wrk (io-wq)/' | head -8
+if [ -n "${PROFILE_INCLUSIVE:-}" ]; then
+  echo "share of samples in each function and what it calls:"
+  perf report -i "$work/perf.data" --children --sort symbol --stdio -g none 2>/dev/null |
+    awk -v wanted="${PROFILE_INCLUSIVE}" 'BEGIN { n = split(wanted, names, " "); for (i = 1; i <= n; i++) want[names[i]] = 1 }
+      /^ +[0-9]/ { for (i = 3; i < NF; i++) if (($i == "[k]" || $i == "[.]") && ($(i + 1) in want))
+                     printf "  %8s  %s\n", $1, $(i + 1) }'
+fi
 echo "top symbols:"
 perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null |
   grep -E '^ +[0-9]' | head -"${PROFILE_SYMBOLS:-15}"

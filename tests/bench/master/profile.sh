@@ -142,6 +142,7 @@ run_client "$seconds" ${client_pin:+taskset -c "$client_pin"} /usr/bin/time -f "
   "${client_profiler[@]}" >"$work/client.out" 2>&1
 [ -z "${sampler_pid:-}" ] || wait "$sampler_pid" || true
 ticks_after=$(server_ticks "$pid"); switches_after=$(switches)
+[ -z "${calls_before:-}" ] || calls=$(($(function_call_interrupts "$client_pin") - calls_before))
 python3 - "$work/client.out" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" \
   "$((switches_after - switches_before))" "$server $config $size N=$clients ($loader)" <<'EOF'
 import json, re, sys
@@ -181,8 +182,7 @@ if [ "$events" = acks ]; then
                printf "per request: %.2f data segments sent, %.2f segments received (the request and the acknowledgements)\n",
                       data_out / requests, segments_in / requests }' "$work/acks"
   responses=$(awk '/requests in/ { print $1 }' "$work/client.out")
-  if [ -n "$client_pin" ] && [ -n "$responses" ] && [ "$responses" -gt 0 ]; then
-    calls=$(($(function_call_interrupts "$client_pin") - calls_before))
+  if [ -n "${calls:-}" ] && [ -n "$responses" ] && [ "$responses" -gt 0 ]; then
     awk -v calls="$calls" -v responses="$responses" -v cpu="$client_pin" \
       'BEGIN { printf "function-call interrupts on the client'"'"'s CPU %d: %.2f per response\n", cpu, calls / responses }'
   fi
